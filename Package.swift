@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cckm-mock",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cckm-mock", targets: ["cckm-mock"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // The C library, as Debian ships it. Only HTTPServer imports it.
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        // The one layer that touches C: daemon, requests, responses, trampolines. Knows nothing of CCKM.
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CMicroHTTPD"]
+        ),
+        // Everything CCKM: families, routes, job store, lists, errors, fixtures. No C imports.
+        .target(
+            name: "CCKMMock",
+            dependencies: [
+                "HTTPServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The command line: verbs, flags, environment variables.
+        .target(
+            name: "CCKMMockCLI",
+            dependencies: [
+                "CCKMMock",
+                "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "cckm-mock",
+            dependencies: ["CCKMMockCLI"]
+        ),
+        .testTarget(
+            name: "CCKMMockTests",
+            dependencies: ["CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock"],
+            resources: [.copy("DocsExamples")]
+        ),
+    ]
+)

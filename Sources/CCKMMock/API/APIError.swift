@@ -1,0 +1,76 @@
+/// An error as CipherTrust Manager reports it: HTTP status plus the JSON envelope
+/// `{"code","codeDesc","message","requestID"}`. Every failure the mock answers goes through here.
+public struct APIError: Error, Equatable, Sendable {
+    public var status: Int
+    public var code: Int
+    /// `NCERR…` name and its fixed description, e.g. `NCERRResourceNotFound: Resource not found`.
+    public var codeDesc: String
+    public var message: String
+    /// Extra response headers (`Allow` on 405).
+    public var headers: [(String, String)] = []
+
+    public static func == (lhs: APIError, rhs: APIError) -> Bool {
+        lhs.status == rhs.status && lhs.code == rhs.code && lhs.codeDesc == rhs.codeDesc && lhs.message == rhs.message
+    }
+
+    public init(status: Int, code: Int, name: String, description: String, message: String, headers: [(String, String)] = []) {
+        self.status = status
+        self.code = code
+        self.codeDesc = name + ": " + description
+        self.message = message
+        self.headers = headers
+    }
+
+    /// 400, code 15: the request as a whole is malformed.
+    public static func badRequest(_ message: String) -> APIError {
+        APIError(status: 400, code: 15, name: "NCERRBadRequest", description: "Bad request", message: message)
+    }
+
+    /// 400, code 9: one parameter's value is wrong; the message names it.
+    public static func invalidParameter(_ name: String, _ why: String) -> APIError {
+        APIError(
+            status: 400, code: 9, name: "NCERRInvalidParamValue", description: "Invalid parameter value",
+            message: "Invalid value for parameter \"\(name)\": \(why)")
+    }
+
+    /// 404, code 16.
+    public static func notFound(_ message: String = "Resource not found") -> APIError {
+        APIError(status: 404, code: 16, name: "NCERRResourceNotFound", description: "Resource not found", message: message)
+    }
+
+    /// 405 with the `Allow` header listing what the path accepts.
+    public static func methodNotAllowed(_ method: String, allowed: [String]) -> APIError {
+        APIError(
+            status: 405, code: 15, name: "NCERRMethodNotAllowed", description: "Method not allowed",
+            message: "Method \(method) is not allowed here; allowed: \(allowed.joined(separator: ", "))",
+            headers: [("Allow", allowed.joined(separator: ", "))])
+    }
+
+    /// 413: the body passed the server's cap.
+    public static func payloadTooLarge(limit: Int) -> APIError {
+        APIError(
+            status: 413, code: 15, name: "NCERRBadRequest", description: "Bad request",
+            message: "Request body is larger than the limit of \(limit) bytes")
+    }
+
+    /// 500, code 14: something the mock did not expect; logged where it is made.
+    public static func internalError(_ message: String = "Internal server error") -> APIError {
+        APIError(status: 500, code: 14, name: "NCERRInternalServerError", description: "Internal server error", message: message)
+    }
+
+    /// The envelope's JSON, fields in CM's order.
+    public func json(requestID: String) -> String {
+        var writer = JSONWriter()
+        writer.raw("{")
+        writer.key("code", first: true)
+        writer.raw(String(code))
+        writer.key("codeDesc")
+        writer.string(codeDesc)
+        writer.key("message")
+        writer.string(message)
+        writer.key("requestID")
+        writer.string(requestID)
+        writer.raw("}")
+        return writer.text
+    }
+}

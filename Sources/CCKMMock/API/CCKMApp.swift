@@ -1,0 +1,74 @@
+import HTTPServer
+import Logging
+
+/// The mock's whole HTTP surface as one responder: a request value in, a response value out. The
+/// live server calls it on libmicrohttpd's threads; tests call it directly, with no socket.
+public final class CCKMApp: HTTPResponder {
+    public let store: JobStore
+    let logger: Logger
+
+    public init(store: JobStore, logger: Logger = Logger(label: "cckm-mock")) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        do {
+            return try route(request)
+        } catch let error as APIError {
+            return Self.response(for: error)
+        } catch {
+            // The one place an unexpected error becomes a 500; it is logged, never shown raw.
+            logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+            return Self.response(for: .internalError())
+        }
+    }
+
+    public func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
+        Self.response(for: .payloadTooLarge(limit: limit))
+    }
+
+    static func response(for error: APIError) -> HTTPResponse {
+        .json(error.status, error.json(requestID: randomUUID()), headers: error.headers)
+    }
+
+    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let route = Route(path: request.path) else {
+            throw APIError.notFound("No resource at \(request.path)")
+        }
+        // HEAD is GET without the body; libmicrohttpd drops the body.
+        let method = request.method == "HEAD" ? "GET" : request.method
+        guard route.allowedMethods.contains(method) else {
+            throw APIError.methodNotAllowed(request.method, allowed: route.allowedMethods)
+        }
+        let domain = Job.rootDomain
+        switch (route, method) {
+        case (.health, _):
+            return .json(200, #"{"status":"ok"}"#)
+        case (.jobs(let family), "GET"):
+            return try list(family, domain: domain, request: request)
+        case (.job(let family, let id), _):
+            guard let document = try store.document(family: family, domain: domain, id: id.lowercased()) else {
+                throw APIError.notFound()
+            }
+            return .json(200, document)
+        default:
+            throw APIError(
+                status: 501, code: 15, name: "NCERRNotImplemented", description: "Not implemented",
+                message: "\(request.method) \(request.path) is not implemented by this version of the mock")
+        }
+    }
+
+    private func list(_ family: JobFamily, domain: String, request: HTTPRequest) throws -> HTTPResponse {
+        let query = try ListQuery.parse(request.query, family: family)
+        let page = try store.list(family: family, domain: domain, query: query)
+        var body = "{\"skip\":\(query.skip),\"limit\":\(query.limit),\"total\":\(page.total),\"resources\":["
+        body.reserveCapacity(body.utf8.count + page.documents.reduce(page.documents.count + 2) { $0 + $1.utf8.count })
+        for (index, document) in page.documents.enumerated() {
+            if index > 0 { body += "," }
+            body += document
+        }
+        body += "]}"
+        return .json(200, body)
+    }
+}

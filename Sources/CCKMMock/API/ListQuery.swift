@@ -1,0 +1,95 @@
+import HTTPServer
+
+/// What a `GET` on a job list asks for: paging, filters and order, parsed and checked.
+public struct ListQuery: Sendable, Equatable {
+    /// `-1` in the request; the store reads it as "no limit".
+    public static let unlimited = -1
+    /// Most values one filter may carry (repeated and comma-joined together): more is a 400, not a huge SQL statement.
+    public static let maxFilterValues = 1000
+
+    public var skip = 0
+    public var limit = 10
+    public var ids: [String] = []
+    public var statuses: [JobStatus] = []
+    public var targets: [String] = []
+    /// Empty means the default order: newest `createdAt` first.
+    public var sort: [SortKey] = []
+
+    public init() {}
+
+    public struct SortKey: Sendable, Equatable {
+        public var field: SortField
+        public var descending: Bool
+
+        public init(_ field: SortField, descending: Bool = false) {
+            self.field = field
+            self.descending = descending
+        }
+    }
+
+    public enum SortField: String, Sendable, CaseIterable {
+        case id, createdAt, updatedAt
+        case completedAt = "completed_at"
+        case overallStatus = "overall_status"
+    }
+
+    /// Reads `skip`, `limit`, `id`, `overall_status`, `sort` and the family's target filter.
+    /// Other parameters are ignored, as CM ignores them. Multi-valued filters come as repeated keys
+    /// or comma-joined values; an empty value counts as absent.
+    public static func parse(_ items: [QueryItem], family: JobFamily) throws(APIError) -> ListQuery {
+        var query = ListQuery()
+        for item in items {
+            guard let value = item.value, !value.isEmpty else { continue }
+            switch item.name {
+            case "skip":
+                guard let skip = Int(value), skip >= 0 else {
+                    throw .invalidParameter("skip", "\"\(value)\" is not a whole number of 0 or more")
+                }
+                query.skip = skip
+            case "limit":
+                guard let limit = Int(value), limit >= -1 else {
+                    throw .invalidParameter("limit", "\"\(value)\" is not a whole number of 0 or more, or -1 for all")
+                }
+                query.limit = limit
+            case "id":
+                query.ids += try values(of: value, name: "id", adding: query.ids.count)
+            case "overall_status":
+                for text in try values(of: value, name: "overall_status", adding: query.statuses.count) {
+                    guard let status = JobStatus(lenient: text) else {
+                        throw .invalidParameter("overall_status", "\"\(text)\" is not one of in_progress, completed, failed")
+                    }
+                    query.statuses.append(status)
+                }
+            case family.filterParameter:
+                query.targets += try values(of: value, name: family.filterParameter, adding: query.targets.count)
+            case "sort":
+                query.sort = try sortKeys(value)
+            default:
+                continue
+            }
+        }
+        return query
+    }
+
+    private static func values(of text: String, name: String, adding existing: Int) throws(APIError) -> [String] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+        guard existing + parts.count <= maxFilterValues else {
+            throw .invalidParameter(name, "more than \(maxFilterValues) values")
+        }
+        return parts
+    }
+
+    private static func sortKeys(_ text: String) throws(APIError) -> [SortKey] {
+        var keys: [SortKey] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let descending = part.hasPrefix("-")
+            let name = part.drop { $0 == "-" || $0 == "+" || $0 == " " }  // "+" arrives as a space
+            guard let field = SortField(rawValue: String(name)) else {
+                let known = SortField.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidParameter("sort", "unknown field \"\(name)\" (sortable: \(known))")
+            }
+            keys.append(SortKey(field, descending: descending))
+        }
+        return keys
+    }
+}

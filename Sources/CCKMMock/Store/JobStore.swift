@@ -1,0 +1,112 @@
+import GRDB
+
+/// Where the store keeps its database.
+public enum StoreLocation: Sendable, Equatable {
+    /// `jobs.sqlite` in this directory (created if missing): WAL, a pool of readers, one writer.
+    case directory(String)
+    /// A throwaway database that lives as long as the process.
+    case memory
+}
+
+/// One page of a job list: the count of every match, and the matching jobs' JSON for this page.
+public struct JobPage: Sendable, Equatable {
+    public var total: Int
+    public var documents: [String]
+}
+
+/// Jobs in SQLite through GRDB. Reads run concurrently on the pool's readers; writes are
+/// serialized by GRDB's single writer. Every list query is answered from an index.
+public final class JobStore: Sendable {
+    public static let fileName = "jobs.sqlite"
+    let database: any DatabaseWriter
+
+    public init(location: StoreLocation, readers: Int = 4) throws {
+        var configuration = Configuration()
+        configuration.maximumReaderCount = max(2, readers)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync: a committed job survives the process being killed (only a power
+            // loss could lose the last transactions), and commits need no fsync each.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        switch location {
+        case .memory:
+            database = try DatabaseQueue(configuration: configuration)
+        case .directory(let path):
+            database = try DatabasePool(path: path + "/" + Self.fileName, configuration: configuration)
+        }
+        try StoreSchema.migrator.migrate(database)
+    }
+
+    /// Stores the jobs, replacing any job of the same family and id, in one transaction.
+    public func replace(_ jobs: [Job]) throws {
+        try database.write { db in
+            for job in jobs {
+                try db.execute(sql: "DELETE FROM job WHERE family = ? AND id = ?", arguments: [job.family.name, job.id])
+                try insert(job, db)
+            }
+        }
+    }
+
+    private func insert(_ job: Job, _ db: Database) throws {
+        let row = try db.cachedStatement(
+            sql: """
+                INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at, document)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        try row.execute(arguments: [
+            job.family.name, job.domain, job.id, job.status.rawValue, job.createdAt.nanoseconds, job.updatedAt.nanoseconds,
+            job.completedAt?.nanoseconds, job.json,
+        ])
+        let seq = db.lastInsertedRowID
+        let target = try db.cachedStatement(sql: "INSERT INTO job_target (job, family, domain, value) VALUES (?, ?, ?, ?)")
+        for value in Set(job.filterValues) {
+            try target.execute(arguments: [seq, job.family.name, job.domain, value])
+        }
+    }
+
+    /// The job's JSON, or nil when the family has no job with that id in that domain.
+    public func document(family: JobFamily, domain: String, id: String) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT document FROM job WHERE family = ? AND id = ? AND domain = ?"),
+                arguments: [family.name, id, domain])
+        }
+    }
+
+    /// The page the query asks for, and the count of all its matches.
+    public func list(family: JobFamily, domain: String, query: ListQuery) throws -> JobPage {
+        let filter = ListFilter(family: family, domain: domain, query: query)
+        return try database.read { db in
+            let total: Int
+            if filter.isCountedByTrigger {
+                total = try Int.fetchOne(db.cachedStatement(sql: filter.countedSQL), arguments: filter.countedArguments) ?? 0
+            } else {
+                total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM job WHERE " + filter.whereSQL), arguments: filter.arguments)
+                    ?? 0
+            }
+            guard query.limit != 0, query.skip < total else { return JobPage(total: total, documents: []) }
+            let page = "SELECT document FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?"
+            var arguments = filter.arguments
+            arguments += [query.limit, query.skip]
+            return JobPage(total: total, documents: try String.fetchAll(db.cachedStatement(sql: page), arguments: arguments))
+        }
+    }
+
+    /// Jobs in all families and domains, for health checks and tests.
+    public func count() throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(n), 0) FROM job_count") ?? 0 }
+    }
+
+    /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.
+    public func queryPlan(family: JobFamily, domain: String, query: ListQuery) throws -> [String] {
+        let filter = ListFilter(family: family, domain: domain, query: query)
+        var arguments = filter.arguments
+        arguments += [query.limit, query.skip]
+        return try database.read { db in
+            try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN SELECT document FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?",
+                arguments: arguments
+            ).map { $0["detail"] as String }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import GRDB
+
+/// The job store's tables, one named migration per change (GRDB runs each once, in a transaction).
+///
+/// - `job`: one row per job. The columns the lists filter and sort on, and `document`, the job's
+///   JSON as the API prints it, rendered when the job changes so a read only concatenates.
+/// - `job_target`: the values the family's list filter matches, one row each.
+/// - `job_count`: rows per (family, domain, status), kept by triggers, so `total` for a list with
+///   no filter or only a status filter is a look-up instead of a count.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 jobs, targets and counts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job (
+                        seq INTEGER PRIMARY KEY,
+                        family TEXT NOT NULL,
+                        domain TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        completed_at INTEGER,
+                        document TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX job_by_id ON job(family, id);
+                    CREATE INDEX job_by_created ON job(family, domain, created_at, seq);
+                    CREATE INDEX job_by_status ON job(family, domain, status, created_at, seq);
+
+                    CREATE TABLE job_target (
+                        job INTEGER NOT NULL REFERENCES job(seq) ON DELETE CASCADE,
+                        family TEXT NOT NULL,
+                        domain TEXT NOT NULL,
+                        value TEXT NOT NULL
+                    );
+                    CREATE INDEX job_target_by_value ON job_target(family, domain, value, job);
+                    CREATE INDEX job_target_by_job ON job_target(job);
+
+                    CREATE TABLE job_count (
+                        family TEXT NOT NULL,
+                        domain TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        PRIMARY KEY (family, domain, status)
+                    ) WITHOUT ROWID;
+                    CREATE TRIGGER job_counted AFTER INSERT ON job BEGIN
+                        INSERT INTO job_count VALUES (NEW.family, NEW.domain, NEW.status, 1)
+                            ON CONFLICT DO UPDATE SET n = n + 1;
+                    END;
+                    CREATE TRIGGER job_uncounted AFTER DELETE ON job BEGIN
+                        UPDATE job_count SET n = n - 1
+                            WHERE family = OLD.family AND domain = OLD.domain AND status = OLD.status;
+                    END;
+                    CREATE TRIGGER job_recounted AFTER UPDATE OF family, domain, status ON job BEGIN
+                        UPDATE job_count SET n = n - 1
+                            WHERE family = OLD.family AND domain = OLD.domain AND status = OLD.status;
+                        INSERT INTO job_count VALUES (NEW.family, NEW.domain, NEW.status, 1)
+                            ON CONFLICT DO UPDATE SET n = n + 1;
+                    END;
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import CCKMMock
+import HTTPServer
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `cckm-mock serve`: open the store, seed the fixtures, listen, and run until SIGINT or SIGTERM.
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the CCKM job API.",
+        discussion: """
+            Prints one line `listening on <scheme>://<host>:<port>` on standard output once requests are \
+            answered (with the real port when --port is 0); logs go to standard error. SIGINT or SIGTERM \
+            stop it gracefully: no new connections, requests in flight finish, exit 0.
+            """
+    )
+
+    @OptionGroup public var options: ServeOptions
+
+    public init() {}
+
+    public mutating func validate() throws {
+        _ = try options.resolve(environment: Environment.current)
+    }
+
+    public func run() async throws {
+        let settings = try options.resolve(environment: Environment.current)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        let logger = Logger(label: "cckm-mock")
+        let server: MockServer
+        do {
+            server = try MockServer(configuration: settings.mock, logger: logger)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        writeLine("listening on \(server.url)", to: STDOUT_FILENO)
+        let group = ServiceGroup(
+            services: [MockServerService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+        logger.info("stopped")
+    }
+}
+
+/// Runs until the service group asks for a graceful shutdown, then stops the server.
+struct MockServerService: Service {
+    let server: MockServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.shutdown()
+    }
+}
+
+func printError(_ message: String) {
+    writeLine(message, to: STDERR_FILENO)
+}
+
+/// One unbuffered write, so a harness reading the pipe sees the line at once.
+func writeLine(_ text: String, to descriptor: Int32) {
+    var bytes = Array((text + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+        guard written > 0 else { return }
+        offset += written
+    }
+}

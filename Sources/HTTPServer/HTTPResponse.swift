@@ -1,0 +1,32 @@
+/// A complete response: status, headers and body, handed to the server in one piece.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response; the body is taken as UTF-8.
+    public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")] + headers), body: Array(text.utf8))
+    }
+}
+
+/// What the server calls for every request. Called on the server's threads, many at once, so
+/// implementations must be thread-safe; they must also be quick, because they run synchronously.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest) -> HTTPResponse
+
+    /// The answer to a request whose body passed `limit` bytes; the body is not read further.
+    func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse
+}
+
+extension HTTPResponder {
+    public func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
+        .json(413, #"{"message":"request body larger than \#(limit) bytes"}"#)
+    }
+}

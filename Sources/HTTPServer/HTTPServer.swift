@@ -1,0 +1,74 @@
+import CMicroHTTPD
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A libmicrohttpd daemon serving one `HTTPResponder`: epoll loops on a thread pool, keep-alive,
+/// bodies collected up to a cap, limits on connections and idle time, and a graceful stop.
+///
+/// `@unchecked Sendable`: the daemon pointer is written once in `init` and cleared once in
+/// `shutdown`, both under `state`'s lock; everything else is immutable after `init`.
+public final class HTTPServer: @unchecked Sendable {
+    public let configuration: HTTPServerConfiguration
+    /// The port actually bound (the kernel's pick when the configuration said 0).
+    public let port: Int
+    let responder: any HTTPResponder
+    private let state = Mutex<DaemonHandle?>(nil)
+    /// Requests between their first handler call and their completion callback.
+    let inFlight = Atomic<Int>(0)
+
+    /// Binds, starts the worker threads and begins serving before returning.
+    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder) throws {
+        self.configuration = configuration
+        self.responder = responder
+        let socket = try ListeningSocket.bind(host: configuration.host, port: configuration.port)
+        self.port = socket.port
+
+        var options: [MHD_OptionItem] = [
+            MHD_OptionItem(option: .LISTEN_SOCKET, value: Int(socket.descriptor), ptr_value: nil),
+            MHD_OptionItem(option: .THREAD_POOL_SIZE, value: max(1, configuration.threads), ptr_value: nil),
+            MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
+            MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: configuration.perIPConnectionLimit, ptr_value: nil),
+            MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.idleTimeoutSeconds, ptr_value: nil),
+            MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: configuration.connectionMemoryBytes, ptr_value: nil),
+            MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
+        ]
+        // The daemon holds this retained reference until `shutdown` stops it and releases it.
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let daemon = options.withUnsafeMutableBufferPointer {
+            cmhd_start_daemon(cmhd_flags_epoll_pool(0), accessTrampoline, context, completedTrampoline, context, $0.baseAddress)
+        }
+        guard let daemon else {
+            Unmanaged<HTTPServer>.fromOpaque(context).release()
+            close(socket.descriptor)
+            throw HTTPServerError.daemonFailed(reason: "MHD_start_daemon refused the configuration")
+        }
+        state.withLock { $0 = DaemonHandle(pointer: daemon) }
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to `grace`), then stops the threads.
+    /// Idempotent; safe to call from any thread but the server's own.
+    public func shutdown(grace: Duration = .seconds(10)) {
+        guard let daemon = state.withLock({ current -> OpaquePointer? in
+            defer { current = nil }
+            return current?.pointer
+        }) else { return }
+        let listener = MHD_quiesce_daemon(daemon)
+        if listener >= 0 { close(listener) }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: grace)
+        while inFlight.load(ordering: .acquiring) > 0 && clock.now < deadline {
+            usleep(2_000)
+        }
+        MHD_stop_daemon(daemon)
+        Unmanaged.passUnretained(self).release()
+    }
+}
+
+/// The running daemon. `@unchecked Sendable`: libmicrohttpd's daemon functions are thread-safe,
+/// and `HTTPServer` hands the pointer out only under its lock, to stop it once.
+private struct DaemonHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}

@@ -1,0 +1,54 @@
+/// How the server listens and what it protects itself against.
+public struct HTTPServerConfiguration: Sendable {
+    /// Address to bind: an IP literal or a name that resolves (`localhost`).
+    public var host: String
+    /// Port to bind; 0 lets the kernel pick a free one (read it back from `HTTPServer.port`).
+    public var port: Int
+    /// Worker threads, each with its own epoll loop.
+    public var threads: Int
+    /// Connections open at once, over all clients; further ones are refused at accept.
+    public var connectionLimit: Int
+    /// Connections open at once from one IP address; 0 for no limit.
+    public var perIPConnectionLimit: Int
+    /// Seconds a connection may stay idle (or trickle a request) before it is closed.
+    public var idleTimeoutSeconds: Int
+    /// Largest request body accepted; larger ones are answered by `respondToOversizedBody`.
+    public var maxBodyBytes: Int
+    /// Memory for one connection's request line and headers; larger headers get 431.
+    public var connectionMemoryBytes: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8443,
+        threads: Int = 2,
+        connectionLimit: Int = 4096,
+        perIPConnectionLimit: Int = 0,
+        idleTimeoutSeconds: Int = 30,
+        maxBodyBytes: Int = 1 << 20,
+        connectionMemoryBytes: Int = 64 << 10
+    ) {
+        self.host = host
+        self.port = port
+        self.threads = threads
+        self.connectionLimit = connectionLimit
+        self.perIPConnectionLimit = perIPConnectionLimit
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxBodyBytes = maxBodyBytes
+        self.connectionMemoryBytes = connectionMemoryBytes
+    }
+}
+
+/// Why the server could not start.
+public enum HTTPServerError: Error, CustomStringConvertible, Equatable {
+    case cannotResolve(host: String, reason: String)
+    case cannotListen(host: String, port: Int, reason: String)
+    case daemonFailed(reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotResolve(let host, let reason): "cannot resolve host \(host): \(reason)"
+        case .cannotListen(let host, let port, let reason): "cannot listen on \(host):\(port): \(reason)"
+        case .daemonFailed(let reason): "cannot start the HTTP daemon: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import CMicroHTTPD
+
+/// The C callbacks libmicrohttpd calls on its threads. Each forwards on its first line through
+/// `server(_:)` to a method of `HTTPServer`, so no logic lives in a `@convention(c)` closure.
+
+/// What one request accumulates between handler calls; owned by libmicrohttpd's `*req_cls`
+/// (retained on the first call, released in the completion callback).
+final class RequestState {
+    var body: [UInt8] = []
+    /// A response was queued before the body ended (oversized body): ignore the rest.
+    var answered = false
+}
+
+@inline(__always)
+private func server(_ context: UnsafeMutableRawPointer?) -> HTTPServer {
+    Unmanaged<HTTPServer>.fromOpaque(context!).takeUnretainedValue()
+}
+
+let accessTrampoline: MHD_AccessHandlerCallback = { context, connection, url, method, _, uploadData, uploadSize, requestContext in
+    server(context).handle(
+        connection: connection!, url: url!, method: method!, upload: uploadData, uploadSize: uploadSize!, requestContext: requestContext!)
+}
+
+let completedTrampoline: MHD_RequestCompletedCallback = { context, _, requestContext, _ in
+    server(context).complete(requestContext: requestContext)
+}
+
+extension HTTPServer {
+    func handle(
+        connection: OpaquePointer,
+        url: UnsafePointer<CChar>,
+        method: UnsafePointer<CChar>,
+        upload: UnsafePointer<CChar>?,
+        uploadSize: UnsafeMutablePointer<Int>,
+        requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
+        guard let existing = requestContext.pointee else {
+            // First call: headers only. Answer on a later call, or libmicrohttpd closes the
+            // connection after the reply (it cannot know the body was consumed).
+            let state = RequestState()
+            requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+            inFlight.add(1, ordering: .relaxed)
+            if let length = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
+                let declared = Int(String(cString: length)), declared > configuration.maxBodyBytes
+            {
+                return rejectOversized(state, connection: connection, url: url, method: method)
+            }
+            return .YES
+        }
+        let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
+        if uploadSize.pointee > 0 {
+            let count = uploadSize.pointee
+            uploadSize.pointee = 0
+            if state.answered { return .YES }
+            if state.body.count + count > configuration.maxBodyBytes {
+                state.body = []
+                return rejectOversized(state, connection: connection, url: url, method: method)
+            }
+            upload!.withMemoryRebound(to: UInt8.self, capacity: count) {
+                state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+            }
+            return .YES
+        }
+        if state.answered { return .YES }
+        var request = makeRequest(connection: connection, url: url, method: method)
+        request.body = state.body
+        state.body = []
+        state.answered = true
+        return queue(responder.respond(to: request), on: connection)
+    }
+
+    func complete(requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        guard let requestContext, let existing = requestContext.pointee else { return }
+        Unmanaged<RequestState>.fromOpaque(existing).release()
+        requestContext.pointee = nil
+        inFlight.subtract(1, ordering: .releasing)
+    }
+
+    private func rejectOversized(
+        _ state: RequestState, connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>
+    ) -> MHD_Result {
+        state.answered = true
+        let request = makeRequest(connection: connection, url: url, method: method)
+        return queue(responder.respondToOversizedBody(request, limit: configuration.maxBodyBytes), on: connection)
+    }
+
+    private func makeRequest(connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>) -> HTTPRequest {
+        var collector = ValueCollector()
+        withUnsafeMutablePointer(to: &collector) { pointer in
+            _ = MHD_get_connection_values(connection, .HEADER_KIND, collectTrampoline, pointer)
+            pointer.pointee.collectingQuery = true
+            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, collectTrampoline, pointer)
+        }
+        return HTTPRequest(
+            method: String(cString: method), path: String(cString: url), query: collector.query, headers: collector.headers)
+    }
+
+    private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+        let created = response.body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        }
+        guard let created else { return .NO }
+        for field in response.headers.fields {
+            MHD_add_response_header(created, field.name, field.value)
+        }
+        let result = MHD_queue_response(connection, UInt32(response.status), created)
+        MHD_destroy_response(created)
+        return result
+    }
+}
+
+/// Headers and query arguments gathered by one pass of `MHD_get_connection_values`.
+struct ValueCollector {
+    var headers = HTTPHeaders()
+    var query: [QueryItem] = []
+    var collectingQuery = false
+}
+
+private let collectTrampoline: MHD_KeyValueIterator = { context, _, key, value in
+    let collector = context!.assumingMemoryBound(to: ValueCollector.self)
+    guard let key else { return .YES }
+    let name = String(cString: key)
+    if collector.pointee.collectingQuery {
+        collector.pointee.query.append(QueryItem(name: name, value: value.map { String(cString: $0) }))
+    } else {
+        collector.pointee.headers.add(name: name, value: value.map { String(cString: $0) } ?? "")
+    }
+    return .YES
+}
