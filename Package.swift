@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(
             name: "CCKMMockTests",
             dependencies: ["CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock"],
-            resources: [.copy("DocsExamples")]
+            // The docs' examples are read from the source tree, as data, not bundled.
+            exclude: ["DocsExamples"]
         ),
     ]
 )

@@ -43,7 +43,6 @@ public struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        writeLine("listening on \(server.url)", to: STDOUT_FILENO)
         let group = ServiceGroup(
             services: [MockServerService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
@@ -56,6 +55,9 @@ struct MockServerService: Service {
     let server: MockServer
 
     func run() async throws {
+        // Said here, not before the group runs: the group traps SIGINT and SIGTERM before it starts
+        // its services, so a harness that signals as soon as it reads this line gets a clean stop.
+        writeLine("listening on \(server.url)", to: STDOUT_FILENO)
         try? await gracefulShutdown()
         server.shutdown()
     }

@@ -52,7 +52,8 @@ public struct ListQuery: Sendable, Equatable {
                 }
                 query.limit = limit
             case "id":
-                query.ids += try values(of: value, name: "id", adding: query.ids.count)
+                // Ids are UUIDs, which CM matches without regard to case; the store holds them lower-case.
+                query.ids += try values(of: value, name: "id", adding: query.ids.count).map { $0.lowercased() }
             case "overall_status":
                 for text in try values(of: value, name: "overall_status", adding: query.statuses.count) {
                     guard let status = JobStatus(lenient: text) else {

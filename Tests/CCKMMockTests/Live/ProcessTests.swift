@@ -1,0 +1,74 @@
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+import Foundation
+import Testing
+
+/// The real executable: what a harness reads at start, how it stops, how it refuses to start.
+@Suite(.timeLimit(.minutes(1))) struct ProcessTests {
+    @Test func printsTheListeningLineAndStopsOnSIGTERM() async throws {
+        let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:", "--fixtures", Paths.docsFixture])
+        let line = try #require(server.firstLine())
+        let url = try #require(line.split(separator: " ").last.map(String.init))
+        #expect(line.hasPrefix("listening on http://127.0.0.1:"))
+        let port = try #require(Int(url.split(separator: ":").last ?? ""))
+        #expect(port > 0 && port != 8443)
+        let (data, response) = try await LiveServer.session.data(from: URL(string: url + "/api/v1/cckm/sfdc/keys/synchronization-jobs")!)
+        #expect((response as! HTTPURLResponse).statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"total\":2"))
+        server.signal(SIGTERM)
+        let (status, errors) = server.finish()
+        #expect(status == 0, "stderr: \(errors)")
+        #expect(errors.contains("stopped"))
+    }
+
+    @Test func stopsOnSIGINTWithExitZero() throws {
+        let server = try ServerProcess(["--port", "0", "--data", ":memory:"])
+        #expect(server.firstLine()?.hasPrefix("listening on http://") == true)
+        server.signal(SIGINT)
+        #expect(server.finish().status == 0)
+    }
+
+    @Test func environmentVariablesConfigureIt() throws {
+        let server = try ServerProcess(["serve"], environment: ["CCKM_MOCK_PORT": "0", "CCKM_MOCK_DATA": ":memory:", "CCKM_MOCK_HOST": "localhost"])
+        #expect(server.firstLine()?.hasPrefix("listening on http://localhost:") == true)
+        server.signal(SIGTERM)
+        #expect(server.finish().status == 0)
+    }
+
+    @Test func takenPortIsOneClearLineAndAFailure() throws {
+        let first = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])
+        let line = try #require(first.firstLine())
+        let port = try #require(line.split(separator: ":").last.map(String.init))
+        let second = try ServerProcess(["serve", "--port", port, "--data", ":memory:"])
+        let (status, errors) = second.finish()
+        #expect(status != 0)
+        #expect(errors == "error: cannot listen on 127.0.0.1:\(port): Address already in use\n")
+        first.signal(SIGTERM)
+        _ = first.finish()
+    }
+
+    @Test func dataDirectoryThatIsAFileIsRefused() throws {
+        let directory = try Paths.temporaryDirectory()
+        let file = directory + "/plain-file"
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        let (status, errors) = try ServerProcess(["serve", "--port", "0", "--data", file]).finish()
+        #expect(status != 0)
+        #expect(errors == "error: data directory \(file) is a file, not a directory\n")
+    }
+
+    @Test func invalidFixtureIsReportedAndRefused() throws {
+        let directory = try Paths.temporaryDirectory()
+        let file = directory + "/bad.json"
+        _ = FileManager.default.createFile(atPath: file, contents: Data("{\"jobs\": [{\"family\": \"aws\"}]}".utf8))
+        let (status, errors) = try ServerProcess(["serve", "--port", "0", "--data", ":memory:", "--fixtures", file]).finish()
+        #expect(status != 0)
+        #expect(errors.contains("invalid fixtures:\n\(file): $.jobs[0]: missing required field \"id\""))
+    }
+
+    @Test func badFlagValueIsAUsageError() throws {
+        let (status, errors) = try ServerProcess(["serve", "--port", "70000"]).finish()
+        #expect(status != 0)
+        #expect(errors.contains("--port must be between 0 and 65535, got 70000"))
+    }
+}

@@ -1,0 +1,81 @@
+import HTTPServer
+import Testing
+
+@testable import CCKMMock
+
+/// The app with an in-memory store, driven by request values: no socket, no thread.
+struct InProcessApp {
+    let app: CCKMApp
+
+    init(jobs: [Job]) throws {
+        let store = try JobStore(location: .memory)
+        try store.replace(jobs)
+        app = CCKMApp(store: store)
+    }
+
+    /// `target` is a path with an optional query, as in a URL; the query is split and decoded
+    /// the way libmicrohttpd does it.
+    func send(_ method: String, _ target: String, body: String = "") throws -> Reply {
+        let parts = target.split(separator: "?", maxSplits: 1)
+        let query = parts.count > 1 ? parseQuery(String(parts[1])) : []
+        let response = app.respond(to: HTTPRequest(method: method, path: String(parts[0]), query: query, body: Array(body.utf8)))
+        return try Reply(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    func get(_ target: String) throws -> Reply { try send("GET", target) }
+}
+
+/// A response with its body parsed as JSON.
+struct Reply {
+    let status: Int
+    let headers: HTTPHeaders
+    let json: JSONValue
+
+    init(status: Int, headers: HTTPHeaders, body: [UInt8]) throws {
+        self.status = status
+        self.headers = headers
+        self.json = try JSONParser.parse(body)
+    }
+
+    /// The ids of a list's `resources`, in order.
+    var ids: [String] { json["resources"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? [] }
+    var total: Int? { json["total"]?.intValue }
+
+    /// Checks the CM error envelope: its fields in order, the status, code and a message part.
+    func expectError(status: Int, code: Int, codeDesc: String, messageContains: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(self.status == status, sourceLocation: sourceLocation)
+        #expect(json.objectValue?.map(\.key) == ["code", "codeDesc", "message", "requestID"], sourceLocation: sourceLocation)
+        #expect(json["code"]?.intValue == code, sourceLocation: sourceLocation)
+        #expect(json["codeDesc"]?.stringValue == codeDesc, sourceLocation: sourceLocation)
+        #expect(json["message"]?.stringValue?.contains(messageContains) == true, "message: \(json["message"]?.stringValue ?? "none")", sourceLocation: sourceLocation)
+        #expect(isUUID(json["requestID"]?.stringValue ?? ""), sourceLocation: sourceLocation)
+        #expect(headers["Content-Type"] == "application/json", sourceLocation: sourceLocation)
+    }
+}
+
+func parseQuery(_ text: String) -> [QueryItem] {
+    text.split(separator: "&").map { pair in
+        let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let decode = { (part: Substring) in (String(part).replacingPlus()).removingPercentEncodingLossy() }
+        return QueryItem(name: decode(halves[0]), value: halves.count > 1 ? decode(halves[1]) : nil)
+    }
+}
+
+extension String {
+    fileprivate func replacingPlus() -> String { String(map { $0 == "+" ? " " : $0 }) }
+
+    fileprivate func removingPercentEncodingLossy() -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,44 @@
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+import Foundation
+import HTTPServer
+import Testing
+
+@testable import CCKMMock
+
+/// A real server on a free port with a real SQLite file in its own directory, and a client for it.
+final class LiveServer: Sendable {
+    let server: MockServer
+    let directory: String
+    let baseURL: String
+
+    init(fixtures: [String] = [Paths.docsFixture], directory: String? = nil, maxBodyBytes: Int = 1 << 20) throws {
+        self.directory = try directory ?? Paths.temporaryDirectory()
+        let http = HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2, maxBodyBytes: maxBodyBytes)
+        server = try MockServer(configuration: MockConfiguration(http: http, store: .directory(self.directory), fixtures: fixtures))
+        baseURL = server.url
+    }
+
+    func stop() {
+        server.shutdown()
+    }
+
+    /// One request over a fresh ephemeral session (no cookies, no cache).
+    func send(_ method: String, _ target: String, body: [UInt8]? = nil) async throws -> Reply {
+        var request = URLRequest(url: URL(string: baseURL + target)!)
+        request.httpMethod = method
+        if let body { request.httpBody = Data(body) }
+        let (data, response) = try await LiveServer.session.data(for: request)
+        let http = response as! HTTPURLResponse
+        var headers = HTTPHeaders()
+        for (name, value) in http.allHeaderFields {
+            headers.add(name: "\(name)", value: "\(value)")
+        }
+        return try Reply(status: http.statusCode, headers: headers, body: [UInt8](data))
+    }
+
+    func get(_ target: String) async throws -> Reply { try await send("GET", target) }
+
+    static let session = URLSession(configuration: .ephemeral)
+}

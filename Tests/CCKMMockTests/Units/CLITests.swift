@@ -1,0 +1,70 @@
+import ArgumentParser
+import CCKMMock
+import Testing
+
+@testable import CCKMMockCLI
+
+@Suite struct CLITests {
+    func settings(_ arguments: [String], environment: [String: String] = [:]) throws -> ServeSettings {
+        let command = try #require(try CCKMMockCommand.parseAsRoot(arguments) as? ServeCommand)
+        return try command.options.resolve(environment: Environment(environment))
+    }
+
+    @Test func defaults() throws {
+        let resolved = try settings(["serve"])
+        #expect(resolved.mock.http.host == "127.0.0.1" && resolved.mock.http.port == 8443)
+        #expect(resolved.mock.store == .directory("./.cckm-mock") && resolved.mock.fixtures.isEmpty)
+        #expect(resolved.logLevel == .info && resolved.mock.http.maxBodyBytes == 1 << 20 && resolved.mock.http.idleTimeoutSeconds == 30)
+    }
+
+    @Test func serveIsTheDefaultVerb() throws {
+        #expect(try CCKMMockCommand.parseAsRoot(["--port", "0"]) is ServeCommand)
+    }
+
+    @Test func flagsWinOverEnvironment() throws {
+        let resolved = try settings(
+            ["serve", "--port", "0", "--data", ":memory:", "--fixtures", "a.json", "--fixtures", "b.json", "--log-level", "DEBUG"],
+            environment: ["CCKM_MOCK_PORT": "9", "CCKM_MOCK_DATA": "/x", "CCKM_MOCK_FIXTURES": "c.json"])
+        #expect(resolved.mock.http.port == 0 && resolved.mock.store == .memory && resolved.mock.fixtures == ["a.json", "b.json"])
+        #expect(resolved.logLevel == .debug)
+    }
+
+    @Test func environmentFillsWhatFlagsLeave() throws {
+        let resolved = try settings(
+            ["serve"],
+            environment: [
+                "CCKM_MOCK_HOST": "::1", "CCKM_MOCK_PORT": "9000", "CCKM_MOCK_DATA": "/tmp/d", "CCKM_MOCK_FIXTURES": "a.json,b.json",
+                "CCKM_MOCK_LOG_LEVEL": "warning", "CCKM_MOCK_THREADS": "3", "CCKM_MOCK_MAX_CONNECTIONS": "10", "CCKM_MOCK_PER_IP_LIMIT": "4",
+                "CCKM_MOCK_IDLE_TIMEOUT": "5", "CCKM_MOCK_MAX_BODY": "100",
+            ])
+        #expect(resolved.mock.http.host == "::1" && resolved.mock.http.port == 9000 && resolved.mock.store == .directory("/tmp/d"))
+        #expect(resolved.mock.fixtures == ["a.json", "b.json"] && resolved.logLevel == .warning && resolved.mock.http.threads == 3)
+        #expect(resolved.mock.http.connectionLimit == 10 && resolved.mock.http.perIPConnectionLimit == 4)
+        #expect(resolved.mock.http.idleTimeoutSeconds == 5 && resolved.mock.http.maxBodyBytes == 100)
+    }
+
+    @Test(arguments: [
+        (["serve", "--port=-1"], [String: String](), "--port must be between 0 and 65535"),
+        (["serve", "--log-level", "loud"], [:], "--log-level must be one of"),
+        (["serve", "--threads", "0"], [:], "--threads must be between 1 and 256"),
+        (["serve", "--idle-timeout", "0"], [:], "--idle-timeout must be at least 1 second"),
+        (["serve"], ["CCKM_MOCK_PORT": "eighty"], "CCKM_MOCK_PORT=eighty is not a valid value"),
+    ])
+    func badValuesAreNamed(arguments: [String], environment: [String: String], message: String) throws {
+        #expect {
+            _ = try settings(arguments, environment: environment)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func helpMentionsEveryFlagAndVariable() {
+        let help = ServeCommand.helpMessage()
+        for flag in ["--host", "--port", "--data", "--fixtures", "--log-level", "--threads", "--max-connections", "--per-ip-limit", "--idle-timeout", "--max-body"] {
+            #expect(help.contains(flag), "\(flag)")
+        }
+        for variable in ["CCKM_MOCK_HOST", "CCKM_MOCK_PORT", "CCKM_MOCK_DATA", "CCKM_MOCK_FIXTURES", "CCKM_MOCK_LOG_LEVEL"] {
+            #expect(help.contains(variable), "\(variable)")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Testing
+
+@testable import CCKMMock
+
+@Suite struct FixtureTests {
+    func problems(_ text: String) -> [String] {
+        do {
+            _ = try Fixture.parse(bytes: Array(text.utf8), source: "f.json")
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    @Test func docsExamplesLoad() throws {
+        let fixture = try Fixture.load(paths: [Paths.docsFixture])
+        #expect(fixture.jobs.count == 6)
+        #expect(Set(fixture.jobs.map(\.family.name)) == ["aws", "azure", "external-cm", "sap", "sfdc-keys"])
+    }
+
+    @Test func defaultsFillTheConstantFields() throws {
+        let fixture = try Fixture.parse(
+            bytes: Array(#"{"jobs":[{"family":"google","id":"6F1E3B3A-0C55-4A39-9D44-2B3A1D1E0F00","createdAt":"2024-01-02T03:04:05Z","key_rings":["r1"]}]}"#.utf8),
+            source: "f.json")
+        let job = try #require(fixture.jobs.first)
+        #expect(job.id == "6f1e3b3a-0c55-4a39-9d44-2b3a1d1e0f00")
+        #expect(job.uri == "kylo:kylo:cckm:synchronize:6f1e3b3a-0c55-4a39-9d44-2b3a1d1e0f00")
+        #expect(job.cloud == "gcp" && job.status == .inProgress && job.updatedAt == job.createdAt && job.completedAt == nil)
+        #expect(job.domain == "root" && job.abort == false && job.targets == [["r1"]])
+        #expect(job.detailedStatus == nil)
+    }
+
+    @Test func syntaxErrorsGiveFileLineAndColumn() {
+        #expect(problems("{\"jobs\": [\n  {\"family\": \"aws\",}\n]}") == ["f.json:2:20: expected a string key"])
+    }
+
+    @Test func everyProblemIsReportedWithItsPath() {
+        let found = problems(
+            """
+            {"jobs": [
+              {"family": "nope", "id": "x"},
+              {"family": "aws", "id": "not-a-uuid", "createdAt": "yesterday", "kms": "k", "overall_status": "done",
+               "abort": 1, "colour": "red", "detailed_status": {"t": 5}},
+              {"family": "sap", "createdAt": "2020-01-01T00:00:00Z", "groups": [1]},
+              7
+            ], "extra": true}
+            """)
+        #expect(found.contains("f.json: $.extra: unknown field (known: jobs)"))
+        #expect(found.contains { $0.hasPrefix("f.json: $.jobs[0].family: unknown family \"nope\"") })
+        #expect(found.contains("f.json: $.jobs[1].id: \"not-a-uuid\" is not a UUID"))
+        #expect(found.contains { $0.hasPrefix("f.json: $.jobs[1].createdAt: \"yesterday\" is not an RFC 3339 time") })
+        #expect(found.contains("f.json: $.jobs[1].kms: expected an array of strings, got a string"))
+        #expect(found.contains("f.json: $.jobs[1].overall_status: \"done\" is not one of in_progress, completed, failed"))
+        #expect(found.contains("f.json: $.jobs[1].abort: expected a boolean, got a number"))
+        #expect(found.contains { $0.hasPrefix("f.json: $.jobs[1].colour: unknown field for family aws") })
+        #expect(found.contains("f.json: $.jobs[1].detailed_status.t: expected a string message, got a number"))
+        #expect(found.contains("f.json: $.jobs[2]: missing required field \"id\""))
+        #expect(found.contains("f.json: $.jobs[2].groups[0]: expected a string, got a number"))
+        #expect(found.contains("f.json: $.jobs[3]: expected a job object, got a number"))
+        #expect(found.count == 12)
+    }
+
+    @Test func missingFileIsAProblem() {
+        #expect(throws: FixtureError(problems: ["/no/such/file.json: cannot read the file"])) {
+            try Fixture.load(paths: ["/no/such/file.json"])
+        }
+    }
+}
+
+@Suite struct JobDocumentTests {
+    @Test func fieldsInDocsOrderAndCompletedAtOnlyWhenDone() throws {
+        let aws = JobFamily.named("aws")!
+        let created = try #require(Timestamp(rfc3339: "2020-11-05T06:38:25.308834Z"))
+        var job = Job(
+            family: aws, id: "afef70ff-311e-46c1-8ead-e1999e8c6d46", createdAt: created,
+            detailedStatus: [.init(target: "123456789012/ap-south-1", message: "in_progress")], targets: [["ap-south-1"], ["kms"]])
+        let running = try JSONParser.parse(job.json)
+        #expect(
+            running.objectValue?.map(\.key) == [
+                "id", "uri", "account", "application", "devAccount", "createdAt", "updatedAt", "overall_status", "detailed_status", "cloud",
+                "regions", "kms", "abort",
+            ])
+        job.completedAt = created.adding(seconds: 4)
+        job.status = .completed
+        let done = try JSONParser.parse(job.json)
+        #expect(done.objectValue?.map(\.key)[7] == "completed_at")
+        #expect(done["completed_at"]?.stringValue == "2020-11-05T06:38:29.308834Z")
+        #expect(done["overall_status"]?.stringValue == "completed")
+    }
+}
