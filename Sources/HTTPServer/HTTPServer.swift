@@ -51,10 +51,12 @@ public final class HTTPServer: @unchecked Sendable {
     /// Stops accepting, lets requests in flight finish (up to `grace`), then stops the threads.
     /// Idempotent; safe to call from any thread but the server's own.
     public func shutdown(grace: Duration = .seconds(10)) {
-        guard let daemon = state.withLock({ current -> OpaquePointer? in
-            defer { current = nil }
-            return current?.pointer
-        }) else { return }
+        guard
+            let daemon = state.withLock({ current -> OpaquePointer? in
+                defer { current = nil }
+                return current?.pointer
+            })
+        else { return }
         let listener = MHD_quiesce_daemon(daemon)
         if listener >= 0 { close(listener) }
         let clock = ContinuousClock()

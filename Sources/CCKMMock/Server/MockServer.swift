@@ -1,10 +1,11 @@
+import HTTPServer
+import Logging
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import HTTPServer
-import Logging
 
 /// Everything `serve` needs, already checked: how to listen, where to store, what to seed.
 public struct MockConfiguration: Sendable {
@@ -70,9 +71,12 @@ public final class MockServer: Sendable {
         http.shutdown()
     }
 
-    private static func prepareDataDirectory(_ path: String) throws {
+    /// Makes sure `path` is a writable directory, creating it if missing.
+    public static func prepareDataDirectory(_ path: String) throws {
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path) {
-            guard attributes[.type] as? FileAttributeType == .typeDirectory else { throw StartupError(description: "data directory \(path) is a file, not a directory") }
+            guard attributes[.type] as? FileAttributeType == .typeDirectory else {
+                throw StartupError(description: "data directory \(path) is a file, not a directory")
+            }
             guard FileManager.default.isWritableFile(atPath: path) else {
                 throw StartupError(description: "data directory \(path) is not writable")
             }

@@ -27,6 +27,9 @@ public final class JobStore: Sendable {
             // WAL with NORMAL sync: a committed job survives the process being killed (only a power
             // loss could lose the last transactions), and commits need no fsync each.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 8 MB of pages per connection (SQLite's default is 2 MB): the hot index slices of a
+            // million-job store stay in memory; sorted lists over 1M jobs measured twice as fast.
+            try db.execute(sql: "PRAGMA cache_size = -8000")
         }
         switch location {
         case .memory:
@@ -47,6 +50,28 @@ public final class JobStore: Sendable {
         }
     }
 
+    /// Adds jobs known to be new (no id check), in transactions of `batch`: the bulk path for
+    /// generated stores. Returns how many were written.
+    @discardableResult
+    public func insertNew<Jobs: Sequence>(_ jobs: Jobs, batch: Int = 10_000) throws -> Int where Jobs.Element == Job {
+        var iterator = jobs.makeIterator()
+        var written = 0
+        var exhausted = false
+        while !exhausted {
+            try database.write { db in
+                for _ in 0..<batch {
+                    guard let job = iterator.next() else {
+                        exhausted = true
+                        return
+                    }
+                    try insert(job, db)
+                    written += 1
+                }
+            }
+        }
+        return written
+    }
+
     private func insert(_ job: Job, _ db: Database) throws {
         let row = try db.cachedStatement(
             sql: """
@@ -58,9 +83,9 @@ public final class JobStore: Sendable {
             job.completedAt?.nanoseconds, job.json,
         ])
         let seq = db.lastInsertedRowID
-        let target = try db.cachedStatement(sql: "INSERT INTO job_target (job, family, domain, value) VALUES (?, ?, ?, ?)")
+        let target = try db.cachedStatement(sql: "INSERT INTO job_target (job, family, domain, value, status) VALUES (?, ?, ?, ?, ?)")
         for value in Set(job.filterValues) {
-            try target.execute(arguments: [seq, job.family.name, job.domain, value])
+            try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue])
         }
     }
 
@@ -77,13 +102,7 @@ public final class JobStore: Sendable {
     public func list(family: JobFamily, domain: String, query: ListQuery) throws -> JobPage {
         let filter = ListFilter(family: family, domain: domain, query: query)
         return try database.read { db in
-            let total: Int
-            if filter.isCountedByTrigger {
-                total = try Int.fetchOne(db.cachedStatement(sql: filter.countedSQL), arguments: filter.countedArguments) ?? 0
-            } else {
-                total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM job WHERE " + filter.whereSQL), arguments: filter.arguments)
-                    ?? 0
-            }
+            let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
             guard query.limit != 0, query.skip < total else { return JobPage(total: total, documents: []) }
             let page = "SELECT document FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?"
             var arguments = filter.arguments

@@ -7,10 +7,9 @@ struct ListFilter {
     let whereSQL: String
     let orderSQL: String
     let arguments: StatementArguments
-    /// No id or target filter: `total` comes from `job_count`.
-    let isCountedByTrigger: Bool
-    let countedSQL: String
-    let countedArguments: StatementArguments
+    /// How `total` is counted, from the cheapest source that can answer it.
+    let countSQL: String
+    let countArguments: StatementArguments
 
     init(family: JobFamily, domain: String, query: ListQuery) {
         var clauses = ["family = ?", "domain = ?"]
@@ -34,15 +33,28 @@ struct ListFilter {
         self.arguments = arguments
         orderSQL = Self.order(query.sort)
 
-        isCountedByTrigger = query.ids.isEmpty && query.targets.isEmpty
-        var counted = "SELECT COALESCE(SUM(n), 0) FROM job_count WHERE family = ? AND domain = ?"
-        var countedArguments: StatementArguments = [family.name, domain]
-        if !statuses.isEmpty {
-            counted += " AND status IN (\(Self.placeholders(statuses.count)))"
-            countedArguments += StatementArguments(statuses)
+        (countSQL, countArguments) = Self.count(family: family, domain: domain, query: query, statuses: statuses, whereSQL: whereSQL, arguments: arguments)
+    }
+
+    /// Status filter or none: the trigger-kept `job_count`. Targets (and status): the covering
+    /// `job_target_by_value` index, DISTINCT because a job can match several values. Ids: the rows.
+    private static func count(
+        family: JobFamily, domain: String, query: ListQuery, statuses: [String], whereSQL: String, arguments: StatementArguments
+    ) -> (String, StatementArguments) {
+        guard query.ids.isEmpty else { return ("SELECT COUNT(*) FROM job WHERE " + whereSQL, arguments) }
+        var sql: String
+        var countArguments: StatementArguments = [family.name, domain]
+        if query.targets.isEmpty {
+            sql = "SELECT COALESCE(SUM(n), 0) FROM job_count WHERE family = ? AND domain = ?"
+        } else {
+            sql = "SELECT COUNT(DISTINCT job) FROM job_target WHERE family = ? AND domain = ? AND value IN (\(placeholders(query.targets.count)))"
+            countArguments += StatementArguments(query.targets)
         }
-        countedSQL = counted
-        self.countedArguments = countedArguments
+        if !statuses.isEmpty {
+            sql += " AND status IN (\(placeholders(statuses.count)))"
+            countArguments += StatementArguments(statuses)
+        }
+        return (sql, countArguments)
     }
 
     private static func placeholders(_ count: Int) -> String {

@@ -73,6 +73,11 @@ import Testing
         #expect(try app.get(path + "?kms=nothing").total == 0)
     }
 
+    @Test func targetAndStatusCountTogether() throws {
+        let reply = try app.get(path + "?kms=t1&overall_status=failed")
+        #expect(reply.ids == [19, 16, 13].map(TestJobs.id) && reply.total == 3)
+    }
+
     @Test func filtersCombine() throws {
         let reply = try app.get(path + "?kms=t0&overall_status=failed&id=\(TestJobs.id(12)),\(TestJobs.id(15)),\(TestJobs.id(13))")
         #expect(reply.ids == [15, 12].map(TestJobs.id) && reply.total == 2)
@@ -117,6 +122,9 @@ import Testing
         #expect(all.total == 4 && all.ids == [4, 3, 2, 1].map(TestJobs.id))
         let filtered = try app.get(base + "/?\(family.filterParameter)=v1")
         #expect(filtered.ids == [3, 1].map(TestJobs.id) && filtered.total == 2)
+        // A job holding several of the asked values is listed and counted once.
+        let overlapping = try app.get(base + "?\(family.filterParameter)=v1,shared&\(family.filterParameter)=v0")
+        #expect(overlapping.ids == [4, 3, 2, 1].map(TestJobs.id) && overlapping.total == 4)
         let job = try app.get(base + "/" + TestJobs.id(2))
         #expect(job.status == 200)
         #expect(job.json["cloud"]?.stringValue == family.cloud)

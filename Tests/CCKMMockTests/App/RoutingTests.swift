@@ -15,7 +15,10 @@ import Testing
         #expect(reply.status == 200 && reply.json["id"]?.stringValue == TestJobs.id(1))
         #expect(reply.headers["Content-Type"] == "application/json")
         #expect(try app.get(jobPath + "/").json == reply.json)
-        #expect(try app.get(jobPath.uppercased().replacingOccurrences(of: "/API/V1/CCKM/AWS/SYNCHRONIZATION-JOBS", with: "/api/v1/cckm/aws/synchronization-jobs")).status == 200)
+        #expect(
+            try app.get(
+                jobPath.uppercased().replacingOccurrences(of: "/API/V1/CCKM/AWS/SYNCHRONIZATION-JOBS", with: "/api/v1/cckm/aws/synchronization-jobs")
+            ).status == 200)
     }
 
     @Test(arguments: [

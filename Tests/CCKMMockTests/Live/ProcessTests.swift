@@ -1,8 +1,9 @@
+import Foundation
+import Testing
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
-import Foundation
-import Testing
 
 /// The real executable: what a harness reads at start, how it stops, how it refuses to start.
 @Suite(.timeLimit(.minutes(1))) struct ProcessTests {

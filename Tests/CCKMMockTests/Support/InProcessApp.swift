@@ -47,7 +47,9 @@ struct Reply {
         #expect(json.objectValue?.map(\.key) == ["code", "codeDesc", "message", "requestID"], sourceLocation: sourceLocation)
         #expect(json["code"]?.intValue == code, sourceLocation: sourceLocation)
         #expect(json["codeDesc"]?.stringValue == codeDesc, sourceLocation: sourceLocation)
-        #expect(json["message"]?.stringValue?.contains(messageContains) == true, "message: \(json["message"]?.stringValue ?? "none")", sourceLocation: sourceLocation)
+        #expect(
+            json["message"]?.stringValue?.contains(messageContains) == true, "message: \(json["message"]?.stringValue ?? "none")",
+            sourceLocation: sourceLocation)
         #expect(isUUID(json["requestID"]?.stringValue ?? ""), sourceLocation: sourceLocation)
         #expect(headers["Content-Type"] == "application/json", sourceLocation: sourceLocation)
     }

@@ -1,11 +1,12 @@
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 import Foundation
 import HTTPServer
 import Testing
 
 @testable import CCKMMock
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A real server on a free port with a real SQLite file in its own directory, and a client for it.
 final class LiveServer: Sendable {

@@ -60,7 +60,10 @@ import Testing
 
     @Test func helpMentionsEveryFlagAndVariable() {
         let help = ServeCommand.helpMessage()
-        for flag in ["--host", "--port", "--data", "--fixtures", "--log-level", "--threads", "--max-connections", "--per-ip-limit", "--idle-timeout", "--max-body"] {
+        for flag in [
+            "--host", "--port", "--data", "--fixtures", "--log-level", "--threads", "--max-connections", "--per-ip-limit", "--idle-timeout",
+            "--max-body",
+        ] {
             #expect(help.contains(flag), "\(flag)")
         }
         for variable in ["CCKM_MOCK_HOST", "CCKM_MOCK_PORT", "CCKM_MOCK_DATA", "CCKM_MOCK_FIXTURES", "CCKM_MOCK_LOG_LEVEL"] {

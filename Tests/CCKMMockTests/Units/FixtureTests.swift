@@ -20,7 +20,9 @@ import Testing
 
     @Test func defaultsFillTheConstantFields() throws {
         let fixture = try Fixture.parse(
-            bytes: Array(#"{"jobs":[{"family":"google","id":"6F1E3B3A-0C55-4A39-9D44-2B3A1D1E0F00","createdAt":"2024-01-02T03:04:05Z","key_rings":["r1"]}]}"#.utf8),
+            bytes: Array(
+                #"{"jobs":[{"family":"google","id":"6F1E3B3A-0C55-4A39-9D44-2B3A1D1E0F00","createdAt":"2024-01-02T03:04:05Z","key_rings":["r1"]}]}"#
+                    .utf8),
             source: "f.json")
         let job = try #require(fixture.jobs.first)
         #expect(job.id == "6f1e3b3a-0c55-4a39-9d44-2b3a1d1e0f00")
