@@ -8,6 +8,11 @@ public enum StoreLocation: Sendable, Equatable {
     case memory
 }
 
+/// The store found itself inconsistent; answered as a logged 500.
+public enum StoreError: Error, Equatable {
+    case missingDocument(seq: Int64)
+}
+
 /// One page of a job list: the count of every match, and the matching jobs' JSON for this page.
 public struct JobPage: Sendable, Equatable {
     public var total: Int
@@ -75,14 +80,15 @@ public final class JobStore: Sendable {
     private func insert(_ job: Job, _ db: Database) throws {
         let row = try db.cachedStatement(
             sql: """
-                INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at, document)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
         try row.execute(arguments: [
             job.family.name, job.domain, job.id, job.status.rawValue, job.createdAt.nanoseconds, job.updatedAt.nanoseconds,
-            job.completedAt?.nanoseconds, job.json,
+            job.completedAt?.nanoseconds,
         ])
         let seq = db.lastInsertedRowID
+        try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, job.json])
         let target = try db.cachedStatement(sql: "INSERT INTO job_target (job, family, domain, value, status) VALUES (?, ?, ?, ?, ?)")
         for value in Set(job.filterValues) {
             try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue])
@@ -93,7 +99,8 @@ public final class JobStore: Sendable {
     public func document(family: JobFamily, domain: String, id: String) throws -> String? {
         try database.read { db in
             try String.fetchOne(
-                db.cachedStatement(sql: "SELECT document FROM job WHERE family = ? AND id = ? AND domain = ?"),
+                db.cachedStatement(
+                    sql: "SELECT document FROM job_document WHERE seq = (SELECT seq FROM job WHERE family = ? AND id = ? AND domain = ?)"),
                 arguments: [family.name, id, domain])
         }
     }
@@ -104,10 +111,17 @@ public final class JobStore: Sendable {
         return try database.read { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
             guard query.limit != 0, query.skip < total else { return JobPage(total: total, documents: []) }
-            let page = "SELECT document FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?"
+            let page = "SELECT seq FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?"
             var arguments = filter.arguments
             arguments += [query.limit, query.skip]
-            return JobPage(total: total, documents: try String.fetchAll(db.cachedStatement(sql: page), arguments: arguments))
+            let seqs = try Int64.fetchAll(db.cachedStatement(sql: page), arguments: arguments)
+            let document = try db.cachedStatement(sql: "SELECT document FROM job_document WHERE seq = ?")
+            return JobPage(
+                total: total,
+                documents: try seqs.map { seq in
+                    guard let text = try String.fetchOne(document, arguments: [seq]) else { throw StoreError.missingDocument(seq: seq) }
+                    return text
+                })
         }
     }
 
@@ -123,7 +137,7 @@ public final class JobStore: Sendable {
         arguments += [query.limit, query.skip]
         return try database.read { db in
             try Row.fetchAll(
-                db, sql: "EXPLAIN QUERY PLAN SELECT document FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?",
+                db, sql: "EXPLAIN QUERY PLAN SELECT seq FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?",
                 arguments: arguments
             ).map { $0["detail"] as String }
         }

@@ -33,7 +33,8 @@ struct ListFilter {
         self.arguments = arguments
         orderSQL = Self.order(query.sort)
 
-        (countSQL, countArguments) = Self.count(family: family, domain: domain, query: query, statuses: statuses, whereSQL: whereSQL, arguments: arguments)
+        (countSQL, countArguments) = Self.count(
+            family: family, domain: domain, query: query, statuses: statuses, whereSQL: whereSQL, arguments: arguments)
     }
 
     /// Status filter or none: the trigger-kept `job_count`. Targets (and status): the covering

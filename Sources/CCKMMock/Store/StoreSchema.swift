@@ -2,8 +2,10 @@ import GRDB
 
 /// The job store's tables, one named migration per change (GRDB runs each once, in a transaction).
 ///
-/// - `job`: one row per job. The columns the lists filter and sort on, and `document`, the job's
-///   JSON as the API prints it, rendered when the job changes so a read only concatenates.
+/// - `job`: one row per job, only the columns the lists filter and sort on, so that rows stay
+///   small and a sort over tens of thousands of matches reads few pages.
+/// - `job_document`: the job's JSON as the API prints it, rendered when the job changes so that a
+///   read only concatenates; fetched by rowid for the jobs of the page only.
 /// - `job_target`: the values the family's list filter matches, one row each, with a copy of the
 ///   job's status (kept by a trigger) so that `total` of a target filter, with or without a status
 ///   filter, is counted from one covering index without touching `job`.
@@ -23,12 +25,16 @@ enum StoreSchema {
                         status TEXT NOT NULL,
                         created_at INTEGER NOT NULL,
                         updated_at INTEGER NOT NULL,
-                        completed_at INTEGER,
-                        document TEXT NOT NULL
+                        completed_at INTEGER
                     );
                     CREATE UNIQUE INDEX job_by_id ON job(family, id);
                     CREATE INDEX job_by_created ON job(family, domain, created_at, seq);
                     CREATE INDEX job_by_status ON job(family, domain, status, created_at, seq);
+
+                    CREATE TABLE job_document (
+                        seq INTEGER PRIMARY KEY REFERENCES job(seq) ON DELETE CASCADE,
+                        document TEXT NOT NULL
+                    );
 
                     CREATE TABLE job_target (
                         job INTEGER NOT NULL REFERENCES job(seq) ON DELETE CASCADE,
