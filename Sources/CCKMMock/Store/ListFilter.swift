@@ -63,7 +63,8 @@ struct ListFilter {
     }
 
     /// Newest first by default. Missing `completed_at` sorts as PostgreSQL (and so real CM) sorts
-    /// NULL: last going up, first going down. `seq` breaks ties so that paging is stable.
+    /// NULL: last going up, first going down (see `StoreSchema.completedSortKey`). `seq` breaks
+    /// ties so that paging is stable.
     private static func order(_ keys: [ListQuery.SortKey]) -> String {
         guard !keys.isEmpty else { return "created_at DESC, seq DESC" }
         var terms: [String] = []
@@ -73,7 +74,7 @@ struct ListFilter {
             case .id: terms.append("id \(direction)")
             case .createdAt: terms.append("created_at \(direction)")
             case .updatedAt: terms.append("updated_at \(direction)")
-            case .completedAt: terms.append("completed_at \(direction) NULLS \(key.descending ? "FIRST" : "LAST")")
+            case .completedAt: terms.append("\(StoreSchema.completedSortKey) \(direction)")
             case .overallStatus: terms.append("status \(direction)")
             }
         }

@@ -12,6 +12,11 @@ import GRDB
 /// - `job_count`: rows per (family, domain, status), kept by triggers, so `total` for a list with
 ///   no filter or only a status filter is a look-up instead of a count.
 enum StoreSchema {
+    /// `completed_at` as lists sort it: a running job's missing time counts as the greatest, which
+    /// is PostgreSQL's (and so CM's) NULLS LAST going up and NULLS FIRST going down, and lets one
+    /// index serve both directions. `ListFilter` must order by this exact text to use the index.
+    static let completedSortKey = "coalesce(completed_at, 9223372036854775807)"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 jobs, targets and counts") { db in
@@ -30,6 +35,8 @@ enum StoreSchema {
                     CREATE UNIQUE INDEX job_by_id ON job(family, id);
                     CREATE INDEX job_by_created ON job(family, domain, created_at, seq);
                     CREATE INDEX job_by_status ON job(family, domain, status, created_at, seq);
+                    CREATE INDEX job_by_updated ON job(family, domain, updated_at, seq);
+                    CREATE INDEX job_by_completed ON job(family, domain, \(completedSortKey), seq);
 
                     CREATE TABLE job_document (
                         seq INTEGER PRIMARY KEY REFERENCES job(seq) ON DELETE CASCADE,

@@ -107,10 +107,24 @@ import Testing
         query = ListQuery()
         query.ids = ["x"]
         shapes.append(query)
+        for field in [ListQuery.SortField.createdAt, .updatedAt, .completedAt] {
+            for descending in [false, true] {
+                query = ListQuery()
+                query.sort = [.init(field, descending: descending)]
+                shapes.append(query)
+            }
+        }
+        query = ListQuery()
+        query.statuses = [.completed, .failed]
+        query.sort = [.init(.overallStatus), .init(.createdAt)]
+        shapes.append(query)
         for shape in shapes {
             let plan = try store.queryPlan(family: aws, domain: "root", query: shape).joined(separator: "; ")
             #expect(!plan.contains("SCAN job"), "full scan in: \(plan)")
             #expect(plan.contains("USING"), "no index in: \(plan)")
+            if shape.targets.isEmpty && shape.statuses.count < 2 {
+                #expect(!plan.contains("TEMP B-TREE"), "sorts outside an index: \(plan)")
+            }
         }
     }
 }
