@@ -44,7 +44,8 @@ public struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let group = ServiceGroup(
-            services: [MockServerService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [MockServerService(server: server), SimulatorService(simulator: server.app.simulator, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.info("stopped")
     }

@@ -72,6 +72,31 @@ public struct ServeOptions: ParsableArguments {
     @Option(help: "Largest request body accepted, in bytes; larger ones get 413. (env: CCKM_MOCK_MAX_BODY; default: 1048576)")
     public var maxBody: Int?
 
+    @Option(help: "Clock for job times: system, or manual (moves only through /__admin/clock/advance). (env: CCKM_MOCK_CLOCK; default: system)")
+    public var clock: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where a manual clock starts, RFC 3339. (env: CCKM_MOCK_START_TIME; default: 2020-11-05T06:38:25.308834Z)", valueName: "time"))
+    public var startTime: String?
+
+    @Option(help: "Seed for job ids, request ids, durations and outcomes: same seed, same answers. (env: CCKM_MOCK_SEED; default: random)")
+    public var seed: UInt64?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a target takes: N, or MIN-MAX drawn uniformly. (env: CCKM_MOCK_TARGET_DURATION; default: 2-6)", valueName: "seconds"))
+    public var targetDuration: String?
+
+    @Option(help: "Probability, 0 to 1, that a target fails. (env: CCKM_MOCK_FAILURE_RATE; default: 0)")
+    public var failureRate: Double?
+
+    @Option(help: "Run simulated durations this many times faster, e.g. 10 for demos. (env: CCKM_MOCK_TIME_SCALE; default: 1)")
+    public var timeScale: Double?
+
+    @Flag(help: "Let a second job of a family start while one is in progress (default: 409). (env: CCKM_MOCK_ALLOW_CONCURRENT_JOBS=1)")
+    public var allowConcurrentJobs = false
+
     public init() {}
 
     /// Flags, then environment variables, then defaults; throws `ValidationError` naming the bad one.
@@ -102,12 +127,61 @@ public struct ServeOptions: ParsableArguments {
         guard perIP >= 0 else { throw ValidationError("--per-ip-limit must be 0 or more, got \(perIP)") }
         guard idle >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second, got \(idle)") }
         guard maxBody >= 1 else { throw ValidationError("--max-body must be at least 1 byte, got \(maxBody)") }
+        let simulator = try simulatorSettings(environment: environment, value: value)
+        let clockName = try value(clock, "CCKM_MOCK_CLOCK", { $0 }, "system")
+        let startText = try value(startTime, "CCKM_MOCK_START_TIME", { $0 }, ManualClock.defaultStart.description)
+        guard let start = Timestamp(rfc3339: startText) else {
+            throw ValidationError("--start-time must be an RFC 3339 time such as 2024-01-01T00:00:00Z, got \(startText)")
+        }
+        let clockChoice: ClockChoice
+        switch clockName {
+        case "system": clockChoice = .system
+        case "manual": clockChoice = .manual(start: start)
+        default: throw ValidationError("--clock must be system or manual, got \(clockName)")
+        }
+        let seed = try value(seed.map(Optional.some), "CCKM_MOCK_SEED", { UInt64($0).map(Optional.some) }, nil)
         let http = HTTPServerConfiguration(
             host: host, port: port, threads: threads, connectionLimit: maxConnections, perIPConnectionLimit: perIP,
             idleTimeoutSeconds: idle, maxBodyBytes: maxBody)
         return ServeSettings(
-            mock: MockConfiguration(http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures),
+            mock: MockConfiguration(
+                http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures, simulator: simulator, clock: clockChoice,
+                seed: seed),
             logLevel: level)
+    }
+}
+
+extension ServeOptions {
+    fileprivate typealias Lookup<T> = (T?, String, (String) -> T?, T) throws -> T
+
+    fileprivate func simulatorSettings(environment: Environment, value: Lookup<String>) throws -> SimulatorSettings {
+        let durationText = try value(targetDuration, "CCKM_MOCK_TARGET_DURATION", { $0 }, "2-6")
+        guard let duration = Self.durationRange(durationText) else {
+            throw ValidationError("--target-duration must be N or MIN-MAX seconds with 0 <= MIN <= MAX, got \(durationText)")
+        }
+        let failure =
+            try failureRate ?? environment["CCKM_MOCK_FAILURE_RATE"].map { text in
+                guard let rate = Double(text) else { throw ValidationError("CCKM_MOCK_FAILURE_RATE=\(text) is not a valid value") }
+                return rate
+            } ?? 0
+        guard (0...1).contains(failure) else { throw ValidationError("--failure-rate must be between 0 and 1, got \(failure)") }
+        let scale =
+            try timeScale ?? environment["CCKM_MOCK_TIME_SCALE"].map { text in
+                guard let scale = Double(text) else { throw ValidationError("CCKM_MOCK_TIME_SCALE=\(text) is not a valid value") }
+                return scale
+            } ?? 1
+        guard scale > 0, scale.isFinite else { throw ValidationError("--time-scale must be more than 0, got \(scale)") }
+        let concurrent = allowConcurrentJobs || ["1", "true", "yes"].contains(environment["CCKM_MOCK_ALLOW_CONCURRENT_JOBS"]?.lowercased() ?? "")
+        return SimulatorSettings(targetDuration: duration, failureRate: failure, timeScale: scale, allowConcurrentJobs: concurrent)
+    }
+
+    /// `5` or `2-6` (also `2.5-3`).
+    static func durationRange(_ text: String) -> ClosedRange<Double>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
+        guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil, low >= 0, low <= high,
+            high.isFinite
+        else { return nil }
+        return low...high
     }
 }
 

@@ -46,6 +46,11 @@ public struct APIError: Error, Equatable, Sendable {
             headers: [("Allow", allowed.joined(separator: ", "))])
     }
 
+    /// 409: the request clashes with the state of a job (chosen code, API-CONTRACT.md).
+    public static func conflict(_ message: String) -> APIError {
+        APIError(status: 409, code: 11, name: "NCERRConflict", description: "Conflict", message: message)
+    }
+
     /// 413: the body passed the server's cap.
     public static func payloadTooLarge(limit: Int) -> APIError {
         APIError(

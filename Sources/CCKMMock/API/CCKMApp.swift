@@ -5,10 +5,17 @@ import Logging
 /// live server calls it on libmicrohttpd's threads; tests call it directly, with no socket.
 public final class CCKMApp: HTTPResponder {
     public let store: JobStore
+    public let simulator: Simulator
+    let randomness: Randomness
     let logger: Logger
 
-    public init(store: JobStore, logger: Logger = Logger(label: "cckm-mock")) {
+    public init(
+        store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
+        randomness: Randomness = Randomness(), logger: Logger = Logger(label: "cckm-mock")
+    ) {
         self.store = store
+        self.randomness = randomness
+        self.simulator = Simulator(store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness))
         self.logger = logger
     }
 
@@ -16,20 +23,20 @@ public final class CCKMApp: HTTPResponder {
         do {
             return try route(request)
         } catch let error as APIError {
-            return Self.response(for: error)
+            return response(for: error)
         } catch {
             // The one place an unexpected error becomes a 500; it is logged, never shown raw.
             logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
-            return Self.response(for: .internalError())
+            return response(for: .internalError())
         }
     }
 
     public func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
-        Self.response(for: .payloadTooLarge(limit: limit))
+        response(for: .payloadTooLarge(limit: limit))
     }
 
-    static func response(for error: APIError) -> HTTPResponse {
-        .json(error.status, error.json(requestID: randomUUID()), headers: error.headers)
+    func response(for error: APIError) -> HTTPResponse {
+        .json(error.status, error.json(requestID: randomness.uuid()), headers: error.headers)
     }
 
     private func route(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -43,19 +50,19 @@ public final class CCKMApp: HTTPResponder {
         }
         let domain = Job.rootDomain
         switch (route, method) {
-        case (.health, _):
-            return .json(200, #"{"status":"ok"}"#)
         case (.jobs(let family), "GET"):
             return try list(family, domain: domain, request: request)
+        case (.jobs(let family), _):
+            return .json(201, try simulator.start(family: family, domain: domain, body: request.body))
         case (.job(let family, let id), _):
             guard let document = try store.document(family: family, domain: domain, id: id.lowercased()) else {
                 throw APIError.notFound()
             }
             return .json(200, document)
-        default:
-            throw APIError(
-                status: 501, code: 15, name: "NCERRNotImplemented", description: "Not implemented",
-                message: "\(request.method) \(request.path) is not implemented by this version of the mock")
+        case (.cancel(let family, let id), _):
+            return .json(200, try simulator.cancel(family: family, domain: domain, id: id.lowercased()))
+        case (.health, _), (.clock, _), (.clockAdvance, _), (.settle, _):
+            return try admin(route, request: request)
         }
     }
 

@@ -8,15 +8,24 @@ public enum Route: Equatable, Sendable {
     case cancel(JobFamily, id: String)
     /// `/__admin/health`.
     case health
+    /// `/__admin/clock`.
+    case clock
+    /// `/__admin/clock/advance`.
+    case clockAdvance
+    /// `/__admin/jobs/settle`.
+    case settle
 
     static let cckmPrefix = "/api/v1/cckm/"
+    private static let admin: [String: Route] = [
+        "/__admin/health": .health, "/__admin/clock": .clock, "/__admin/clock/advance": .clockAdvance, "/__admin/jobs/settle": .settle,
+    ]
 
     /// The route for a path, or nil when nothing lives there. A trailing slash is accepted.
     public init?(path: String) {
         var path = Substring(path)
         if path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
-        if path == "/__admin/health" {
-            self = .health
+        if let admin = Self.admin[String(path)] {
+            self = admin
             return
         }
         guard path.hasPrefix(Self.cckmPrefix) else { return nil }
@@ -37,8 +46,8 @@ public enum Route: Equatable, Sendable {
     public var allowedMethods: [String] {
         switch self {
         case .jobs: ["GET", "POST"]
-        case .job, .health: ["GET"]
-        case .cancel: ["POST"]
+        case .job, .health, .clock: ["GET"]
+        case .cancel, .clockAdvance, .settle: ["POST"]
         }
     }
 }

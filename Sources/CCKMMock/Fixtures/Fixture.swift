@@ -18,20 +18,24 @@ public struct FixtureError: Error, Equatable, CustomStringConvertible {
 /// Job fields are the API's own, so an API response can be pasted in and given a `family`.
 public struct Fixture: Sendable, Equatable {
     public var jobs: [Job]
+    /// Jobs marked `"simulate": false`: kept exactly as written, never moved by the simulator.
+    public var held: Set<JobKey> = []
 
     /// Reads and checks every file, reporting all problems of all files at once.
     public static func load(paths: [String]) throws(FixtureError) -> Fixture {
-        var jobs: [Job] = []
+        var fixture = Fixture(jobs: [])
         var problems: [String] = []
         for path in paths {
             do {
-                jobs += try parse(bytes: try readFile(path), source: path).jobs
+                let one = try parse(bytes: try readFile(path), source: path)
+                fixture.jobs += one.jobs
+                fixture.held.formUnion(one.held)
             } catch {
                 problems += error.problems
             }
         }
         guard problems.isEmpty else { throw FixtureError(problems: problems) }
-        return Fixture(jobs: jobs)
+        return fixture
     }
 
     private static func readFile(_ path: String) throws(FixtureError) -> [UInt8] {
@@ -52,7 +56,21 @@ public struct Fixture: Sendable, Equatable {
         var reader = FixtureReader(source: source)
         let jobs = reader.read(document)
         guard reader.problems.isEmpty else { throw FixtureError(problems: reader.problems) }
-        return Fixture(jobs: jobs)
+        return Fixture(jobs: jobs, held: reader.held)
+    }
+}
+
+extension Job {
+    /// Reads a job back from the JSON the store keeps for it.
+    static func decode(document: String, family: JobFamily, domain: String) throws -> Job {
+        guard case .object(var members) = try JSONParser.parse(document) else { throw StoreError.corruptDocument(problems: ["not an object"]) }
+        members.append(("family", .string(family.name)))
+        members.append(("domain", .string(domain)))
+        var reader = FixtureReader(source: "store")
+        guard let job = reader.job(.object(members), at: "$"), reader.problems.isEmpty else {
+            throw StoreError.corruptDocument(problems: reader.problems)
+        }
+        return job
     }
 }
 
@@ -60,6 +78,7 @@ public struct Fixture: Sendable, Equatable {
 private struct FixtureReader {
     let source: String
     var problems: [String] = []
+    var held: Set<JobKey> = []
 
     mutating func read(_ document: JSONValue) -> [Job] {
         guard let members = document.objectValue else {
@@ -79,10 +98,10 @@ private struct FixtureReader {
 
     private static let commonFields: Set<String> = [
         "family", "domain", "id", "uri", "account", "application", "devAccount", "createdAt", "updatedAt", "completed_at",
-        "overall_status", "detailed_status", "cloud", "abort",
+        "overall_status", "detailed_status", "cloud", "abort", "simulate",
     ]
 
-    private mutating func job(_ value: JSONValue, at path: String) -> Job? {
+    mutating func job(_ value: JSONValue, at path: String) -> Job? {
         guard let members = value.objectValue else {
             problem(path, "expected a job object, got \(value.typeName)")
             return nil
@@ -116,6 +135,13 @@ private struct FixtureReader {
             if case .bool(let set) = flag { abort = set } else { problem(path + ".abort", "expected a boolean, got \(flag.typeName)") }
         }
         let detailed = detailedStatus(value, at: path)
+        if let simulate = value["simulate"] {
+            if case .bool(let on) = simulate {
+                if !on { held.insert(JobKey(family: family.name, id: id.lowercased())) }
+            } else {
+                problem(path + ".simulate", "expected a boolean, got \(simulate.typeName)")
+            }
+        }
         guard problems.count == before, let createdAt else { return nil }
         var job = Job(
             family: family, domain: string(value, "domain", at: path) ?? "root", id: id.lowercased(), createdAt: createdAt,
@@ -186,6 +212,12 @@ private struct FixtureReader {
     private mutating func problem(_ path: String, _ message: String) {
         problems.append("\(source): \(path): \(message)")
     }
+}
+
+/// A job's identity across the store: ids are unique within a family.
+public struct JobKey: Sendable, Hashable {
+    public var family: String
+    public var id: String
 }
 
 /// `8-4-4-4-12` hexadecimal digits, either case.

@@ -14,6 +14,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         Timestamp(nanoseconds: nanoseconds + Int64((seconds * 1e9).rounded()))
     }
 
+    /// To the nearest microsecond, the precision CM prints.
+    public var roundedToMicroseconds: Timestamp {
+        Timestamp(nanoseconds: Int64((Double(nanoseconds) / 1000).rounded()) * 1000)
+    }
+
     /// RFC 3339 in UTC with six fractional digits, or nine when the time has sub-microsecond digits.
     public var description: String {
         let seconds = nanoseconds.floorDivided(by: 1_000_000_000)

@@ -12,11 +12,35 @@ public struct MockConfiguration: Sendable {
     public var http: HTTPServerConfiguration
     public var store: StoreLocation
     public var fixtures: [String]
+    public var simulator: SimulatorSettings
+    public var clock: ClockChoice
+    /// Seed of every random draw (ids, durations, outcomes); nil draws one from the system.
+    public var seed: UInt64?
 
-    public init(http: HTTPServerConfiguration = HTTPServerConfiguration(), store: StoreLocation = .memory, fixtures: [String] = []) {
+    public init(
+        http: HTTPServerConfiguration = HTTPServerConfiguration(), store: StoreLocation = .memory, fixtures: [String] = [],
+        simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .system, seed: UInt64? = nil
+    ) {
         self.http = http
         self.store = store
         self.fixtures = fixtures
+        self.simulator = simulator
+        self.clock = clock
+        self.seed = seed
+    }
+}
+
+/// Which clock drives job times.
+public enum ClockChoice: Sendable, Equatable {
+    case system
+    /// Stands at `start` until `/__admin/clock/advance` moves it.
+    case manual(start: Timestamp)
+
+    func make() -> any SimulationClock {
+        switch self {
+        case .system: SystemClock()
+        case .manual(let start): ManualClock(start: start)
+        }
     }
 }
 
@@ -46,11 +70,24 @@ public final class MockServer: Sendable {
         }
         do {
             store = try JobStore(location: configuration.store, readers: configuration.http.threads + 1)
-            try store.replace(fixture.jobs)
         } catch {
             throw StartupError(description: "cannot open the job store in \(configuration.store.displayName): \(error)")
         }
-        app = CCKMApp(store: store, logger: logger)
+        let app = CCKMApp(
+            store: store, clock: configuration.clock.make(), settings: configuration.simulator, randomness: Randomness(seed: configuration.seed),
+            logger: logger)
+        do {
+            // Seeded jobs in progress go on from now: their running targets get fresh durations.
+            let now = app.simulator.clock.now()
+            try store.replace(
+                fixture.jobs.map { job in
+                    fixture.held.contains(JobKey(family: job.family.name, id: job.id))
+                        ? PlannedJob(job: job) : app.simulator.planner.resume(job, now: now)
+                })
+        } catch {
+            throw StartupError(description: "cannot load the fixtures into \(configuration.store.displayName): \(error)")
+        }
+        self.app = app
         do {
             http = try HTTPServer(configuration: configuration.http, responder: app)
         } catch {

@@ -11,6 +11,7 @@ public enum StoreLocation: Sendable, Equatable {
 /// The store found itself inconsistent; answered as a logged 500.
 public enum StoreError: Error, Equatable {
     case missingDocument(seq: Int64)
+    case corruptDocument(problems: [String])
 }
 
 /// One page of a job list: the count of every match, and the matching jobs' JSON for this page.
@@ -47,10 +48,16 @@ public final class JobStore: Sendable {
 
     /// Stores the jobs, replacing any job of the same family and id, in one transaction.
     public func replace(_ jobs: [Job]) throws {
+        try replace(jobs.map { PlannedJob(job: $0) })
+    }
+
+    /// Stores the jobs with their schedules, replacing any job of the same family and id.
+    public func replace(_ jobs: [PlannedJob]) throws {
         try database.write { db in
-            for job in jobs {
-                try db.execute(sql: "DELETE FROM job WHERE family = ? AND id = ?", arguments: [job.family.name, job.id])
-                try insert(job, db)
+            for planned in jobs {
+                try db.execute(sql: "DELETE FROM job WHERE family = ? AND id = ?", arguments: [planned.job.family.name, planned.job.id])
+                let seq = try insert(planned.job, db)
+                try insertSchedule(planned.schedule, seq: seq, db)
             }
         }
     }
@@ -77,7 +84,8 @@ public final class JobStore: Sendable {
         return written
     }
 
-    private func insert(_ job: Job, _ db: Database) throws {
+    @discardableResult
+    func insert(_ job: Job, _ db: Database) throws -> Int64 {
         let row = try db.cachedStatement(
             sql: """
                 INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at)
@@ -93,6 +101,7 @@ public final class JobStore: Sendable {
         for value in Set(job.filterValues) {
             try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue])
         }
+        return seq
     }
 
     /// The job's JSON, or nil when the family has no job with that id in that domain.

@@ -79,6 +79,33 @@ enum StoreSchema {
                     END;
                     """)
         }
+        migrator.registerMigration("v2 schedule and events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_schedule (
+                        seq INTEGER NOT NULL REFERENCES job(seq) ON DELETE CASCADE,
+                        target TEXT NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        outcome INTEGER NOT NULL,
+                        message TEXT NOT NULL,
+                        done INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (seq, target)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX job_schedule_due ON job_schedule(due_at, seq, target) WHERE done = 0;
+
+                    CREATE TABLE job_event (
+                        id INTEGER PRIMARY KEY,
+                        family TEXT NOT NULL,
+                        domain TEXT NOT NULL,
+                        job_id TEXT NOT NULL,
+                        target TEXT,
+                        from_state TEXT,
+                        to_state TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX job_event_by_job ON job_event(job_id, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -7,10 +7,11 @@ import Testing
 struct InProcessApp {
     let app: CCKMApp
 
-    init(jobs: [Job]) throws {
-        let store = try JobStore(location: .memory)
+    /// A manual clock at `ManualClock.defaultStart` and a fixed seed unless told otherwise.
+    init(jobs: [Job] = [], settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 1, store: JobStore? = nil) throws {
+        let store = try store ?? JobStore(location: .memory)
         try store.replace(jobs)
-        app = CCKMApp(store: store)
+        app = CCKMApp(store: store, clock: ManualClock(), settings: settings, randomness: Randomness(seed: seed))
     }
 
     /// `target` is a path with an optional query, as in a URL; the query is split and decoded
@@ -23,6 +24,16 @@ struct InProcessApp {
     }
 
     func get(_ target: String) throws -> Reply { try send("GET", target) }
+
+    func post(_ target: String, _ body: String = "") throws -> Reply { try send("POST", target, body: body) }
+
+    /// Moves the manual clock through the control API.
+    @discardableResult
+    func advance(_ seconds: Double) throws -> Reply {
+        let reply = try post("/__admin/clock/advance", #"{"seconds": \#(seconds)}"#)
+        #expect(reply.status == 200)
+        return reply
+    }
 }
 
 /// A response with its body parsed as JSON.
@@ -30,11 +41,18 @@ struct Reply {
     let status: Int
     let headers: HTTPHeaders
     let json: JSONValue
+    let body: [UInt8]
 
     init(status: Int, headers: HTTPHeaders, body: [UInt8]) throws {
         self.status = status
         self.headers = headers
+        self.body = body
         self.json = try JSONParser.parse(body)
+    }
+
+    /// `detailed_status` as target → message, in order.
+    var detailed: [String] {
+        json["detailed_status"]?.objectValue?.map { "\($0.key)=\($0.value.stringValue ?? "?")" } ?? []
     }
 
     /// The ids of a list's `resources`, in order.

@@ -14,10 +14,16 @@ final class LiveServer: Sendable {
     let directory: String
     let baseURL: String
 
-    init(fixtures: [String] = [Paths.docsFixture], directory: String? = nil, maxBodyBytes: Int = 1 << 20) throws {
+    /// A manual clock and a fixed seed unless told otherwise.
+    init(
+        fixtures: [String] = [Paths.docsFixture], directory: String? = nil, maxBodyBytes: Int = 1 << 20,
+        simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .manual(start: ManualClock.defaultStart)
+    ) throws {
         self.directory = try directory ?? Paths.temporaryDirectory()
         let http = HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2, maxBodyBytes: maxBodyBytes)
-        server = try MockServer(configuration: MockConfiguration(http: http, store: .directory(self.directory), fixtures: fixtures))
+        server = try MockServer(
+            configuration: MockConfiguration(
+                http: http, store: .directory(self.directory), fixtures: fixtures, simulator: simulator, clock: clock, seed: 1))
         baseURL = server.url
     }
 
@@ -40,6 +46,8 @@ final class LiveServer: Sendable {
     }
 
     func get(_ target: String) async throws -> Reply { try await send("GET", target) }
+
+    func post(_ target: String, _ body: String = "") async throws -> Reply { try await send("POST", target, body: Array(body.utf8)) }
 
     static let session = URLSession(configuration: .ephemeral)
 }

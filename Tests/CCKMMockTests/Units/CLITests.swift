@@ -43,6 +43,44 @@ import Testing
         #expect(resolved.mock.http.idleTimeoutSeconds == 5 && resolved.mock.http.maxBodyBytes == 100)
     }
 
+    @Test func simulatorFlags() throws {
+        let resolved = try settings([
+            "serve", "--clock", "manual", "--start-time", "2024-01-02T03:04:05Z", "--seed", "7", "--target-duration", "0.5-2",
+            "--failure-rate", "0.25", "--time-scale", "10", "--allow-concurrent-jobs",
+        ])
+        #expect(resolved.mock.clock == .manual(start: Timestamp(rfc3339: "2024-01-02T03:04:05Z")!) && resolved.mock.seed == 7)
+        #expect(
+            resolved.mock.simulator
+                == SimulatorSettings(targetDuration: 0.5...2, failureRate: 0.25, timeScale: 10, allowConcurrentJobs: true))
+        let fromEnvironment = try settings(
+            ["serve"],
+            environment: [
+                "CCKM_MOCK_CLOCK": "manual", "CCKM_MOCK_SEED": "3", "CCKM_MOCK_TARGET_DURATION": "4", "CCKM_MOCK_FAILURE_RATE": "1",
+                "CCKM_MOCK_TIME_SCALE": "2", "CCKM_MOCK_ALLOW_CONCURRENT_JOBS": "true",
+            ])
+        #expect(fromEnvironment.mock.clock == .manual(start: ManualClock.defaultStart) && fromEnvironment.mock.seed == 3)
+        #expect(
+            fromEnvironment.mock.simulator == SimulatorSettings(targetDuration: 4...4, failureRate: 1, timeScale: 2, allowConcurrentJobs: true))
+        let defaults = try settings(["serve"])
+        #expect(defaults.mock.clock == .system && defaults.mock.seed == nil && defaults.mock.simulator == SimulatorSettings())
+    }
+
+    @Test(arguments: [
+        (["serve", "--clock", "lunar"], [String: String](), "--clock must be system or manual"),
+        (["serve", "--start-time", "noon"], [:], "--start-time must be an RFC 3339 time"),
+        (["serve", "--target-duration", "5-2"], [:], "--target-duration must be N or MIN-MAX"),
+        (["serve", "--failure-rate", "1.5"], [:], "--failure-rate must be between 0 and 1"),
+        (["serve", "--time-scale", "0"], [:], "--time-scale must be more than 0"),
+        (["serve"], ["CCKM_MOCK_SEED": "x"], "CCKM_MOCK_SEED=x is not a valid value"),
+    ])
+    func badSimulatorValuesAreNamed(arguments: [String], environment: [String: String], message: String) throws {
+        #expect {
+            _ = try settings(arguments, environment: environment)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
     @Test(arguments: [
         (["serve", "--port=-1"], [String: String](), "--port must be between 0 and 65535"),
         (["serve", "--log-level", "loud"], [:], "--log-level must be one of"),

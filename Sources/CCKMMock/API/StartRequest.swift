@@ -1,0 +1,63 @@
+/// The body of `POST B`: the family's targets or `synchronize_all`, checked field by field.
+public struct StartRequest: Sendable, Equatable {
+    /// The targets named in the body (`kms`, `key_vaults`, `organization_ids`, ...), without repeats.
+    public var targets: [String] = []
+    /// AWS only: the regions to synchronize; nil means each KMS's known regions.
+    public var regions: [String]?
+    public var synchronizeAll = false
+
+    public static func parse(body: [UInt8], family: JobFamily) throws(APIError) -> StartRequest {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(body)
+        } catch {
+            throw .badRequest(body.isEmpty ? "Request body is empty; expected a JSON object" : "Request body is not valid JSON: \(error)")
+        }
+        guard let members = document.objectValue else {
+            throw .badRequest("Request body must be a JSON object, got \(document.typeName)")
+        }
+        let targetField = family.bodyTargetField
+        let extras = family.extraBodyFields
+        var request = StartRequest()
+        var seen: Set<String> = []
+        for (key, value) in members {
+            guard seen.insert(key).inserted else { throw .invalidParameter(key, "given more than once") }
+            switch key {
+            case targetField:
+                request.targets = try strings(value, field: key)
+            case "synchronize_all":
+                guard case .bool(let flag) = value else { throw .invalidParameter(key, "expected a boolean, got \(value.typeName)") }
+                request.synchronizeAll = flag
+            default:
+                switch extras[key] {
+                case .strings?: request.regions = try strings(value, field: key)
+                case .boolean?:
+                    guard case .bool = value else { throw .invalidParameter(key, "expected a boolean, got \(value.typeName)") }
+                case nil:
+                    let known = ([targetField, "synchronize_all"] + extras.keys.sorted()).joined(separator: ", ")
+                    throw .invalidParameter(key, "unknown field (known: \(known))")
+                }
+            }
+        }
+        if request.synchronizeAll && !request.targets.isEmpty {
+            throw .badRequest("\"\(targetField)\" and \"synchronize_all\" are mutually exclusive; give one of them")
+        }
+        if !request.synchronizeAll && request.targets.isEmpty {
+            throw .badRequest("Give the targets in \"\(targetField)\", or \"synchronize_all\": true")
+        }
+        return request
+    }
+
+    private static func strings(_ value: JSONValue, field: String) throws(APIError) -> [String] {
+        guard let items = value.arrayValue else { throw .invalidParameter(field, "expected an array of strings, got \(value.typeName)") }
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let text = item.stringValue, !text.isEmpty else {
+                throw .invalidParameter(field, "item \(index) must be a non-empty string, got \(item.stringValue == nil ? item.typeName : "\"\"")")
+            }
+            if !result.contains(text) { result.append(text) }
+        }
+        guard result.count <= ListQuery.maxFilterValues else { throw .invalidParameter(field, "more than \(ListQuery.maxFilterValues) values") }
+        return result
+    }
+}

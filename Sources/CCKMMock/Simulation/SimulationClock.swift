@@ -1,0 +1,59 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Where the mock reads "now" for job times. The system clock follows the wall; the manual clock
+/// moves only when a test says so, which makes a whole job lifecycle run in milliseconds and
+/// the same way twice.
+public protocol SimulationClock: Sendable {
+    func now() -> Timestamp
+    /// Whether `advance` may move it.
+    var isManual: Bool { get }
+    /// Moves a manual clock forward; the system clock refuses.
+    func advance(seconds: Double) throws(APIError)
+    func advance(to time: Timestamp) throws(APIError)
+}
+
+/// The wall clock, in UTC.
+public struct SystemClock: SimulationClock {
+    public init() {}
+
+    public func now() -> Timestamp {
+        Timestamp(nanoseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) * 1000)
+    }
+
+    public var isManual: Bool { false }
+
+    public func advance(seconds: Double) throws(APIError) { throw Self.refusal }
+    public func advance(to time: Timestamp) throws(APIError) { throw Self.refusal }
+
+    static let refusal = APIError.conflict("The clock is the system clock; start the mock with --clock manual to move it")
+}
+
+/// A clock that stands still until advanced. Never goes back.
+public final class ManualClock: SimulationClock {
+    /// 2020-11-05T06:38:25.308834Z: the AWS docs example's `createdAt`, so demo times look like CM's.
+    public static let defaultStart = Timestamp(nanoseconds: 1_604_558_305_308_834_000)
+    private let current: Mutex<Timestamp>
+
+    public init(start: Timestamp = ManualClock.defaultStart) {
+        current = Mutex(start)
+    }
+
+    public func now() -> Timestamp { current.withLock { $0 } }
+
+    public var isManual: Bool { true }
+
+    public func advance(seconds: Double) throws(APIError) {
+        guard seconds >= 0, seconds.isFinite else { throw .invalidParameter("seconds", "must be a number of 0 or more") }
+        current.withLock { $0 = $0.adding(seconds: seconds) }
+    }
+
+    public func advance(to time: Timestamp) throws(APIError) {
+        current.withLock { $0 = max($0, time) }
+    }
+}

@@ -1,0 +1,169 @@
+import GRDB
+
+/// Writes that move jobs through their lifecycle. Each is one transaction: a job answered with 201
+/// is on disk with its schedule and its first event, and a tick is applied whole or not at all.
+extension JobStore {
+    /// Stores a new job, unless `exclusive` and the family already has a job in progress in the
+    /// domain (409). Returns the job's JSON.
+    public func start(_ planned: PlannedJob, exclusive: Bool) throws -> String {
+        try database.write { db in
+            let job = planned.job
+            if exclusive {
+                let running =
+                    try Int.fetchOne(
+                        db.cachedStatement(sql: "SELECT n FROM job_count WHERE family = ? AND domain = ? AND status = 'in_progress'"),
+                        arguments: [job.family.name, job.domain]) ?? 0
+                if running > 0 {
+                    throw APIError.conflict(
+                        "A job of family \(job.family.name) is already in progress in this domain; wait for it, cancel it, or start the mock with --allow-concurrent-jobs"
+                    )
+                }
+            }
+            let seq = try insert(job, db)
+            try insertSchedule(planned.schedule, seq: seq, db)
+            try record([JobProgress.started(job)], db)
+            return job.json
+        }
+    }
+
+    /// Asks a running job to stop: `abort` is set now, and every target not done by `stopAt` ends
+    /// then as cancelled. 404 for an unknown job, 409 for one that is not in progress.
+    public func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp) throws -> String {
+        try database.write { db in
+            guard let (seq, job) = try load(family: family, domain: domain, id: id, db) else { throw APIError.notFound() }
+            guard job.status == .inProgress else {
+                throw APIError.conflict("Job \(id) is \(job.status.rawValue); only a job in progress can be cancelled")
+            }
+            guard !job.abort else { return job.json }
+            var cancelled = job
+            let event = JobProgress.abort(at: now, job: &cancelled)
+            try db.execute(
+                sql: "UPDATE job_schedule SET due_at = ?, outcome = ?, message = ? WHERE seq = ? AND done = 0 AND due_at > ?",
+                arguments: [stopAt.nanoseconds, ScheduledTarget.Outcome.cancelled.rawValue, TargetMessage.cancelled, seq, stopAt.nanoseconds])
+            try save(cancelled, seq: seq, db)
+            try record([event], db)
+            return cancelled.json
+        }
+    }
+
+    /// Ends every target due at or before `time`, in order of due time, each stamped with its own
+    /// due time, and completes the jobs whose last target ended. Returns the events, in order.
+    @discardableResult
+    public func advance(to time: Timestamp) throws -> [JobEvent] {
+        try database.write { db in
+            var events: [JobEvent] = []
+            var jobs: [Int64: (job: Job, pending: Int)] = [:]
+            let due = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ? ORDER BY due_at, seq, target"),
+                arguments: [time.nanoseconds])
+            for row in due {
+                let seq: Int64 = row["seq"]
+                let at = Timestamp(nanoseconds: row["due_at"])
+                guard var entry = try jobs[seq] ?? load(seq: seq, db) else { continue }
+                events.append(JobProgress.finish(target: row["target"], message: row["message"], at: at, job: &entry.job))
+                try db.cachedStatement(sql: "UPDATE job_schedule SET done = 1 WHERE seq = ? AND target = ?").execute(arguments: [
+                    seq, row["target"] as String,
+                ])
+                entry.pending -= 1
+                if entry.pending == 0 {
+                    let failed =
+                        try Bool.fetchOne(
+                            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE seq = ? AND outcome = ?)"),
+                            arguments: [seq, ScheduledTarget.Outcome.fails.rawValue]) ?? false
+                    events.append(JobProgress.complete(anyFailed: failed, at: at, job: &entry.job))
+                    try db.cachedStatement(sql: "DELETE FROM job_schedule WHERE seq = ?").execute(arguments: [seq])
+                }
+                jobs[seq] = entry
+            }
+            for (seq, entry) in jobs {
+                try save(entry.job, seq: seq, db)
+            }
+            try record(events, db)
+            return events
+        }
+    }
+
+    /// The latest due time of any running target, or nil when nothing runs.
+    public func lastDueTime() throws -> Timestamp? {
+        try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(due_at) FROM job_schedule WHERE done = 0").map(Timestamp.init(nanoseconds:))
+        }
+    }
+
+    /// Brings every running target's due time forward to `time` at the latest.
+    public func dueNoLaterThan(_ time: Timestamp) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE job_schedule SET due_at = ? WHERE done = 0 AND due_at > ?", arguments: [time.nanoseconds, time.nanoseconds])
+        }
+    }
+
+    // MARK: - Rows
+
+    func insertSchedule(_ schedule: [ScheduledTarget], seq: Int64, _ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO job_schedule (seq, target, due_at, outcome, message) VALUES (?, ?, ?, ?, ?)")
+        for target in schedule {
+            try statement.execute(arguments: [seq, target.target, target.dueAt.nanoseconds, target.outcome.rawValue, target.message])
+        }
+    }
+
+    private func load(family: JobFamily, domain: String, id: String, _ db: Database) throws -> (Int64, Job)? {
+        guard
+            let seq = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT seq FROM job WHERE family = ? AND id = ? AND domain = ?"), arguments: [family.name, id, domain])
+        else { return nil }
+        return try load(seq: seq, db).map { (seq, $0.job) }
+    }
+
+    /// The job and how many of its targets are still scheduled.
+    private func load(seq: Int64, _ db: Database) throws -> (job: Job, pending: Int)? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT job.family, job.domain, job_document.document,
+                            (SELECT COUNT(*) FROM job_schedule WHERE job_schedule.seq = job.seq AND done = 0) AS pending
+                        FROM job JOIN job_document ON job_document.seq = job.seq WHERE job.seq = ?
+                        """), arguments: [seq]),
+            let family = JobFamily.named(row["family"])
+        else { return nil }
+        return (try Job.decode(document: row["document"], family: family, domain: row["domain"]), row["pending"])
+    }
+
+    private func save(_ job: Job, seq: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE job SET status = ?, updated_at = ?, completed_at = ? WHERE seq = ?").execute(arguments: [
+            job.status.rawValue, job.updatedAt.nanoseconds, job.completedAt?.nanoseconds, seq,
+        ])
+        try db.cachedStatement(sql: "UPDATE job_document SET document = ? WHERE seq = ?").execute(arguments: [job.json, seq])
+    }
+
+    private func record(_ events: [JobEvent], _ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO job_event (family, domain, job_id, target, from_state, to_state, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for event in events {
+            try statement.execute(arguments: [
+                event.family.name, event.domain, event.jobID, event.target, event.from, event.to, event.at.nanoseconds,
+            ])
+        }
+    }
+
+    /// The event log of one job, oldest first (all jobs when `jobID` is nil).
+    public func events(jobID: String? = nil) throws -> [JobEvent] {
+        try database.read { db in
+            let rows =
+                if let jobID {
+                    try Row.fetchAll(db, sql: "SELECT * FROM job_event WHERE job_id = ? ORDER BY id", arguments: [jobID])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM job_event ORDER BY id")
+                }
+            return rows.compactMap { row in
+                JobFamily.named(row["family"]).map { family in
+                    JobEvent(
+                        family: family, domain: row["domain"], jobID: row["job_id"], target: row["target"], from: row["from_state"],
+                        to: row["to_state"], at: Timestamp(nanoseconds: row["at"]))
+                }
+            }
+        }
+    }
+}
