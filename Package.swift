@@ -20,10 +20,17 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
-        // The one layer that touches C: daemon, requests, responses, trampolines. Knows nothing of CCKM.
+        // GnuTLS, which libmicrohttpd already links: HMAC, random bytes, X.509 certificates.
+        .systemLibrary(
+            name: "CGnuTLS",
+            pkgConfig: "gnutls",
+            providers: [.apt(["libgnutls28-dev"])]
+        ),
+        // The one layer that touches C: daemon, requests, responses, trampolines, TLS and crypto.
+        // Knows nothing of CCKM.
         .target(
             name: "HTTPServer",
-            dependencies: ["CMicroHTTPD"]
+            dependencies: ["CMicroHTTPD", "CGnuTLS"]
         ),
         // Everything CCKM: families, routes, job store, lists, errors, fixtures. No C imports.
         .target(

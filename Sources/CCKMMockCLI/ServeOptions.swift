@@ -97,6 +97,38 @@ public struct ServeOptions: ParsableArguments {
     @Flag(help: "Let a second job of a family start while one is in progress (default: 409). (env: CCKM_MOCK_ALLOW_CONCURRENT_JOBS=1)")
     public var allowConcurrentJobs = false
 
+    @Option(help: "HTTPS (on) or plain HTTP (off). (env: CCKM_MOCK_TLS; default: on)")
+    public var tls: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Your own certificate (PEM) instead of the generated one; needs --tls-key. (env: CCKM_MOCK_TLS_CERT)", valueName: "file"))
+    public var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The private key (PEM) of --tls-cert. (env: CCKM_MOCK_TLS_KEY)", valueName: "file"))
+    public var tlsKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Another host name or IP for the generated certificate, besides localhost, 127.0.0.1 and ::1; repeatable. (env: CCKM_MOCK_TLS_SAN, comma-separated)",
+            valueName: "name"))
+    public var tlsSan: [String] = []
+
+    @Option(help: "Bearer tokens required on /api/v1/cckm (on), or every request acts as the root domain (off). (env: CCKM_MOCK_AUTH; default: on)")
+    public var auth: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A user who may log in, besides admin:admin; repeatable. (env: CCKM_MOCK_USERS, comma-separated)", valueName: "name:password"))
+    public var user: [String] = []
+
+    @Option(
+        help: ArgumentHelp("A domain (tenant) users may log in to, besides root; repeatable. (env: CCKM_MOCK_DOMAINS, comma-separated)", valueName: "name"))
+    public var domain: [String] = []
+
+    @Option(help: "Seconds a JWT lives. (env: CCKM_MOCK_TOKEN_TTL; default: 300)")
+    public var tokenTTL: Int?
+
     public init() {}
 
     /// Flags, then environment variables, then defaults; throws `ValidationError` naming the bad one.
@@ -140,13 +172,15 @@ public struct ServeOptions: ParsableArguments {
         default: throw ValidationError("--clock must be system or manual, got \(clockName)")
         }
         let seed = try value(seed.map(Optional.some), "CCKM_MOCK_SEED", { UInt64($0).map(Optional.some) }, nil)
+        let tlsChoice = try tlsChoice(environment: environment, value: value)
+        let authSettings = try authSettings(environment: environment, value: value)
         let http = HTTPServerConfiguration(
             host: host, port: port, threads: threads, connectionLimit: maxConnections, perIPConnectionLimit: perIP,
             idleTimeoutSeconds: idle, maxBodyBytes: maxBody)
         return ServeSettings(
             mock: MockConfiguration(
                 http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures, simulator: simulator, clock: clockChoice,
-                seed: seed),
+                seed: seed, auth: authSettings, tls: tlsChoice),
             logLevel: level)
     }
 }
@@ -173,6 +207,41 @@ extension ServeOptions {
         guard scale > 0, scale.isFinite else { throw ValidationError("--time-scale must be more than 0, got \(scale)") }
         let concurrent = allowConcurrentJobs || ["1", "true", "yes"].contains(environment["CCKM_MOCK_ALLOW_CONCURRENT_JOBS"]?.lowercased() ?? "")
         return SimulatorSettings(targetDuration: duration, failureRate: failure, timeScale: scale, allowConcurrentJobs: concurrent)
+    }
+
+    fileprivate func tlsChoice(environment: Environment, value: Lookup<String>) throws -> TLSChoice {
+        let mode = try value(tls, "CCKM_MOCK_TLS", { $0 }, "on")
+        let certificate = tlsCert ?? environment["CCKM_MOCK_TLS_CERT"]
+        let key = tlsKey ?? environment["CCKM_MOCK_TLS_KEY"]
+        let names = tlsSan.isEmpty ? Self.list(environment["CCKM_MOCK_TLS_SAN"]) : tlsSan
+        switch (mode, certificate, key) {
+        case ("off", nil, nil): return .off
+        case ("off", _, _): throw ValidationError("--tls-cert and --tls-key need --tls on")
+        case ("on", nil, nil): return .generated(extraNames: names)
+        case ("on", let certificate?, let key?): return .files(certificate: certificate, privateKey: key)
+        case ("on", _, _): throw ValidationError("--tls-cert and --tls-key go together")
+        default: throw ValidationError("--tls must be on or off, got \(mode)")
+        }
+    }
+
+    fileprivate func authSettings(environment: Environment, value: Lookup<String>) throws -> AuthSettings {
+        let mode = try value(auth, "CCKM_MOCK_AUTH", { $0 }, "on")
+        guard mode == "on" || mode == "off" else { throw ValidationError("--auth must be on or off, got \(mode)") }
+        var users = ["admin": "admin"]
+        for entry in user.isEmpty ? Self.list(environment["CCKM_MOCK_USERS"]) : user {
+            guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else {
+                throw ValidationError("--user must be NAME:PASSWORD, got \(entry)")
+            }
+            users[String(entry[..<colon])] = String(entry[entry.index(after: colon)...])
+        }
+        let domains = (domain.isEmpty ? Self.list(environment["CCKM_MOCK_DOMAINS"]) : domain).filter { $0 != Job.rootDomain }.uniqued()
+        let ttlText = try value(tokenTTL.map(String.init), "CCKM_MOCK_TOKEN_TTL", { $0 }, "300")
+        guard let ttl = Int(ttlText), ttl >= 1 else { throw ValidationError("--token-ttl must be a whole number of seconds, 1 or more, got \(ttlText)") }
+        return AuthSettings(enabled: mode == "on", accounts: Accounts(users: users, domains: domains), tokenTTL: ttl)
+    }
+
+    private static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map(String.init)
     }
 
     /// `5` or `2-6` (also `2.5-3`).

@@ -18,6 +18,11 @@ public final class HTTPServer: @unchecked Sendable {
     private let state = Mutex<DaemonHandle?>(nil)
     /// Requests between their first handler call and their completion callback.
     let inFlight = Atomic<Int>(0)
+    /// TLS option strings handed to libmicrohttpd, freed after it stops.
+    private let tlsStrings: CStrings
+
+    /// GnuTLS priorities: its defaults, less every protocol version but TLS 1.3 and 1.2.
+    static let tlsPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
     /// Binds, starts the worker threads and begins serving before returning.
     public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder) throws {
@@ -33,17 +38,27 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: configuration.perIPConnectionLimit, ptr_value: nil),
             MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.idleTimeoutSeconds, ptr_value: nil),
             MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: configuration.connectionMemoryBytes, ptr_value: nil),
-            MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
         ]
+        tlsStrings = CStrings(configuration.tls.map { [$0.privateKeyPEM, $0.certificatePEM, Self.tlsPriorities] } ?? [])
+        if configuration.tls != nil {
+            options += [
+                MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: tlsStrings.pointers[0]),
+                MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: tlsStrings.pointers[1]),
+                MHD_OptionItem(option: .HTTPS_PRIORITIES, value: 0, ptr_value: tlsStrings.pointers[2]),
+            ]
+        }
+        options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
         // The daemon holds this retained reference until `shutdown` stops it and releases it.
         let context = Unmanaged.passRetained(self).toOpaque()
         let daemon = options.withUnsafeMutableBufferPointer {
-            cmhd_start_daemon(cmhd_flags_epoll_pool(0), accessTrampoline, context, completedTrampoline, context, $0.baseAddress)
+            cmhd_start_daemon(
+                cmhd_flags_epoll_pool(configuration.tls == nil ? 0 : 1), accessTrampoline, context, completedTrampoline, context, $0.baseAddress)
         }
         guard let daemon else {
             Unmanaged<HTTPServer>.fromOpaque(context).release()
             close(socket.descriptor)
-            throw HTTPServerError.daemonFailed(reason: "MHD_start_daemon refused the configuration")
+            throw HTTPServerError.daemonFailed(
+                reason: configuration.tls == nil ? "MHD_start_daemon refused the configuration" : "MHD_start_daemon refused the TLS certificate or key")
         }
         state.withLock { $0 = DaemonHandle(pointer: daemon) }
     }
@@ -66,6 +81,20 @@ public final class HTTPServer: @unchecked Sendable {
         }
         MHD_stop_daemon(daemon)
         Unmanaged.passUnretained(self).release()
+    }
+}
+
+/// C strings that must outlive the daemon that reads them. `@unchecked Sendable`: written once at
+/// creation, freed once in `deinit`, never changed in between.
+private final class CStrings: @unchecked Sendable {
+    let pointers: [UnsafeMutablePointer<CChar>?]
+
+    init(_ strings: [String]) {
+        pointers = strings.map { strdup($0) }
+    }
+
+    deinit {
+        pointers.forEach { free($0) }
     }
 }
 

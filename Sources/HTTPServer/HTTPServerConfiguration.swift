@@ -16,6 +16,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Memory for one connection's request line and headers; larger headers get 431.
     public var connectionMemoryBytes: Int
+    /// Serve HTTPS with this certificate (TLS 1.2 and 1.3 only); nil serves plain HTTP.
+    public var tls: TLSIdentity?
 
     public init(
         host: String = "127.0.0.1",
@@ -25,8 +27,10 @@ public struct HTTPServerConfiguration: Sendable {
         perIPConnectionLimit: Int = 0,
         idleTimeoutSeconds: Int = 30,
         maxBodyBytes: Int = 1 << 20,
-        connectionMemoryBytes: Int = 64 << 10
+        connectionMemoryBytes: Int = 64 << 10,
+        tls: TLSIdentity? = nil
     ) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.threads = threads

@@ -6,16 +6,20 @@ import Logging
 public final class CCKMApp: HTTPResponder {
     public let store: JobStore
     public let simulator: Simulator
+    public let tokens: TokenService
     let randomness: Randomness
     let logger: Logger
 
     public init(
         store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
-        randomness: Randomness = Randomness(), logger: Logger = Logger(label: "cckm-mock")
-    ) {
+        randomness: Randomness = Randomness(), auth: AuthSettings = AuthSettings(enabled: false),
+        signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
+        logger: Logger = Logger(label: "cckm-mock")
+    ) throws {
         self.store = store
         self.randomness = randomness
         self.simulator = Simulator(store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness))
+        self.tokens = try TokenService(settings: auth, key: signingKey, store: store, now: tokenClock)
         self.logger = logger
     }
 
@@ -48,7 +52,18 @@ public final class CCKMApp: HTTPResponder {
         guard route.allowedMethods.contains(method) else {
             throw APIError.methodNotAllowed(request.method, allowed: route.allowedMethods)
         }
-        let domain = Job.rootDomain
+        switch route {
+        case .health, .clock, .clockAdvance, .settle:
+            return try admin(route, request: request)
+        case .login:
+            return .json(200, try tokens.login(body: request.body))
+        case .revoke:
+            try tokens.revoke(body: request.body)
+            return HTTPResponse(status: 204)
+        case .jobs, .job, .cancel:
+            break
+        }
+        let domain = try tokens.domain(authorization: request.headers["Authorization"])
         switch (route, method) {
         case (.jobs(let family), "GET"):
             return try list(family, domain: domain, request: request)
@@ -61,8 +76,8 @@ public final class CCKMApp: HTTPResponder {
             return .json(200, document)
         case (.cancel(let family, let id), _):
             return .json(200, try simulator.cancel(family: family, domain: domain, id: id.lowercased()))
-        case (.health, _), (.clock, _), (.clockAdvance, _), (.settle, _):
-            return try admin(route, request: request)
+        default:
+            throw APIError.notFound()
         }
     }
 

@@ -14,10 +14,15 @@ public enum Route: Equatable, Sendable {
     case clockAdvance
     /// `/__admin/jobs/settle`.
     case settle
+    /// `/api/v1/auth/tokens`: login.
+    case login
+    /// `/api/v1/auth/revoke`: end a login session.
+    case revoke
 
     static let cckmPrefix = "/api/v1/cckm/"
     private static let admin: [String: Route] = [
         "/__admin/health": .health, "/__admin/clock": .clock, "/__admin/clock/advance": .clockAdvance, "/__admin/jobs/settle": .settle,
+        "/api/v1/auth/tokens": .login, "/api/v1/auth/revoke": .revoke,
     ]
 
     /// The route for a path, or nil when nothing lives there. A trailing slash is accepted.
@@ -47,7 +52,7 @@ public enum Route: Equatable, Sendable {
         switch self {
         case .jobs: ["GET", "POST"]
         case .job, .health, .clock: ["GET"]
-        case .cancel, .clockAdvance, .settle: ["POST"]
+        case .cancel, .clockAdvance, .settle, .login, .revoke: ["POST"]
         }
     }
 }

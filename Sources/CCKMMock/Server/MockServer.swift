@@ -16,11 +16,16 @@ public struct MockConfiguration: Sendable {
     public var clock: ClockChoice
     /// Seed of every random draw (ids, durations, outcomes); nil draws one from the system.
     public var seed: UInt64?
+    public var auth: AuthSettings
+    public var tls: TLSChoice
 
     public init(
         http: HTTPServerConfiguration = HTTPServerConfiguration(), store: StoreLocation = .memory, fixtures: [String] = [],
-        simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .system, seed: UInt64? = nil
+        simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .system, seed: UInt64? = nil,
+        auth: AuthSettings = AuthSettings(), tls: TLSChoice = .generated(extraNames: [])
     ) {
+        self.auth = auth
+        self.tls = tls
         self.http = http
         self.store = store
         self.fixtures = fixtures
@@ -28,6 +33,16 @@ public struct MockConfiguration: Sendable {
         self.clock = clock
         self.seed = seed
     }
+}
+
+/// How the server speaks TLS.
+public enum TLSChoice: Sendable, Equatable {
+    /// Plain HTTP.
+    case off
+    /// A self-signed certificate for localhost, 127.0.0.1, ::1 and these names, kept in the data directory.
+    case generated(extraNames: [String])
+    /// The user's own PEM files.
+    case files(certificate: String, privateKey: String)
 }
 
 /// Which clock drives job times.
@@ -73,9 +88,15 @@ public final class MockServer: Sendable {
         } catch {
             throw StartupError(description: "cannot open the job store in \(configuration.store.displayName): \(error)")
         }
-        let app = CCKMApp(
-            store: store, clock: configuration.clock.make(), settings: configuration.simulator, randomness: Randomness(seed: configuration.seed),
-            logger: logger)
+        let data = DataDirectory(path: configuration.store.directoryPath)
+        let app: CCKMApp
+        do {
+            app = try CCKMApp(
+                store: store, clock: configuration.clock.make(), settings: configuration.simulator,
+                randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(), logger: logger)
+        } catch {
+            throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
+        }
         do {
             // Seeded jobs in progress go on from now: their running targets get fresh durations.
             let now = app.simulator.clock.now()
@@ -88,8 +109,10 @@ public final class MockServer: Sendable {
             throw StartupError(description: "cannot load the fixtures into \(configuration.store.displayName): \(error)")
         }
         self.app = app
+        var http = configuration.http
+        http.tls = try Self.tlsIdentity(configuration.tls, data: data, logger: logger)
         do {
-            http = try HTTPServer(configuration: configuration.http, responder: app)
+            self.http = try HTTPServer(configuration: http, responder: app)
         } catch {
             throw StartupError(description: "\(error)")
         }
@@ -100,7 +123,44 @@ public final class MockServer: Sendable {
     /// The base URL clients use, with the port actually bound.
     public var url: String {
         let host = configuration.http.host.contains(":") ? "[\(configuration.http.host)]" : configuration.http.host
-        return "http://\(host):\(http.port)"
+        return "\(http.configuration.tls == nil ? "http" : "https")://\(host):\(http.port)"
+    }
+
+    /// The certificate to serve, checked; logs where it is and its fingerprint, for pinning.
+    private static func tlsIdentity(_ choice: TLSChoice, data: DataDirectory, logger: Logger) throws -> TLSIdentity? {
+        let identity: TLSIdentity
+        let path: String?
+        switch choice {
+        case .off:
+            return nil
+        case .generated(let extraNames):
+            do {
+                (identity, path) = try data.certificate(names: (["localhost", "127.0.0.1", "::1"] + extraNames).uniqued())
+            } catch {
+                throw StartupError(description: "cannot make a TLS certificate: \(error)")
+            }
+        case .files(let certificate, let privateKey):
+            guard let certificatePEM = try? String(contentsOfFile: certificate, encoding: .utf8) else {
+                throw StartupError(description: "cannot read TLS certificate \(certificate)")
+            }
+            guard let keyPEM = try? String(contentsOfFile: privateKey, encoding: .utf8) else {
+                throw StartupError(description: "cannot read TLS private key \(privateKey)")
+            }
+            identity = TLSIdentity(certificatePEM: certificatePEM, privateKeyPEM: keyPEM)
+            path = certificate
+        }
+        do {
+            let facts = try identity.inspect()
+            logger.info(
+                "TLS certificate",
+                metadata: [
+                    "path": "\(path ?? "(in memory)")", "sha256": "\(facts.fingerprintText)",
+                    "names": "\(facts.subjectAltNames.joined(separator: ","))",
+                ])
+        } catch {
+            throw StartupError(description: "invalid TLS certificate or key: \(error)")
+        }
+        return identity
     }
 
     /// Stops accepting, finishes requests in flight, stops the threads. Idempotent.
@@ -128,6 +188,11 @@ public final class MockServer: Sendable {
 }
 
 extension StoreLocation {
+    var directoryPath: String? {
+        if case .directory(let path) = self { return path }
+        return nil
+    }
+
     var displayName: String {
         switch self {
         case .memory: ":memory:"

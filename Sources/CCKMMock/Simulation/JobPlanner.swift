@@ -78,7 +78,8 @@ public struct JobPlanner: Sendable {
 }
 
 extension Array where Element: Hashable {
-    func uniqued() -> [Element] {
+    /// The elements in order, each once.
+    public func uniqued() -> [Element] {
         var seen: Set<Element> = []
         return filter { seen.insert($0).inserted }
     }

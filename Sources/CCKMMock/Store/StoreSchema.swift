@@ -106,6 +106,21 @@ enum StoreSchema {
                     CREATE INDEX job_event_by_job ON job_event(job_id, id);
                     """)
         }
+        migrator.registerMigration("v3 login sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE auth_session (
+                        refresh_token TEXT PRIMARY KEY,
+                        refresh_token_id TEXT NOT NULL,
+                        sid TEXT NOT NULL UNIQUE,
+                        client_id TEXT NOT NULL,
+                        username TEXT NOT NULL,
+                        domain TEXT NOT NULL,
+                        revoked INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

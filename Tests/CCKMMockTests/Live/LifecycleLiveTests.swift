@@ -65,7 +65,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct PollingClientTests {
     @Test func pollingUntilDoneEndsWithTheFinalJob() async throws {
         let server = try ServerProcess([
-            "serve", "--port", "0", "--data", ":memory:", "--target-duration", "0.05-0.3", "--failure-rate", "0.5", "--seed", "9",
+            "serve", "--port", "0", "--data", ":memory:", "--target-duration", "0.05-0.3", "--failure-rate", "0.5", "--seed", "9", "--tls", "off",
+            "--auth", "off",
         ])
         defer {
             server.signal(SIGTERM)

@@ -7,20 +7,26 @@ import Testing
 struct InProcessApp {
     let app: CCKMApp
 
-    /// A manual clock at `ManualClock.defaultStart` and a fixed seed unless told otherwise.
-    init(jobs: [Job] = [], settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 1, store: JobStore? = nil) throws {
+    /// A manual clock at `ManualClock.defaultStart`, a fixed seed and auth off unless told otherwise.
+    init(
+        jobs: [Job] = [], settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 1, store: JobStore? = nil,
+        auth: AuthSettings = AuthSettings(enabled: false), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds
+    ) throws {
         let store = try store ?? JobStore(location: .memory)
         try store.replace(jobs)
-        app = CCKMApp(store: store, clock: ManualClock(), settings: settings, randomness: Randomness(seed: seed))
+        app = try CCKMApp(
+            store: store, clock: ManualClock(), settings: settings, randomness: Randomness(seed: seed), auth: auth,
+            signingKey: Array(repeating: 7, count: 32), tokenClock: tokenClock)
     }
 
     /// `target` is a path with an optional query, as in a URL; the query is split and decoded
     /// the way libmicrohttpd does it.
-    func send(_ method: String, _ target: String, body: String = "") throws -> Reply {
+    func send(_ method: String, _ target: String, body: String = "", token: String? = nil) throws -> Reply {
         let parts = target.split(separator: "?", maxSplits: 1)
         let query = parts.count > 1 ? parseQuery(String(parts[1])) : []
-        let response = app.respond(to: HTTPRequest(method: method, path: String(parts[0]), query: query, body: Array(body.utf8)))
-        return try Reply(status: response.status, headers: response.headers, body: response.body)
+        let headers = HTTPHeaders(token.map { [("Authorization", "Bearer " + $0)] } ?? [])
+        let response = app.respond(to: HTTPRequest(method: method, path: String(parts[0]), query: query, headers: headers, body: Array(body.utf8)))
+        return try Reply(status: response.status, headers: response.headers, body: response.body.isEmpty ? Array("null".utf8) : response.body)
     }
 
     func get(_ target: String) throws -> Reply { try send("GET", target) }

@@ -14,16 +14,18 @@ final class LiveServer: Sendable {
     let directory: String
     let baseURL: String
 
-    /// A manual clock and a fixed seed unless told otherwise.
+    /// A manual clock, a fixed seed, plain HTTP and auth off unless told otherwise.
     init(
         fixtures: [String] = [Paths.docsFixture], directory: String? = nil, maxBodyBytes: Int = 1 << 20,
-        simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .manual(start: ManualClock.defaultStart)
+        simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .manual(start: ManualClock.defaultStart),
+        auth: AuthSettings = AuthSettings(enabled: false), tls: TLSChoice = .off
     ) throws {
         self.directory = try directory ?? Paths.temporaryDirectory()
         let http = HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2, maxBodyBytes: maxBodyBytes)
         server = try MockServer(
             configuration: MockConfiguration(
-                http: http, store: .directory(self.directory), fixtures: fixtures, simulator: simulator, clock: clock, seed: 1))
+                http: http, store: .directory(self.directory), fixtures: fixtures, simulator: simulator, clock: clock, seed: 1, auth: auth,
+                tls: tls))
         baseURL = server.url
     }
 

@@ -1,0 +1,187 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import HTTPServer
+import Synchronization
+
+/// How the mock authenticates: on (CM's login and bearer tokens) or off (every request is root's).
+public struct AuthSettings: Sendable, Equatable {
+    public var enabled: Bool
+    public var accounts: Accounts
+    /// Seconds a JWT lives (`duration` in the login answer).
+    public var tokenTTL: Int
+
+    public init(enabled: Bool = true, accounts: Accounts = Accounts(), tokenTTL: Int = 300) {
+        self.enabled = enabled
+        self.accounts = accounts
+        self.tokenTTL = tokenTTL
+    }
+}
+
+/// CM's login (`POST /api/v1/auth/tokens`), bearer-token checks and revocation. Token times follow
+/// the real clock even when jobs run on the manual one: client libraries compare `exp` with theirs.
+public final class TokenService: Sendable {
+    public let settings: AuthSettings
+    let key: [UInt8]
+    let store: JobStore
+    /// Unix seconds now; injectable so that expiry is tested without waiting.
+    let now: @Sendable () -> Int64
+    private let revoked: Mutex<Set<String>>
+
+    public init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
+        self.settings = settings
+        self.key = key
+        self.store = store
+        self.now = now
+        revoked = Mutex(try store.revokedSessionIDs())
+    }
+
+    public static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+
+    // MARK: - Login
+
+    /// Answers a login body with CM's token response, or 401 code 5 for wrong credentials.
+    public func login(body: [UInt8]) throws -> String {
+        guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
+            throw APIError.badRequest("Request body must be a JSON object with grant_type and credentials")
+        }
+        let grant = document["grant_type"]?.stringValue ?? (document["refresh_token"] != nil ? "refresh_token" : "password")
+        let session: LoginSession
+        switch grant {
+        case "password":
+            guard let username = document["username"]?.stringValue, let password = document["password"]?.stringValue else {
+                throw APIError.badRequest("The password grant needs \"username\" and \"password\"")
+            }
+            let domain = document["domain"]?.stringValue ?? document["auth_domain"]?.stringValue ?? Job.rootDomain
+            guard settings.accounts.users[username] == password, settings.accounts.knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
+                throw APIError.wrongCredentials
+            }
+            session = LoginSession(
+                refreshToken: Crypto.randomBytes(32).map { String($0, radix: 16).leftPadded(2) }.joined(), refreshTokenID: randomUUID(),
+                sid: randomUUID(), clientID: randomUUID(), username: username, domain: domain.isEmpty ? Job.rootDomain : domain)
+            try store.saveSession(session, createdAt: now())
+        case "refresh_token":
+            guard let token = document["refresh_token"]?.stringValue, let found = try store.session(refreshToken: token) else {
+                throw APIError(
+                    status: 401, code: 5, name: "NCERRUnauthorizedAccess", description: "Unauthorized access", message: "Invalid refresh token.")
+            }
+            session = found
+        default:
+            throw APIError.invalidParameter("grant_type", "\"\(grant)\" is not one of password, refresh_token")
+        }
+        var writer = JSONWriter()
+        writer.raw("{")
+        writer.key("jwt", first: true)
+        writer.string(issue(for: session))
+        writer.key("duration")
+        writer.raw(String(settings.tokenTTL))
+        writer.key("token_type")
+        writer.string("Bearer")
+        writer.key("client_id")
+        writer.string(session.clientID)
+        writer.key("refresh_token_id")
+        writer.string(session.refreshTokenID)
+        writer.key("refresh_token")
+        writer.string(session.refreshToken)
+        writer.raw("}")
+        return writer.text
+    }
+
+    /// A JWT with CM's claims, in the order CM's tokens carry them.
+    func issue(for session: LoginSession) -> String {
+        let issuedAt = now()
+        var writer = JSONWriter()
+        writer.raw("{")
+        writer.key("aud", first: true)
+        writer.string(session.clientID)
+        writer.key("sub")
+        writer.string("local|" + Accounts.userID(session.username))
+        writer.key("iss")
+        writer.string("kylo")
+        writer.key("acc")
+        writer.string("kylo")
+        writer.key("preferred_username")
+        writer.string(session.username)
+        writer.key("cust")
+        writer.raw("{")
+        writer.key("domain_id", first: true)
+        writer.string(Accounts.domainID(session.domain))
+        writer.key("groups")
+        writer.stringArray(["admin"])
+        writer.key("sid")
+        writer.string(session.sid)
+        writer.key("zone_id")
+        writer.string(Accounts.rootDomainID)
+        writer.raw("}")
+        writer.key("jwtid")
+        writer.string(randomUUID())
+        writer.key("iat")
+        writer.raw(String(issuedAt))
+        writer.key("exp")
+        writer.raw(String(issuedAt + Int64(settings.tokenTTL)))
+        writer.raw("}")
+        return JWT.sign(claims: writer.text, key: key)
+    }
+
+    // MARK: - Requests
+
+    /// The domain a request acts in: root when auth is off, else the bearer token's.
+    public func domain(authorization: String?) throws(APIError) -> String {
+        guard settings.enabled else { return Job.rootDomain }
+        guard let authorization, !authorization.isEmpty else { throw .unauthorized("Authorization header is missing; send Authorization: Bearer <jwt>") }
+        guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
+            throw .unauthorized("Authorization header must be Bearer <jwt>")
+        }
+        let claims: JSONValue
+        do {
+            claims = try JWT.verify(String(authorization.dropFirst(7)).trimmingSpaces, key: key)
+        } catch .badSignature {
+            throw .unauthorized("Token signature is invalid")
+        } catch {
+            throw .unauthorized("Token is malformed")
+        }
+        guard let expiry = claims["exp"]?.intValue, now() < expiry else { throw .unauthorized("Token is expired") }
+        guard let cust = claims["cust"], let sid = cust["sid"]?.stringValue, !revoked.withLock({ $0.contains(sid) }) else {
+            throw .unauthorized("Token is revoked")
+        }
+        guard let domainID = cust["domain_id"]?.stringValue, let domain = settings.accounts.domainName(id: domainID) else {
+            throw .unauthorized("Token names an unknown domain")
+        }
+        return domain
+    }
+
+    /// `POST /api/v1/auth/revoke {"token": <refresh token>}`: ends the session and every JWT it issued.
+    public func revoke(body: [UInt8]) throws {
+        guard let token = (try? JSONParser.parse(body))?["token"]?.stringValue else {
+            throw APIError.badRequest("Request body must be {\"token\": \"<refresh token>\"}")
+        }
+        guard let sid = try store.revokeSession(refreshToken: token) else { throw APIError.notFound("Unknown refresh token") }
+        revoked.withLock { _ = $0.insert(sid) }
+    }
+}
+
+extension APIError {
+    /// 401, code 5: CM's answer to a wrong username, password or domain.
+    static let wrongCredentials = APIError(
+        status: 401, code: 5, name: "NCERRUnauthorizedAccess", description: "Unauthorized access", message: "Wrong username or password.",
+        headers: [("WWW-Authenticate", "Bearer")])
+
+    /// 401, code 1: a missing, malformed, badly signed, expired or revoked bearer token.
+    static func unauthorized(_ message: String) -> APIError {
+        APIError(
+            status: 401, code: 1, name: "NCERRUnauthorized", description: "Unauthorized", message: message,
+            headers: [("WWW-Authenticate", "Bearer")])
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}

@@ -1,0 +1,51 @@
+import GRDB
+
+/// A login: what its refresh token stands for.
+public struct LoginSession: Sendable, Equatable {
+    public var refreshToken: String
+    public var refreshTokenID: String
+    public var sid: String
+    public var clientID: String
+    public var username: String
+    public var domain: String
+}
+
+/// Login sessions live beside the jobs, so refresh tokens and revocations survive a restart.
+extension JobStore {
+    public func saveSession(_ session: LoginSession, createdAt: Int64) throws {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO auth_session (refresh_token, refresh_token_id, sid, client_id, username, domain, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    session.refreshToken, session.refreshTokenID, session.sid, session.clientID, session.username, session.domain, createdAt,
+                ])
+        }
+    }
+
+    /// The session of a refresh token that was not revoked.
+    public func session(refreshToken: String) throws -> LoginSession? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM auth_session WHERE refresh_token = ? AND revoked = 0", arguments: [refreshToken]).map {
+                LoginSession(
+                    refreshToken: $0["refresh_token"], refreshTokenID: $0["refresh_token_id"], sid: $0["sid"], clientID: $0["client_id"],
+                    username: $0["username"], domain: $0["domain"])
+            }
+        }
+    }
+
+    /// Revokes the session; returns its `sid`, or nil when the token is unknown.
+    public func revokeSession(refreshToken: String) throws -> String? {
+        try database.write { db in
+            let sid = try String.fetchOne(db, sql: "SELECT sid FROM auth_session WHERE refresh_token = ?", arguments: [refreshToken])
+            try db.execute(sql: "UPDATE auth_session SET revoked = 1 WHERE refresh_token = ?", arguments: [refreshToken])
+            return sid
+        }
+    }
+
+    public func revokedSessionIDs() throws -> Set<String> {
+        try database.read { db in Set(try String.fetchAll(db, sql: "SELECT sid FROM auth_session WHERE revoked = 1")) }
+    }
+}
