@@ -123,7 +123,8 @@ public struct ServeOptions: ParsableArguments {
     public var user: [String] = []
 
     @Option(
-        help: ArgumentHelp("A domain (tenant) users may log in to, besides root; repeatable. (env: CCKM_MOCK_DOMAINS, comma-separated)", valueName: "name"))
+        help: ArgumentHelp(
+            "A domain (tenant) users may log in to, besides root; repeatable. (env: CCKM_MOCK_DOMAINS, comma-separated)", valueName: "name"))
     public var domain: [String] = []
 
     @Option(help: "Seconds a JWT lives. (env: CCKM_MOCK_TOKEN_TTL; default: 300)")
@@ -236,7 +237,9 @@ extension ServeOptions {
         }
         let domains = (domain.isEmpty ? Self.list(environment["CCKM_MOCK_DOMAINS"]) : domain).filter { $0 != Job.rootDomain }.uniqued()
         let ttlText = try value(tokenTTL.map(String.init), "CCKM_MOCK_TOKEN_TTL", { $0 }, "300")
-        guard let ttl = Int(ttlText), ttl >= 1 else { throw ValidationError("--token-ttl must be a whole number of seconds, 1 or more, got \(ttlText)") }
+        guard let ttl = Int(ttlText), ttl >= 1 else {
+            throw ValidationError("--token-ttl must be a whole number of seconds, 1 or more, got \(ttlText)")
+        }
         return AuthSettings(enabled: mode == "on", accounts: Accounts(users: users, domains: domains), tokenTTL: ttl)
     }
 

@@ -58,7 +58,8 @@ public final class HTTPServer: @unchecked Sendable {
             Unmanaged<HTTPServer>.fromOpaque(context).release()
             close(socket.descriptor)
             throw HTTPServerError.daemonFailed(
-                reason: configuration.tls == nil ? "MHD_start_daemon refused the configuration" : "MHD_start_daemon refused the TLS certificate or key")
+                reason: configuration.tls == nil
+                    ? "MHD_start_daemon refused the configuration" : "MHD_start_daemon refused the TLS certificate or key")
         }
         state.withLock { $0 = DaemonHandle(pointer: daemon) }
     }

@@ -37,7 +37,8 @@ public struct TLSIdentity: Sendable, Equatable {
             if let address = ipAddressBytes(name) {
                 try GnuTLSError.check(
                     address.withUnsafeBytes {
-                        gnutls_x509_crt_set_subject_alt_name(certificate, GNUTLS_SAN_IPADDRESS, $0.baseAddress, UInt32($0.count), UInt32(GNUTLS_FSAN_APPEND))
+                        gnutls_x509_crt_set_subject_alt_name(
+                            certificate, GNUTLS_SAN_IPADDRESS, $0.baseAddress, UInt32($0.count), UInt32(GNUTLS_FSAN_APPEND))
                     }, "set_subject_alt_name")
             } else {
                 try GnuTLSError.check(

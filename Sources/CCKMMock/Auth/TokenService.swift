@@ -1,10 +1,11 @@
+import HTTPServer
+import Synchronization
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import HTTPServer
-import Synchronization
 
 /// How the mock authenticates: on (CM's login and bearer tokens) or off (every request is root's).
 public struct AuthSettings: Sendable, Equatable {
@@ -130,7 +131,9 @@ public final class TokenService: Sendable {
     /// The domain a request acts in: root when auth is off, else the bearer token's.
     public func domain(authorization: String?) throws(APIError) -> String {
         guard settings.enabled else { return Job.rootDomain }
-        guard let authorization, !authorization.isEmpty else { throw .unauthorized("Authorization header is missing; send Authorization: Bearer <jwt>") }
+        guard let authorization, !authorization.isEmpty else {
+            throw .unauthorized("Authorization header is missing; send Authorization: Bearer <jwt>")
+        }
         guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
             throw .unauthorized("Authorization header must be Bearer <jwt>")
         }

@@ -1,9 +1,10 @@
+import HTTPServer
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import HTTPServer
 
 /// What the mock keeps in its data directory besides the database: the JWT signing key and the
 /// generated TLS certificate. Made on first start, reused after, so tokens and pinned

@@ -8,7 +8,9 @@ import Testing
 /// The real executable: what a harness reads at start, how it stops, how it refuses to start.
 @Suite(.timeLimit(.minutes(1))) struct ProcessTests {
     @Test func printsTheListeningLineAndStopsOnSIGTERM() async throws {
-        let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:", "--fixtures", Paths.docsFixture, "--tls", "off", "--auth", "off"])
+        let server = try ServerProcess([
+            "serve", "--port", "0", "--data", ":memory:", "--fixtures", Paths.docsFixture, "--tls", "off", "--auth", "off",
+        ])
         let line = try #require(server.firstLine())
         let url = try #require(line.split(separator: " ").last.map(String.init))
         #expect(line.hasPrefix("listening on http://127.0.0.1:"))

@@ -21,10 +21,12 @@ struct InProcessApp {
 
     /// `target` is a path with an optional query, as in a URL; the query is split and decoded
     /// the way libmicrohttpd does it.
-    func send(_ method: String, _ target: String, body: String = "", token: String? = nil) throws -> Reply {
+    /// `token` sends `Authorization: Bearer <token>`; `authorization` sends that header as given.
+    func send(_ method: String, _ target: String, body: String = "", token: String? = nil, authorization: String? = nil) throws -> Reply {
         let parts = target.split(separator: "?", maxSplits: 1)
         let query = parts.count > 1 ? parseQuery(String(parts[1])) : []
-        let headers = HTTPHeaders(token.map { [("Authorization", "Bearer " + $0)] } ?? [])
+        let header = authorization ?? token.map { "Bearer " + $0 }
+        let headers = HTTPHeaders(header.map { [("Authorization", $0)] } ?? [])
         let response = app.respond(to: HTTPRequest(method: method, path: String(parts[0]), query: query, headers: headers, body: Array(body.utf8)))
         return try Reply(status: response.status, headers: response.headers, body: response.body.isEmpty ? Array("null".utf8) : response.body)
     }

@@ -65,6 +65,20 @@ import Testing
         #expect(defaults.mock.clock == .system && defaults.mock.seed == nil && defaults.mock.simulator == SimulatorSettings())
     }
 
+    @Test func tlsAndAuthFlags() throws {
+        let defaults = try settings(["serve"])
+        #expect(defaults.mock.tls == .generated(extraNames: []) && defaults.mock.auth == AuthSettings())
+        let resolved = try settings([
+            "serve", "--tls-san", "mock.test", "--user", "qa:p:w", "--domain", "team-a", "--domain", "root", "--token-ttl", "60",
+        ])
+        #expect(resolved.mock.tls == .generated(extraNames: ["mock.test"]))
+        #expect(resolved.mock.auth.accounts == Accounts(users: ["admin": "admin", "qa": "p:w"], domains: ["team-a"]))
+        #expect(resolved.mock.auth.tokenTTL == 60 && resolved.mock.auth.enabled)
+        #expect(try settings(["serve", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).mock.tls == .files(certificate: "c.pem", privateKey: "k.pem"))
+        let off = try settings(["serve"], environment: ["CCKM_MOCK_TLS": "off", "CCKM_MOCK_AUTH": "off", "CCKM_MOCK_DOMAINS": "x,y"])
+        #expect(off.mock.tls == .off && !off.mock.auth.enabled && off.mock.auth.accounts.domains == ["x", "y"])
+    }
+
     @Test(arguments: [
         (["serve", "--port=-1"], [String: String](), "--port must be between 0 and 65535"),
         (["serve", "--log-level", "loud"], [:], "--log-level must be one of"),
@@ -77,6 +91,12 @@ import Testing
         (["serve", "--failure-rate", "1.5"], [:], "--failure-rate must be between 0 and 1"),
         (["serve", "--time-scale", "0"], [:], "--time-scale must be more than 0"),
         (["serve"], ["CCKM_MOCK_SEED": "x"], "CCKM_MOCK_SEED=x is not a valid value"),
+        (["serve", "--tls", "maybe"], [:], "--tls must be on or off"),
+        (["serve", "--tls-cert", "c.pem"], [:], "--tls-cert and --tls-key go together"),
+        (["serve", "--tls", "off", "--tls-key", "k.pem"], [:], "need --tls on"),
+        (["serve", "--auth", "sometimes"], [:], "--auth must be on or off"),
+        (["serve", "--user", "nopassword"], [:], "--user must be NAME:PASSWORD"),
+        (["serve", "--token-ttl", "0"], [:], "--token-ttl must be a whole number of seconds"),
     ])
     func badValuesAreNamed(arguments: [String], environment: [String: String], message: String) throws {
         #expect {
