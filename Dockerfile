@@ -7,7 +7,7 @@
 # ---- build: Debian 12 with Swift, plus the two C libraries' headers
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libmicrohttpd-dev libsqlite3-dev pkg-config \
+    && apt-get install -y --no-install-recommends libmicrohttpd-dev libgnutls28-dev libsqlite3-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -25,12 +25,13 @@ COPY --from=build /cckm-mock /usr/local/bin/cckm-mock
 COPY fixtures /fixtures
 USER cckm
 WORKDIR /data
-# Listen on every interface inside the container; keep the store in the (mountable) /data.
+# Listen on every interface inside the container; keep the store, the signing key and the
+# certificate in the (mountable) /data. Add -e CCKM_MOCK_TLS_SAN=<host name> for clients that verify.
 ENV CCKM_MOCK_HOST=0.0.0.0 \
     CCKM_MOCK_PORT=8443 \
     CCKM_MOCK_DATA=/data
 EXPOSE 8443
 HEALTHCHECK --interval=10s --timeout=2s --start-period=2s \
-    CMD curl -fsS http://127.0.0.1:8443/__admin/health || exit 1
+    CMD curl -fsSk https://127.0.0.1:8443/__admin/health || exit 1
 ENTRYPOINT ["cckm-mock"]
 CMD ["serve"]
