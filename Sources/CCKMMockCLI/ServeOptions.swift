@@ -130,6 +130,9 @@ public struct ServeOptions: ParsableArguments {
     @Option(help: "Seconds a JWT lives. (env: CCKM_MOCK_TOKEN_TTL; default: 300)")
     public var tokenTTL: Int?
 
+    @Option(help: "Requests the journal (/__admin/requests) keeps, oldest dropped first; 0 keeps none. (env: CCKM_MOCK_JOURNAL_SIZE; default: 10000)")
+    public var journalSize: Int?
+
     public init() {}
 
     /// Flags, then environment variables, then defaults; throws `ValidationError` naming the bad one.
@@ -174,15 +177,17 @@ public struct ServeOptions: ParsableArguments {
         }
         let seed = try value(seed.map(Optional.some), "CCKM_MOCK_SEED", { UInt64($0).map(Optional.some) }, nil)
         let tlsChoice = try tlsChoice(environment: environment, value: value)
+        let journal = try value(journalSize, "CCKM_MOCK_JOURNAL_SIZE", { Int($0) }, 10_000)
+        guard (0...10_000_000).contains(journal) else { throw ValidationError("--journal-size must be between 0 and 10000000, got \(journal)") }
         let authSettings = try authSettings(environment: environment, value: value)
         let http = HTTPServerConfiguration(
             host: host, port: port, threads: threads, connectionLimit: maxConnections, perIPConnectionLimit: perIP,
             idleTimeoutSeconds: idle, maxBodyBytes: maxBody)
-        return ServeSettings(
-            mock: MockConfiguration(
+        var mock = MockConfiguration(
                 http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures, simulator: simulator, clock: clockChoice,
-                seed: seed, auth: authSettings, tls: tlsChoice),
-            logLevel: level)
+                seed: seed, auth: authSettings, tls: tlsChoice)
+        mock.journalSize = journal
+        return ServeSettings(mock: mock, logLevel: level)
     }
 }
 

@@ -16,17 +16,41 @@ public struct HTTPResponse: Sendable {
     }
 }
 
+/// What a responder does with a request: answer now, answer later without holding a thread, or
+/// hang up (a fault a test asked for).
+public enum HTTPReply: Sendable {
+    case now(HTTPResponse)
+    /// The server suspends the connection and calls this; the responder calls `deliver` once, from
+    /// any thread, with the response, or with nil to hang up.
+    case later(@Sendable (_ deliver: @escaping @Sendable (HTTPResponse?) -> Void) -> Void)
+    case hangUp
+}
+
 /// What the server calls for every request. Called on the server's threads, many at once, so
 /// implementations must be thread-safe; they must also be quick, because they run synchronously.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) -> HTTPResponse
 
+    /// The server's entry point; by default `.now(respond(to:))`.
+    func reply(to request: HTTPRequest) -> HTTPReply
+
     /// The answer to a request whose body passed `limit` bytes; the body is not read further.
     func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse
+
+    /// The answer to a request still waiting for a `.later` reply when the server stops.
+    func respondWhileStopping() -> HTTPResponse
 }
 
 extension HTTPResponder {
+    public func reply(to request: HTTPRequest) -> HTTPReply {
+        .now(respond(to: request))
+    }
+
     public func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
         .json(413, #"{"message":"request body larger than \#(limit) bytes"}"#)
+    }
+
+    public func respondWhileStopping() -> HTTPResponse {
+        .json(503, #"{"message":"server is stopping"}"#)
     }
 }

@@ -18,6 +18,8 @@ public final class HTTPServer: @unchecked Sendable {
     private let state = Mutex<DaemonHandle?>(nil)
     /// Requests between their first handler call and their completion callback.
     let inFlight = Atomic<Int>(0)
+    /// Connections suspended for `.later` replies, resumed with a 503 at shutdown.
+    let suspendedConnections = Mutex<[ObjectIdentifier: SuspendedConnection]>([:])
     /// TLS option strings handed to libmicrohttpd, freed after it stops.
     private let tlsStrings: CStrings
 
@@ -75,6 +77,10 @@ public final class HTTPServer: @unchecked Sendable {
         else { return }
         let listener = MHD_quiesce_daemon(daemon)
         if listener >= 0 { close(listener) }
+        // libmicrohttpd must not be stopped with suspended connections: answer them first.
+        for waiting in suspendedConnections.withLock({ Array($0.values) }) {
+            resume(waiting.state, with: responder.respondWhileStopping())
+        }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: grace)
         while inFlight.load(ordering: .acquiring) > 0 && clock.now < deadline {

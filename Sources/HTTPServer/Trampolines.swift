@@ -1,14 +1,19 @@
 import CMicroHTTPD
+import Synchronization
 
 /// The C callbacks libmicrohttpd calls on its threads. Each forwards on its first line through
 /// `server(_:)` to a method of `HTTPServer`, so no logic lives in a `@convention(c)` closure.
 
 /// What one request accumulates between handler calls; owned by libmicrohttpd's `*req_cls`
 /// (retained on the first call, released in the completion callback).
-final class RequestState {
+final class RequestState: @unchecked Sendable {  // Fields change on the connection's thread; `delivered` under `lock`.
     var body: [UInt8] = []
     /// A response was queued before the body ended (oversized body): ignore the rest.
     var answered = false
+    /// Waiting for a `.later` reply: the connection is suspended.
+    var suspended = false
+    /// What the `.later` reply delivered (nil inside: hang up), read when the connection resumes.
+    let delivered = Mutex<HTTPResponse??>(nil)
 }
 
 @inline(__always)
@@ -61,12 +66,38 @@ extension HTTPServer {
             }
             return .YES
         }
+        if state.suspended {
+            // Resumed: the `.later` reply has delivered.
+            guard let delivered = state.delivered.withLock({ $0 }) else { return .YES }
+            state.suspended = false
+            state.answered = true
+            return delivered.map { queue($0, on: connection) } ?? .NO
+        }
         if state.answered { return .YES }
         var request = makeRequest(connection: connection, url: url, method: method)
         request.body = state.body
         state.body = []
-        state.answered = true
-        return queue(responder.respond(to: request), on: connection)
+        switch responder.reply(to: request) {
+        case .now(let response):
+            state.answered = true
+            return queue(response, on: connection)
+        case .hangUp:
+            state.answered = true
+            return .NO
+        case .later(let start):
+            state.suspended = true
+            MHD_suspend_connection(connection)
+            suspendedConnections.withLock { $0[ObjectIdentifier(state)] = SuspendedConnection(state: state, connection: connection) }
+            start { [weak self] response in self?.resume(state, with: response) }
+            return .YES
+        }
+    }
+
+    /// Hands a `.later` reply's response to its suspended connection, once.
+    func resume(_ state: RequestState, with response: HTTPResponse?) {
+        guard let suspended = suspendedConnections.withLock({ $0.removeValue(forKey: ObjectIdentifier(state)) }) else { return }
+        state.delivered.withLock { $0 = .some(response) }
+        MHD_resume_connection(suspended.connection.pointer)
     }
 
     func complete(requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
@@ -107,6 +138,22 @@ extension HTTPServer {
         MHD_destroy_response(created)
         return result
     }
+}
+
+/// A connection waiting for a `.later` reply. `@unchecked Sendable`: libmicrohttpd allows
+/// `MHD_resume_connection` from any thread.
+struct SuspendedConnection: @unchecked Sendable {
+    let state: RequestState
+    let connection: ConnectionPointer
+
+    init(state: RequestState, connection: OpaquePointer) {
+        self.state = state
+        self.connection = ConnectionPointer(pointer: connection)
+    }
+}
+
+struct ConnectionPointer: @unchecked Sendable {
+    let pointer: OpaquePointer
 }
 
 /// Headers and query arguments gathered by one pass of `MHD_get_connection_values`.

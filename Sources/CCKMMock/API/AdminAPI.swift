@@ -1,24 +1,75 @@
 import HTTPServer
 
-/// The control API under `/__admin`: what tests and demos use to steer the mock.
+/// The control API under `/__admin`: what tests and demos use to steer and inspect the mock.
+/// No token needed; never journaled, never faulted.
 extension CCKMApp {
-    func admin(_ route: Route, request: HTTPRequest) throws -> HTTPResponse {
-        switch route {
-        case .health:
-            return .json(200, #"{"status":"ok"}"#)
-        case .clock:
-            return .json(200, clockJSON())
-        case .clockAdvance:
-            let seconds = try Self.seconds(in: request.body)
-            let events = try simulator.advance(seconds: seconds)
-            return .json(200, clockJSON(transitions: events.count))
-        case .settle:
-            let events = try simulator.settle()
-            return .json(200, clockJSON(transitions: events.count))
-        default:
-            throw APIError.notFound()
+    func admin(_ route: AdminRoute, request: HTTPRequest) throws -> HTTPReply {
+        let method = request.method == "HEAD" ? "GET" : request.method
+        guard route.allowedMethods.contains(method) else {
+            throw APIError.methodNotAllowed(request.method, allowed: route.allowedMethods)
+        }
+        let query = AdminQuery(request.query)
+        switch (route, method) {
+        case (.health, _):
+            return .now(.json(200, #"{"status":"ok"}"#))
+        case (.clock, _):
+            return .now(.json(200, clockJSON()))
+        case (.clockAdvance, _):
+            let events = try simulator.advance(seconds: try Self.seconds(in: request.body))
+            return .now(.json(200, clockJSON(transitions: events.count)))
+        case (.settle, _):
+            return .now(.json(200, clockJSON(transitions: try simulator.settle().count)))
+        case (.reset, _):
+            return .now(try reset(query))
+        case (.fixtures, _):
+            return .now(try loadFixture(request.body, mode: query["mode"] ?? "merge"))
+        case (.jobs, _):
+            return .now(try listJobs(request.query, query))
+        case (.jobComplete(let id), _), (.jobFail(let id), _):
+            return .now(try force(id: id, query: query, body: request.body, fail: route == .jobFail(id: id)))
+        case (.jobWait(let id), _):
+            return try wait(id: id, query: query)
+        case (.faults, "GET"):
+            return .now(.json(200, "{\"faults\":[" + faults.all.map(\.json).joined(separator: ",") + "]}"))
+        case (.faults, "POST"):
+            let rule = try FaultRule.parse(request.body, id: randomness.uuid())
+            faults.add(rule)
+            return .now(.json(201, rule.json))
+        case (.faults, _):
+            faults.removeAll()
+            return .now(HTTPResponse(status: 204))
+        case (.fault(let id), "GET"):
+            guard let rule = faults.all.first(where: { $0.id == id }) else { throw APIError.notFound("No fault \(id)") }
+            return .now(.json(200, rule.json))
+        case (.fault(let id), _):
+            guard faults.remove(id: id) else { throw APIError.notFound("No fault \(id)") }
+            return .now(HTTPResponse(status: 204))
+        case (.requests, "GET"):
+            let entries = journal.entries(method: query["method"], path: query["path"])
+            return .now(.json(200, "{\"total\":\(entries.count),\"requests\":[" + entries.map(\.json).joined(separator: ",") + "]}"))
+        case (.requests, _):
+            journal.clear()
+            return .now(HTTPResponse(status: 204))
+        case (.requestsCount, _):
+            return .now(.json(200, "{\"count\":\(journal.entries(method: query["method"], path: query["path"]).count)}"))
+        case (.events, _):
+            return .now(try events(query))
+        case (.snapshots, _):
+            return .now(.json(200, try snapshotsJSON()))
+        case (.snapshot(let name), "POST"):
+            try Self.checkSnapshotName(name)
+            try store.saveSnapshot(name, clock: simulator.clock.now())
+            return .now(.json(201, try snapshotsJSON(only: name)))
+        case (.snapshot(let name), _):
+            guard try store.deleteSnapshot(name) else { throw APIError.notFound("No snapshot named \"\(name)\"") }
+            return .now(HTTPResponse(status: 204))
+        case (.snapshotRestore(let name), _):
+            try simulator.restore(snapshot: name)
+            return .now(.json(200, clockJSON()))
         }
     }
+
+    // MARK: - Clock
 
     /// `{"mode","now","timeScale"}`, plus `transitions` fired by the call that moved it.
     private func clockJSON(transitions: Int? = nil) -> String {
@@ -51,9 +102,217 @@ extension CCKMApp {
         }
         return seconds
     }
+
+    // MARK: - State
+
+    private func reset(_ query: AdminQuery) throws -> HTTPResponse {
+        let target = query["to"] ?? "fixtures"
+        guard target == "fixtures" || target == "empty" else {
+            throw APIError.invalidParameter("to", "\"\(target)\" is not one of fixtures, empty")
+        }
+        let domain = query["domain"]
+        try simulator.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
+        if domain == nil {
+            journal.clear()
+            faults.removeAll()
+        }
+        return .json(200, "{\"jobs\":\(try store.count())}")
+    }
+
+    private func loadFixture(_ body: [UInt8], mode: String) throws -> HTTPResponse {
+        guard mode == "merge" || mode == "replace" else { throw APIError.invalidParameter("mode", "\"\(mode)\" is not one of merge, replace") }
+        let loaded: Fixture
+        do {
+            loaded = try Fixture.parse(bytes: body, source: "request body")
+        } catch {
+            throw APIError.badRequest("Invalid fixture:\n" + error.description)
+        }
+        if mode == "replace" {
+            fixture.withLock { $0 = loaded }
+            try simulator.reset(to: loaded, domain: nil)
+        } else {
+            fixture.withLock { $0.merge(loaded) }
+            try simulator.seed(loaded)
+        }
+        return .json(200, "{\"loaded\":\(loaded.jobs.count),\"jobs\":\(try store.count())}")
+    }
+
+    private func snapshotsJSON(only name: String? = nil) throws -> String {
+        let rows = try store.snapshots().filter { name == nil || $0.name == name }
+        let items = rows.map { row in
+            var writer = JSONWriter()
+            writer.raw("{")
+            writer.key("name", first: true)
+            writer.string(row.name)
+            writer.key("clock")
+            writer.string(row.clock.description)
+            writer.key("jobs")
+            writer.raw(String(row.jobs))
+            writer.raw("}")
+            return writer.text
+        }
+        return name == nil ? "{\"snapshots\":[" + items.joined(separator: ",") + "]}" : items.first ?? "{}"
+    }
+
+    private static func checkSnapshotName(_ name: String) throws(APIError) {
+        guard (1...64).contains(name.count), name.utf8.allSatisfy({ $0 < 128 }), name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+            throw .invalidParameter("name", "use 1 to 64 letters, digits, '.', '_' or '-'")
+        }
+    }
+
+    // MARK: - Jobs across families
+
+    private func listJobs(_ items: [QueryItem], _ query: AdminQuery) throws -> HTTPResponse {
+        let listQuery = try ListQuery.parse(items, targetParameter: "target")
+        let family = try query["family"].map { name throws(APIError) in
+            guard let family = JobFamily.named(name) else { throw .invalidParameter("family", "unknown family \"\(name)\"") }
+            return family
+        }
+        let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
+        let resources = page.jobs.map { job in
+            var writer = JSONWriter()
+            writer.raw("{")
+            writer.key("family", first: true)
+            writer.string(job.family)
+            writer.key("domain")
+            writer.string(job.domain)
+            writer.key("job")
+            writer.raw(job.document)
+            writer.raw("}")
+            return writer.text
+        }
+        return .json(200, Self.listEnvelope(query: listQuery, total: page.total, resources: resources))
+    }
+
+    /// The one job with this id, across families unless `?family=` narrows it.
+    private func locate(_ id: String, _ query: AdminQuery) throws -> JobFamily {
+        if let name = query["family"] {
+            guard let family = JobFamily.named(name) else { throw APIError.invalidParameter("family", "unknown family \"\(name)\"") }
+            return family
+        }
+        let families = try store.families(holding: id.lowercased())
+        guard let family = families.first else { throw APIError.notFound() }
+        guard families.count == 1 else {
+            throw APIError.conflict("Job \(id) exists in families \(families.map(\.name).joined(separator: ", ")); add ?family=")
+        }
+        return family
+    }
+
+    private func force(id: String, query: AdminQuery, body: [UInt8], fail: Bool) throws -> HTTPResponse {
+        let family = try locate(id, query)
+        var target: String?
+        var message: String?
+        if !body.isEmpty {
+            guard let document = try? JSONParser.parse(body), let members = document.objectValue else {
+                throw APIError.badRequest(#"Request body must be empty or a JSON object such as {"target": "…", "message": "…"}"#)
+            }
+            for member in members where member.key != "target" && member.key != "message" {
+                throw APIError.invalidParameter(member.key, "unknown field (known: target, message)")
+            }
+            target = document["target"]?.stringValue
+            message = document["message"]?.stringValue
+        }
+        _ = try simulator.force(family: family, id: id.lowercased(), target: target, fail: fail, message: message)
+        guard let domain = try store.domain(family: family, id: id.lowercased()),
+            let document = try store.document(family: family, domain: domain, id: id.lowercased())
+        else { throw APIError.notFound() }
+        return .json(200, document)
+    }
+
+    /// Answers when the job reaches `status` (default: any final status), or 408 after `timeout`.
+    private func wait(id: String, query: AdminQuery) throws -> HTTPReply {
+        let family = try locate(id, query)
+        let wanted = query["status"] ?? "done"
+        let accepts: @Sendable (JobStatus) -> Bool
+        if wanted == "done" {
+            accepts = { $0 != .inProgress }
+        } else if let status = JobStatus(lenient: wanted) {
+            accepts = { $0 == status }
+        } else {
+            throw APIError.invalidParameter("status", "\"\(wanted)\" is not one of in_progress, completed, failed, done")
+        }
+        let timeout = try Self.duration(query["timeout"] ?? "30s")
+        let jobID = id.lowercased()
+        guard let domain = try store.domain(family: family, id: jobID), let document = try store.document(family: family, domain: domain, id: jobID)
+        else { throw APIError.notFound() }
+        if let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:)), accepts(status) {
+            return .now(.json(200, document))
+        }
+        let timedOut = response(
+            for: APIError(
+                status: 408, code: 15, name: "NCERRRequestTimeout", description: "Request timeout",
+                message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")"))
+        let waiters = simulator.waiters
+        return .later { deliver in
+            let ticket = waiters.add(JobWaiters.Waiter(family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver))
+            // A change between the check above and the parking is caught here.
+            waiters.check(store: self.store)
+            Task {
+                try? await Task.sleep(for: timeout)
+                waiters.expire(ticket, with: timedOut)
+            }
+        }
+    }
+
+    /// `250ms`, `10s`, `2m`, or plain seconds; at most 5 minutes.
+    static func duration(_ text: String) throws(APIError) -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+        var number = text
+        var scale = 1.0
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count))
+            scale = factor
+            break
+        }
+        guard let value = Double(number), value >= 0, value * scale <= 300 else {
+            throw .invalidParameter("timeout", "\"\(text)\" is not a duration such as 500ms, 10s or 2m, at most 5m")
+        }
+        return .milliseconds(Int64((value * scale * 1000).rounded()))
+    }
+
+    // MARK: - Events
+
+    private func events(_ query: AdminQuery) throws -> HTTPResponse {
+        let since = try query["since"].map { text throws(APIError) in
+            guard let time = Timestamp(rfc3339: text) else { throw .invalidParameter("since", "\"\(text)\" is not an RFC 3339 time") }
+            return time
+        }
+        let events = try store.events(jobID: query["job"]?.lowercased(), since: since)
+        let items = events.map { event in
+            var writer = JSONWriter()
+            writer.raw("{")
+            writer.key("job", first: true)
+            writer.string(event.jobID)
+            writer.key("family")
+            writer.string(event.family.name)
+            writer.key("domain")
+            writer.string(event.domain)
+            writer.key("target")
+            if let target = event.target { writer.string(target) } else { writer.raw("null") }
+            writer.key("from")
+            if let from = event.from { writer.string(from) } else { writer.raw("null") }
+            writer.key("to")
+            writer.string(event.to)
+            writer.key("at")
+            writer.string(event.at.description)
+            writer.raw("}")
+            return writer.text
+        }
+        return .json(200, "{\"events\":[" + items.joined(separator: ",") + "]}")
+    }
 }
 
-/// A number as JSON: whole numbers without a fraction.
-func jsonNumber(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+/// The control API's query: the first non-empty value of each name.
+struct AdminQuery {
+    private let values: [String: String]
+
+    init(_ items: [QueryItem]) {
+        var values: [String: String] = [:]
+        for item in items {
+            if let value = item.value, !value.isEmpty, values[item.name] == nil { values[item.name] = value }
+        }
+        self.values = values
+    }
+
+    subscript(name: String) -> String? { values[name] }
 }

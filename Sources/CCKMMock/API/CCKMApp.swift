@@ -1,37 +1,77 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import HTTPServer
 import Logging
+import Synchronization
 
-/// The mock's whole HTTP surface as one responder: a request value in, a response value out. The
-/// live server calls it on libmicrohttpd's threads; tests call it directly, with no socket.
+/// The mock's whole HTTP surface as one responder: a request value in, a reply out. The live
+/// server calls `reply(to:)` on libmicrohttpd's threads; tests call it, or `respond(to:)`, directly.
 public final class CCKMApp: HTTPResponder {
     public let store: JobStore
     public let simulator: Simulator
     public let tokens: TokenService
+    public let journal: RequestJournal
+    public let faults = FaultRules()
     let randomness: Randomness
     let logger: Logger
+    /// The fixture `reset` goes back to: the one loaded at start, changed by `POST /__admin/fixtures`.
+    let fixture: Mutex<Fixture>
 
     public init(
         store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
         randomness: Randomness = Randomness(), auth: AuthSettings = AuthSettings(enabled: false),
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
-        logger: Logger = Logger(label: "cckm-mock")
+        journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), logger: Logger = Logger(label: "cckm-mock")
     ) throws {
         self.store = store
         self.randomness = randomness
         self.simulator = Simulator(store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness))
         self.tokens = try TokenService(settings: auth, key: signingKey, store: store, now: tokenClock)
+        self.journal = journal
+        self.fixture = Mutex(fixture)
         self.logger = logger
     }
 
+    /// Control API requests are answered as they are; every other request is first offered to the
+    /// fault rules, then answered and written to the journal.
+    public func reply(to request: HTTPRequest) -> HTTPReply {
+        let route = Route(path: request.path)
+        if case .admin(let admin)? = route {
+            return guarded(request) { try self.admin(admin, request: request) }
+        }
+        guard let fault = faults.hit(request, family: route?.family?.name, randomness: randomness) else {
+            return .now(answer(request, route: route))
+        }
+        let delay = Duration.milliseconds(fault.latencyMilliseconds)
+        let effect: @Sendable () -> HTTPResponse? = {
+            if fault.dropConnection { return nil }
+            guard let status = fault.status else { return self.answer(request, route: route) }
+            let error = APIError(
+                status: status, code: fault.code ?? 14, name: "NCERRFault", description: "Injected fault",
+                message: fault.message ?? "Fault \(fault.id) injected by the mock")
+            self.journal.record(request, status: status, at: SystemClock().now())
+            return self.response(for: error)
+        }
+        if fault.latencyMilliseconds == 0 {
+            return effect().map(HTTPReply.now) ?? .hangUp
+        }
+        return .later { deliver in
+            Task {
+                try? await Task.sleep(for: delay)
+                deliver(effect())
+            }
+        }
+    }
+
+    /// The answer when it can be given at once; a reply that would come later (a wait, a delay)
+    /// or hang up is a 500 here, so tests of those use `reply(to:)`.
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        do {
-            return try route(request)
-        } catch let error as APIError {
-            return response(for: error)
-        } catch {
-            // The one place an unexpected error becomes a 500; it is logged, never shown raw.
-            logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
-            return response(for: .internalError())
+        switch reply(to: request) {
+        case .now(let response): response
+        case .later, .hangUp: response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
         }
     }
 
@@ -39,12 +79,40 @@ public final class CCKMApp: HTTPResponder {
         response(for: .payloadTooLarge(limit: limit))
     }
 
+    public func respondWhileStopping() -> HTTPResponse {
+        response(for: APIError(status: 503, code: 14, name: "NCERRServiceUnavailable", description: "Service unavailable", message: "The mock is stopping"))
+    }
+
     func response(for error: APIError) -> HTTPResponse {
         .json(error.status, error.json(requestID: randomness.uuid()), headers: error.headers)
     }
 
-    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard let route = Route(path: request.path) else {
+    /// Runs `body`, turning errors into CM envelopes.
+    func guarded(_ request: HTTPRequest, _ body: () throws -> HTTPReply) -> HTTPReply {
+        do {
+            return try body()
+        } catch let error as APIError {
+            return .now(response(for: error))
+        } catch {
+            // The one place an unexpected error becomes a 500; it is logged, never shown raw.
+            logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+            return .now(response(for: .internalError()))
+        }
+    }
+
+    /// A CCKM or login request answered and journaled.
+    private func answer(_ request: HTTPRequest, route: Route?) -> HTTPResponse {
+        let response: HTTPResponse
+        switch guarded(request, { .now(try self.route(request, route)) }) {
+        case .now(let answer): response = answer
+        case .later, .hangUp: response = self.response(for: .internalError())
+        }
+        journal.record(request, status: response.status, at: SystemClock().now())
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, _ route: Route?) throws -> HTTPResponse {
+        guard let route else {
             throw APIError.notFound("No resource at \(request.path)")
         }
         // HEAD is GET without the body; libmicrohttpd drops the body.
@@ -53,13 +121,13 @@ public final class CCKMApp: HTTPResponder {
             throw APIError.methodNotAllowed(request.method, allowed: route.allowedMethods)
         }
         switch route {
-        case .health, .clock, .clockAdvance, .settle:
-            return try admin(route, request: request)
         case .login:
             return .json(200, try tokens.login(body: request.body))
         case .revoke:
             try tokens.revoke(body: request.body)
             return HTTPResponse(status: 204)
+        case .admin:
+            throw APIError.notFound()
         case .jobs, .job, .cancel:
             break
         }
@@ -84,13 +152,18 @@ public final class CCKMApp: HTTPResponder {
     private func list(_ family: JobFamily, domain: String, request: HTTPRequest) throws -> HTTPResponse {
         let query = try ListQuery.parse(request.query, family: family)
         let page = try store.list(family: family, domain: domain, query: query)
-        var body = "{\"skip\":\(query.skip),\"limit\":\(query.limit),\"total\":\(page.total),\"resources\":["
-        body.reserveCapacity(body.utf8.count + page.documents.reduce(page.documents.count + 2) { $0 + $1.utf8.count })
-        for (index, document) in page.documents.enumerated() {
+        return .json(200, Self.listEnvelope(query: query, total: page.total, resources: page.documents))
+    }
+
+    /// `{"skip","limit","total","resources":[…]}` around already-rendered resources.
+    static func listEnvelope(query: ListQuery, total: Int, resources: [String]) -> String {
+        var body = "{\"skip\":\(query.skip),\"limit\":\(query.limit),\"total\":\(total),\"resources\":["
+        body.reserveCapacity(body.utf8.count + resources.reduce(resources.count + 2) { $0 + $1.utf8.count })
+        for (index, resource) in resources.enumerated() {
             if index > 0 { body += "," }
-            body += document
+            body += resource
         }
         body += "]}"
-        return .json(200, body)
+        return body
     }
 }

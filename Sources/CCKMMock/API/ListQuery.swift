@@ -37,6 +37,11 @@ public struct ListQuery: Sendable, Equatable {
     /// Other parameters are ignored, as CM ignores them. Multi-valued filters come as repeated keys
     /// or comma-joined values; an empty value counts as absent.
     public static func parse(_ items: [QueryItem], family: JobFamily) throws(APIError) -> ListQuery {
+        try parse(items, targetParameter: family.filterParameter)
+    }
+
+    /// The same rules, with the target filter read from `targetParameter`.
+    public static func parse(_ items: [QueryItem], targetParameter: String) throws(APIError) -> ListQuery {
         var query = ListQuery()
         for item in items {
             guard let value = item.value, !value.isEmpty else { continue }
@@ -61,8 +66,8 @@ public struct ListQuery: Sendable, Equatable {
                     }
                     query.statuses.append(status)
                 }
-            case family.filterParameter:
-                query.targets += try values(of: value, name: family.filterParameter, adding: query.targets.count)
+            case targetParameter:
+                query.targets += try values(of: value, name: targetParameter, adding: query.targets.count)
             case "sort":
                 query.sort = try sortKeys(value)
             default:

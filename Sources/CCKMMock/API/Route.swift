@@ -6,31 +6,29 @@ public enum Route: Equatable, Sendable {
     case job(JobFamily, id: String)
     /// `/api/v1/cckm/<base>/<id>/cancel`.
     case cancel(JobFamily, id: String)
-    /// `/__admin/health`.
-    case health
-    /// `/__admin/clock`.
-    case clock
-    /// `/__admin/clock/advance`.
-    case clockAdvance
-    /// `/__admin/jobs/settle`.
-    case settle
+    /// `/__admin/...`: the control API.
+    case admin(AdminRoute)
     /// `/api/v1/auth/tokens`: login.
     case login
     /// `/api/v1/auth/revoke`: end a login session.
     case revoke
 
     static let cckmPrefix = "/api/v1/cckm/"
-    private static let admin: [String: Route] = [
-        "/__admin/health": .health, "/__admin/clock": .clock, "/__admin/clock/advance": .clockAdvance, "/__admin/jobs/settle": .settle,
-        "/api/v1/auth/tokens": .login, "/api/v1/auth/revoke": .revoke,
-    ]
+    static let adminPrefix = "/__admin/"
+    private static let auth: [String: Route] = ["/api/v1/auth/tokens": .login, "/api/v1/auth/revoke": .revoke]
 
     /// The route for a path, or nil when nothing lives there. A trailing slash is accepted.
     public init?(path: String) {
         var path = Substring(path)
         if path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
-        if let admin = Self.admin[String(path)] {
-            self = admin
+        if let auth = Self.auth[String(path)] {
+            self = auth
+            return
+        }
+        if path.hasPrefix(Self.adminPrefix) {
+            let parts = path.dropFirst(Self.adminPrefix.count).split(separator: "/", omittingEmptySubsequences: false)
+            guard !parts.contains(where: \.isEmpty), let admin = AdminRoute(parts: parts) else { return nil }
+            self = .admin(admin)
             return
         }
         guard path.hasPrefix(Self.cckmPrefix) else { return nil }
@@ -47,12 +45,21 @@ public enum Route: Equatable, Sendable {
         }
     }
 
+    /// The family a CCKM route belongs to.
+    public var family: JobFamily? {
+        switch self {
+        case .jobs(let family), .job(let family, _), .cancel(let family, _): family
+        default: nil
+        }
+    }
+
     /// The methods this route answers, for 405's `Allow` header.
     public var allowedMethods: [String] {
         switch self {
         case .jobs: ["GET", "POST"]
-        case .job, .health, .clock: ["GET"]
-        case .cancel, .clockAdvance, .settle, .login, .revoke: ["POST"]
+        case .job: ["GET"]
+        case .cancel, .login, .revoke: ["POST"]
+        case .admin(let admin): admin.allowedMethods
         }
     }
 }

@@ -21,6 +21,20 @@ public struct Fixture: Sendable, Equatable {
     /// Jobs marked `"simulate": false`: kept exactly as written, never moved by the simulator.
     public var held: Set<JobKey> = []
 
+    public init(jobs: [Job], held: Set<JobKey> = []) {
+        self.jobs = jobs
+        self.held = held
+    }
+
+    /// Adds `other`'s jobs; a job of the same family and id is replaced.
+    public mutating func merge(_ other: Fixture) {
+        let incoming = Set(other.jobs.map { JobKey(family: $0.family.name, id: $0.id) })
+        jobs.removeAll { incoming.contains(JobKey(family: $0.family.name, id: $0.id)) }
+        held.subtract(incoming)
+        jobs += other.jobs
+        held.formUnion(other.held)
+    }
+
     /// Reads and checks every file, reporting all problems of all files at once.
     public static func load(paths: [String]) throws(FixtureError) -> Fixture {
         var fixture = Fixture(jobs: [])

@@ -85,3 +85,8 @@ extension JSONValue {
         return writer.text
     }
 }
+
+/// A number as JSON: whole numbers without a fraction.
+func jsonNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+}

@@ -18,6 +18,8 @@ public struct MockConfiguration: Sendable {
     public var seed: UInt64?
     public var auth: AuthSettings
     public var tls: TLSChoice
+    /// Requests the journal keeps.
+    public var journalSize = 10_000
 
     public init(
         http: HTTPServerConfiguration = HTTPServerConfiguration(), store: StoreLocation = .memory, fixtures: [String] = [],
@@ -93,7 +95,8 @@ public final class MockServer: Sendable {
         do {
             app = try CCKMApp(
                 store: store, clock: configuration.clock.make(), settings: configuration.simulator,
-                randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(), logger: logger)
+                randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
+                journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, logger: logger)
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }
@@ -163,8 +166,9 @@ public final class MockServer: Sendable {
         return identity
     }
 
-    /// Stops accepting, finishes requests in flight, stops the threads. Idempotent.
+    /// Stops accepting, answers parked waiters, finishes requests in flight, stops the threads. Idempotent.
     public func shutdown() {
+        app.simulator.waiters.releaseAll(with: app.respondWhileStopping())
         http.shutdown()
     }
 

@@ -16,6 +16,8 @@ public protocol SimulationClock: Sendable {
     /// Moves a manual clock forward; the system clock refuses.
     func advance(seconds: Double) throws(APIError)
     func advance(to time: Timestamp) throws(APIError)
+    /// Sets a manual clock to `time`, backwards too (snapshot restore); the system clock ignores it.
+    func restore(to time: Timestamp)
 }
 
 /// The wall clock, in UTC.
@@ -30,6 +32,7 @@ public struct SystemClock: SimulationClock {
 
     public func advance(seconds: Double) throws(APIError) { throw Self.refusal }
     public func advance(to time: Timestamp) throws(APIError) { throw Self.refusal }
+    public func restore(to time: Timestamp) {}
 
     static let refusal = APIError.conflict("The clock is the system clock; start the mock with --clock manual to move it")
 }
@@ -55,5 +58,9 @@ public final class ManualClock: SimulationClock {
 
     public func advance(to time: Timestamp) throws(APIError) {
         current.withLock { $0 = max($0, time) }
+    }
+
+    public func restore(to time: Timestamp) {
+        current.withLock { $0 = time }
     }
 }

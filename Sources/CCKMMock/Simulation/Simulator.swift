@@ -4,6 +4,8 @@ public final class Simulator: Sendable {
     public let store: JobStore
     public let clock: any SimulationClock
     public let planner: JobPlanner
+    /// Requests waiting for a job to reach a status; checked after every change made here.
+    public let waiters = JobWaiters()
 
     public init(store: JobStore, clock: any SimulationClock, planner: JobPlanner) {
         self.store = store
@@ -18,6 +20,7 @@ public final class Simulator: Sendable {
         let request = try StartRequest.parse(body: body, family: family)
         try tick()
         let planned = planner.plan(request, family: family, domain: domain, now: clock.now())
+        defer { changed() }
         return try store.start(planned, exclusive: !settings.allowConcurrentJobs)
     }
 
@@ -26,20 +29,61 @@ public final class Simulator: Sendable {
         try tick()
         let now = clock.now()
         let stopAt = now.adding(seconds: settings.scaled(settings.cancelDelay)).roundedToMicroseconds
+        defer { changed() }
         return try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt)
     }
 
     /// Fires every transition due by the clock's now.
     @discardableResult
     public func tick() throws -> [JobEvent] {
-        try store.advance(to: clock.now())
+        let events = try store.advance(to: clock.now())
+        if !events.isEmpty { changed() }
+        return events
     }
 
     /// Moves a manual clock forward, firing what falls due on the way with the times it falls due.
     public func advance(seconds: Double) throws -> [JobEvent] {
         let target = clock.now().adding(seconds: seconds)
         try clock.advance(seconds: seconds)
+        defer { changed() }
         return try store.advance(to: target)
+    }
+
+    /// Ends the job's running targets (or one) now, well or with a failure; `message` replaces the
+    /// family's usual words.
+    public func force(family: JobFamily, id: String, target: String?, fail: Bool, message: String?) throws -> [JobEvent] {
+        try store.force(
+            family: family, id: id, target: target, outcome: fail ? .fails : .succeeds,
+            message: { message ?? (fail ? family.failureMessage(target: $0) : family.successMessage) }, at: clock.now())
+        return try tick()
+    }
+
+    /// Stores the fixture's jobs (those of `domain` only, when given): running ones go on from now
+    /// with fresh durations, unless held.
+    public func seed(_ fixture: Fixture, domain: String? = nil) throws {
+        let now = clock.now()
+        let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
+        try store.replace(
+            jobs.map { job in
+                fixture.held.contains(JobKey(family: job.family.name, id: job.id)) ? PlannedJob(job: job) : planner.resume(job, now: now)
+            })
+        changed()
+    }
+
+    /// Back to `fixture` (nothing when nil), for every domain or one.
+    public func reset(to fixture: Fixture?, domain: String?) throws {
+        try store.deleteJobs(domain: domain)
+        if let fixture { try seed(fixture, domain: domain) }
+    }
+
+    /// Puts a snapshot back, the manual clock included.
+    public func restore(snapshot name: String) throws {
+        clock.restore(to: try store.restoreSnapshot(name))
+        changed()
+    }
+
+    private func changed() {
+        if waiters.count > 0 { waiters.check(store: store) }
     }
 
     /// Runs every job in progress to its end. A manual clock moves to the last due time; under the

@@ -116,21 +116,36 @@ public final class JobStore: Sendable {
 
     /// The page the query asks for, and the count of all its matches.
     public func list(family: JobFamily, domain: String, query: ListQuery) throws -> JobPage {
+        let page = try listAcross(family: family, domain: domain, query: query)
+        return JobPage(total: page.total, documents: page.jobs.map(\.document))
+    }
+
+    /// A job on a page of the control API's list, with what the CCKM API does not show.
+    public struct ListedJob: Sendable, Equatable {
+        public var family: String
+        public var domain: String
+        public var document: String
+    }
+
+    /// Like `list`, with `family` or `domain` nil meaning all of them.
+    public func listAcross(family: JobFamily?, domain: String?, query: ListQuery) throws -> (total: Int, jobs: [ListedJob]) {
         let filter = ListFilter(family: family, domain: domain, query: query)
         return try database.read { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
-            guard query.limit != 0, query.skip < total else { return JobPage(total: total, documents: []) }
-            let page = "SELECT seq FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?"
+            guard query.limit != 0, query.skip < total else { return (total, []) }
+            let page = "SELECT seq, family, domain FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?"
             var arguments = filter.arguments
             arguments += [query.limit, query.skip]
-            let seqs = try Int64.fetchAll(db.cachedStatement(sql: page), arguments: arguments)
+            let rows = try Row.fetchAll(db.cachedStatement(sql: page), arguments: arguments)
             let document = try db.cachedStatement(sql: "SELECT document FROM job_document WHERE seq = ?")
-            return JobPage(
-                total: total,
-                documents: try seqs.map { seq in
+            return (
+                total,
+                try rows.map { row in
+                    let seq: Int64 = row["seq"]
                     guard let text = try String.fetchOne(document, arguments: [seq]) else { throw StoreError.missingDocument(seq: seq) }
-                    return text
-                })
+                    return ListedJob(family: row["family"], domain: row["domain"], document: text)
+                }
+            )
         }
     }
 

@@ -11,9 +11,11 @@ struct ListFilter {
     let countSQL: String
     let countArguments: StatementArguments
 
-    init(family: JobFamily, domain: String, query: ListQuery) {
-        var clauses = ["family = ?", "domain = ?"]
-        var arguments: StatementArguments = [family.name, domain]
+    /// `family` or `domain` nil: every family or every domain (the control API's view).
+    init(family: JobFamily?, domain: String?, query: ListQuery) {
+        let scope = Self.scope(family: family, domain: domain)
+        var clauses = scope.clauses
+        var arguments = scope.arguments
         if !query.ids.isEmpty {
             clauses.append("id IN (\(Self.placeholders(query.ids.count)))")
             arguments += StatementArguments(query.ids)
@@ -25,11 +27,12 @@ struct ListFilter {
         }
         if !query.targets.isEmpty {
             clauses.append(
-                "seq IN (SELECT job FROM job_target WHERE family = ? AND domain = ? AND value IN (\(Self.placeholders(query.targets.count))))")
-            arguments += [family.name, domain]
+                "seq IN (SELECT job FROM job_target WHERE \((scope.clauses + ["value IN (\(Self.placeholders(query.targets.count)))"]).joined(separator: " AND ")))"
+            )
+            arguments += scope.arguments
             arguments += StatementArguments(query.targets)
         }
-        whereSQL = clauses.joined(separator: " AND ")
+        whereSQL = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
         self.arguments = arguments
         orderSQL = Self.order(query.sort)
 
@@ -40,22 +43,39 @@ struct ListFilter {
     /// Status filter or none: the trigger-kept `job_count`. Targets (and status): the covering
     /// `job_target_by_value` index, DISTINCT because a job can match several values. Ids: the rows.
     private static func count(
-        family: JobFamily, domain: String, query: ListQuery, statuses: [String], whereSQL: String, arguments: StatementArguments
+        family: JobFamily?, domain: String?, query: ListQuery, statuses: [String], whereSQL: String, arguments: StatementArguments
     ) -> (String, StatementArguments) {
         guard query.ids.isEmpty else { return ("SELECT COUNT(*) FROM job WHERE " + whereSQL, arguments) }
-        var sql: String
-        var countArguments: StatementArguments = [family.name, domain]
+        let scope = Self.scope(family: family, domain: domain)
+        var clauses = scope.clauses
+        var countArguments = scope.arguments
+        let table: String
         if query.targets.isEmpty {
-            sql = "SELECT COALESCE(SUM(n), 0) FROM job_count WHERE family = ? AND domain = ?"
+            table = "SELECT COALESCE(SUM(n), 0) FROM job_count"
         } else {
-            sql = "SELECT COUNT(DISTINCT job) FROM job_target WHERE family = ? AND domain = ? AND value IN (\(placeholders(query.targets.count)))"
+            table = "SELECT COUNT(DISTINCT job) FROM job_target"
+            clauses.append("value IN (\(placeholders(query.targets.count)))")
             countArguments += StatementArguments(query.targets)
         }
         if !statuses.isEmpty {
-            sql += " AND status IN (\(placeholders(statuses.count)))"
+            clauses.append("status IN (\(placeholders(statuses.count)))")
             countArguments += StatementArguments(statuses)
         }
-        return (sql, countArguments)
+        return (clauses.isEmpty ? table : table + " WHERE " + clauses.joined(separator: " AND "), countArguments)
+    }
+
+    private static func scope(family: JobFamily?, domain: String?) -> (clauses: [String], arguments: StatementArguments) {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let family {
+            clauses.append("family = ?")
+            arguments += [family.name]
+        }
+        if let domain {
+            clauses.append("domain = ?")
+            arguments += [domain]
+        }
+        return (clauses, arguments)
     }
 
     private static func placeholders(_ count: Int) -> String {

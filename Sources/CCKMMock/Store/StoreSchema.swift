@@ -121,6 +121,14 @@ enum StoreSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v4 snapshots") { db in
+            try db.execute(sql: "CREATE TABLE snapshot (name TEXT PRIMARY KEY, clock INTEGER NOT NULL, jobs INTEGER NOT NULL) WITHOUT ROWID")
+            // Each copy table has the columns of its table after a `snapshot` name column.
+            for table in JobStore.snapshotTables {
+                try db.execute(sql: "CREATE TABLE snapshot_\(table) AS SELECT '' AS snapshot, * FROM \(table) WHERE 0")
+                try db.execute(sql: "CREATE INDEX snapshot_\(table)_by_name ON snapshot_\(table)(snapshot)")
+            }
+        }
         return migrator
     }
 }

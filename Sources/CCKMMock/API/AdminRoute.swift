@@ -1,0 +1,53 @@
+/// A path under `/__admin`: the control API's own routes.
+public enum AdminRoute: Equatable, Sendable {
+    case health, clock, clockAdvance, settle, reset, fixtures
+    case jobs
+    case jobComplete(id: String)
+    case jobFail(id: String)
+    case jobWait(id: String)
+    case faults
+    case fault(id: String)
+    case requests
+    case requestsCount
+    case events
+    case snapshots
+    case snapshot(name: String)
+    case snapshotRestore(name: String)
+
+    /// `parts`: the path's segments after `/__admin/`.
+    init?(parts: [Substring]) {
+        let p = parts.map(String.init)
+        switch (p.count, p.first ?? "", p.count > 1 ? p[1] : "", p.last ?? "") {
+        case (1, "health", _, _): self = .health
+        case (1, "clock", _, _): self = .clock
+        case (2, "clock", "advance", _): self = .clockAdvance
+        case (2, "jobs", "settle", _): self = .settle
+        case (1, "reset", _, _): self = .reset
+        case (1, "fixtures", _, _): self = .fixtures
+        case (1, "jobs", _, _): self = .jobs
+        case (3, "jobs", let id, "complete"): self = .jobComplete(id: id)
+        case (3, "jobs", let id, "fail"): self = .jobFail(id: id)
+        case (3, "jobs", let id, "wait"): self = .jobWait(id: id)
+        case (1, "faults", _, _): self = .faults
+        case (2, "faults", let id, _): self = .fault(id: id)
+        case (1, "requests", _, _): self = .requests
+        case (2, "requests", "count", _): self = .requestsCount
+        case (1, "events", _, _): self = .events
+        case (1, "snapshots", _, _): self = .snapshots
+        case (2, "snapshots", let name, _): self = .snapshot(name: name)
+        case (3, "snapshots", let name, "restore"): self = .snapshotRestore(name: name)
+        default: return nil
+        }
+    }
+
+    var allowedMethods: [String] {
+        switch self {
+        case .health, .clock, .jobs, .jobWait, .requestsCount, .events, .snapshots: ["GET"]
+        case .clockAdvance, .settle, .reset, .fixtures, .jobComplete, .jobFail, .snapshotRestore: ["POST"]
+        case .faults: ["GET", "POST", "DELETE"]
+        case .fault: ["GET", "DELETE"]
+        case .requests: ["GET", "DELETE"]
+        case .snapshot: ["POST", "DELETE"]
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import HTTPServer
+import Synchronization
+
+/// One request the mock answered, as the journal keeps it.
+public struct JournalEntry: Sendable {
+    public var sequence: Int
+    public var method: String
+    public var path: String
+    public var query: [QueryItem]
+    /// Headers with secrets (`Authorization`, `Cookie`) masked.
+    public var headers: HTTPHeaders
+    public var body: String
+    public var status: Int
+    public var at: Timestamp
+
+    static let secretHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]
+    /// Bodies longer than this are kept cut, with a note.
+    static let bodyLimit = 16 * 1024
+
+    var json: String {
+        var writer = JSONWriter()
+        writer.raw("{")
+        writer.key("sequence", first: true)
+        writer.raw(String(sequence))
+        writer.key("method")
+        writer.string(method)
+        writer.key("path")
+        writer.string(path)
+        writer.key("query")
+        writer.raw("[")
+        for (index, item) in query.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.raw("{")
+            writer.key("name", first: true)
+            writer.string(item.name)
+            writer.key("value")
+            if let value = item.value { writer.string(value) } else { writer.raw("null") }
+            writer.raw("}")
+        }
+        writer.raw("]")
+        writer.key("headers")
+        writer.raw("{")
+        for (index, field) in headers.fields.enumerated() {
+            writer.key(field.name, first: index == 0)
+            writer.string(field.value)
+        }
+        writer.raw("}")
+        writer.key("body")
+        writer.string(body)
+        writer.key("status")
+        writer.raw(String(status))
+        writer.key("at")
+        writer.string(at.description)
+        writer.raw("}")
+        return writer.text
+    }
+}
+
+/// The last `capacity` requests outside `/__admin`, oldest first: what a test verifies its client sent.
+public final class RequestJournal: Sendable {
+    public let capacity: Int
+    private let state: Mutex<(entries: [JournalEntry], next: Int)>
+
+    public init(capacity: Int = 10_000) {
+        self.capacity = max(0, capacity)
+        state = Mutex(([], 1))
+    }
+
+    func record(_ request: HTTPRequest, status: Int, at: Timestamp) {
+        guard capacity > 0 else { return }
+        var headers = HTTPHeaders()
+        for field in request.headers.fields {
+            headers.add(name: field.name, value: JournalEntry.secretHeaders.contains(field.name.lowercased()) ? "***" : field.value)
+        }
+        var body = String(decoding: request.body.prefix(JournalEntry.bodyLimit), as: UTF8.self)
+        if request.body.count > JournalEntry.bodyLimit { body += "…(\(request.body.count) bytes in all)" }
+        state.withLock { state in
+            state.entries.append(
+                JournalEntry(
+                    sequence: state.next, method: request.method, path: request.path, query: request.query, headers: headers, body: body,
+                    status: status, at: at))
+            state.next += 1
+            if state.entries.count > capacity { state.entries.removeFirst(state.entries.count - capacity) }
+        }
+    }
+
+    /// Entries whose method matches (any case) and whose path matches `pattern` (`*` for any run).
+    public func entries(method: String? = nil, path pattern: String? = nil) -> [JournalEntry] {
+        state.withLock { $0.entries }.filter { entry in
+            (method.map { $0.uppercased() == entry.method } ?? true) && (pattern.map { globMatches($0, entry.path) } ?? true)
+        }
+    }
+
+    public func clear() {
+        state.withLock { $0.entries.removeAll() }
+    }
+}
+
+/// `*` matches any run of characters (slashes included); everything else matches itself.
+func globMatches(_ pattern: String, _ text: String) -> Bool {
+    let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count > 1 else { return pattern == text }
+    guard text.hasPrefix(parts[0]) else { return false }
+    var rest = Substring(text.dropFirst(parts[0].count))
+    for part in parts.dropFirst().dropLast() where !part.isEmpty {
+        guard let range = rest.range(of: part) else { return false }
+        rest = rest[range.upperBound...]
+    }
+    return rest.hasSuffix(parts.last!)
+}

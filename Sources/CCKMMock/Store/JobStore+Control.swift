@@ -1,0 +1,143 @@
+import GRDB
+
+/// Writes of the control API: reset, forced outcomes, snapshots.
+extension JobStore {
+    /// Deletes every job (of one domain when given), with its schedule and events.
+    public func deleteJobs(domain: String? = nil) throws {
+        try database.write { db in
+            if let domain {
+                try db.execute(sql: "DELETE FROM job WHERE domain = ?", arguments: [domain])
+                try db.execute(sql: "DELETE FROM job_event WHERE domain = ?", arguments: [domain])
+            } else {
+                try db.execute(sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count")
+            }
+        }
+    }
+
+    /// The families holding a job with this id (ids are unique within a family only).
+    public func families(holding id: String, domain: String? = nil) throws -> [JobFamily] {
+        try database.read { db in
+            let names =
+                if let domain {
+                    try String.fetchAll(db, sql: "SELECT family FROM job WHERE id = ? AND domain = ? ORDER BY family", arguments: [id, domain])
+                } else {
+                    try String.fetchAll(db, sql: "SELECT family FROM job WHERE id = ? ORDER BY family", arguments: [id])
+                }
+            return names.compactMap(JobFamily.named)
+        }
+    }
+
+    /// The domain of a job, for the control API, which acts across domains.
+    public func domain(family: JobFamily, id: String) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT domain FROM job WHERE family = ? AND id = ?", arguments: [family.name, id])
+        }
+    }
+
+    /// Makes the job's running targets (or just `target`) end at `at` with `outcome` and
+    /// `message`; the next advance applies it. 409 for a job not in progress or a target not running.
+    public func force(
+        family: JobFamily, id: String, target: String?, outcome: ScheduledTarget.Outcome, message: @escaping (String) -> String,
+        at: Timestamp
+    ) throws {
+        try database.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, status FROM job WHERE family = ? AND id = ?", arguments: [family.name, id])
+            else { throw APIError.notFound() }
+            guard row["status"] as String == JobStatus.inProgress.rawValue else {
+                throw APIError.conflict("Job \(id) is \(row["status"] as String); only a job in progress can be completed or failed")
+            }
+            let seq: Int64 = row["seq"]
+            var targets = try String.fetchAll(
+                db, sql: "SELECT target FROM job_schedule WHERE seq = ? AND done = 0 ORDER BY target", arguments: [seq])
+            if let target {
+                guard targets.contains(target) else {
+                    throw APIError.conflict("Target \"\(target)\" of job \(id) is not running (running: \(targets.joined(separator: ", ")))")
+                }
+                targets = [target]
+            }
+            for target in targets {
+                try db.execute(
+                    sql: "UPDATE job_schedule SET due_at = ?, outcome = ?, message = ? WHERE seq = ? AND target = ?",
+                    arguments: [at.nanoseconds, outcome.rawValue, message(target), seq, target])
+            }
+        }
+    }
+
+    /// Events oldest first, of one job when `jobID` is given, at or after `since` when given.
+    public func events(jobID: String?, since: Timestamp?, limit: Int = 10_000) throws -> [JobEvent] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let jobID {
+            clauses.append("job_id = ?")
+            arguments += [jobID]
+        }
+        if let since {
+            clauses.append("at >= ?")
+            arguments += [since.nanoseconds]
+        }
+        arguments += [limit]
+        let sql = "SELECT * FROM job_event" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY id LIMIT ?"
+        return try database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+                JobFamily.named(row["family"]).map { family in
+                    JobEvent(
+                        family: family, domain: row["domain"], jobID: row["job_id"], target: row["target"], from: row["from_state"],
+                        to: row["to_state"], at: Timestamp(nanoseconds: row["at"]))
+                }
+            }
+        }
+    }
+
+    // MARK: - Snapshots
+
+    /// The tables a snapshot copies; `job_count` is not among them, its triggers rebuild it.
+    static let snapshotTables = ["job", "job_document", "job_target", "job_schedule", "job_event"]
+
+    /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
+    /// the clock's time.
+    public func saveSnapshot(_ name: String, clock: Timestamp) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
+            for table in Self.snapshotTables {
+                try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
+                try db.execute(sql: "INSERT INTO snapshot_\(table) SELECT ?, * FROM \(table)", arguments: [name])
+            }
+            let jobs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") ?? 0
+            try db.execute(sql: "INSERT INTO snapshot (name, clock, jobs) VALUES (?, ?, ?)", arguments: [name, clock.nanoseconds, jobs])
+        }
+    }
+
+    /// Puts the jobs, schedules and events back as saved; returns the clock's time then. 404 for an unknown name.
+    public func restoreSnapshot(_ name: String) throws -> Timestamp {
+        try database.write { db in
+            guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
+                throw APIError.notFound("No snapshot named \"\(name)\"")
+            }
+            try db.execute(sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count")
+            for table in Self.snapshotTables {
+                let columns = try db.columns(in: table).map(\.name).joined(separator: ", ")
+                try db.execute(sql: "INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
+            }
+            return Timestamp(nanoseconds: clock)
+        }
+    }
+
+    public func snapshots() throws -> [(name: String, clock: Timestamp, jobs: Int)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, clock, jobs FROM snapshot ORDER BY name").map {
+                ($0["name"], Timestamp(nanoseconds: $0["clock"]), $0["jobs"])
+            }
+        }
+    }
+
+    @discardableResult
+    public func deleteSnapshot(_ name: String) throws -> Bool {
+        try database.write { db in
+            for table in Self.snapshotTables {
+                try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
+            }
+            try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+}
