@@ -184,8 +184,8 @@ public struct ServeOptions: ParsableArguments {
             host: host, port: port, threads: threads, connectionLimit: maxConnections, perIPConnectionLimit: perIP,
             idleTimeoutSeconds: idle, maxBodyBytes: maxBody)
         var mock = MockConfiguration(
-                http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures, simulator: simulator, clock: clockChoice,
-                seed: seed, auth: authSettings, tls: tlsChoice)
+            http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures, simulator: simulator, clock: clockChoice,
+            seed: seed, auth: authSettings, tls: tlsChoice)
         mock.journalSize = journal
         return ServeSettings(mock: mock, logLevel: level)
     }

@@ -155,7 +155,8 @@ extension CCKMApp {
     }
 
     private static func checkSnapshotName(_ name: String) throws(APIError) {
-        guard (1...64).contains(name.count), name.utf8.allSatisfy({ $0 < 128 }), name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+        guard (1...64).contains(name.count), name.utf8.allSatisfy({ $0 < 128 }), name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
+        else {
             throw .invalidParameter("name", "use 1 to 64 letters, digits, '.', '_' or '-'")
         }
     }

@@ -1,11 +1,12 @@
+import HTTPServer
+import Logging
+import Synchronization
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import HTTPServer
-import Logging
-import Synchronization
 
 /// The mock's whole HTTP surface as one responder: a request value in, a reply out. The live
 /// server calls `reply(to:)` on libmicrohttpd's threads; tests call it, or `respond(to:)`, directly.
@@ -47,7 +48,11 @@ public final class CCKMApp: HTTPResponder {
         }
         let delay = Duration.milliseconds(fault.latencyMilliseconds)
         let effect: @Sendable () -> HTTPResponse? = {
-            if fault.dropConnection { return nil }
+            if fault.dropConnection {
+                // Journaled with status 0: the client did send it.
+                self.journal.record(request, status: 0, at: SystemClock().now())
+                return nil
+            }
             guard let status = fault.status else { return self.answer(request, route: route) }
             let error = APIError(
                 status: status, code: fault.code ?? 14, name: "NCERRFault", description: "Injected fault",
@@ -80,7 +85,9 @@ public final class CCKMApp: HTTPResponder {
     }
 
     public func respondWhileStopping() -> HTTPResponse {
-        response(for: APIError(status: 503, code: 14, name: "NCERRServiceUnavailable", description: "Service unavailable", message: "The mock is stopping"))
+        response(
+            for: APIError(status: 503, code: 14, name: "NCERRServiceUnavailable", description: "Service unavailable", message: "The mock is stopping")
+        )
     }
 
     func response(for error: APIError) -> HTTPResponse {

@@ -116,7 +116,8 @@ extension JobStore {
             try db.execute(sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count")
             for table in Self.snapshotTables {
                 let columns = try db.columns(in: table).map(\.name).joined(separator: ", ")
-                try db.execute(sql: "INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
+                try db.execute(
+                    sql: "INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
             }
             return Timestamp(nanoseconds: clock)
         }

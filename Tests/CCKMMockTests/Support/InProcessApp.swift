@@ -10,14 +10,19 @@ struct InProcessApp {
     /// A manual clock at `ManualClock.defaultStart`, a fixed seed and auth off unless told otherwise.
     init(
         jobs: [Job] = [], settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 1, store: JobStore? = nil,
-        auth: AuthSettings = AuthSettings(enabled: false), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds
+        auth: AuthSettings = AuthSettings(enabled: false), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
+        fixture: Fixture? = nil, journalSize: Int = 10_000
     ) throws {
         let store = try store ?? JobStore(location: .memory)
         try store.replace(jobs)
         app = try CCKMApp(
             store: store, clock: ManualClock(), settings: settings, randomness: Randomness(seed: seed), auth: auth,
-            signingKey: Array(repeating: 7, count: 32), tokenClock: tokenClock)
+            signingKey: Array(repeating: 7, count: 32), tokenClock: tokenClock, journal: RequestJournal(capacity: journalSize),
+            fixture: fixture ?? Fixture(jobs: jobs))
+        if let fixture { try app.simulator.seed(fixture) }
     }
+
+    func delete(_ target: String) throws -> Reply { try send("DELETE", target) }
 
     /// `target` is a path with an optional query, as in a URL; the query is split and decoded
     /// the way libmicrohttpd does it.
@@ -32,6 +37,20 @@ struct InProcessApp {
     }
 
     func get(_ target: String) throws -> Reply { try send("GET", target) }
+
+    /// What the server would do: answer now, later (awaited here), or hang up (nil).
+    func reply(_ method: String, _ target: String, body: String = "") async throws -> Reply? {
+        let parts = target.split(separator: "?", maxSplits: 1)
+        let request = HTTPRequest(
+            method: method, path: String(parts[0]), query: parts.count > 1 ? parseQuery(String(parts[1])) : [], body: Array(body.utf8))
+        let response: HTTPResponse?
+        switch app.reply(to: request) {
+        case .now(let now): response = now
+        case .hangUp: response = nil
+        case .later(let start): response = await withCheckedContinuation { continuation in start { continuation.resume(returning: $0) } }
+        }
+        return try response.map { try Reply(status: $0.status, headers: $0.headers, body: $0.body.isEmpty ? Array("null".utf8) : $0.body) }
+    }
 
     func post(_ target: String, _ body: String = "") throws -> Reply { try send("POST", target, body: body) }
 

@@ -44,7 +44,7 @@ final class LiveServer: Sendable {
         for (name, value) in http.allHeaderFields {
             headers.add(name: "\(name)", value: "\(value)")
         }
-        return try Reply(status: http.statusCode, headers: headers, body: [UInt8](data))
+        return try Reply(status: http.statusCode, headers: headers, body: data.isEmpty ? Array("null".utf8) : [UInt8](data))
     }
 
     func get(_ target: String) async throws -> Reply { try await send("GET", target) }

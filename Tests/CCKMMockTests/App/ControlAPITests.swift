@@ -1,0 +1,269 @@
+import HTTPServer
+import Testing
+
+@testable import CCKMMock
+
+/// The control API in-process: every endpoint, with asserted JSON.
+@Suite struct ControlAPITests {
+    let docs = try! Fixture.load(paths: [Paths.docsFixture])
+    let sapID = "bf27cde1-e2ed-4244-9d5a-8a4e12ad1837"
+
+    func app(_ settings: SimulatorSettings = SimulatorSettings(targetDuration: 5...5), seed: UInt64 = 1, journalSize: Int = 10_000) throws
+        -> InProcessApp
+    {
+        try InProcessApp(settings: settings, seed: seed, fixture: docs, journalSize: journalSize)
+    }
+
+    func start(_ app: InProcessApp, _ family: String = "oci", _ targets: [String] = ["v1", "v2"]) throws -> String {
+        let family = JobFamily.named(family)!
+        let body = "{\"\(family.bodyTargetField)\": [" + targets.map { "\"\($0)\"" }.joined(separator: ",") + "]}"
+        let reply = try app.post("/api/v1/cckm/" + family.basePath, body)
+        #expect(reply.status == 201)
+        return reply.json["id"]!.stringValue!
+    }
+
+    // MARK: reset and fixtures
+
+    @Test func resetGoesBackToTheFixtures() throws {
+        let app = try app()
+        _ = try start(app)
+        _ = try app.post("/__admin/faults", #"{"path":"/x","status":500}"#)
+        #expect(try app.app.store.count() == 7)
+        let reset = try app.post("/__admin/reset")
+        #expect(reset.status == 200 && reset.json["jobs"]?.intValue == 6)
+        #expect(app.app.faults.all.isEmpty && app.app.journal.entries().isEmpty, "a full reset clears faults and the journal")
+        #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs").total == 0)
+        #expect(try app.post("/__admin/reset?to=empty").json["jobs"]?.intValue == 0)
+        try app.post("/__admin/reset?to=nowhere").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"to\"")
+    }
+
+    @Test func resetOneDomainLeavesTheOthers() throws {
+        let app = try InProcessApp(jobs: [TestJobs.make(JobFamily.named("aws")!, 1), TestJobs.make(JobFamily.named("aws")!, 2, domain: "team-a")])
+        #expect(try app.post("/__admin/reset?to=empty&domain=team-a").json["jobs"]?.intValue == 1)
+        #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs").ids == [TestJobs.id(1)])
+    }
+
+    @Test func fixturesMergeOrReplaceAtRuntime() throws {
+        let app = try app()
+        let one =
+            #"{"jobs":[{"family":"dsm","id":"44444444-4444-4444-8444-444444444444","createdAt":"2021-01-01T00:00:00Z","overall_status":"completed","domains":["d"]}]}"#
+        let merged = try app.post("/__admin/fixtures", one)
+        #expect(merged.status == 200 && merged.json["loaded"]?.intValue == 1 && merged.json["jobs"]?.intValue == 7)
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 7, "reset goes back to the merged fixture")
+        #expect(try app.post("/__admin/fixtures?mode=replace", one).json["jobs"]?.intValue == 1)
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 1)
+        let bad = try app.post("/__admin/fixtures", #"{"jobs":[{"family":"aws","id":"x"}]}"#)
+        bad.expectError(status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "Invalid fixture:\nrequest body: $.jobs[0]")
+        #expect(bad.json["message"]?.stringValue?.contains("\"x\" is not a UUID") == true)
+        #expect(try app.app.store.count() == 1, "nothing loaded from an invalid fixture")
+    }
+
+    // MARK: jobs across families
+
+    @Test func jobsAcrossFamiliesWithFamilyAndDomain() throws {
+        let app = try app()
+        let all = try app.get("/__admin/jobs?limit=-1")
+        #expect(all.total == 6)
+        let first = try #require(all.json["resources"]?.arrayValue?.first)
+        #expect(first.objectValue?.map(\.key) == ["family", "domain", "job"])
+        #expect(try app.get("/__admin/jobs?family=sfdc-keys").total == 2)
+        #expect(try app.get("/__admin/jobs?overall_status=in_progress").total == 3)
+        #expect(try app.get("/__admin/jobs?domain=root&target=00DB000000040bIMAQ").total == 2)
+        #expect(try app.get("/__admin/jobs?domain=other").total == 0)
+        try app.get("/__admin/jobs?family=nope").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "unknown family")
+    }
+
+    @Test func completeAndFailWholeJobsOrOneTarget() throws {
+        let app = try app()
+        let id = try start(app, "oci", ["v1", "v2", "v3"])
+        let one = try app.post("/__admin/jobs/\(id)/fail", #"{"target":"v2","message":"vault locked"}"#)
+        #expect(one.status == 200 && one.detailed == ["v1=in_progress", "v2=vault locked", "v3=in_progress"])
+        let rest = try app.post("/__admin/jobs/\(id)/complete")
+        #expect(rest.json["overall_status"]?.stringValue == "failed", "a failed target fails the job")
+        #expect(rest.detailed == ["v1=vault synchronized successfully", "v2=vault locked", "v3=vault synchronized successfully"])
+        #expect(rest.json["completed_at"]?.stringValue == "2020-11-05T06:38:25.308834Z", "now, on the manual clock")
+        try app.post("/__admin/jobs/\(id)/complete").expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "only a job in progress")
+        let other = try start(app, "google", ["r1", "r2"])
+        try app.post("/__admin/jobs/\(other)/fail", #"{"target":"nope"}"#).expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "is not running (running: r1, r2)")
+        #expect(try app.post("/__admin/jobs/\(other)/fail").json["overall_status"]?.stringValue == "failed")
+        try app.post("/__admin/jobs/\(TestJobs.id(99))/complete").expectError(
+            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "Resource not found")
+    }
+
+    @Test func anIdInTwoFamiliesNeedsTheFamily() throws {
+        let app = try app()
+        try app.post("/__admin/jobs/\(sapID)/complete").expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "exists in families external-cm, sap; add ?family=")
+        #expect(try app.get("/__admin/jobs/\(sapID)/wait?family=sap&status=in_progress").status == 200)
+    }
+
+    // MARK: wait
+
+    @Test func waitAnswersAtOnceWhenTheStatusIsThere() throws {
+        let app = try app()
+        let reply = try app.get("/__admin/jobs/c8d2f27b-fb4f-4557-b63c-00d4a1439c4a/wait?status=completed")
+        #expect(reply.status == 200 && reply.json["id"]?.stringValue == "c8d2f27b-fb4f-4557-b63c-00d4a1439c4a")
+        try app.get("/__admin/jobs/c8d2f27b-fb4f-4557-b63c-00d4a1439c4a/wait?status=finished").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"status\"")
+        try app.get("/__admin/jobs/c8d2f27b-fb4f-4557-b63c-00d4a1439c4a/wait?timeout=forever").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"timeout\"")
+    }
+
+    @Test func waitIsAnsweredByAClockAdvance() async throws {
+        let app = try app()
+        let id = try start(app)
+        async let waited = app.reply("GET", "/__admin/jobs/\(id)/wait?status=completed&timeout=60s")
+        // Advance until the waiter is parked and answered; the advance itself needs no wall time.
+        while app.app.simulator.waiters.count == 0 { await Task.yield() }
+        try app.advance(5)
+        let reply = try #require(try await waited)
+        #expect(reply.status == 200 && reply.json["overall_status"]?.stringValue == "completed")
+        #expect(reply.json["completed_at"]?.stringValue == "2020-11-05T06:38:30.308834Z")
+    }
+
+    @Test func waitTimesOutWith408() async throws {
+        let app = try app()
+        let id = try start(app)
+        let reply = try #require(try await app.reply("GET", "/__admin/jobs/\(id)/wait?timeout=0ms"))
+        reply.expectError(status: 408, code: 15, codeDesc: "NCERRRequestTimeout: Request timeout", messageContains: "did not reach done")
+        #expect(app.app.simulator.waiters.count == 0)
+    }
+
+    // MARK: faults
+
+    @Test func statusFaultWithCountAndCMBody() throws {
+        let app = try app()
+        let added = try app.post(
+            "/__admin/faults", #"{"method":"get","path":"/api/v1/cckm/sap/*","status":503,"code":14,"message":"down","times":2}"#)
+        #expect(added.status == 201 && added.json["times"]?.intValue == 2 && added.json["hits"]?.intValue == 0)
+        for _ in 0..<2 {
+            try app.get("/api/v1/cckm/sap/synchronization-jobs").expectError(
+                status: 503, code: 14, codeDesc: "NCERRFault: Injected fault", messageContains: "down")
+        }
+        #expect(try app.get("/api/v1/cckm/sap/synchronization-jobs").status == 200, "spent after two hits")
+        #expect(try app.get("/__admin/faults").json["faults"]?.arrayValue?.isEmpty == true)
+    }
+
+    @Test func faultsMatchMethodPathAndFamily() throws {
+        let app = try app()
+        _ = try app.post("/__admin/faults", #"{"family":"google","method":"POST","status":429}"#)
+        #expect(try app.get("/api/v1/cckm/google/synchronization-jobs").status == 200)
+        #expect(try app.post("/api/v1/cckm/google/synchronization-jobs", #"{"key_rings":["r"]}"#).status == 429)
+        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).status == 201)
+        #expect(try app.get("/__admin/health").status == 200, "the control API is never faulted")
+    }
+
+    @Test func faultProbabilityRepeatsUnderASeed() throws {
+        func hits(seed: UInt64) throws -> [Bool] {
+            let app = try app(seed: seed)
+            _ = try app.post("/__admin/faults", #"{"path":"/api/v1/cckm/*","status":500,"probability":0.3}"#)
+            return try (0..<60).map { _ in try app.get("/api/v1/cckm/dsm/refresh").status == 500 }
+        }
+        let first = try hits(seed: 11)
+        #expect(first == (try hits(seed: 11)))
+        #expect(first.contains(true) && first.contains(false))
+        #expect((10...30).contains(first.filter { $0 }.count), "about 30% of 60")
+    }
+
+    @Test func dropAndLatencyFaults() async throws {
+        let app = try app()
+        _ = try app.post("/__admin/faults", #"{"path":"/api/v1/cckm/dsm/refresh","drop":true,"times":1}"#)
+        #expect(try await app.reply("GET", "/api/v1/cckm/dsm/refresh") == nil, "hung up")
+        _ = try app.post("/__admin/faults", #"{"path":"/api/v1/cckm/dsm/refresh","latencyMs":1,"times":1}"#)
+        let delayed = try #require(try await app.reply("GET", "/api/v1/cckm/dsm/refresh"))
+        #expect(delayed.status == 200 && delayed.total == 0, "answered normally after the delay")
+    }
+
+    @Test func faultListingAndDeletion() throws {
+        let app = try app()
+        let id = try app.post("/__admin/faults", #"{"status":500}"#).json["id"]!.stringValue!
+        _ = try app.post("/__admin/faults", #"{"status":502}"#)
+        #expect(try app.get("/__admin/faults/\(id)").json["status"]?.intValue == 500)
+        #expect(try app.delete("/__admin/faults/\(id)").status == 204)
+        try app.delete("/__admin/faults/\(id)").expectError(
+            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "No fault")
+        #expect(try app.delete("/__admin/faults").status == 204 && app.app.faults.all.isEmpty)
+    }
+
+    @Test(arguments: [
+        (#"{}"#, "needs an effect"), (#"{"status":99}"#, "\"status\""), (#"{"status":500,"probability":2}"#, "\"probability\""),
+        (#"{"status":500,"family":"mars"}"#, "unknown family"), (#"{"status":500,"color":"red"}"#, "\"color\": unknown field"),
+        (#"{"drop":"yes"}"#, "\"drop\""), ("[]", "must be a JSON object"),
+    ])
+    func badFaultsAre400(body: String, message: String) throws {
+        let reply = try app().post("/__admin/faults", body)
+        #expect(reply.status == 400 && reply.json["message"]?.stringValue?.contains(message) == true, "\(reply.json)")
+    }
+
+    // MARK: journal
+
+    @Test func journalRecordsMasksFiltersAndCounts() throws {
+        let app = try app()
+        _ = try app.send("GET", "/api/v1/cckm/sap/synchronization-jobs?skip=0", token: "secret-token")
+        _ = try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#)
+        _ = try app.get("/__admin/health")
+        let all = try app.get("/__admin/requests")
+        #expect(all.json["total"]?.intValue == 2, "control API requests are not journaled")
+        let first = try #require(all.json["requests"]?.arrayValue?.first)
+        #expect(first.objectValue?.map(\.key) == ["sequence", "method", "path", "query", "headers", "body", "status", "at"])
+        #expect(first["headers"]?["Authorization"]?.stringValue == "***")
+        #expect(first["query"]?.arrayValue == [.object([("name", .string("skip")), ("value", .string("0"))])])
+        let posted = try #require(all.json["requests"]?.arrayValue?.last)
+        #expect(posted["body"]?.stringValue == #"{"vaults":["v"]}"# && posted["status"]?.intValue == 201)
+        #expect(try app.get("/__admin/requests/count?method=POST&path=/api/v1/cckm/*/synchronization-jobs").json["count"]?.intValue == 1)
+        #expect(try app.get("/__admin/requests?path=/api/v1/cckm/sap/*").json["total"]?.intValue == 1)
+        #expect(try app.delete("/__admin/requests").status == 204)
+        #expect(try app.get("/__admin/requests/count").json["count"]?.intValue == 0)
+    }
+
+    @Test func journalIsARing() throws {
+        let app = try app(journalSize: 3)
+        for index in 0..<5 { _ = try app.get("/api/v1/cckm/dsm/refresh?n=\(index)") }
+        let entries = try app.get("/__admin/requests").json["requests"]?.arrayValue ?? []
+        #expect(entries.compactMap { $0["sequence"]?.intValue } == [3, 4, 5])
+    }
+
+    // MARK: events
+
+    @Test func eventsByJobAndSince() throws {
+        let app = try app(SimulatorSettings(targetDuration: 1...4), seed: 2)
+        let id = try start(app, "google", ["a", "b"])
+        try app.advance(4)
+        let events = try app.get("/__admin/events?job=\(id)").json["events"]?.arrayValue ?? []
+        #expect(events.count == 4)
+        #expect(events.first?.objectValue?.map(\.key) == ["job", "family", "domain", "target", "from", "to", "at"])
+        #expect(events.first?["to"]?.stringValue == "in_progress" && events.last?["to"]?.stringValue == "completed")
+        let secondAt = try #require(events[1]["at"]?.stringValue)
+        #expect(try app.get("/__admin/events?job=\(id)&since=\(secondAt)").json["events"]?.arrayValue?.count == 3)
+        try app.get("/__admin/events?since=yesterday").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"since\"")
+    }
+
+    // MARK: snapshots
+
+    @Test func snapshotRestoreAfterChanges() throws {
+        let app = try app()
+        let id = try start(app)
+        let saved = try app.post("/__admin/snapshots/before")
+        #expect(saved.status == 201 && saved.json["jobs"]?.intValue == 7 && saved.json["clock"]?.stringValue == "2020-11-05T06:38:25.308834Z")
+        try app.advance(10)
+        _ = try app.post("/__admin/reset?to=empty")
+        #expect(try app.get("/__admin/snapshots").json["snapshots"]?.arrayValue?.count == 1)
+        let restored = try app.post("/__admin/snapshots/before/restore")
+        #expect(restored.json["now"]?.stringValue == "2020-11-05T06:38:25.308834Z", "the manual clock goes back too")
+        let job = try app.get("/api/v1/cckm/oci/synchronization-jobs/" + id)
+        #expect(job.json["overall_status"]?.stringValue == "in_progress")
+        #expect(try app.get("/api/v1/cckm/sfdc/keys/synchronization-jobs?overall_status=completed").total == 2, "counts rebuilt")
+        try app.advance(5)
+        #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs/" + id).json["overall_status"]?.stringValue == "completed", "schedules came back")
+        #expect(try app.delete("/__admin/snapshots/before").status == 204)
+        try app.post("/__admin/snapshots/before/restore").expectError(
+            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "No snapshot named")
+        try app.post("/__admin/snapshots/bad%20name").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"name\"")
+    }
+}

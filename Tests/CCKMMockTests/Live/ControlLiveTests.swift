@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@testable import CCKMMock
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The control API's deferred answers on real connections: suspended, resumed, dropped.
+@Suite(.timeLimit(.minutes(1))) struct ControlLiveTests {
+    static func parked(_ live: LiveServer) async {
+        while live.server.app.simulator.waiters.count == 0 { await Task.yield() }
+    }
+
+    @Test func waitOnASuspendedConnectionIsAnsweredByAnAdvance() async throws {
+        let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
+        defer { live.stop() }
+        let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)
+        async let waited = live.get("/__admin/jobs/\(id)/wait?status=completed&timeout=30s")
+        await Self.parked(live)
+        // Other requests are served while the wait holds its connection.
+        #expect(try await live.get("/__admin/health").status == 200)
+        _ = try await live.post("/__admin/clock/advance", #"{"seconds": 3}"#)
+        let reply = try await waited
+        #expect(reply.status == 200 && reply.json["overall_status"]?.stringValue == "completed")
+    }
+
+    @Test func parkedWaitsGet503WhenTheServerStops() async throws {
+        let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
+        let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)
+        async let waited = live.get("/__admin/jobs/\(id)/wait?timeout=30s")
+        await Self.parked(live)
+        live.stop()
+        try await waited.expectError(
+            status: 503, code: 14, codeDesc: "NCERRServiceUnavailable: Service unavailable", messageContains: "stopping")
+    }
+
+    @Test func droppedConnectionAndDelayedAnswer() async throws {
+        let live = try LiveServer(fixtures: [])
+        defer { live.stop() }
+        // No `times`: HTTP clients retry a GET once when a reused connection dies, so a one-shot drop would be hidden.
+        _ = try await live.post("/__admin/faults", #"{"path":"/api/v1/cckm/dsm/refresh","drop":true}"#)
+        await #expect(throws: (any Error).self) { try await live.get("/api/v1/cckm/dsm/refresh") }
+        #expect(try await live.send("DELETE", "/__admin/faults").status == 204)
+        _ = try await live.post("/__admin/faults", #"{"path":"/api/v1/cckm/dsm/refresh","latencyMs":20,"status":502,"times":1}"#)
+        try await live.get("/api/v1/cckm/dsm/refresh").expectError(
+            status: 502, code: 14, codeDesc: "NCERRFault: Injected fault", messageContains: "injected by the mock")
+        #expect(try await live.get("/api/v1/cckm/dsm/refresh").status == 200)
+        let statuses = try await live.get("/__admin/requests?path=/api/v1/cckm/dsm/*").json["requests"]?.arrayValue?.compactMap {
+            $0["status"]?.intValue
+        }
+        #expect(statuses?.suffix(2) == [502, 200] && statuses?.first == 0, "dropped requests are journaled with status 0")
+    }
+}
