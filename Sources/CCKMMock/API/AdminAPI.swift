@@ -123,10 +123,11 @@ extension CCKMApp {
         guard mode == "merge" || mode == "replace" else { throw APIError.invalidParameter("mode", "\"\(mode)\" is not one of merge, replace") }
         let loaded: Fixture
         do {
-            loaded = try Fixture.parse(bytes: body, source: "request body")
+            loaded = try Fixture.parse(bytes: body, source: "request body", now: simulator.clock.now())
         } catch {
             throw APIError.badRequest("Invalid fixture:\n" + error.description)
         }
+        tokens.add(users: loaded.users, domains: loaded.domains)
         if mode == "replace" {
             fixture.withLock { $0 = loaded }
             try simulator.reset(to: loaded, domain: nil)

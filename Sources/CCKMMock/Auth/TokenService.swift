@@ -25,6 +25,8 @@ public struct AuthSettings: Sendable, Equatable {
 /// the real clock even when jobs run on the manual one: client libraries compare `exp` with theirs.
 public final class TokenService: Sendable {
     public let settings: AuthSettings
+    /// The settings' accounts plus those fixtures add.
+    private let accounts: Mutex<Accounts>
     let key: [UInt8]
     let store: JobStore
     /// Unix seconds now; injectable so that expiry is tested without waiting.
@@ -33,11 +35,22 @@ public final class TokenService: Sendable {
 
     public init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
         self.settings = settings
+        self.accounts = Mutex(settings.accounts)
         self.key = key
         self.store = store
         self.now = now
         revoked = Mutex(try store.revokedSessionIDs())
     }
+
+    /// Lets fixtures declare more users and domains.
+    public func add(users: [String: String], domains: [String]) {
+        accounts.withLock { accounts in
+            accounts.users.merge(users) { $1 }
+            accounts.domains = (accounts.domains + domains.filter { $0 != Job.rootDomain }).uniqued()
+        }
+    }
+
+    public var currentAccounts: Accounts { accounts.withLock { $0 } }
 
     public static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
@@ -56,7 +69,8 @@ public final class TokenService: Sendable {
                 throw APIError.badRequest("The password grant needs \"username\" and \"password\"")
             }
             let domain = document["domain"]?.stringValue ?? document["auth_domain"]?.stringValue ?? Job.rootDomain
-            guard settings.accounts.users[username] == password, settings.accounts.knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
+            let known = currentAccounts
+            guard known.users[username] == password, known.knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
                 throw APIError.wrongCredentials
             }
             session = LoginSession(
@@ -149,7 +163,7 @@ public final class TokenService: Sendable {
         guard let cust = claims["cust"], let sid = cust["sid"]?.stringValue, !revoked.withLock({ $0.contains(sid) }) else {
             throw .unauthorized("Token is revoked")
         }
-        guard let domainID = cust["domain_id"]?.stringValue, let domain = settings.accounts.domainName(id: domainID) else {
+        guard let domainID = cust["domain_id"]?.stringValue, let domain = currentAccounts.domainName(id: domainID) else {
             throw .unauthorized("Token names an unknown domain")
         }
         return domain

@@ -7,6 +7,43 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     public var description: String { "line \(line), column \(column): \(reason)" }
 }
 
+/// Where a value starts in a JSON text.
+public struct JSONPosition: Sendable, Equatable {
+    public var line: Int
+    public var column: Int
+}
+
+/// Answers "where is `$.jobs[3].createdAt`?" for a parsed text.
+public struct JSONLocator: Sendable {
+    private let bytes: [UInt8]
+    private let offsets: [String: Int]
+
+    init(bytes: [UInt8], offsets: [String: Int]) {
+        self.bytes = bytes
+        self.offsets = offsets
+    }
+
+    /// The position of `path`, or of its nearest recorded ancestor.
+    public func position(of path: String) -> JSONPosition? {
+        var path = Substring(path)
+        while !path.isEmpty {
+            if let offset = offsets[String(path)] { return Self.position(of: offset, in: bytes) }
+            guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return nil }
+            path = path[..<cut]
+        }
+        return nil
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    static func position(of offset: Int, in bytes: [UInt8]) -> JSONPosition {
+        let end = min(offset, bytes.count)
+        let lineStart = bytes[..<end].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        let line = 1 + bytes[..<lineStart].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let column = 1 + bytes[lineStart..<end].reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
+        return JSONPosition(line: line, column: column)
+    }
+}
+
 /// A strict RFC 8259 parser over bytes: rejects invalid UTF-8, control characters in strings,
 /// trailing commas (duplicate keys are kept in order; readers take the first), and
 /// nesting deeper than `maxDepth`, so that no input can exhaust the stack.
@@ -14,13 +51,28 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private let maxDepth: Int
+    /// When set, the byte offset where each value starts, by JSON path (`$.jobs[2].createdAt`).
+    private var offsets: [String: Int]?
+    private var path: [String] = ["$"]
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
+        return try parser.parseDocument()
+    }
+
+    /// Parses and also returns where every value starts, by its JSON path.
+    public static func parseWithLocator(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONSyntaxError) -> (JSONValue, JSONLocator) {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.offsets = [:]
+        let value = try parser.parseDocument()
+        return (value, JSONLocator(bytes: bytes, offsets: parser.offsets ?? [:]))
+    }
+
+    private mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        guard index == bytes.count else { throw error("unexpected text after the JSON value") }
         return value
     }
 
@@ -35,6 +87,7 @@ public struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+        if offsets != nil { offsets?[path.joined()] = index }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
@@ -64,7 +117,9 @@ public struct JSONParser {
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after an object key") }
             index += 1
             skipWhitespace()
+            if offsets != nil { path.append("." + key) }
             members.append((key, try parseValue(depth: depth)))
+            if offsets != nil { path.removeLast() }
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1
@@ -87,7 +142,9 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
+            if offsets != nil { path.append("[\(items.count)]") }
             items.append(try parseValue(depth: depth))
+            if offsets != nil { path.removeLast() }
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1
@@ -235,16 +292,7 @@ public struct JSONParser {
     }
 
     private func error(_ reason: String) -> JSONSyntaxError {
-        var line = 1
-        var column = 1
-        for byte in bytes[..<min(index, bytes.count)] {
-            if byte == 0x0A {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-        }
-        return JSONSyntaxError(line: line, column: column, reason: reason)
+        let at = JSONLocator.position(of: index, in: bytes)
+        return JSONSyntaxError(line: at.line, column: at.column, reason: reason)
     }
 }

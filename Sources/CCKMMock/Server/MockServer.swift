@@ -76,9 +76,10 @@ public final class MockServer: Sendable {
     /// Opens the store, loads the fixtures, and starts serving; returns once requests are answered.
     public init(configuration: MockConfiguration, logger: Logger = Logger(label: "cckm-mock")) throws {
         self.configuration = configuration
+        let clock = configuration.clock.make()
         let fixture: Fixture
         do {
-            fixture = try Fixture.load(paths: configuration.fixtures)
+            fixture = try Fixture.load(paths: configuration.fixtures, now: clock.now())
         } catch {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
         }
@@ -94,7 +95,7 @@ public final class MockServer: Sendable {
         let app: CCKMApp
         do {
             app = try CCKMApp(
-                store: store, clock: configuration.clock.make(), settings: configuration.simulator,
+                store: store, clock: clock, settings: configuration.simulator,
                 randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
                 journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, logger: logger)
         } catch {

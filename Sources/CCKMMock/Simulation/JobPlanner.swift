@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One target's planned end: when, and how.
 public struct ScheduledTarget: Sendable, Equatable {
     public enum Outcome: Int, Sendable {
@@ -25,20 +27,62 @@ public struct PlannedJob: Sendable, Equatable {
     }
 }
 
-/// Turns a start request into a new job and draws how each target will end.
-public struct JobPlanner: Sendable {
-    public var settings: SimulatorSettings
-    public var inventory: Inventory
-    public let randomness: Randomness
+/// What fixtures tell the planner: known targets, scripted outcomes, simulator settings per family.
+public struct PlanRules: Sendable, Equatable {
+    public var inventory: Inventory = .standard
+    /// Families whose inventory a fixture declared: unknown targets are refused (404).
+    public var strictFamilies: Set<String> = []
+    public var scripts: [Script] = []
+    public var simulation: [String: FamilySimulation] = [:]
 
-    public init(settings: SimulatorSettings, inventory: Inventory = .standard, randomness: Randomness) {
+    public init() {}
+
+    /// The standard inventory with the fixture's on top.
+    public init(_ fixture: Fixture) {
+        for (family, items) in fixture.inventory {
+            strictFamilies.insert(family)
+            inventory.targets[family] = items.map(\.name)
+            for item in items {
+                if family.hasPrefix("aws") {
+                    inventory.awsKMS.removeAll { $0.name == item.name }
+                    inventory.awsKMS.append(
+                        Inventory.AWSKMS(
+                            name: item.name, account: item.account ?? Inventory.accountID(for: item.name), regions: item.regions ?? ["us-east-1"]))
+                }
+                if let location = item.location { inventory.azureLocations[item.name] = location }
+            }
+        }
+        scripts = fixture.scripts
+        simulation = fixture.simulation
+    }
+}
+
+/// Turns a start request into a new job and draws how each target will end.
+public final class JobPlanner: Sendable {
+    public let settings: SimulatorSettings
+    public let randomness: Randomness
+    private let rules: Mutex<PlanRules>
+
+    public init(settings: SimulatorSettings, rules: PlanRules = PlanRules(), randomness: Randomness) {
         self.settings = settings
-        self.inventory = inventory
+        self.rules = Mutex(rules)
         self.randomness = randomness
     }
 
-    public func plan(_ request: StartRequest, family: JobFamily, domain: String, now: Timestamp) -> PlannedJob {
-        let targets = request.synchronizeAll ? inventory.targets[family.name] ?? [] : request.targets
+    public var currentRules: PlanRules { rules.withLock { $0 } }
+
+    public func setRules(_ new: PlanRules) {
+        rules.withLock { $0 = new }
+    }
+
+    public func plan(_ request: StartRequest, family: JobFamily, domain: String, now: Timestamp) throws(APIError) -> PlannedJob {
+        let rules = currentRules
+        let inventory = rules.inventory
+        let known = inventory.targets[family.name] ?? []
+        let targets = request.synchronizeAll ? known : request.targets
+        if rules.strictFamilies.contains(family.name), let unknown = targets.first(where: { !known.contains($0) }) {
+            throw .notFound("Unknown \(family.bodyTargetField) value \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
+        }
         let lists: [[String]]
         let keys: [String]
         switch family.name {
@@ -57,7 +101,7 @@ public struct JobPlanner: Sendable {
         let job = Job(
             family: family, domain: domain, id: randomness.uuid(), createdAt: now, status: .inProgress,
             detailedStatus: keys.map { Job.TargetStatus(target: $0, message: TargetMessage.inProgress) }, targets: lists)
-        return PlannedJob(job: job, schedule: keys.map { draw(target: $0, family: family, now: now) })
+        return PlannedJob(job: job, schedule: keys.map { draw(target: $0, job: job, now: now, rules: rules) })
     }
 
     /// A plan for a job seeded as running: its targets still running start over from `now`.
@@ -65,16 +109,37 @@ public struct JobPlanner: Sendable {
         guard job.status == .inProgress else { return PlannedJob(job: job) }
         let running = (job.detailedStatus ?? []).filter { TargetMessage.isRunning($0.message) }.map(\.target)
         let targets = job.detailedStatus == nil ? job.filterValues : running
-        return PlannedJob(job: job, schedule: targets.map { draw(target: $0, family: job.family, now: now) })
+        let rules = currentRules
+        return PlannedJob(job: job, schedule: targets.map { draw(target: $0, job: job, now: now, rules: rules) })
     }
 
-    private func draw(target: String, family: JobFamily, now: Timestamp) -> ScheduledTarget {
-        let due = now.adding(seconds: settings.scaled(randomness.double(in: settings.targetDuration))).roundedToMicroseconds
-        if randomness.chance(settings.failureRate) {
+    /// A script's word first; otherwise a duration and an outcome drawn from the family's settings.
+    private func draw(target: String, job: Job, now: Timestamp, rules: PlanRules) -> ScheduledTarget {
+        let family = job.family
+        let tuned = rules.simulation[family.name] ?? rules.simulation["*"]
+        let duration = settings.scaled(randomness.double(in: tuned?.targetDuration ?? settings.targetDuration))
+        if let script = rules.scripts.last(where: { $0.matches(family: family, jobID: job.id, target: target) }) {
+            let due = now.adding(seconds: script.after.map(settings.scaled) ?? duration).roundedToMicroseconds
+            switch script.outcome {
+            case .succeed:
+                return ScheduledTarget(target: target, dueAt: due, outcome: .succeeds, message: script.message ?? family.successMessage)
+            case .fail:
+                return ScheduledTarget(target: target, dueAt: due, outcome: .fails, message: script.message ?? family.failureMessage(target: target))
+            case .hang:
+                return ScheduledTarget(target: target, dueAt: .never, outcome: .succeeds, message: script.message ?? family.successMessage)
+            }
+        }
+        let due = now.adding(seconds: duration).roundedToMicroseconds
+        if randomness.chance(tuned?.failureRate ?? settings.failureRate) {
             return ScheduledTarget(target: target, dueAt: due, outcome: .fails, message: family.failureMessage(target: target))
         }
         return ScheduledTarget(target: target, dueAt: due, outcome: .succeeds, message: family.successMessage)
     }
+}
+
+extension Timestamp {
+    /// The due time of a target that never ends on its own (a script's `hang`).
+    public static let never = Timestamp(nanoseconds: .max)
 }
 
 extension Array where Element: Hashable {

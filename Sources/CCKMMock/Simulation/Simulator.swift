@@ -19,7 +19,7 @@ public final class Simulator: Sendable {
     public func start(family: JobFamily, domain: String, body: [UInt8]) throws -> String {
         let request = try StartRequest.parse(body: body, family: family)
         try tick()
-        let planned = planner.plan(request, family: family, domain: domain, now: clock.now())
+        let planned = try planner.plan(request, family: family, domain: domain, now: clock.now())
         defer { changed() }
         return try store.start(planned, exclusive: !settings.allowConcurrentJobs)
     }
@@ -58,21 +58,37 @@ public final class Simulator: Sendable {
         return try tick()
     }
 
-    /// Stores the fixture's jobs (those of `domain` only, when given): running ones go on from now
-    /// with fresh durations, unless held.
+    /// Stores the fixture's jobs (those of `domain` only, when given), its JSON Lines files a batch
+    /// at a time: running jobs go on from now with fresh durations, unless held. The fixture's
+    /// inventory, scripts and simulator settings are added to the planner's rules.
     public func seed(_ fixture: Fixture, domain: String? = nil) throws {
+        var rules = planner.currentRules
+        let added = PlanRules(fixture)
+        rules.inventory.targets.merge(added.inventory.targets) { $1 }
+        rules.inventory.awsKMS = added.inventory.awsKMS
+        rules.inventory.azureLocations.merge(added.inventory.azureLocations) { $1 }
+        rules.strictFamilies.formUnion(added.strictFamilies)
+        rules.scripts += added.scripts
+        rules.simulation.merge(added.simulation) { $1 }
+        planner.setRules(rules)
+
         let now = clock.now()
+        func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
         let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
-        try store.replace(
-            jobs.map { job in
-                fixture.held.contains(JobKey(family: job.family.name, id: job.id)) ? PlannedJob(job: job) : planner.resume(job, now: now)
-            })
+        try store.replace(jobs.map { plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })
+        for path in fixture.streams {
+            try JobLines.forEachBatch(path: path, now: now, size: JobLines.batchSize) { batch, _ in
+                try store.replace(batch.filter { domain == nil || $0.0.domain == domain }.map { plan($0.0, held: $0.held) })
+            }
+        }
         changed()
     }
 
-    /// Back to `fixture` (nothing when nil), for every domain or one.
+    /// Back to `fixture` (nothing when nil), for every domain or one. A full reset also puts the
+    /// planner's rules back to the fixture's alone.
     public func reset(to fixture: Fixture?, domain: String?) throws {
         try store.deleteJobs(domain: domain)
+        if domain == nil { planner.setRules(PlanRules()) }
         if let fixture { try seed(fixture, domain: domain) }
     }
 

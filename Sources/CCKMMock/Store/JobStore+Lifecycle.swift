@@ -87,14 +87,17 @@ extension JobStore {
     /// The latest due time of any running target, or nil when nothing runs.
     public func lastDueTime() throws -> Timestamp? {
         try database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(due_at) FROM job_schedule WHERE done = 0").map(Timestamp.init(nanoseconds:))
+            try Int64.fetchOne(db, sql: "SELECT MAX(due_at) FROM job_schedule WHERE done = 0 AND due_at < ?", arguments: [Timestamp.never.nanoseconds])
+                .map(Timestamp.init(nanoseconds:))
         }
     }
 
     /// Brings every running target's due time forward to `time` at the latest.
     public func dueNoLaterThan(_ time: Timestamp) throws {
         try database.write { db in
-            try db.execute(sql: "UPDATE job_schedule SET due_at = ? WHERE done = 0 AND due_at > ?", arguments: [time.nanoseconds, time.nanoseconds])
+            try db.execute(
+                sql: "UPDATE job_schedule SET due_at = ? WHERE done = 0 AND due_at > ? AND due_at < ?",
+                arguments: [time.nanoseconds, time.nanoseconds, Timestamp.never.nanoseconds])
         }
     }
 

@@ -5,7 +5,7 @@ import Testing
 
 /// The control API in-process: every endpoint, with asserted JSON.
 @Suite struct ControlAPITests {
-    let docs = try! Fixture.load(paths: [Paths.docsFixture])
+    let docs = try! Fixture.load(paths: [Paths.docsFixture], now: ManualClock.defaultStart)
     let sapID = "bf27cde1-e2ed-4244-9d5a-8a4e12ad1837"
 
     func app(_ settings: SimulatorSettings = SimulatorSettings(targetDuration: 5...5), seed: UInt64 = 1, journalSize: Int = 10_000) throws
@@ -54,7 +54,7 @@ import Testing
         #expect(try app.post("/__admin/fixtures?mode=replace", one).json["jobs"]?.intValue == 1)
         #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 1)
         let bad = try app.post("/__admin/fixtures", #"{"jobs":[{"family":"aws","id":"x"}]}"#)
-        bad.expectError(status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "Invalid fixture:\nrequest body: $.jobs[0]")
+        bad.expectError(status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "Invalid fixture:\nrequest body:1:31: $.jobs[0].id")
         #expect(bad.json["message"]?.stringValue?.contains("\"x\" is not a UUID") == true)
         #expect(try app.app.store.count() == 1, "nothing loaded from an invalid fixture")
     }

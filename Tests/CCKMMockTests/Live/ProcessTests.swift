@@ -68,7 +68,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: file, contents: Data("{\"jobs\": [{\"family\": \"aws\"}]}".utf8))
         let (status, errors) = try ServerProcess(["serve", "--port", "0", "--data", ":memory:", "--fixtures", file]).finish()
         #expect(status != 0)
-        #expect(errors.contains("invalid fixtures:\n\(file): $.jobs[0]: missing required field \"id\""))
+        #expect(errors.contains("invalid fixtures:\n\(file):1:11: $.jobs[0]: missing required field \"id\""))
     }
 
     @Test func badFlagValueIsAUsageError() throws {
