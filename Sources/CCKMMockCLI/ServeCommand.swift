@@ -70,7 +70,12 @@ func printError(_ message: String) {
 
 /// One unbuffered write, so a harness reading the pipe sees the line at once.
 func writeLine(_ text: String, to descriptor: Int32) {
-    var bytes = Array((text + "\n").utf8)
+    writeAll(text + "\n", to: descriptor)
+}
+
+/// Writes all of `text`, however many calls it takes.
+func writeAll(_ text: String, to descriptor: Int32) {
+    var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }

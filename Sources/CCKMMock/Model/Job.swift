@@ -60,6 +60,11 @@ public struct Job: Sendable, Equatable {
         family.targetFields.firstIndex(of: family.filterField).map { targets[$0] } ?? []
     }
 
+    /// The job as one fixture line: its family and domain, then the API's fields.
+    public var fixtureLine: String {
+        "{\"family\":\"\(family.name)\",\"domain\":" + JSONValue.string(domain).jsonText + "," + json.dropFirst()
+    }
+
     /// The job object's JSON, fields in the order the Thales docs print them.
     public var json: String {
         var writer = JSONWriter(capacity: 512)

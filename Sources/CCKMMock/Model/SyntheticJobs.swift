@@ -24,12 +24,19 @@ public struct SyntheticJobs: Sequence, IteratorProtocol {
         let created = Self.start.adding(seconds: Double(n))
         let pool = Int(generator.next() % 20)
         let targets = ["\(family.filterField)-\(pool)", "\(family.filterField)-\((pool + 1) % 20)"]
-        let message = status == .inProgress ? "in_progress" : status == .failed ? "synchronization failed" : "synchronized successfully"
         return Job(
             family: family, domain: Self.domains[Int(generator.next() % UInt64(Self.domains.count))],
             id: randomUUID(using: &generator), createdAt: created, updatedAt: created.adding(seconds: 2),
             completedAt: status == .inProgress ? nil : created.adding(seconds: 2), status: status,
-            detailedStatus: targets.map { Job.TargetStatus(target: $0, message: message) },
+            detailedStatus: targets.map { target in
+                let message =
+                    switch status {
+                    case .inProgress: TargetMessage.inProgress
+                    case .failed: family.failureMessage(target: target)
+                    case .completed: family.successMessage
+                    }
+                return Job.TargetStatus(target: target, message: message)
+            },
             targets: family.targetFields.map { $0 == family.filterField ? targets : ["eu-west-1"] })
     }
 }

@@ -87,8 +87,10 @@ extension JobStore {
     /// The latest due time of any running target, or nil when nothing runs.
     public func lastDueTime() throws -> Timestamp? {
         try database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(due_at) FROM job_schedule WHERE done = 0 AND due_at < ?", arguments: [Timestamp.never.nanoseconds])
-                .map(Timestamp.init(nanoseconds:))
+            try Int64.fetchOne(
+                db, sql: "SELECT MAX(due_at) FROM job_schedule WHERE done = 0 AND due_at < ?", arguments: [Timestamp.never.nanoseconds]
+            )
+            .map(Timestamp.init(nanoseconds:))
         }
     }
 

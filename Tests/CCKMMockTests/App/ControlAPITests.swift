@@ -54,7 +54,8 @@ import Testing
         #expect(try app.post("/__admin/fixtures?mode=replace", one).json["jobs"]?.intValue == 1)
         #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 1)
         let bad = try app.post("/__admin/fixtures", #"{"jobs":[{"family":"aws","id":"x"}]}"#)
-        bad.expectError(status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "Invalid fixture:\nrequest body:1:31: $.jobs[0].id")
+        bad.expectError(
+            status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "Invalid fixture:\nrequest body:1:31: $.jobs[0].id")
         #expect(bad.json["message"]?.stringValue?.contains("\"x\" is not a UUID") == true)
         #expect(try app.app.store.count() == 1, "nothing loaded from an invalid fixture")
     }

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+@testable import CCKMMock
+
+/// What fixtures can say, seen through the API.
+@Suite struct FixtureFeatureTests {
+    static func app(_ text: String, settings: SimulatorSettings = SimulatorSettings(targetDuration: 2...2), auth: Bool = false) throws -> InProcessApp
+    {
+        let fixture = try Fixture.parse(bytes: Array(text.utf8), source: "test", now: ManualClock.defaultStart)
+        let app = try InProcessApp(
+            settings: settings, auth: auth ? AuthSettings() : AuthSettings(enabled: false), fixture: fixture)
+        app.app.tokens.add(users: fixture.users, domains: fixture.domains)
+        return app
+    }
+
+    static func scenario(_ name: String, settings: SimulatorSettings = SimulatorSettings(targetDuration: 2...2), auth: Bool = false) throws
+        -> InProcessApp
+    {
+        try app(String(contentsOfFile: Paths.repository + "/fixtures/" + name, encoding: .utf8), settings: settings, auth: auth)
+    }
+
+    @Test func relativeTimesCountBackFromTheLoad() throws {
+        let app = try Self.app(
+            #"{"jobs":[{"family":"dsm","id":"10000000-0000-4000-8000-000000000001","createdAt":"-10m","updatedAt":"-90s","completed_at":"now","overall_status":"completed","domains":["d"]}]}"#
+        )
+        let job = try app.get("/api/v1/cckm/dsm/refresh/10000000-0000-4000-8000-000000000001").json
+        #expect(job["createdAt"]?.stringValue == "2020-11-05T06:28:25.308834Z")
+        #expect(job["updatedAt"]?.stringValue == "2020-11-05T06:36:55.308834Z")
+        #expect(job["completed_at"]?.stringValue == "2020-11-05T06:38:25.308834Z")
+    }
+
+    @Test func inventoryRefusesUnknownTargetsAndShapesKeys() throws {
+        let app = try Self.app(
+            #"{"inventory":{"aws":[{"name":"prod","account":"111122223333","regions":["eu-west-1","eu-central-1"]}],"oci":["vault-a","vault-b"],"azure":[{"name":"kv","location":"westus"}]}}"#
+        )
+        let aws = try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"synchronize_all": true}"#)
+        #expect(aws.detailed == ["111122223333/eu-west-1=in_progress", "111122223333/eu-central-1=in_progress"])
+        try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["vault-a","vault-z"]}"#).expectError(
+            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "Unknown vaults value \"vault-z\"")
+        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"synchronize_all": true}"#).json["vaults"]?.arrayValue?.count == 2)
+        #expect(try app.post("/api/v1/cckm/azure/synchronization-jobs", #"{"key_vaults":["kv"]}"#).detailed == ["westus/kv=in_progress"])
+        #expect(try app.post("/api/v1/cckm/google/synchronization-jobs", #"{"key_rings":["anything"]}"#).status == 201, "no inventory: any target")
+    }
+
+    @Test func scriptsFailHangAndApplyToJobsStartedLater() throws {
+        let app = try Self.app(
+            #"{"scripts":[{"family":"aws","target":"eu-west-1","after":30,"outcome":"fail","message":"throttled"},{"family":"google","target":"stuck","outcome":"hang"}]}"#
+        )
+        let aws = try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["kms"],"regions":["us-east-1","eu-west-1"]}"#)
+        let id = aws.json["id"]!.stringValue!
+        try app.advance(2)
+        #expect(
+            try app.get("/api/v1/cckm/aws/synchronization-jobs/" + id).detailed == [
+                "123456789012/us-east-1=region synchronized successfully", "123456789012/eu-west-1=in_progress",
+            ])
+        try app.advance(28)
+        let done = try app.get("/api/v1/cckm/aws/synchronization-jobs/" + id)
+        #expect(done.json["overall_status"]?.stringValue == "failed" && done.detailed.last == "123456789012/eu-west-1=throttled")
+        #expect(done.json["completed_at"]?.stringValue == "2020-11-05T06:38:55.308834Z")
+
+        let google = try app.post("/api/v1/cckm/google/synchronization-jobs", #"{"key_rings":["ok","stuck"]}"#).json["id"]!.stringValue!
+        _ = try app.post("/__admin/jobs/settle")
+        let hung = try app.get("/api/v1/cckm/google/synchronization-jobs/" + google)
+        #expect(
+            hung.json["overall_status"]?.stringValue == "in_progress"
+                && hung.detailed == ["ok=key ring synchronized successfully", "stuck=in_progress"])
+        #expect(try app.post("/__admin/jobs/\(google)/complete").json["overall_status"]?.stringValue == "completed")
+    }
+
+    @Test func simulatorSettingsPerFamily() throws {
+        let app = try Self.app(#"{"simulator":{"oci":{"failureRate":1,"targetDuration":"10"},"*":{"targetDuration":1}}}"#)
+        let oci = try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]!.stringValue!
+        let dsm = try app.post("/api/v1/cckm/dsm/refresh", #"{"domains":["d"]}"#).json["id"]!.stringValue!
+        try app.advance(1)
+        #expect(try app.get("/api/v1/cckm/dsm/refresh/" + dsm).json["overall_status"]?.stringValue == "completed")
+        #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs/" + oci).json["overall_status"]?.stringValue == "in_progress")
+        try app.advance(9)
+        #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs/" + oci).json["overall_status"]?.stringValue == "failed")
+    }
+
+    @Test func usersAndDomainsFromTheTenantsScenario() throws {
+        let app = try Self.scenario("tenants.json", auth: true)
+        let login = try app.post("/api/v1/auth/tokens", #"{"username":"alice","password":"alice-secret","domain":"team-a"}"#)
+        let jwt = try #require(login.json["jwt"]?.stringValue)
+        #expect(try app.send("GET", "/api/v1/cckm/oci/synchronization-jobs", token: jwt).ids == ["a0000000-0000-4000-8000-000000000001"])
+        let bob = try app.post("/api/v1/auth/tokens", #"{"username":"bob","password":"bob-secret","domain":"team-b"}"#).json["jwt"]!.stringValue!
+        #expect(try app.send("GET", "/api/v1/cckm/oci/synchronization-jobs?overall_status=failed", token: bob).total == 1)
+        #expect(try app.post("/api/v1/auth/tokens", #"{"username":"alice","password":"wrong"}"#).status == 401)
+    }
+
+    @Test func happyPathScenarioSucceedsForEveryFamily() throws {
+        let app = try Self.scenario("happy-path.json", settings: SimulatorSettings(failureRate: 1))
+        #expect(try app.get("/__admin/jobs?overall_status=completed").total == 14)
+        for family in JobFamily.all {
+            let started = try app.post("/api/v1/cckm/" + family.basePath, #"{"synchronize_all": true}"#)
+            #expect(started.status == 201)
+        }
+        _ = try app.post("/__admin/jobs/settle")
+        #expect(try app.get("/__admin/jobs?overall_status=completed").total == 28, "the fixture's failure rate 0 beats the flag's 1")
+    }
+
+    @Test func partialFailuresScenario() throws {
+        let app = try Self.scenario("partial-failures.json")
+        let id = try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"synchronize_all": true}"#).json["id"]!.stringValue!
+        _ = try app.post("/__admin/jobs/settle")
+        let job = try app.get("/api/v1/cckm/aws/synchronization-jobs/" + id)
+        #expect(job.json["overall_status"]?.stringValue == "failed")
+        #expect(
+            job.detailed.filter { $0.contains("AccessDeniedException") } == [
+                "123456789012/eu-west-1=AccessDeniedException: User is not authorized to perform: kms:ListKeys in region eu-west-1"
+            ])
+        #expect(job.detailed.count == 5)
+    }
+
+    @Test func cancelRacingCompletion() throws {
+        let app = try Self.scenario("cancel-race.json")
+        let base = "/api/v1/cckm/google/synchronization-jobs/cafe0000-0000-4000-8000-000000000001"
+        #expect(try app.post(base + "/cancel").json["abort"] == .bool(true))
+        try app.advance(1)
+        let job = try app.get(base)
+        // Targets due the very moment the cancel lands finish; the rest are cancelled.
+        #expect(
+            job.detailed == [
+                "ring-1=key ring synchronized successfully", "ring-2=key ring synchronized successfully", "ring-3=synchronization cancelled",
+            ])
+        #expect(job.json["overall_status"]?.stringValue == "completed" && job.json["completed_at"]?.stringValue == "2020-11-05T06:38:26.308834Z")
+    }
+
+    @Test func jsonLinesStreamInBatchesAndReportLines() throws {
+        let directory = try Paths.temporaryDirectory()
+        let path = directory + "/jobs.jsonl"
+        let count = 1_217
+        let text = SyntheticJobs(count: count, seed: 4).map(\.fixtureLine).joined(separator: "\n") + "\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let fixture = try Fixture.load(paths: [path], now: ManualClock.defaultStart)
+        #expect(fixture.jobs.isEmpty && fixture.streams == [path], "validated, not held in memory")
+        let app = try InProcessApp(fixture: fixture)
+        #expect(try app.app.store.count() == count)
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == count, "reset reads the file again")
+        var batches: [Int] = []
+        try JobLines.forEachBatch(path: path, now: ManualClock.defaultStart, size: 500) { jobs, problems in
+            #expect(problems.isEmpty)
+            batches.append(jobs.count)
+        }
+        #expect(batches == [500, 500, 217])
+
+        try ("\n// a comment\n" + String(text.split(separator: "\n")[0]) + "\n{\"family\":\"oci\",\"id\":\"bad\"}\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: FixtureError.self) { try Fixture.load(paths: [path], now: ManualClock.defaultStart) }
+        do {
+            _ = try Fixture.load(paths: [path], now: ManualClock.defaultStart)
+        } catch {
+            #expect(error.problems.first == "\(path):4:22: $.id: \"bad\" is not a UUID")
+        }
+    }
+
+    @Test func everyShippedFixtureIsValid() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Paths.repository + "/fixtures").filter {
+            $0.hasSuffix(".json") && $0 != "schema.json"
+        }
+        #expect(names.count >= 5)
+        let fixture = try Fixture.load(paths: names.map { Paths.repository + "/fixtures/" + $0 }, now: ManualClock.defaultStart)
+        #expect(fixture.jobs.count >= 25)
+    }
+}
