@@ -22,6 +22,9 @@ public struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup public var options: ServeOptions
 
+    /// Also print the dashboard's address (the `demo` verb).
+    var announceDashboard = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -44,7 +47,9 @@ public struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let group = ServiceGroup(
-            services: [MockServerService(server: server), SimulatorService(simulator: server.app.simulator, logger: logger)],
+            services: [
+                MockServerService(server: server, announceDashboard: announceDashboard), SimulatorService(simulator: server.app.simulator, logger: logger),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.info("stopped")
@@ -54,11 +59,13 @@ public struct ServeCommand: AsyncParsableCommand {
 /// Runs until the service group asks for a graceful shutdown, then stops the server.
 struct MockServerService: Service {
     let server: MockServer
+    var announceDashboard = false
 
     func run() async throws {
         // Said here, not before the group runs: the group traps SIGINT and SIGTERM before it starts
         // its services, so a harness that signals as soon as it reads this line gets a clean stop.
         writeLine("listening on \(server.url)", to: STDOUT_FILENO)
+        if announceDashboard { writeLine("dashboard: \(server.url)/__admin/ui", to: STDOUT_FILENO) }
         try? await gracefulShutdown()
         server.shutdown()
     }

@@ -12,8 +12,18 @@ extension CCKMApp {
         switch (route, method) {
         case (.health, _):
             return .now(.json(200, #"{"status":"ok"}"#))
-        case (.clock, _):
+        case (.clock, "GET"):
             return .now(.json(200, clockJSON()))
+        case (.clock, _):
+            simulator.planner.setTimeScale(try Self.timeScale(in: request.body))
+            return .now(.json(200, clockJSON()))
+        case (.domains, _):
+            let domains = [Job.rootDomain] + tokens.currentAccounts.domains
+            return .now(.json(200, "{\"domains\":[" + domains.map { JSONValue.string($0).jsonText }.joined(separator: ",") + "]}"))
+        case (.tokens, _):
+            return .now(.json(200, try tokens.adminToken(body: request.body)))
+        case (.ui, _):
+            return .now(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]), body: Array(DashboardPage.html.utf8)))
         case (.clockAdvance, _):
             let events = try simulator.advance(seconds: try Self.seconds(in: request.body))
             return .now(.json(200, clockJSON(transitions: events.count)))
@@ -46,7 +56,12 @@ extension CCKMApp {
             return .now(HTTPResponse(status: 204))
         case (.requests, "GET"):
             let entries = journal.entries(method: query["method"], path: query["path"])
-            return .now(.json(200, "{\"total\":\(entries.count),\"requests\":[" + entries.map(\.json).joined(separator: ",") + "]}"))
+            var shown = entries[...]
+            if let text = query["limit"] {
+                guard let limit = Int(text), limit >= 0 else { throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number of 0 or more") }
+                shown = entries.suffix(limit)
+            }
+            return .now(.json(200, "{\"total\":\(entries.count),\"requests\":[" + shown.map(\.json).joined(separator: ",") + "]}"))
         case (.requests, _):
             journal.clear()
             return .now(HTTPResponse(status: 204))
@@ -87,6 +102,16 @@ extension CCKMApp {
         }
         writer.raw("}")
         return writer.text
+    }
+
+    /// Reads `{"timeScale": X}`, X more than 0.
+    private static func timeScale(in body: [UInt8]) throws(APIError) -> Double {
+        guard let document = try? JSONParser.parse(body), document.objectValue != nil,
+            case .number(let text)? = document["timeScale"], let scale = Double(text), scale > 0, scale <= 10_000
+        else {
+            throw .invalidParameter("timeScale", #"expected {"timeScale": X} with X above 0 and at most 10000"#)
+        }
+        return scale
     }
 
     /// Reads `{"seconds": N}`, N a number of 0 or more.

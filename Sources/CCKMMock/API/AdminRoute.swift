@@ -1,6 +1,6 @@
 /// A path under `/__admin`: the control API's own routes.
 public enum AdminRoute: Equatable, Sendable {
-    case health, clock, clockAdvance, settle, reset, fixtures
+    case health, clock, clockAdvance, settle, reset, fixtures, domains, tokens, ui
     case jobs
     case jobComplete(id: String)
     case jobFail(id: String)
@@ -19,6 +19,9 @@ public enum AdminRoute: Equatable, Sendable {
         let p = parts.map(String.init)
         switch (p.count, p.first ?? "", p.count > 1 ? p[1] : "", p.last ?? "") {
         case (1, "health", _, _): self = .health
+        case (1, "domains", _, _): self = .domains
+        case (1, "tokens", _, _): self = .tokens
+        case (1, "ui", _, _): self = .ui
         case (1, "clock", _, _): self = .clock
         case (2, "clock", "advance", _): self = .clockAdvance
         case (2, "jobs", "settle", _): self = .settle
@@ -42,8 +45,9 @@ public enum AdminRoute: Equatable, Sendable {
 
     var allowedMethods: [String] {
         switch self {
-        case .health, .clock, .jobs, .jobWait, .requestsCount, .events, .snapshots: ["GET"]
-        case .clockAdvance, .settle, .reset, .fixtures, .jobComplete, .jobFail, .snapshotRestore: ["POST"]
+        case .health, .jobs, .jobWait, .requestsCount, .events, .snapshots, .domains, .ui: ["GET"]
+        case .clock: ["GET", "POST"]
+        case .clockAdvance, .settle, .reset, .fixtures, .jobComplete, .jobFail, .snapshotRestore, .tokens: ["POST"]
         case .faults: ["GET", "POST", "DELETE"]
         case .fault: ["GET", "DELETE"]
         case .requests: ["GET", "DELETE"]

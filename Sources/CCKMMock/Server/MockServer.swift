@@ -102,13 +102,9 @@ public final class MockServer: Sendable {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }
         do {
-            // Seeded jobs in progress go on from now: their running targets get fresh durations.
-            let now = app.simulator.clock.now()
-            try store.replace(
-                fixture.jobs.map { job in
-                    fixture.held.contains(JobKey(family: job.family.name, id: job.id))
-                        ? PlannedJob(job: job) : app.simulator.planner.resume(job, now: now)
-                })
+            // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
+            app.tokens.add(users: fixture.users, domains: fixture.domains)
+            try app.simulator.seed(fixture)
         } catch {
             throw StartupError(description: "cannot load the fixtures into \(configuration.store.displayName): \(error)")
         }

@@ -59,14 +59,21 @@ public struct PlanRules: Sendable, Equatable {
 
 /// Turns a start request into a new job and draws how each target will end.
 public final class JobPlanner: Sendable {
-    public let settings: SimulatorSettings
+    private let configured: Mutex<SimulatorSettings>
     public let randomness: Randomness
     private let rules: Mutex<PlanRules>
 
     public init(settings: SimulatorSettings, rules: PlanRules = PlanRules(), randomness: Randomness) {
-        self.settings = settings
+        self.configured = Mutex(settings)
         self.rules = Mutex(rules)
         self.randomness = randomness
+    }
+
+    /// The settings in force; only the time scale changes at runtime (the dashboard's control).
+    public var settings: SimulatorSettings { configured.withLock { $0 } }
+
+    public func setTimeScale(_ scale: Double) {
+        configured.withLock { $0.timeScale = scale }
     }
 
     public var currentRules: PlanRules { rules.withLock { $0 } }
@@ -116,6 +123,7 @@ public final class JobPlanner: Sendable {
     /// A script's word first; otherwise a duration and an outcome drawn from the family's settings.
     private func draw(target: String, job: Job, now: Timestamp, rules: PlanRules) -> ScheduledTarget {
         let family = job.family
+        let settings = self.settings
         let tuned = rules.simulation[family.name] ?? rules.simulation["*"]
         let duration = settings.scaled(randomness.double(in: tuned?.targetDuration ?? settings.targetDuration))
         if let script = rules.scripts.last(where: { $0.matches(family: family, jobID: job.id, target: target) }) {
