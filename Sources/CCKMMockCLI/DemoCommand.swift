@@ -25,9 +25,10 @@ public struct DemoCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        var serve = try ServeCommand.parse([
-            "--port", String(port), "--data", ":memory:", "--tls", "off", "--auth", "off", "--time-scale", String(timeScale),
-        ] + fixtures.flatMap { ["--fixtures", $0] })
+        var serve = try ServeCommand.parse(
+            [
+                "--port", String(port), "--data", ":memory:", "--tls", "off", "--auth", "off", "--time-scale", String(timeScale),
+            ] + fixtures.flatMap { ["--fixtures", $0] })
         serve.announceDashboard = true
         try await serve.run()
     }

@@ -48,7 +48,8 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             services: [
-                MockServerService(server: server, announceDashboard: announceDashboard), SimulatorService(simulator: server.app.simulator, logger: logger),
+                MockServerService(server: server, announceDashboard: announceDashboard),
+                SimulatorService(simulator: server.app.simulator, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()

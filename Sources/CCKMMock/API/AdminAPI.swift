@@ -23,7 +23,10 @@ extension CCKMApp {
         case (.tokens, _):
             return .now(.json(200, try tokens.adminToken(body: request.body)))
         case (.ui, _):
-            return .now(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]), body: Array(DashboardPage.html.utf8)))
+            return .now(
+                HTTPResponse(
+                    status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]),
+                    body: Array(DashboardPage.html.utf8)))
         case (.clockAdvance, _):
             let events = try simulator.advance(seconds: try Self.seconds(in: request.body))
             return .now(.json(200, clockJSON(transitions: events.count)))
@@ -58,7 +61,9 @@ extension CCKMApp {
             let entries = journal.entries(method: query["method"], path: query["path"])
             var shown = entries[...]
             if let text = query["limit"] {
-                guard let limit = Int(text), limit >= 0 else { throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number of 0 or more") }
+                guard let limit = Int(text), limit >= 0 else {
+                    throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number of 0 or more")
+                }
                 shown = entries.suffix(limit)
             }
             return .now(.json(200, "{\"total\":\(entries.count),\"requests\":[" + shown.map(\.json).joined(separator: ",") + "]}"))

@@ -39,6 +39,8 @@ public final class CCKMApp: HTTPResponder {
     /// Control API requests are answered as they are; every other request is first offered to the
     /// fault rules, then answered and written to the journal.
     public func reply(to request: HTTPRequest) -> HTTPReply {
+        // Browsers ask for it when they open the dashboard; it is not the client's traffic.
+        if request.path == "/favicon.ico" { return .now(HTTPResponse(status: 204)) }
         let route = Route(path: request.path)
         if case .admin(let admin)? = route {
             return guarded(request) { try self.admin(admin, request: request) }

@@ -107,6 +107,12 @@ enum DashboardPage {
           return token;
         }
         const time = (iso) => iso ? iso.slice(11, 19) : "";
+        // AWS keys read "…9012/eu-west-1" (account and region); Azure's drop location and id suffix.
+        function chipLabel(target) {
+          const aws = /^(\d{12})\/(.+)$/.exec(target);
+          if (aws) return "…" + aws[1].slice(-4) + "/" + aws[2];
+          return target.split("/").pop().split("::")[0];
+        }
         function chipClass(message) {
           if (message === "in_progress" || message === "in progress") return "run";
           if (/cancelled/.test(message)) return "cancel";
@@ -121,7 +127,7 @@ enum DashboardPage {
             const jobs = (byFamily[family.name] || []).slice(0, 4);
             const rows = jobs.map((job) => {
               const chips = Object.entries(job.detailed_status || {}).map(([target, message]) =>
-                `<span class="chip ${chipClass(message)}" title="${esc(target)}: ${esc(message)}">${esc(target.split("/").pop().split("::")[0])}</span>`).join("");
+                `<span class="chip ${chipClass(message)}" title="${esc(target)}: ${esc(message)}">${esc(chipLabel(target))}</span>`).join("");
               const cancel = job.overall_status === "in_progress" && !job.abort
                 ? `<button class="danger" data-cancel="${esc(family.path + "/" + job.id)}">Cancel</button>` : "";
               return `<div class="job" data-id="${esc(job.id)}" data-status="${esc(job.overall_status)}">
