@@ -56,7 +56,7 @@ public struct HTTPHeaders: Sendable, Equatable {
 
 extension String {
     /// ASCII case-insensitive comparison: header names are ASCII, and this avoids Foundation's locale work.
-    func caseInsensitiveEquals(_ other: String) -> Bool {
+    public func caseInsensitiveEquals(_ other: String) -> Bool {
         let lhs = utf8
         let rhs = other.utf8
         guard lhs.count == rhs.count else { return false }

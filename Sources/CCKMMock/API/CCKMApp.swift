@@ -16,6 +16,7 @@ public final class CCKMApp: HTTPResponder {
     public let tokens: TokenService
     public let journal: RequestJournal
     public let faults = FaultRules()
+    let cache = ResponseCache()
     let randomness: Randomness
     let logger: Logger
     /// The fixture `reset` goes back to: the one loaded at start, changed by `POST /__admin/fixtures`.
@@ -141,21 +142,43 @@ public final class CCKMApp: HTTPResponder {
             break
         }
         let domain = try tokens.domain(authorization: request.headers["Authorization"])
+        if method == "GET" {
+            return try cache.response(for: Self.cacheKey(domain: domain, request: request), generation: { store.generation }) {
+                try read(route, domain: domain, request: request)
+            }
+        }
         switch (route, method) {
-        case (.jobs(let family), "GET"):
-            return try list(family, domain: domain, request: request)
         case (.jobs(let family), _):
             return .json(201, try simulator.start(family: family, domain: domain, body: request.body))
-        case (.job(let family, let id), _):
-            guard let document = try store.document(family: family, domain: domain, id: id.lowercased()) else {
-                throw APIError.notFound()
-            }
-            return .json(200, document)
         case (.cancel(let family, let id), _):
             return .json(200, try simulator.cancel(family: family, domain: domain, id: id.lowercased()))
         default:
             throw APIError.notFound()
         }
+    }
+
+    /// A list or a job, as `GET` asks.
+    private func read(_ route: Route, domain: String, request: HTTPRequest) throws -> HTTPResponse {
+        switch route {
+        case .jobs(let family):
+            return try list(family, domain: domain, request: request)
+        case .job(let family, let id):
+            guard let document = try store.document(family: family, domain: domain, id: id.lowercased()) else {
+                throw APIError.notFound()
+            }
+            return .json(200, document)
+        default:
+            throw APIError.notFound()
+        }
+    }
+
+    /// Domain, path and the query exactly as sent.
+    private static func cacheKey(domain: String, request: HTTPRequest) -> String {
+        var key = domain + "\u{0}" + request.path
+        for item in request.query {
+            key += "\u{0}" + item.name + "=" + (item.value ?? "\u{1}")
+        }
+        return key
     }
 
     private func list(_ family: JobFamily, domain: String, request: HTTPRequest) throws -> HTTPResponse {

@@ -1,7 +1,13 @@
 /// Base64url without padding (RFC 4648 §5), as JWTs use it.
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-    private static let values: [UInt8: UInt8] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, UInt8($0)) })
+    /// Digit value by byte, 0xFF for bytes outside the alphabet: a table, not a dictionary, because
+    /// every bearer token is decoded on its first use.
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, digit) in alphabet.enumerated() { table[Int(digit)] = UInt8(value) }
+        return table
+    }()
 
     public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
@@ -30,7 +36,8 @@ public enum Base64URL {
         var buffer: UInt32 = 0
         var bits = 0
         for digit in digits {
-            guard let value = values[digit] else { return nil }
+            let value = values[Int(digit)]
+            guard value != 0xFF else { return nil }
             buffer = buffer << 6 | UInt32(value)
             bits += 6
             if bits >= 8 {

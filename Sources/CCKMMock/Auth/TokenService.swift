@@ -32,6 +32,17 @@ public final class TokenService: Sendable {
     /// Unix seconds now; injectable so that expiry is tested without waiting.
     let now: @Sendable () -> Int64
     private let revoked: Mutex<Set<String>>
+    /// Tokens whose signature and claims were already checked: token → what the request needs.
+    /// Expiry and revocation are still checked on every request; the cache only saves the
+    /// base64, HMAC and JSON work, which a polling client would otherwise repeat each time.
+    private let verified = Mutex<[String: VerifiedToken]>([:])
+    private static let verifiedLimit = 10_000
+
+    private struct VerifiedToken {
+        let expiry: Int64
+        let sid: String
+        let domainID: String
+    }
 
     public init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
         self.settings = settings
@@ -166,22 +177,33 @@ public final class TokenService: Sendable {
         guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
             throw .unauthorized("Authorization header must be Bearer <jwt>")
         }
+        let jwt = String(decoding: authorization.utf8.dropFirst(7).drop { $0 == 0x20 }, as: UTF8.self)
+        let token = try verifiedToken(jwt)
+        guard now() < token.expiry else { throw .unauthorized("Token is expired") }
+        guard !revoked.withLock({ $0.contains(token.sid) }) else { throw .unauthorized("Token is revoked") }
+        guard let domain = currentAccounts.domainName(id: token.domainID) else { throw .unauthorized("Token names an unknown domain") }
+        return domain
+    }
+
+    private func verifiedToken(_ jwt: String) throws(APIError) -> VerifiedToken {
+        if let known = verified.withLock({ $0[jwt] }) { return known }
         let claims: JSONValue
         do {
-            claims = try JWT.verify(String(authorization.dropFirst(7)).trimmingSpaces, key: key)
+            claims = try JWT.verify(jwt, key: key)
         } catch .badSignature {
             throw .unauthorized("Token signature is invalid")
         } catch {
             throw .unauthorized("Token is malformed")
         }
-        guard let expiry = claims["exp"]?.intValue, now() < expiry else { throw .unauthorized("Token is expired") }
-        guard let cust = claims["cust"], let sid = cust["sid"]?.stringValue, !revoked.withLock({ $0.contains(sid) }) else {
-            throw .unauthorized("Token is revoked")
+        guard let expiry = claims["exp"]?.intValue, let cust = claims["cust"], let sid = cust["sid"]?.stringValue,
+            let domainID = cust["domain_id"]?.stringValue
+        else { throw .unauthorized("Token is malformed") }
+        let token = VerifiedToken(expiry: Int64(expiry), sid: sid, domainID: domainID)
+        verified.withLock { cache in
+            if cache.count >= Self.verifiedLimit { cache.removeAll(keepingCapacity: true) }
+            cache[jwt] = token
         }
-        guard let domainID = cust["domain_id"]?.stringValue, let domain = currentAccounts.domainName(id: domainID) else {
-            throw .unauthorized("Token names an unknown domain")
-        }
-        return domain
+        return token
     }
 
     /// `POST /api/v1/auth/revoke {"token": <refresh token>}`: ends the session and every JWT it issued.
@@ -213,7 +235,4 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-    }
 }

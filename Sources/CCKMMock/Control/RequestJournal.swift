@@ -57,42 +57,60 @@ public struct JournalEntry: Sendable {
 }
 
 /// The last `capacity` requests outside `/__admin`, oldest first: what a test verifies its client sent.
+/// A ring: recording never moves the entries already kept.
 public final class RequestJournal: Sendable {
     public let capacity: Int
-    private let state: Mutex<(entries: [JournalEntry], next: Int)>
+    private let state: Mutex<Ring>
+
+    private struct Ring {
+        var slots: [JournalEntry] = []
+        /// Index of the oldest entry once the ring is full.
+        var oldest = 0
+        var next = 1
+
+        var ordered: [JournalEntry] { Array(slots[oldest...] + slots[..<oldest]) }
+    }
 
     public init(capacity: Int = 10_000) {
         self.capacity = max(0, capacity)
-        state = Mutex(([], 1))
+        state = Mutex(Ring())
     }
 
     func record(_ request: HTTPRequest, status: Int, at: Timestamp) {
         guard capacity > 0 else { return }
         var headers = HTTPHeaders()
         for field in request.headers.fields {
-            headers.add(name: field.name, value: JournalEntry.secretHeaders.contains(field.name.lowercased()) ? "***" : field.value)
+            headers.add(name: field.name, value: Self.isSecret(field.name) ? "***" : field.value)
         }
         var body = String(decoding: request.body.prefix(JournalEntry.bodyLimit), as: UTF8.self)
         if request.body.count > JournalEntry.bodyLimit { body += "…(\(request.body.count) bytes in all)" }
-        state.withLock { state in
-            state.entries.append(
-                JournalEntry(
-                    sequence: state.next, method: request.method, path: request.path, query: request.query, headers: headers, body: body,
-                    status: status, at: at))
-            state.next += 1
-            if state.entries.count > capacity { state.entries.removeFirst(state.entries.count - capacity) }
+        state.withLock { ring in
+            let entry = JournalEntry(
+                sequence: ring.next, method: request.method, path: request.path, query: request.query, headers: headers, body: body,
+                status: status, at: at)
+            ring.next += 1
+            if ring.slots.count < capacity {
+                ring.slots.append(entry)
+            } else {
+                ring.slots[ring.oldest] = entry
+                ring.oldest = (ring.oldest + 1) % capacity
+            }
         }
+    }
+
+    private static func isSecret(_ name: String) -> Bool {
+        JournalEntry.secretHeaders.contains { $0.utf8.count == name.utf8.count && $0.caseInsensitiveEquals(name) }
     }
 
     /// Entries whose method matches (any case) and whose path matches `pattern` (`*` for any run).
     public func entries(method: String? = nil, path pattern: String? = nil) -> [JournalEntry] {
-        state.withLock { $0.entries }.filter { entry in
+        state.withLock { $0.ordered }.filter { entry in
             (method.map { $0.uppercased() == entry.method } ?? true) && (pattern.map { globMatches($0, entry.path) } ?? true)
         }
     }
 
     public func clear() {
-        state.withLock { $0.entries.removeAll() }
+        state.withLock { $0 = Ring(next: $0.next) }
     }
 }
 

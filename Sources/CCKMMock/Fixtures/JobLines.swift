@@ -38,13 +38,19 @@ enum JobLines {
             let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
             guard !trimmed.isEmpty, !trimmed.starts(with: [0x2F, 0x2F]) else { return }
             do {
-                let (value, locator) = try JSONParser.parseWithLocator(Array(line))
-                var reader = FixtureReader(source: path, locator: locator, now: now)
-                reader.lineOffset = lineNumber - 1
-                if let job = reader.job(value, at: "$") {
+                let bytes = Array(line)
+                var reader = FixtureReader(source: path, locator: nil, now: now)
+                let job = reader.job(try JSONParser.parse(bytes), at: "$")
+                if let job, reader.problems.isEmpty {
                     jobs.append((job, !reader.held.isEmpty))
+                } else {
+                    // Positions cost a map per value: worked out only for a line that has problems.
+                    let (value, locator) = try JSONParser.parseWithLocator(bytes)
+                    var located = FixtureReader(source: path, locator: locator, now: now)
+                    located.lineOffset = lineNumber - 1
+                    _ = located.job(value, at: "$")
+                    problems += located.problems
                 }
-                problems += reader.problems
             } catch {
                 problems.append("\(path):\(lineNumber):\(error.column): \(error.reason)")
             }

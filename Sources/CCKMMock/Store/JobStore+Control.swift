@@ -4,7 +4,7 @@ import GRDB
 extension JobStore {
     /// Deletes every job (of one domain when given), with its schedule and events.
     public func deleteJobs(domain: String? = nil) throws {
-        try database.write { db in
+        try write { db in
             if let domain {
                 try db.execute(sql: "DELETE FROM job WHERE domain = ?", arguments: [domain])
                 try db.execute(sql: "DELETE FROM job_event WHERE domain = ?", arguments: [domain])
@@ -40,7 +40,7 @@ extension JobStore {
         family: JobFamily, id: String, target: String?, outcome: ScheduledTarget.Outcome, message: @escaping (String) -> String,
         at: Timestamp
     ) throws {
-        try database.write { db in
+        try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, status FROM job WHERE family = ? AND id = ?", arguments: [family.name, id])
             else { throw APIError.notFound() }
             guard row["status"] as String == JobStatus.inProgress.rawValue else {
@@ -96,7 +96,7 @@ extension JobStore {
     /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
     /// the clock's time.
     public func saveSnapshot(_ name: String, clock: Timestamp) throws {
-        try database.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
             for table in Self.snapshotTables {
                 try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
@@ -109,7 +109,7 @@ extension JobStore {
 
     /// Puts the jobs, schedules and events back as saved; returns the clock's time then. 404 for an unknown name.
     public func restoreSnapshot(_ name: String) throws -> Timestamp {
-        try database.write { db in
+        try write { db in
             guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
                 throw APIError.notFound("No snapshot named \"\(name)\"")
             }
@@ -133,7 +133,7 @@ extension JobStore {
 
     @discardableResult
     public func deleteSnapshot(_ name: String) throws -> Bool {
-        try database.write { db in
+        try write { db in
             for table in Self.snapshotTables {
                 try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
             }

@@ -13,7 +13,7 @@ public struct LoginSession: Sendable, Equatable {
 /// Login sessions live beside the jobs, so refresh tokens and revocations survive a restart.
 extension JobStore {
     public func saveSession(_ session: LoginSession, createdAt: Int64) throws {
-        try database.write { db in
+        try write { db in
             try db.execute(
                 sql: """
                     INSERT INTO auth_session (refresh_token, refresh_token_id, sid, client_id, username, domain, created_at)
@@ -38,7 +38,7 @@ extension JobStore {
 
     /// Revokes the session; returns its `sid`, or nil when the token is unknown.
     public func revokeSession(refreshToken: String) throws -> String? {
-        try database.write { db in
+        try write { db in
             let sid = try String.fetchOne(db, sql: "SELECT sid FROM auth_session WHERE refresh_token = ?", arguments: [refreshToken])
             try db.execute(sql: "UPDATE auth_session SET revoked = 1 WHERE refresh_token = ?", arguments: [refreshToken])
             return sid

@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 
 /// Where the store keeps its database.
 public enum StoreLocation: Sendable, Equatable {
@@ -25,6 +26,16 @@ public struct JobPage: Sendable, Equatable {
 public final class JobStore: Sendable {
     public static let fileName = "jobs.sqlite"
     let database: any DatabaseWriter
+    /// Moves on every write, so that anything built from the data (cached responses) knows it is stale.
+    private let writes = Atomic<Int>(0)
+
+    public var generation: Int { writes.load(ordering: .acquiring) }
+
+    /// Every write of the store goes through here.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { writes.add(1, ordering: .releasing) }
+        return try database.write(body)
+    }
 
     public init(location: StoreLocation, readers: Int = 4) throws {
         var configuration = Configuration()
@@ -53,9 +64,12 @@ public final class JobStore: Sendable {
 
     /// Stores the jobs with their schedules, replacing any job of the same family and id.
     public func replace(_ jobs: [PlannedJob]) throws {
-        try database.write { db in
+        try write { db in
             for planned in jobs {
-                try db.execute(sql: "DELETE FROM job WHERE family = ? AND id = ?", arguments: [planned.job.family.name, planned.job.id])
+                // Cached: `db.execute(sql:)` would compile it again for every job of a large fixture.
+                try db.cachedStatement(sql: "DELETE FROM job WHERE family = ? AND id = ?").execute(arguments: [
+                    planned.job.family.name, planned.job.id,
+                ])
                 let seq = try insert(planned.job, db)
                 try insertSchedule(planned.schedule, seq: seq, db)
             }
@@ -70,7 +84,7 @@ public final class JobStore: Sendable {
         var written = 0
         var exhausted = false
         while !exhausted {
-            try database.write { db in
+            try write { db in
                 for _ in 0..<batch {
                     guard let job = iterator.next() else {
                         exhausted = true

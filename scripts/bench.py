@@ -1,0 +1,243 @@
+"""The benchmark run behind scripts/bench: see that script for how to call it."""
+import json, os, platform, re, shutil, signal, socket, ssl, statistics, subprocess, sys, tempfile, time, urllib.request
+
+MOCK = sys.argv[1]
+JOBS = int(os.environ.get("BENCH_JOBS", "1000000"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+WRK = ["wrk", "-t1", "-c32", f"-d{SECONDS}s", "--latency"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CEILING = os.path.join(ROOT, "..", "shared", "bench", "ceiling")
+CACHE = os.path.join(ROOT, ".build-bench")
+TLS = ssl.create_default_context()
+TLS.check_hostname = False
+TLS.verify_mode = ssl.CERT_NONE
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, data=None, headers=None, method=None):
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    with urllib.request.urlopen(request, context=TLS if url.startswith("https") else None, timeout=30) as answer:
+        return answer.status, answer.read()
+
+
+def wait_healthy(base, process, deadline=120):
+    end = time.time() + deadline
+    while time.time() < end:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            if get(base + "/__admin/health")[0] == 200:
+                return
+        except Exception:
+            time.sleep(0.002)
+    raise SystemExit("server did not become healthy")
+
+
+def serve(*args, tls=False):
+    port = free_port()
+    flags = ["serve", "--port", str(port), "--log-level", "error", "--tls", "on" if tls else "off"] + list(args)
+    process = subprocess.Popen([MOCK] + flags, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    wait_healthy(base, process)
+    return process, base
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def rss_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(url, headers=(), script=None):
+    command = list(WRK)
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    def latency(p):
+        match = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rps, "p50": latency(50), "p99": latency(99), "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def token(base, domain="root"):
+    return json.loads(get(base + "/__admin/tokens", data=json.dumps({"domain": domain}).encode(), method="POST")[1])["jwt"]
+
+
+def main():
+    os.makedirs(CACHE, exist_ok=True)
+    rows, notes = [], []
+    store = os.path.join(CACHE, f"store-{JOBS}")
+    marker = os.path.join(store, "generated-by")
+    version = subprocess.run([MOCK, "--version"], capture_output=True, text=True).stdout.strip()
+    if not os.path.exists(marker) or open(marker).read() != version:
+        shutil.rmtree(store, ignore_errors=True)
+        started = time.time()
+        subprocess.run([MOCK, "generate", "--jobs", str(JOBS), "--data", store], check=True, stdout=subprocess.DEVNULL)
+        notes.append(f"generated the {JOBS:,}-job store in {time.time() - started:.1f} s")
+        open(marker, "w").write(version)
+
+    ceiling_port = free_port()
+    ceiling = subprocess.Popen(["bash", CEILING, str(ceiling_port), str(os.cpu_count())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(500):
+        try:
+            socket.create_connection(("127.0.0.1", ceiling_port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    base_ceiling = wrk(f"http://127.0.0.1:{ceiling_port}/api/v1/cckm/aws/synchronization-jobs")
+    rows.append(("static libmicrohttpd ceiling", base_ceiling))
+
+    server, base = serve("--data", store)
+    auth = ["Authorization: Bearer " + token(base)]
+    aws = base + "/api/v1/cckm/aws/synchronization-jobs"
+    some_id = json.loads(get(aws + "?limit=1", headers=dict([auth[0].split(": ", 1)]))[1])["resources"][0]["id"]
+    distinct = os.path.join(CACHE, "distinct.lua")
+    open(distinct, "w").write(DISTINCT_LUA)
+    rows.append(("list, default page, every URL new (no cache hit)", wrk(aws, auth, distinct)))
+    for name, url in [
+        ("list, default page", aws),
+        ("list, overall_status + two-field sort", aws + "?overall_status=failed&sort=-updatedAt,id"),
+        ("list, target filter", aws + "?kms=kms-3"),
+        ("job by id", aws + "/" + some_id),
+    ]:
+        rows.append((name, wrk(url, auth)))
+    rss_loaded = rss_mb(server.pid)
+    stop(server)
+
+    secure, secure_base = serve("--data", store, tls=True)
+    rows.append(("list, default page, HTTPS", wrk(secure_base + "/api/v1/cckm/aws/synchronization-jobs", ["Authorization: Bearer " + token(secure_base)])))
+    stop(secure)
+
+    scratch = tempfile.mkdtemp()
+    writer, writer_base = serve("--data", os.path.join(scratch, "w"), "--allow-concurrent-jobs", "--target-duration", "30-60")
+    writes = os.path.join(scratch, "writes.lua")
+    open(writes, "w").write(WRITES_LUA)
+    rows.append(("writes: starts and cancels", wrk(writer_base + "/api/v1/cckm/google/synchronization-jobs", ["Authorization: Bearer " + token(writer_base)], writes)))
+    login = os.path.join(scratch, "login.lua")
+    open(login, "w").write('wrk.method = "POST"\nwrk.body = \'{"grant_type":"password","username":"admin","password":"admin"}\'\n')
+    rows.append(("login", wrk(writer_base + "/api/v1/auth/tokens", [], login)))
+    stop(writer)
+
+    # Start to the first answered health check, and memory idle.
+    starts = []
+    for _ in range(15):
+        port = free_port()
+        began = time.perf_counter()
+        process = subprocess.Popen([MOCK, "serve", "--port", str(port), "--data", ":memory:", "--tls", "off", "--log-level", "error"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+        starts.append((time.perf_counter() - began) * 1000)
+        idle = rss_mb(process.pid)
+        stop(process)
+
+    # Reset back to the docs fixture.
+    docs = os.path.join(ROOT, "fixtures", "docs-examples.json")
+    resetter, reset_base = serve("--data", ":memory:", "--fixtures", docs)
+    resets = []
+    for _ in range(50):
+        began = time.perf_counter()
+        get(reset_base + "/__admin/reset", data=b"", method="POST")
+        resets.append((time.perf_counter() - began) * 1000)
+    stop(resetter)
+
+    # A 1,000,000-job JSON Lines fixture, loaded at start.
+    lines = os.path.join(CACHE, f"fixture-{JOBS}.jsonl")
+    if not os.path.exists(lines) or open(marker).read() != version:
+        with open(lines, "w") as out:
+            subprocess.run([MOCK, "fixtures", "generate", str(JOBS)], stdout=out, check=True)
+    began = time.perf_counter()
+    loader, _ = serve("--data", os.path.join(scratch, "l"), "--fixtures", lines, "--domain", "tenant-a", "--domain", "tenant-b")
+    load_seconds = time.perf_counter() - began
+    stop(loader)
+    shutil.rmtree(scratch, ignore_errors=True)
+    ceiling.terminate()
+
+    ceiling_rps = base_ceiling["rps"]
+    table = ["| scenario | requests/s | ratio to ceiling | p50 ms | p99 ms | non-2xx |", "|---|---|---|---|---|---|"]
+    for name, r in rows:
+        table.append(f"| {name} | {r['rps']:,.0f} | {r['rps'] / ceiling_rps:.3f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} |")
+    table += ["", "| measure | value |", "|---|---|",
+              f"| start to first answered `/__admin/health` (median of 15) | {statistics.median(starts):.1f} ms |",
+              f"| `POST /__admin/reset` to the docs fixture (median of 50) | {statistics.median(resets):.2f} ms |",
+              f"| start with a {JOBS:,}-job JSON Lines fixture to healthy | {load_seconds:.1f} s |",
+              f"| resident memory, idle | {idle:.1f} MB |",
+              f"| resident memory, {JOBS:,} jobs stored, after the read runs | {rss_loaded:.1f} MB |"]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, {memory_gb():.0f} GiB; {version}"
+    text = "\n".join(table)
+    print(text)
+    for note in notes:
+        print(note)
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as out:
+        out.write(f"# Benchmarks\n\nWritten by `scripts/bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n"
+                  f"Machine: {machine}. Load: `{' '.join(WRK)}` against a release build with {JOBS:,} generated jobs "
+                  f"(AWS list in the root domain: about {JOBS // 14 // 3:,} jobs), 2 worker threads, bearer token on every request. "
+                  f"Repeated GETs of one URL are answered from a response cache that every write invalidates; the 'every URL new' row "
+                  f"shows the uncached path. "
+                  f"The ceiling is `../shared/bench/ceiling` with the same wrk settings in the same run; wrk shares the cores.\n\n{text}\n")
+
+
+def cpu_model():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def memory_gb():
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0
+
+
+# Every request a URL not seen before (an ignored parameter counts up), so no answer comes from the cache.
+DISTINCT_LUA = r'''
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "?n=" .. n)
+end
+'''
+
+# Alternates a start (synchronize_all) with a cancel of the job the last start made.
+WRITES_LUA = r'''
+local last = nil
+local starts = true
+request = function()
+  if last ~= nil and not starts then
+    local path = "/api/v1/cckm/google/synchronization-jobs/" .. last .. "/cancel"
+    last = nil
+    starts = true
+    return wrk.format("POST", path, nil, "")
+  end
+  starts = false
+  return wrk.format("POST", "/api/v1/cckm/google/synchronization-jobs", nil, '{"synchronize_all":true}')
+end
+response = function(status, headers, body)
+  local id = string.match(body, '"id":"([0-9a-f%-]+)"')
+  if status == 201 and id then last = id end
+end
+'''
+
+if __name__ == "__main__":
+    main()
