@@ -39,12 +39,12 @@ def wait_healthy(base, process, deadline=120):
     raise SystemExit("server did not become healthy")
 
 
-def serve(*args, tls=False):
+def serve(*args, tls=False, deadline=120):
     port = free_port()
     flags = ["serve", "--port", str(port), "--log-level", "error", "--tls", "on" if tls else "off"] + list(args)
     process = subprocess.Popen([MOCK] + flags, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    wait_healthy(base, process)
+    wait_healthy(base, process, deadline)
     return process, base
 
 
@@ -63,6 +63,12 @@ def rss_mb(pid):
     return 0.0
 
 
+def report(name, result):
+    """Prints a row as soon as it is measured, so a later failure loses nothing."""
+    print(f"{name}: {result['rps']:,.0f} req/s, p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms, non-2xx {result['non2xx']}", flush=True)
+    return result
+
+
 def wrk(url, headers=(), script=None):
     command = list(WRK)
     for header in headers:
@@ -76,7 +82,7 @@ def wrk(url, headers=(), script=None):
         value, unit = float(match.group(1)), match.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rps, "p50": latency(50), "p99": latency(99), "non2xx": int(errors.group(1)) if errors else 0}
+    return report(url.split("/api/v1/cckm/")[-1][:60], {"rps": rps, "p50": latency(50), "p99": latency(99), "non2xx": int(errors.group(1)) if errors else 0})
 
 
 def token(base, domain="root"):
@@ -159,6 +165,7 @@ def main():
         get(reset_base + "/__admin/reset", data=b"", method="POST")
         resets.append((time.perf_counter() - began) * 1000)
     stop(resetter)
+    print(f"start to healthy: median {statistics.median(starts):.1f} ms; reset: median {statistics.median(resets):.2f} ms; idle RSS {idle:.1f} MB", flush=True)
 
     # A 1,000,000-job JSON Lines fixture, loaded at start.
     lines = os.path.join(CACHE, f"fixture-{JOBS}.jsonl")
@@ -166,7 +173,7 @@ def main():
         with open(lines, "w") as out:
             subprocess.run([MOCK, "fixtures", "generate", str(JOBS)], stdout=out, check=True)
     began = time.perf_counter()
-    loader, _ = serve("--data", os.path.join(scratch, "l"), "--fixtures", lines, "--domain", "tenant-a", "--domain", "tenant-b")
+    loader, _ = serve("--data", os.path.join(scratch, "l"), "--fixtures", lines, "--domain", "tenant-a", "--domain", "tenant-b", deadline=1800)
     load_seconds = time.perf_counter() - began
     stop(loader)
     shutil.rmtree(scratch, ignore_errors=True)
