@@ -44,6 +44,9 @@ public final class JobStore: Sendable {
             // WAL with NORMAL sync: a committed job survives the process being killed (only a power
             // loss could lose the last transactions), and commits need no fsync each.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoint every ~40 MB of WAL rather than 4 MB: each checkpoint rewrites pages and
+            // fsyncs. Measured on job starts: 2,166/s with the default, 2,764/s with this.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             // 8 MB of pages per connection (SQLite's default is 2 MB): the hot index slices of a
             // million-job store stay in memory; sorted lists over 1M jobs measured twice as fast.
             try db.execute(sql: "PRAGMA cache_size = -8000")
