@@ -1,3 +1,4 @@
+import GRDB
 import HTTPServer
 import Logging
 import Synchronization
@@ -17,6 +18,8 @@ public final class CCKMApp: HTTPResponder {
     public let journal: RequestJournal
     public let faults = FaultRules()
     let cache = ResponseCache()
+    /// Set on the live server: starts and cancels are committed in groups (see `WriteBatcher`).
+    private let batcher: WriteBatcher?
     let randomness: Randomness
     let logger: Logger
     /// The fixture `reset` goes back to: the one loaded at start, changed by `POST /__admin/fixtures`.
@@ -26,7 +29,8 @@ public final class CCKMApp: HTTPResponder {
         store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
         randomness: Randomness = Randomness(), auth: AuthSettings = AuthSettings(enabled: false),
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
-        journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), logger: Logger = Logger(label: "cckm-mock")
+        journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), batchWrites: Bool = false,
+        logger: Logger = Logger(label: "cckm-mock")
     ) throws {
         self.store = store
         self.randomness = randomness
@@ -35,6 +39,18 @@ public final class CCKMApp: HTTPResponder {
         self.journal = journal
         self.fixture = Mutex(fixture)
         self.logger = logger
+        let simulator = self.simulator
+        let randomness = randomness
+        batcher =
+            batchWrites
+            ? WriteBatcher(
+                store: store,
+                prepare: { db in _ = try store.advance(to: simulator.clock.now(), db) },
+                finished: { simulator.afterWrites() },
+                failure: { error in
+                    let apiError = error as? APIError ?? .internalError()
+                    return .json(apiError.status, apiError.json(requestID: randomness.uuid()), headers: apiError.headers)
+                }) : nil
     }
 
     /// Control API requests are answered as they are; every other request is first offered to the
@@ -47,6 +63,9 @@ public final class CCKMApp: HTTPResponder {
             return guarded(request) { try self.admin(admin, request: request) }
         }
         guard let fault = faults.hit(request, family: route?.family?.name, randomness: randomness) else {
+            if let batcher, let route, request.method == "POST", let work = batchedWork(request, route) {
+                return batched(request, work, batcher)
+            }
             return .now(answer(request, route: route))
         }
         let delay = Duration.milliseconds(fault.latencyMilliseconds)
@@ -71,6 +90,45 @@ public final class CCKMApp: HTTPResponder {
                 try? await Task.sleep(for: delay)
                 deliver(effect())
             }
+        }
+    }
+
+    /// For a start or a cancel: the checks and planning done now, the write left for the batch.
+    /// Nil for every other request. A failed check is work that only answers the error.
+    private func batchedWork(_ request: HTTPRequest, _ route: Route) -> (@Sendable (Database) throws -> HTTPResponse)? {
+        let store = self.store
+        let settings = simulator.settings
+        do {
+            switch route {
+            case .jobs(let family):
+                let domain = try tokens.domain(authorization: request.headers["Authorization"])
+                let planned = try simulator.planStart(family: family, domain: domain, body: request.body)
+                return { db in .json(201, try store.start(planned, exclusive: !settings.allowConcurrentJobs, db)) }
+            case .cancel(let family, let id):
+                let domain = try tokens.domain(authorization: request.headers["Authorization"])
+                let (now, stopAt) = simulator.cancelTimes()
+                return { db in .json(200, try store.cancel(family: family, domain: domain, id: id.lowercased(), now: now, stopAt: stopAt, db)) }
+            default:
+                return nil
+            }
+        } catch {
+            let answer = response(for: error as? APIError ?? .internalError())
+            return { _ in answer }
+        }
+    }
+
+    private func batched(_ request: HTTPRequest, _ work: @escaping @Sendable (Database) throws -> HTTPResponse, _ batcher: WriteBatcher)
+        -> HTTPReply
+    {
+        let journal = self.journal
+        return .later { deliver in
+            batcher.submit(
+                WriteBatcher.Item(
+                    work: work,
+                    deliver: { response in
+                        journal.record(request, status: response.status, at: SystemClock().now())
+                        deliver(response)
+                    }))
         }
     }
 

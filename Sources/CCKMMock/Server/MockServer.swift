@@ -97,7 +97,7 @@ public final class MockServer: Sendable {
             app = try CCKMApp(
                 store: store, clock: clock, settings: configuration.simulator,
                 randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
-                journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, logger: logger)
+                journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true, logger: logger)
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }

@@ -33,6 +33,23 @@ public final class Simulator: Sendable {
         return try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt)
     }
 
+    /// The part of a start that needs no store, for batched writes: the checked body, planned.
+    func planStart(family: JobFamily, domain: String, body: [UInt8]) throws -> PlannedJob {
+        let request = try StartRequest.parse(body: body, family: family)
+        return try planner.plan(request, family: family, domain: domain, now: clock.now())
+    }
+
+    /// When a cancel asked now stops its job.
+    func cancelTimes() -> (now: Timestamp, stopAt: Timestamp) {
+        let now = clock.now()
+        return (now, now.adding(seconds: settings.scaled(settings.cancelDelay)).roundedToMicroseconds)
+    }
+
+    /// After writes made elsewhere (a batch): answer the waiters they satisfy.
+    func afterWrites() {
+        changed()
+    }
+
     /// Fires every transition due by the clock's now.
     @discardableResult
     public func tick() throws -> [JobEvent] {

@@ -6,7 +6,12 @@ extension JobStore {
     /// Stores a new job, unless `exclusive` and the family already has a job in progress in the
     /// domain (409). Returns the job's JSON.
     public func start(_ planned: PlannedJob, exclusive: Bool) throws -> String {
-        try write { db in
+        try write { db in try start(planned, exclusive: exclusive, db) }
+    }
+
+    /// `start` inside a transaction the caller holds (a batch of writes).
+    func start(_ planned: PlannedJob, exclusive: Bool, _ db: Database) throws -> String {
+        do {
             let job = planned.job
             if exclusive {
                 let running =
@@ -29,7 +34,12 @@ extension JobStore {
     /// Asks a running job to stop: `abort` is set now, and every target not done by `stopAt` ends
     /// then as cancelled. 404 for an unknown job, 409 for one that is not in progress.
     public func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp) throws -> String {
-        try write { db in
+        try write { db in try cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db) }
+    }
+
+    /// `cancel` inside a transaction the caller holds (a batch of writes).
+    func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp, _ db: Database) throws -> String {
+        do {
             guard let (seq, job) = try load(family: family, domain: domain, id: id, db) else { throw APIError.notFound() }
             guard job.status == .inProgress else {
                 throw APIError.conflict("Job \(id) is \(job.status.rawValue); only a job in progress can be cancelled")
@@ -58,7 +68,12 @@ extension JobStore {
                 arguments: [time.nanoseconds]) ?? false
         }
         guard due else { return [] }
-        return try write { db in
+        return try write { db in try advance(to: time, db) }
+    }
+
+    /// `advance` inside a transaction the caller holds.
+    func advance(to time: Timestamp, _ db: Database) throws -> [JobEvent] {
+        do {
             var events: [JobEvent] = []
             var jobs: [Int64: (job: Job, pending: Int)] = [:]
             let due = try Row.fetchAll(
