@@ -75,8 +75,10 @@ public final class HTTPServer: @unchecked Sendable {
                 return current?.pointer
             })
         else { return }
+        // The listening socket is closed only after MHD_stop_daemon: with a thread pool, each epoll
+        // worker removes it from its own set after quiesce returns, and libmicrohttpd aborts the
+        // process ("Failed to remove FD from epoll set") if the descriptor is already gone.
         let listener = MHD_quiesce_daemon(daemon)
-        if listener >= 0 { close(listener) }
         // libmicrohttpd must not be stopped with suspended connections: answer them first.
         for waiting in suspendedConnections.withLock({ Array($0.values) }) {
             resume(waiting.state, with: responder.respondWhileStopping())
@@ -87,6 +89,7 @@ public final class HTTPServer: @unchecked Sendable {
             usleep(2_000)
         }
         MHD_stop_daemon(daemon)
+        if listener >= 0 { close(listener) }
         Unmanaged.passUnretained(self).release()
     }
 }

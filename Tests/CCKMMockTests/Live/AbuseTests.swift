@@ -1,0 +1,72 @@
+import Foundation
+import HTTPServer
+import Testing
+
+@testable import CCKMMock
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Idle and trickling clients must not crowd out real ones. Loopback only, bounded loops.
+@Suite(.timeLimit(.minutes(1))) struct AbuseTests {
+    static func open(_ port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return fd
+    }
+
+    @Test func idleAndSlowHeaderClientsDoNotStopNormalRequests() async throws {
+        let live = try LiveServer()
+        defer { live.stop() }
+        let port = Int(live.baseURL.split(separator: ":").last!)!
+        // 2,000 connections that say nothing, and 200 that stop in the middle of their headers.
+        var sockets = (0..<2000).map { _ in Self.open(port) }
+        for _ in 0..<200 {
+            let fd = Self.open(port)
+            let partial = Array("GET /api/v1/cckm/aws/synchronization-jobs HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8)
+            _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            sockets.append(fd)
+        }
+        defer { sockets.forEach { close($0) } }
+        #expect(sockets.allSatisfy { $0 >= 0 })
+        for _ in 0..<20 {
+            #expect(try await live.get("/api/v1/cckm/sfdc/keys/synchronization-jobs").total == 2)
+        }
+        #expect(try await live.get("/__admin/health").status == 200)
+    }
+
+    @Test func aFloodPastTheConnectionLimitLeavesTheServerServing() async throws {
+        let directory = try Paths.temporaryDirectory()
+        let http = HTTPServerConfigurationForTests.limited(connections: 50)
+        let server = try MockServer(configuration: MockConfiguration(http: http, store: .directory(directory), tls: .off))
+        defer { server.shutdown() }
+        let port = server.http.port
+        let hogs = (0..<80).map { _ in Self.open(port) }
+        // Each descriptor is closed exactly once: client and server share this process, so a second
+        // close could hit a descriptor number the server has since been given for a connection.
+        defer { hogs.suffix(20).forEach { close($0) } }
+        // 80 connections against a limit of 50: the excess is refused; once most go, requests are served again.
+        hogs.prefix(60).forEach { close($0) }
+        var request = URLRequest(url: URL(string: server.url + "/__admin/health")!)
+        request.timeoutInterval = 10
+        let (_, response) = try await LiveServer.session.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+    }
+}
+
+enum HTTPServerConfigurationForTests {
+    static func limited(connections: Int) -> HTTPServerConfiguration {
+        HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2, connectionLimit: connections)
+    }
+}
