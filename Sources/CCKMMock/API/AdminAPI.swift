@@ -22,6 +22,9 @@ extension CCKMApp {
             return .now(.json(200, "{\"domains\":[" + domains.map { JSONValue.string($0).jsonText }.joined(separator: ",") + "]}"))
         case (.tokens, _):
             return .now(.json(200, try tokens.adminToken(body: request.body)))
+        case (.openAPI, _):
+            return .now(
+                HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/yaml")]), body: Array(OpenAPIDocument.text.utf8)))
         case (.ui, _):
             return .now(
                 HTTPResponse(

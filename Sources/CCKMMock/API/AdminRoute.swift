@@ -1,6 +1,6 @@
 /// A path under `/__admin`: the control API's own routes.
 public enum AdminRoute: Equatable, Sendable {
-    case health, clock, clockAdvance, settle, reset, fixtures, domains, tokens, ui
+    case health, clock, clockAdvance, settle, reset, fixtures, domains, tokens, ui, openAPI
     case jobs
     case jobComplete(id: String)
     case jobFail(id: String)
@@ -14,6 +14,14 @@ public enum AdminRoute: Equatable, Sendable {
     case snapshot(name: String)
     case snapshotRestore(name: String)
 
+    /// Every control API path, `{…}` for a parameter: what `openapi.yaml` must describe.
+    public static let templates = [
+        "/__admin/health", "/__admin/clock", "/__admin/clock/advance", "/__admin/jobs/settle", "/__admin/reset", "/__admin/fixtures",
+        "/__admin/domains", "/__admin/tokens", "/__admin/ui", "/__admin/openapi.yaml", "/__admin/jobs", "/__admin/jobs/{id}/complete",
+        "/__admin/jobs/{id}/fail", "/__admin/jobs/{id}/wait", "/__admin/faults", "/__admin/faults/{id}", "/__admin/requests",
+        "/__admin/requests/count", "/__admin/events", "/__admin/snapshots", "/__admin/snapshots/{name}", "/__admin/snapshots/{name}/restore",
+    ]
+
     /// `parts`: the path's segments after `/__admin/`.
     init?(parts: [Substring]) {
         let p = parts.map(String.init)
@@ -22,6 +30,7 @@ public enum AdminRoute: Equatable, Sendable {
         case (1, "domains", _, _): self = .domains
         case (1, "tokens", _, _): self = .tokens
         case (1, "ui", _, _): self = .ui
+        case (1, "openapi.yaml", _, _): self = .openAPI
         case (1, "clock", _, _): self = .clock
         case (2, "clock", "advance", _): self = .clockAdvance
         case (2, "jobs", "settle", _): self = .settle
@@ -45,7 +54,7 @@ public enum AdminRoute: Equatable, Sendable {
 
     var allowedMethods: [String] {
         switch self {
-        case .health, .jobs, .jobWait, .requestsCount, .events, .snapshots, .domains, .ui: ["GET"]
+        case .health, .jobs, .jobWait, .requestsCount, .events, .snapshots, .domains, .ui, .openAPI: ["GET"]
         case .clock: ["GET", "POST"]
         case .clockAdvance, .settle, .reset, .fixtures, .jobComplete, .jobFail, .snapshotRestore, .tokens: ["POST"]
         case .faults: ["GET", "POST", "DELETE"]

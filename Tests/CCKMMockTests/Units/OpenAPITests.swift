@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+@testable import CCKMMock
+
+/// `openapi.yaml` and the routes must agree both ways; the server serves the same document.
+@Suite struct OpenAPITests {
+    static let spec: JSONValue = try! JSONParser.parse([UInt8](try! Data(contentsOf: URL(fileURLWithPath: Paths.repository + "/openapi.yaml"))))
+
+    /// Every route the server has, `{…}` for parameters, with its methods.
+    static var routes: [String: Set<String>] {
+        var routes: [String: Set<String>] = ["/api/v1/auth/tokens": ["post"], "/api/v1/auth/revoke": ["post"]]
+        for family in JobFamily.all {
+            let base = "/api/v1/cckm/" + family.basePath
+            routes[base] = ["get", "post"]
+            routes[base + "/{id}"] = ["get"]
+            routes[base + "/{id}/cancel"] = ["post"]
+        }
+        for template in AdminRoute.templates {
+            let sample = template.replacingOccurrences(of: "{id}", with: "x").replacingOccurrences(of: "{name}", with: "x")
+            routes[template] = Set(Route(path: sample)?.allowedMethods.map { $0.lowercased() } ?? [])
+        }
+        return routes
+    }
+
+    @Test func specAndRoutesAgree() throws {
+        let paths = try #require(Self.spec["paths"]?.objectValue)
+        var described: [String: Set<String>] = [:]
+        for (path, operations) in paths { described[path] = Set(operations.objectValue?.map(\.key) ?? []) }
+        let routes = Self.routes
+        for (path, methods) in routes {
+            #expect(described[path] == methods, "route \(path) \(methods.sorted()) vs spec \(described[path]?.sorted() ?? [])")
+        }
+        for path in described.keys where routes[path] == nil {
+            Issue.record("the spec describes \(path), which the server does not route")
+        }
+        #expect(routes.count == 66)
+    }
+
+    @Test func everyTemplateIsARoute() {
+        for template in AdminRoute.templates {
+            #expect(
+                Route(path: template.replacingOccurrences(of: "{id}", with: "x").replacingOccurrences(of: "{name}", with: "x")) != nil, "\(template)")
+        }
+    }
+
+    @Test func theServedDocumentIsTheFile() throws {
+        let app = try InProcessApp()
+        let response = app.app.respond(to: .init(method: "GET", path: "/__admin/openapi.yaml"))
+        #expect(response.status == 200 && response.headers["Content-Type"] == "application/yaml")
+        let file = try String(contentsOfFile: Paths.repository + "/openapi.yaml", encoding: .utf8)
+        #expect(String(decoding: response.body, as: UTF8.self) == file, "run scripts/gen-openapi")
+    }
+
+    @Test func everyOperationDocumentsTheErrorEnvelope() throws {
+        let schema = try #require(Self.spec["components"]?["schemas"]?["Error"]?["required"]?.arrayValue)
+        #expect(schema == ["code", "codeDesc", "message", "requestID"].map(JSONValue.string))
+        for (path, operations) in Self.spec["paths"]?.objectValue ?? [] where path.hasPrefix("/api/v1/cckm") {
+            for (_, operation) in operations.objectValue ?? [] {
+                #expect(operation["responses"]?["401"] != nil, "\(path) documents 401")
+            }
+        }
+    }
+}
