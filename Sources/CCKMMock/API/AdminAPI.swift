@@ -122,7 +122,10 @@ extension CCKMApp {
         return scale
     }
 
-    /// Reads `{"seconds": N}`, N a number of 0 or more.
+    /// The most one advance moves the clock: 100 years.
+    static let maxAdvance = 100 * 365.25 * 86_400.0
+
+    /// Reads `{"seconds": N}`, N from 0 to 100 years.
     private static func seconds(in body: [UInt8]) throws(APIError) -> Double {
         guard let document = try? JSONParser.parse(body), let members = document.objectValue else {
             throw .badRequest(#"Request body must be a JSON object such as {"seconds": 30}"#)
@@ -130,8 +133,8 @@ extension CCKMApp {
         for member in members where member.key != "seconds" {
             throw .invalidParameter(member.key, "unknown field (known: seconds)")
         }
-        guard case .number(let text)? = document["seconds"], let seconds = Double(text), seconds >= 0, seconds.isFinite else {
-            throw .invalidParameter("seconds", "expected a number of 0 or more")
+        guard case .number(let text)? = document["seconds"], let seconds = Double(text), seconds >= 0, seconds <= maxAdvance else {
+            throw .invalidParameter("seconds", "expected a number from 0 to \(Int(maxAdvance)) (100 years)")
         }
         return seconds
     }

@@ -10,8 +10,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
+    /// Saturates at the ends of the representable range (years 1677 to 2262) instead of trapping:
+    /// the amount can come from a request.
     public func adding(seconds: Double) -> Timestamp {
-        Timestamp(nanoseconds: nanoseconds + Int64((seconds * 1e9).rounded()))
+        let delta = (seconds * 1e9).rounded()
+        guard delta.isFinite, abs(delta) < 9.2e18 else { return Timestamp(nanoseconds: delta < 0 ? .min : .max) }
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(Int64(delta))
+        return Timestamp(nanoseconds: overflow ? (delta < 0 ? .min : .max) : sum)
     }
 
     /// To the nearest microsecond, the precision CM prints.
