@@ -36,7 +36,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -46,7 +47,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -55,7 +57,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -64,27 +67,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "kms",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "kms",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -144,27 +150,63 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "kms": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "kms"
+                    ],
+                    "properties": {
+                      "kms": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      },
+                      "regions": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
-                  },
-                  "regions": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      },
+                      "regions": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      }
                     }
                   }
-                }
+                ]
               }
             }
           }
@@ -301,7 +343,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -311,7 +354,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -320,7 +364,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -329,27 +374,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "kms",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "kms",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -409,27 +457,63 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "kms": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "kms"
+                    ],
+                    "properties": {
+                      "kms": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      },
+                      "regions": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
-                  },
-                  "regions": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      },
+                      "regions": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      }
                     }
                   }
-                }
+                ]
               }
             }
           }
@@ -566,7 +650,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -576,7 +661,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -585,7 +671,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -594,27 +681,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "key_vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "key_vaults",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -674,23 +764,51 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "key_vaults": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "key_vaults"
+                    ],
+                    "properties": {
+                      "key_vaults": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      },
+                      "take_cloud_key_backup": {
+                        "type": "boolean"
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
-                  },
-                  "take_cloud_key_backup": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      },
+                      "take_cloud_key_backup": {
+                        "type": "boolean"
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -827,7 +945,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -837,7 +956,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -846,7 +966,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -855,27 +976,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "key_vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "key_vaults",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -935,20 +1059,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "key_vaults": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "key_vaults"
+                    ],
+                    "properties": {
+                      "key_vaults": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -1085,7 +1234,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -1095,7 +1245,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -1104,7 +1255,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -1113,27 +1265,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "key_vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "key_vaults",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -1193,20 +1348,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "key_vaults": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "key_vaults"
+                    ],
+                    "properties": {
+                      "key_vaults": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -1343,7 +1523,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -1353,7 +1534,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -1362,7 +1544,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -1371,27 +1554,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "key_rings",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "key_rings",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -1451,20 +1637,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "key_rings": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "key_rings"
+                    ],
+                    "properties": {
+                      "key_rings": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -1601,7 +1812,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -1611,7 +1823,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -1620,7 +1833,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -1629,27 +1843,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "vaults",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -1709,20 +1926,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "vaults": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "vaults"
+                    ],
+                    "properties": {
+                      "vaults": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -1859,7 +2101,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -1869,7 +2112,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -1878,7 +2122,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -1887,27 +2132,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "groups",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "groups",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -1967,20 +2215,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "groups": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "groups"
+                    ],
+                    "properties": {
+                      "groups": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -2117,7 +2390,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -2127,7 +2401,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -2136,7 +2411,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -2145,27 +2421,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "organizations",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "organizations",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -2225,20 +2504,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "organization_ids": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "organization_ids"
+                    ],
+                    "properties": {
+                      "organization_ids": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -2375,7 +2679,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -2385,7 +2690,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -2394,7 +2700,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -2403,27 +2710,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "organizations",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "organizations",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -2483,20 +2793,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "organization_ids": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "organization_ids"
+                    ],
+                    "properties": {
+                      "organization_ids": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -2633,7 +2968,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -2643,7 +2979,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -2652,7 +2989,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -2661,27 +2999,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "partitions",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "partitions",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -2741,20 +3082,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "partitions": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "partitions"
+                    ],
+                    "properties": {
+                      "partitions": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -2891,7 +3257,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -2901,7 +3268,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -2910,7 +3278,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -2919,27 +3288,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "partitions",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "partitions",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -2999,20 +3371,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "partitions": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "partitions"
+                    ],
+                    "properties": {
+                      "partitions": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -3149,7 +3546,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -3159,7 +3557,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -3168,7 +3567,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -3177,27 +3577,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "domains",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "domains",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -3257,20 +3660,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "domains": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "domains"
+                    ],
+                    "properties": {
+                      "domains": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -3407,7 +3835,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 1000000000
             },
             "description": "Jobs to pass over."
           },
@@ -3417,7 +3846,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": -1
+              "minimum": -1,
+              "maximum": 1000000000
             },
             "description": "Jobs to return; -1 for all."
           },
@@ -3426,7 +3856,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "Only these ids (repeat or comma-join)."
           },
@@ -3435,27 +3866,30 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
-          },
-          {
-            "name": "domains",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "Jobs whose targets hold any of these values."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "Comma-separated id, createdAt, updatedAt, completed_at, overall_status; '-' for descending."
+            "description": "Comma-separated fields; '-' for descending."
+          },
+          {
+            "name": "domains",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 4096
+            },
+            "description": "Jobs whose targets hold any of these values."
           }
         ],
         "responses": {
@@ -3515,20 +3949,45 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "domains": {
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "domains"
+                    ],
+                    "properties": {
+                      "domains": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      },
+                      "synchronize_all": {
+                        "enum": [
+                          false
+                        ]
+                      }
                     }
                   },
-                  "synchronize_all": {
-                    "type": "boolean"
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "synchronize_all"
+                    ],
+                    "properties": {
+                      "synchronize_all": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
                   }
-                }
+                ]
               }
             }
           }
@@ -3681,7 +4140,34 @@ enum OpenAPIDocument {
                   "refresh_token": {
                     "type": "string"
                   }
-                }
+                },
+                "anyOf": [
+                  {
+                    "required": [
+                      "username",
+                      "password"
+                    ],
+                    "properties": {
+                      "grant_type": {
+                        "enum": [
+                          "password"
+                        ]
+                      }
+                    }
+                  },
+                  {
+                    "required": [
+                      "refresh_token"
+                    ],
+                    "properties": {
+                      "grant_type": {
+                        "enum": [
+                          "refresh_token"
+                        ]
+                      }
+                    }
+                  }
+                ]
               }
             }
           }
@@ -3848,7 +4334,9 @@ enum OpenAPIDocument {
                 "properties": {
                   "timeScale": {
                     "type": "number",
-                    "exclusiveMinimum": 0
+                    "minimum": 0,
+                    "exclusiveMinimum": true,
+                    "maximum": 10000
                   }
                 }
               }
@@ -3889,13 +4377,15 @@ enum OpenAPIDocument {
             "application/json": {
               "schema": {
                 "type": "object",
+                "additionalProperties": false,
                 "required": [
                   "seconds"
                 ],
                 "properties": {
                   "seconds": {
                     "type": "number",
-                    "minimum": 0
+                    "minimum": 0,
+                    "maximum": 3155760000
                   }
                 }
               }
@@ -3958,7 +4448,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "enum": [
+                "fixtures",
+                "empty"
+              ]
             },
             "description": "fixtures or empty"
           },
@@ -3980,7 +4473,7 @@ enum OpenAPIDocument {
           "control"
         ],
         "operationId": "load-fixture",
-        "summary": "Load a fixture.",
+        "summary": "Load a fixture (fixtures/schema.json).",
         "responses": {
           "200": {
             "description": "OK",
@@ -4014,7 +4507,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "enum": [
+                "merge",
+                "replace"
+              ]
             },
             "description": "merge or replace"
           }
@@ -4070,11 +4566,12 @@ enum OpenAPIDocument {
           }
         },
         "requestBody": {
-          "required": true,
+          "required": false,
           "content": {
             "application/json": {
               "schema": {
                 "type": "object",
+                "additionalProperties": false,
                 "properties": {
                   "domain": {
                     "type": "string"
@@ -4157,7 +4654,22 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "enum": [
+                "aws",
+                "aws-custom-key-stores",
+                "azure",
+                "azure-certificates",
+                "azure-secrets",
+                "google",
+                "oci",
+                "sap",
+                "sfdc-keys",
+                "sfdc-certificates",
+                "luna-synchronize",
+                "luna-refresh",
+                "dsm",
+                "external-cm"
+              ]
             },
             "description": "a family"
           },
@@ -4175,7 +4687,8 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
             "description": "target values"
           },
@@ -4184,45 +4697,52 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 1000000000
             },
-            "description": "as the CCKM lists"
+            "description": "Jobs to pass over."
           },
           {
             "name": "limit",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "integer",
+              "minimum": -1,
+              "maximum": 1000000000
             },
-            "description": "as the CCKM lists"
+            "description": "Jobs to return; -1 for all."
           },
           {
             "name": "id",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 4096
             },
-            "description": "ids"
+            "description": "Only these ids (repeat or comma-join)."
           },
           {
             "name": "overall_status",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
             },
-            "description": "statuses"
+            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
           {
             "name": "sort",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
             },
-            "description": "order"
+            "description": "Comma-separated fields; '-' for descending."
           }
         ]
       }
@@ -4262,6 +4782,7 @@ enum OpenAPIDocument {
             "application/json": {
               "schema": {
                 "type": "object",
+                "additionalProperties": false,
                 "properties": {
                   "target": {
                     "type": "string"
@@ -4288,7 +4809,22 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "enum": [
+                "aws",
+                "aws-custom-key-stores",
+                "azure",
+                "azure-certificates",
+                "azure-secrets",
+                "google",
+                "oci",
+                "sap",
+                "sfdc-keys",
+                "sfdc-certificates",
+                "luna-synchronize",
+                "luna-refresh",
+                "dsm",
+                "external-cm"
+              ]
             },
             "description": "when the id is in two families"
           }
@@ -4330,6 +4866,7 @@ enum OpenAPIDocument {
             "application/json": {
               "schema": {
                 "type": "object",
+                "additionalProperties": false,
                 "properties": {
                   "target": {
                     "type": "string"
@@ -4356,7 +4893,22 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "enum": [
+                "aws",
+                "aws-custom-key-stores",
+                "azure",
+                "azure-certificates",
+                "azure-secrets",
+                "google",
+                "oci",
+                "sap",
+                "sfdc-keys",
+                "sfdc-certificates",
+                "luna-synchronize",
+                "luna-refresh",
+                "dsm",
+                "external-cm"
+              ]
             },
             "description": "when the id is in two families"
           }
@@ -4409,7 +4961,22 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "enum": [
+                "aws",
+                "aws-custom-key-stores",
+                "azure",
+                "azure-certificates",
+                "azure-secrets",
+                "google",
+                "oci",
+                "sap",
+                "sfdc-keys",
+                "sfdc-certificates",
+                "luna-synchronize",
+                "luna-refresh",
+                "dsm",
+                "external-cm"
+              ]
             },
             "description": "when the id is in two families"
           },
@@ -4418,18 +4985,25 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "enum": [
+                "in_progress",
+                "in progress",
+                "completed",
+                "failed",
+                "done"
+              ]
             },
-            "description": "in_progress, completed, failed or done"
+            "description": "the status awaited"
           },
           {
             "name": "timeout",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[0-9]{1,3}(ms|s)?$"
             },
-            "description": "500ms, 10s, 2m"
+            "description": "500ms, 10s (at most 5m)"
           }
         ]
       }
@@ -4483,6 +5057,31 @@ enum OpenAPIDocument {
             "application/json": {
               "schema": {
                 "type": "object",
+                "additionalProperties": false,
+                "anyOf": [
+                  {
+                    "required": [
+                      "status"
+                    ]
+                  },
+                  {
+                    "required": [
+                      "latencyMs"
+                    ]
+                  },
+                  {
+                    "required": [
+                      "drop"
+                    ],
+                    "properties": {
+                      "drop": {
+                        "enum": [
+                          true
+                        ]
+                      }
+                    }
+                  }
+                ],
                 "properties": {
                   "method": {
                     "type": "string"
@@ -4491,7 +5090,22 @@ enum OpenAPIDocument {
                     "type": "string"
                   },
                   "family": {
-                    "type": "string"
+                    "enum": [
+                      "aws",
+                      "aws-custom-key-stores",
+                      "azure",
+                      "azure-certificates",
+                      "azure-secrets",
+                      "google",
+                      "oci",
+                      "sap",
+                      "sfdc-keys",
+                      "sfdc-certificates",
+                      "luna-synchronize",
+                      "luna-refresh",
+                      "dsm",
+                      "external-cm"
+                    ]
                   },
                   "status": {
                     "type": "integer",
@@ -4499,7 +5113,9 @@ enum OpenAPIDocument {
                     "maximum": 599
                   },
                   "code": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 1000000
                   },
                   "message": {
                     "type": "string"
@@ -4519,7 +5135,8 @@ enum OpenAPIDocument {
                   },
                   "times": {
                     "type": "integer",
-                    "minimum": 1
+                    "minimum": 1,
+                    "maximum": 1000000000
                   }
                 }
               }
@@ -4647,7 +5264,9 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 1000000
             },
             "description": "the last N"
           }
@@ -4746,9 +5365,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
             },
-            "description": "RFC 3339"
+            "description": "RFC 3339, UTC"
           }
         ]
       }

@@ -30,7 +30,11 @@ public struct StartRequest: Sendable, Equatable {
                 request.synchronizeAll = flag
             default:
                 switch extras[key] {
-                case .strings?: request.regions = try strings(value, field: key)
+                case .strings?:
+                    let regions = try strings(value, field: key)
+                    // An empty list would make a job with no targets, which could never finish.
+                    guard !regions.isEmpty else { throw .invalidParameter(key, "must name at least one value, or be left out") }
+                    request.regions = regions
                 case .boolean?:
                     guard case .bool = value else { throw .invalidParameter(key, "expected a boolean, got \(value.typeName)") }
                 case nil:

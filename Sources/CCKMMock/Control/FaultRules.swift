@@ -40,10 +40,11 @@ public struct FaultRule: Sendable, Equatable {
             guard let text = value.stringValue else { throw .invalidParameter(key, "expected a string, got \(value.typeName)") }
             return text
         }
-        func number(_ key: String, _ range: ClosedRange<Double>) throws(APIError) -> Double? {
+        func number(_ key: String, _ range: ClosedRange<Double>, whole: Bool = true) throws(APIError) -> Double? {
             guard let value = document[key] else { return nil }
-            guard case .number(let text) = value, let number = Double(text), range.contains(number) else {
-                throw .invalidParameter(key, "expected a number from \(jsonNumber(range.lowerBound)) to \(jsonNumber(range.upperBound))")
+            guard case .number(let text) = value, let number = Double(text), range.contains(number), !whole || number == number.rounded() else {
+                let kind = whole ? "a whole number" : "a number"
+                throw .invalidParameter(key, "expected \(kind) from \(jsonNumber(range.lowerBound)) to \(jsonNumber(range.upperBound))")
             }
             return number
         }
@@ -58,7 +59,8 @@ public struct FaultRule: Sendable, Equatable {
             id: id, method: try string("method"), path: try string("path"), family: family,
             status: try number("status", 100...599).map { Int($0) }, code: try number("code", 0...1_000_000).map { Int($0) },
             message: try string("message"), latencyMilliseconds: Int(try number("latencyMs", 0...60_000) ?? 0), dropConnection: drop,
-            probability: try number("probability", 0...1) ?? 1, remaining: try number("times", 1...1_000_000_000).map { Int($0) }, hits: 0)
+            probability: try number("probability", 0...1, whole: false) ?? 1, remaining: try number("times", 1...1_000_000_000).map { Int($0) },
+            hits: 0)
         guard rule.status != nil || rule.dropConnection || rule.latencyMilliseconds > 0 else {
             throw .badRequest("A fault needs an effect: \"status\", \"latencyMs\" or \"drop\": true")
         }

@@ -21,8 +21,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// To the nearest microsecond, the precision CM prints.
     public var roundedToMicroseconds: Timestamp {
-        Timestamp(nanoseconds: Int64((Double(nanoseconds) / 1000).rounded()) * 1000)
+        let remainder = nanoseconds % 1000
+        let down = nanoseconds - remainder
+        guard remainder >= 500 else { return Timestamp(nanoseconds: down) }
+        let (up, overflow) = down.addingReportingOverflow(1000)
+        return Timestamp(nanoseconds: overflow ? down : up)
     }
+
+    /// The latest time the manual clock may reach: far enough for any test, and far from the end
+    /// of the nanosecond range (year 2262), so that durations added to it never overflow.
+    public static let latestClockTime = Timestamp(rfc3339: "2200-01-01T00:00:00Z")!
 
     /// RFC 3339 in UTC with six fractional digits, or nine when the time has sub-microsecond digits.
     public var description: String {
