@@ -21,7 +21,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// To the nearest microsecond, the precision CM prints.
     public var roundedToMicroseconds: Timestamp {
-        let remainder = nanoseconds % 1000
+        let remainder = (nanoseconds % 1000 + 1000) % 1000  // floored, so times before 1970 round the same way
         let down = nanoseconds - remainder
         guard remainder >= 500 else { return Timestamp(nanoseconds: down) }
         let (up, overflow) = down.addingReportingOverflow(1000)
