@@ -126,10 +126,10 @@ extension CCKMApp {
         return scale
     }
 
-    /// The most one advance moves the clock: 100 years.
-    static let maxAdvance = 100 * 365.25 * 86_400.0
+    /// The most one advance moves the clock: 10 years.
+    static let maxAdvance = 10 * 365.25 * 86_400.0
 
-    /// Reads `{"seconds": N}`, N from 0 to 100 years.
+    /// Reads `{"seconds": N}`, N from 0 to 10 years.
     private static func seconds(in body: [UInt8]) throws(APIError) -> Double {
         guard let document = try? JSONParser.parse(body), let members = document.objectValue else {
             throw .badRequest(#"Request body must be a JSON object such as {"seconds": 30}"#)
@@ -138,7 +138,7 @@ extension CCKMApp {
             throw .invalidParameter(member.key, "unknown field (known: seconds)")
         }
         guard case .number(let text)? = document["seconds"], let seconds = Double(text), seconds >= 0, seconds <= maxAdvance else {
-            throw .invalidParameter("seconds", "expected a number from 0 to \(Int(maxAdvance)) (100 years)")
+            throw .invalidParameter("seconds", "expected a number from 0 to \(Int(maxAdvance)) (10 years)")
         }
         return seconds
     }

@@ -4385,7 +4385,7 @@ enum OpenAPIDocument {
                   "seconds": {
                     "type": "number",
                     "minimum": 0,
-                    "maximum": 3155760000
+                    "maximum": 315576000
                   }
                 }
               }
@@ -5067,7 +5067,12 @@ enum OpenAPIDocument {
                   {
                     "required": [
                       "latencyMs"
-                    ]
+                    ],
+                    "properties": {
+                      "latencyMs": {
+                        "minimum": 1
+                      }
+                    }
                   },
                   {
                     "required": [

@@ -156,6 +156,9 @@ public final class TokenService: Sendable {
     public func adminToken(body: [UInt8]) throws -> String {
         let document = body.isEmpty ? JSONValue.object([]) : (try? JSONParser.parse(body)) ?? .null
         guard document.objectValue != nil else { throw APIError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
+        if let given = document["domain"], given.stringValue == nil {
+            throw APIError.invalidParameter("domain", "expected a string, got \(given.typeName)")
+        }
         let domain = document["domain"]?.stringValue ?? Job.rootDomain
         guard currentAccounts.knowsDomain(domain) else { throw APIError.notFound("Unknown domain \"\(domain)\"") }
         let username = currentAccounts.users.keys.contains("admin") ? "admin" : currentAccounts.users.keys.sorted().first ?? "admin"

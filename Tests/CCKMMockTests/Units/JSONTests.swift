@@ -118,8 +118,8 @@ import Testing
     @Test func hugeAdvancesAreRefused() throws {
         let app = try InProcessApp()
         try app.post("/__admin/clock/advance", #"{"seconds": 1e300}"#).expectError(
-            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "(100 years)")
-        #expect(try app.post("/__admin/clock/advance", #"{"seconds": 3155760000}"#).status == 200)
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "(10 years)")
+        #expect(try app.post("/__admin/clock/advance", #"{"seconds": 315576000}"#).status == 200)
     }
 }
 
@@ -133,8 +133,8 @@ import Testing
 
     @Test func theManualClockStopsBefore2200() throws {
         let app = try InProcessApp()
-        for _ in 0..<1 { #expect(try app.post("/__admin/clock/advance", #"{"seconds": 3155760000}"#).status == 200) }
-        try app.post("/__admin/clock/advance", #"{"seconds": 3155760000}"#).expectError(
+        for _ in 0..<17 { #expect(try app.post("/__admin/clock/advance", #"{"seconds": 315576000}"#).status == 200) }
+        try app.post("/__admin/clock/advance", #"{"seconds": 315576000}"#).expectError(
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "may not pass 2200-01-01")
         #expect(try app.post("/api/v1/cckm/azure/certificates/synchronization-jobs", #"{"synchronize_all": true}"#).status == 201)
     }
