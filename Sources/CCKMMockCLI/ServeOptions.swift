@@ -196,7 +196,7 @@ extension ServeOptions {
 
     fileprivate func simulatorSettings(environment: Environment, value: Lookup<String>) throws -> SimulatorSettings {
         let durationText = try value(targetDuration, "CCKM_MOCK_TARGET_DURATION", { $0 }, "2-6")
-        guard let duration = Self.durationRange(durationText) else {
+        guard let duration = durationRange(durationText) else {
             throw ValidationError("--target-duration must be N or MIN-MAX seconds with 0 <= MIN <= MAX, got \(durationText)")
         }
         let failure =
@@ -250,15 +250,6 @@ extension ServeOptions {
 
     private static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map(String.init)
-    }
-
-    /// `5` or `2-6` (also `2.5-3`).
-    static func durationRange(_ text: String) -> ClosedRange<Double>? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
-        guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil, low >= 0, low <= high,
-            high.isFinite
-        else { return nil }
-        return low...high
     }
 }
 

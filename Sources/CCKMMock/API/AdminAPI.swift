@@ -181,16 +181,8 @@ extension CCKMApp {
     private func snapshotsJSON(only name: String? = nil) throws -> String {
         let rows = try store.snapshots().filter { name == nil || $0.name == name }
         let items = rows.map { row in
-            var writer = JSONWriter()
-            writer.raw("{")
-            writer.key("name", first: true)
-            writer.string(row.name)
-            writer.key("clock")
-            writer.string(row.clock.description)
-            writer.key("jobs")
-            writer.raw(String(row.jobs))
-            writer.raw("}")
-            return writer.text
+            JSONValue.object([("name", .string(row.name)), ("clock", .string(row.clock.description)), ("jobs", .number(String(row.jobs)))])
+                .jsonText
         }
         return name == nil ? "{\"snapshots\":[" + items.joined(separator: ",") + "]}" : items.first ?? "{}"
     }
@@ -321,24 +313,11 @@ extension CCKMApp {
         }
         let events = try store.events(jobID: query["job"]?.lowercased(), since: since)
         let items = events.map { event in
-            var writer = JSONWriter()
-            writer.raw("{")
-            writer.key("job", first: true)
-            writer.string(event.jobID)
-            writer.key("family")
-            writer.string(event.family.name)
-            writer.key("domain")
-            writer.string(event.domain)
-            writer.key("target")
-            if let target = event.target { writer.string(target) } else { writer.raw("null") }
-            writer.key("from")
-            if let from = event.from { writer.string(from) } else { writer.raw("null") }
-            writer.key("to")
-            writer.string(event.to)
-            writer.key("at")
-            writer.string(event.at.description)
-            writer.raw("}")
-            return writer.text
+            JSONValue.object([
+                ("job", .string(event.jobID)), ("family", .string(event.family.name)), ("domain", .string(event.domain)),
+                ("target", event.target.map(JSONValue.string) ?? .null), ("from", event.from.map(JSONValue.string) ?? .null),
+                ("to", .string(event.to)), ("at", .string(event.at.description)),
+            ]).jsonText
         }
         return .json(200, "{\"events\":[" + items.joined(separator: ",") + "]}")
     }

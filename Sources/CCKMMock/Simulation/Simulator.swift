@@ -17,9 +17,8 @@ public final class Simulator: Sendable {
 
     /// Validates the body, plans the job and stores it; returns its JSON (for the 201).
     public func start(family: JobFamily, domain: String, body: [UInt8]) throws -> String {
-        let request = try StartRequest.parse(body: body, family: family)
         try tick()
-        let planned = try planner.plan(request, family: family, domain: domain, now: clock.now())
+        let planned = try planStart(family: family, domain: domain, body: body)
         defer { changed() }
         return try store.start(planned, exclusive: !settings.allowConcurrentJobs)
     }
@@ -27,13 +26,12 @@ public final class Simulator: Sendable {
     /// Sets `abort`; the job stops `cancelDelay` later, unfinished targets cancelled.
     public func cancel(family: JobFamily, domain: String, id: String) throws -> String {
         try tick()
-        let now = clock.now()
-        let stopAt = now.adding(seconds: settings.scaled(settings.cancelDelay)).roundedToMicroseconds
+        let (now, stopAt) = cancelTimes()
         defer { changed() }
         return try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt)
     }
 
-    /// The part of a start that needs no store, for batched writes: the checked body, planned.
+    /// The part of a start that needs no store (also what batched writes use): the checked body, planned.
     func planStart(family: JobFamily, domain: String, body: [UInt8]) throws -> PlannedJob {
         let request = try StartRequest.parse(body: body, family: family)
         return try planner.plan(request, family: family, domain: domain, now: clock.now())

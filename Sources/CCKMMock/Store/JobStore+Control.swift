@@ -64,7 +64,7 @@ extension JobStore {
     }
 
     /// Events oldest first, of one job when `jobID` is given, at or after `since` when given.
-    public func events(jobID: String?, since: Timestamp?, limit: Int = 10_000) throws -> [JobEvent] {
+    public func events(jobID: String? = nil, since: Timestamp? = nil, limit: Int = 10_000) throws -> [JobEvent] {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if let jobID {

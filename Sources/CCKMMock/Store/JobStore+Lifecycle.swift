@@ -175,23 +175,4 @@ extension JobStore {
             ])
         }
     }
-
-    /// The event log of one job, oldest first (all jobs when `jobID` is nil).
-    public func events(jobID: String? = nil) throws -> [JobEvent] {
-        try database.read { db in
-            let rows =
-                if let jobID {
-                    try Row.fetchAll(db, sql: "SELECT * FROM job_event WHERE job_id = ? ORDER BY id", arguments: [jobID])
-                } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM job_event ORDER BY id")
-                }
-            return rows.compactMap { row in
-                JobFamily.named(row["family"]).map { family in
-                    JobEvent(
-                        family: family, domain: row["domain"], jobID: row["job_id"], target: row["target"], from: row["from_state"],
-                        to: row["to_state"], at: Timestamp(nanoseconds: row["at"]))
-                }
-            }
-        }
-    }
 }
