@@ -37,6 +37,9 @@ public protocol HTTPResponder: Sendable {
     /// The answer to a request whose body passed `limit` bytes; the body is not read further.
     func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse
 
+    /// The answer to a request whose target or header block passed its limit (`part`).
+    func respondToOversizedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse
+
     /// The answer to a request still waiting for a `.later` reply when the server stops.
     func respondWhileStopping() -> HTTPResponse
 }
@@ -50,7 +53,24 @@ extension HTTPResponder {
         .json(413, #"{"message":"request body larger than \#(limit) bytes"}"#)
     }
 
+    public func respondToOversizedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
+        .json(part.status, #"{"message":"\#(part) larger than \#(limit) bytes"}"#)
+    }
+
     public func respondWhileStopping() -> HTTPResponse {
         .json(503, #"{"message":"server is stopping"}"#)
+    }
+}
+
+/// The part of a request's head that can be too large, with the status that says so.
+public enum HTTPHeadPart: String, Sendable {
+    case target = "request target"
+    case headers = "header block"
+
+    public var status: Int {
+        switch self {
+        case .target: 414
+        case .headers: 431
+        }
     }
 }

@@ -14,7 +14,15 @@ public struct HTTPServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int
     /// Largest request body accepted; larger ones are answered by `respondToOversizedBody`.
     public var maxBodyBytes: Int
-    /// Memory for one connection's request line and headers; larger headers get 431.
+    /// Longest request target (path and query, decoded) answered normally; longer ones are
+    /// answered by `respondToOversizedHead` (414).
+    public var maxURLBytes: Int
+    /// Largest header block (names and values) answered normally; larger ones are answered by
+    /// `respondToOversizedHead` (431).
+    public var maxHeaderBytes: Int
+    /// libmicrohttpd's memory for one connection. Heads past it get libmicrohttpd's own HTML 414
+    /// or 431, so it is kept well above `maxURLBytes + maxHeaderBytes`; pages are touched only
+    /// as a request fills them.
     public var connectionMemoryBytes: Int
     /// Serve HTTPS with this certificate (TLS 1.2 and 1.3 only); nil serves plain HTTP.
     public var tls: TLSIdentity?
@@ -27,7 +35,9 @@ public struct HTTPServerConfiguration: Sendable {
         perIPConnectionLimit: Int = 0,
         idleTimeoutSeconds: Int = 30,
         maxBodyBytes: Int = 1 << 20,
-        connectionMemoryBytes: Int = 64 << 10,
+        maxURLBytes: Int = 32 << 10,
+        maxHeaderBytes: Int = 32 << 10,
+        connectionMemoryBytes: Int = 256 << 10,
         tls: TLSIdentity? = nil
     ) {
         self.tls = tls
@@ -38,6 +48,8 @@ public struct HTTPServerConfiguration: Sendable {
         self.perIPConnectionLimit = perIPConnectionLimit
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.maxBodyBytes = maxBodyBytes
+        self.maxURLBytes = maxURLBytes
+        self.maxHeaderBytes = maxHeaderBytes
         self.connectionMemoryBytes = connectionMemoryBytes
     }
 }

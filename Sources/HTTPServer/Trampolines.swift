@@ -1,6 +1,10 @@
 import CMicroHTTPD
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The C callbacks libmicrohttpd calls on its threads. Each forwards on its first line through
 /// `server(_:)` to a method of `HTTPServer`, so no logic lives in a `@convention(c)` closure.
 
@@ -49,6 +53,12 @@ extension HTTPServer {
                 let declared = Int(String(cString: length)), declared > configuration.maxBodyBytes
             {
                 return rejectOversized(state, connection: connection, url: url, method: method)
+            }
+            if let part = oversizedHeadPart(connection: connection, url: url) {
+                state.answered = true
+                let request = makeRequest(connection: connection, url: url, method: method)
+                let limit = part == .target ? configuration.maxURLBytes : configuration.maxHeaderBytes
+                return queue(responder.respondToOversizedHead(request, part: part, limit: limit), on: connection)
             }
             return .YES
         }
@@ -115,6 +125,20 @@ extension HTTPServer {
         return queue(responder.respondToOversizedBody(request, limit: configuration.maxBodyBytes), on: connection)
     }
 
+    /// Measures the decoded target and the header block in C strings, before any Swift string is made.
+    private func oversizedHeadPart(connection: OpaquePointer, url: UnsafePointer<CChar>) -> HTTPHeadPart? {
+        var sizes = (target: strlen(url), headers: 0)
+        withUnsafeMutablePointer(to: &sizes.headers) {
+            _ = MHD_get_connection_values(connection, .HEADER_KIND, measureTrampoline, $0)
+        }
+        withUnsafeMutablePointer(to: &sizes.target) {
+            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, measureTrampoline, $0)
+        }
+        if sizes.target > configuration.maxURLBytes { return .target }
+        if sizes.headers > configuration.maxHeaderBytes { return .headers }
+        return nil
+    }
+
     private func makeRequest(connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>) -> HTTPRequest {
         var collector = ValueCollector()
         withUnsafeMutablePointer(to: &collector) { pointer in
@@ -172,5 +196,12 @@ private let collectTrampoline: MHD_KeyValueIterator = { context, _, key, value i
     } else {
         collector.pointee.headers.add(name: name, value: value.map { String(cString: $0) } ?? "")
     }
+    return .YES
+}
+
+/// Adds each key's and value's length, plus two for the separators, to the `Int` it is given.
+private let measureTrampoline: MHD_KeyValueIterator = { context, _, key, value in
+    let total = context!.assumingMemoryBound(to: Int.self)
+    total.pointee += (key.map { strlen($0) } ?? 0) + (value.map { strlen($0) } ?? 0) + 2
     return .YES
 }

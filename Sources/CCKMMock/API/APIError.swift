@@ -58,6 +58,13 @@ public struct APIError: Error, Equatable, Sendable {
             message: "Request body is larger than the limit of \(limit) bytes")
     }
 
+    /// 414 or 431, code 15: a request target or header block past the server's limit.
+    public static func headTooLarge(status: Int, part: String, limit: Int) -> APIError {
+        APIError(
+            status: status, code: 15, name: "NCERRBadRequest", description: "Bad request",
+            message: "The \(part) is larger than the limit of \(limit) bytes")
+    }
+
     /// 500, code 14: something the mock did not expect; logged where it is made.
     public static func internalError(_ message: String = "Internal server error") -> APIError {
         APIError(status: 500, code: 14, name: "NCERRInternalServerError", description: "Internal server error", message: message)

@@ -68,8 +68,8 @@ extension CCKMApp {
             let entries = journal.entries(method: query["method"], path: query["path"])
             var shown = entries[...]
             if let text = query["limit"] {
-                guard let limit = Int(text), limit >= 0 else {
-                    throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number of 0 or more")
+                guard let limit = Int(text), (0...ListQuery.maxPaging / 1000).contains(limit) else {
+                    throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number from 0 to \(ListQuery.maxPaging / 1000)")
                 }
                 shown = entries.suffix(limit)
             }
@@ -243,8 +243,8 @@ extension CCKMApp {
             for member in members where member.key != "target" && member.key != "message" {
                 throw APIError.invalidParameter(member.key, "unknown field (known: target, message)")
             }
-            target = document["target"]?.stringValue
-            message = document["message"]?.stringValue
+            target = try document.optionalString("target")
+            message = try document.optionalString("message")
         }
         _ = try simulator.force(family: family, id: id.lowercased(), target: target, fail: fail, message: message)
         guard let domain = try store.domain(family: family, id: id.lowercased()),

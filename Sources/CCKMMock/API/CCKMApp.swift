@@ -145,6 +145,10 @@ public final class CCKMApp: HTTPResponder {
         response(for: .payloadTooLarge(limit: limit))
     }
 
+    public func respondToOversizedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
+        response(for: .headTooLarge(status: part.status, part: part.rawValue, limit: limit))
+    }
+
     public func respondWhileStopping() -> HTTPResponse {
         response(
             for: APIError(status: 503, code: 14, name: "NCERRServiceUnavailable", description: "Service unavailable", message: "The mock is stopping")

@@ -6,6 +6,11 @@ public struct ListQuery: Sendable, Equatable {
     public static let unlimited = -1
     /// Most values one filter may carry (repeated and comma-joined together): more is a 400, not a huge SQL statement.
     public static let maxFilterValues = 1000
+    /// Longest one occurrence of a filter parameter may be, in Unicode scalars (JSON Schema's
+    /// `maxLength`); repeat the parameter for more.
+    public static let maxFilterLength = 4096
+    /// Largest `skip` or `limit`: past any store the mock will hold, and far from overflow.
+    public static let maxPaging = 1_000_000_000
 
     public var skip = 0
     public var limit = 10
@@ -47,13 +52,13 @@ public struct ListQuery: Sendable, Equatable {
             guard let value = item.value, !value.isEmpty else { continue }
             switch item.name {
             case "skip":
-                guard let skip = Int(value), skip >= 0 else {
-                    throw .invalidParameter("skip", "\"\(value)\" is not a whole number of 0 or more")
+                guard let skip = Int(value), (0...maxPaging).contains(skip) else {
+                    throw .invalidParameter("skip", "\"\(value)\" is not a whole number from 0 to \(maxPaging)")
                 }
                 query.skip = skip
             case "limit":
-                guard let limit = Int(value), limit >= -1 else {
-                    throw .invalidParameter("limit", "\"\(value)\" is not a whole number of 0 or more, or -1 for all")
+                guard let limit = Int(value), (-1...maxPaging).contains(limit) else {
+                    throw .invalidParameter("limit", "\"\(value)\" is not a whole number from 0 to \(maxPaging), or -1 for all")
                 }
                 query.limit = limit
             case "id":
@@ -78,6 +83,9 @@ public struct ListQuery: Sendable, Equatable {
     }
 
     private static func values(of text: String, name: String, adding existing: Int) throws(APIError) -> [String] {
+        guard text.unicodeScalars.count <= maxFilterLength else {
+            throw .invalidParameter(name, "longer than \(maxFilterLength) characters; repeat the parameter for more values")
+        }
         let parts = text.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
         guard existing + parts.count <= maxFilterValues else {
             throw .invalidParameter(name, "more than \(maxFilterValues) values")
@@ -88,8 +96,10 @@ public struct ListQuery: Sendable, Equatable {
     private static func sortKeys(_ text: String) throws(APIError) -> [SortKey] {
         var keys: [SortKey] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let descending = part.hasPrefix("-")
-            let name = part.drop { $0 == "-" || $0 == "+" || $0 == " " }  // "+" arrives as a space
+            // One sign at most: "-" descending, "+" (which arrives as a space when not encoded) ascending.
+            let signed = part.first == "-" || part.first == "+" || part.first == " "
+            let descending = part.first == "-"
+            let name = signed ? part.dropFirst() : part[...]
             guard let field = SortField(rawValue: String(name)) else {
                 let known = SortField.allCases.map(\.rawValue).joined(separator: ", ")
                 throw .invalidParameter("sort", "unknown field \"\(name)\" (sortable: \(known))")

@@ -68,7 +68,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -78,7 +78,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -131,6 +131,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -236,6 +242,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -276,6 +288,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -320,6 +338,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -375,7 +399,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -385,7 +409,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -438,6 +462,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -543,6 +573,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -583,6 +619,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -627,6 +669,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -682,7 +730,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -692,7 +740,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -745,6 +793,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -838,6 +892,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -878,6 +938,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -922,6 +988,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -977,7 +1049,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -987,7 +1059,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -1040,6 +1112,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1127,6 +1205,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1167,6 +1251,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1211,6 +1301,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1266,7 +1362,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -1276,7 +1372,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -1329,6 +1425,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1416,6 +1518,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1456,6 +1564,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1500,6 +1614,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1555,7 +1675,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -1565,7 +1685,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -1618,6 +1738,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1705,6 +1831,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1745,6 +1877,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1789,6 +1927,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1844,7 +1988,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -1854,7 +1998,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -1907,6 +2051,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1994,6 +2144,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2034,6 +2190,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2078,6 +2240,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2133,7 +2301,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -2143,7 +2311,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -2196,6 +2364,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2283,6 +2457,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2323,6 +2503,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2367,6 +2553,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2422,7 +2614,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -2432,7 +2624,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -2485,6 +2677,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2572,6 +2770,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2612,6 +2816,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2656,6 +2866,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2711,7 +2927,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -2721,7 +2937,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -2774,6 +2990,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2861,6 +3083,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2901,6 +3129,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2945,6 +3179,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3000,7 +3240,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -3010,7 +3250,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -3063,6 +3303,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3150,6 +3396,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -3190,6 +3442,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3234,6 +3492,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3289,7 +3553,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -3299,7 +3563,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -3352,6 +3616,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3439,6 +3709,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -3479,6 +3755,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3523,6 +3805,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3578,7 +3866,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -3588,7 +3876,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -3641,6 +3929,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3728,6 +4022,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -3768,6 +4068,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3812,6 +4118,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3867,7 +4179,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -3877,7 +4189,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           },
@@ -3930,6 +4242,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -4017,6 +4335,12 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4057,6 +4381,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -4101,6 +4431,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -4216,6 +4552,15 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4253,6 +4598,15 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4275,6 +4629,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4297,6 +4657,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       },
@@ -4319,6 +4685,15 @@ enum OpenAPIDocument {
             }
           },
           "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4369,6 +4744,15 @@ enum OpenAPIDocument {
           },
           "409": {
             "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         },
         "requestBody": {
@@ -4415,6 +4799,12 @@ enum OpenAPIDocument {
           },
           "409": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4439,6 +4829,12 @@ enum OpenAPIDocument {
             }
           },
           "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4488,6 +4884,15 @@ enum OpenAPIDocument {
           },
           "400": {
             "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         },
         "requestBody": {
@@ -4535,6 +4940,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4562,6 +4973,15 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4600,6 +5020,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4621,6 +5047,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -4645,6 +5077,12 @@ enum OpenAPIDocument {
             }
           },
           "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4730,7 +5168,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^(in_progress|in progress|completed|failed)(,(in_progress|in progress|completed|failed))*$"
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
             },
             "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
           },
@@ -4740,7 +5178,7 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^-?(id|createdAt|updatedAt|completed_at|overall_status)(,-?(id|createdAt|updatedAt|completed_at|overall_status))*$"
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
             },
             "description": "Comma-separated fields; '-' for descending."
           }
@@ -4773,6 +5211,15 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4857,6 +5304,15 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4945,6 +5401,12 @@ enum OpenAPIDocument {
           },
           "409": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         },
         "parameters": [
@@ -5026,6 +5488,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       },
@@ -5048,6 +5516,15 @@ enum OpenAPIDocument {
             }
           },
           "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -5158,6 +5635,12 @@ enum OpenAPIDocument {
         "responses": {
           "204": {
             "description": "Done."
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -5183,6 +5666,12 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         },
         "parameters": [
@@ -5207,6 +5696,12 @@ enum OpenAPIDocument {
             "description": "Done."
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -5242,6 +5737,12 @@ enum OpenAPIDocument {
             }
           },
           "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -5286,6 +5787,12 @@ enum OpenAPIDocument {
         "responses": {
           "204": {
             "description": "Done."
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -5308,6 +5815,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         },
         "parameters": [
@@ -5353,6 +5866,12 @@ enum OpenAPIDocument {
           },
           "400": {
             "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         },
         "parameters": [
@@ -5371,9 +5890,9 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+              "pattern": "^((((19|20|21)[0-9]{2}|2200)-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((19|20|21)(0[48]|[2468][048]|[13579][26])|2000)-02-29)[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
             },
-            "description": "RFC 3339, UTC"
+            "description": "RFC 3339, a year from 1900 to 2200"
           }
         ]
       }
@@ -5396,6 +5915,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -5420,6 +5945,12 @@ enum OpenAPIDocument {
             }
           },
           "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -5446,6 +5977,12 @@ enum OpenAPIDocument {
             "description": "Done."
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -5482,6 +6019,12 @@ enum OpenAPIDocument {
             }
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         },

@@ -54,6 +54,7 @@ public struct StartRequest: Sendable, Equatable {
 
     private static func strings(_ value: JSONValue, field: String) throws(APIError) -> [String] {
         guard let items = value.arrayValue else { throw .invalidParameter(field, "expected an array of strings, got \(value.typeName)") }
+        guard items.count <= ListQuery.maxFilterValues else { throw .invalidParameter(field, "more than \(ListQuery.maxFilterValues) values") }
         var result: [String] = []
         for (index, item) in items.enumerated() {
             guard let text = item.stringValue, !text.isEmpty else {
@@ -61,7 +62,6 @@ public struct StartRequest: Sendable, Equatable {
             }
             if !result.contains(text) { result.append(text) }
         }
-        guard result.count <= ListQuery.maxFilterValues else { throw .invalidParameter(field, "more than \(ListQuery.maxFilterValues) values") }
         return result
     }
 }

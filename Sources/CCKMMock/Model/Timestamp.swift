@@ -44,7 +44,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return text + "Z"
     }
 
-    /// Reads RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, fraction up to nine digits.
+    /// Years `init(rfc3339:)` reads: nanoseconds in 64 bits reach only 1677 to 2262, and the
+    /// manual clock stops at the start of 2200.
+    public static let readableYears: ClosedRange<Int64> = 1900...2200
+
+    /// Reads RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, fraction up to nine digits, a
+    /// year in `readableYears`.
     public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int64? {
@@ -57,7 +62,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             return value
         }
         guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84 || b[10] == 116, b[13] == 58, b[16] == 58,
-            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let year = number(0..<4), Self.readableYears.contains(year), let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
             (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day),
             hour < 24, minute < 60, second < 60

@@ -90,6 +90,8 @@ import Testing
         let other = try start(app, "google", ["r1", "r2"])
         try app.post("/__admin/jobs/\(other)/fail", #"{"target":"nope"}"#).expectError(
             status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "is not running (running: r1, r2)")
+        try app.post("/__admin/jobs/\(other)/fail", #"{"target":{}}"#).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"target\": expected a string")
         #expect(try app.post("/__admin/jobs/\(other)/fail").json["overall_status"]?.stringValue == "failed")
         try app.post("/__admin/jobs/\(TestJobs.id(99))/complete").expectError(
             status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "Resource not found")

@@ -22,6 +22,10 @@ import Testing
         #expect(try app.send("POST", "/api/v1/cckm/dsm/refresh", body: #"{"domains":["d"]}"#, token: token).status == 201)
         #expect(try app.get("/__admin/jobs?domain=team-a").total == 1)
         #expect(try app.post("/__admin/tokens").status == 200, "root by default")
+        for (body, field) in [(#"{"domain":"team-a","role":"x"}"#, "\"role\""), (#"{"domain":7}"#, "\"domain\"")] {
+            try app.post("/__admin/tokens", body).expectError(
+                status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: field)
+        }
         try app.post("/__admin/tokens", #"{"domain":"nowhere"}"#).expectError(
             status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "Unknown domain")
     }

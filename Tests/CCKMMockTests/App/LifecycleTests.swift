@@ -193,6 +193,8 @@ import Testing
         (#"{"synchronize_all": true, "kms": ["k"]}"#, 9, "\"kms\": unknown field (known: key_vaults, synchronize_all, take_cloud_key_backup)"),
         (#"{"synchronize_all": true, "take_cloud_key_backup": 1}"#, 9, "\"take_cloud_key_backup\": expected a boolean"),
         (#"{"synchronize_all": true, "synchronize_all": true}"#, 9, "given more than once"),
+        // 1,001 items, even when all alike: the spec's maxItems counts items as sent.
+        ("{\"key_vaults\": [" + Array(repeating: "\"v\"", count: 1001).joined(separator: ",") + "]}", 9, "more than 1000 values"),
     ])
     func badBodyIs400(body: String, code: Int, message: String) throws {
         let reply = try InProcessApp().post("/api/v1/cckm/azure/synchronization-jobs", body)

@@ -72,6 +72,12 @@ import Testing
             Array("POST \(jobs) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"gro\r\n0\r\n\r\n".utf8), 400,
             15
         ),
+        ("a 40 KB URL", request("GET \(aws)?kms=\(String(repeating: "k", count: 40_000)) HTTP/1.1"), 414, 15),
+        ("a 40 KB header", request("GET \(aws) HTTP/1.1", headers: ["X-Big: " + String(repeating: "h", count: 40_000)]), 431, 15),
+        (
+            "400 headers of 100 bytes", request("GET \(aws) HTTP/1.1", headers: (0..<400).map { "X-\($0): " + String(repeating: "h", count: 100) }),
+            431, 15
+        ),
         ("an unknown method", request("FROB \(jobs) HTTP/1.1"), 405, 15),
         ("a body over the cap", request("POST \(jobs) HTTP/1.1", body: Array(repeating: 0x20, count: 2 << 20)), 413, 15),
     ]

@@ -26,6 +26,7 @@ import Testing
 
     @Test(arguments: [
         ("skip", "-1"), ("skip", "x"), ("skip", "1.5"), ("limit", "-2"), ("limit", "ten"), ("skip", "99999999999999999999999"),
+        ("skip", "1000000001"), ("limit", "1000000001"),
     ])
     func badPagingNamesTheParameter(name: String, value: String) {
         #expect {
@@ -66,6 +67,23 @@ import Testing
             query.sort == [
                 .init(.createdAt, descending: true), .init(.id), .init(.overallStatus), .init(.completedAt), .init(.updatedAt, descending: true),
             ])
+    }
+
+    @Test func sortTakesOneSignAndSkipsEmptyItems() throws {
+        #expect(try parse([("sort", ",,-id,,")]).sort == [.init(.id, descending: true)])
+        for doubled in ["--id", "+-id", " -id", "-+id"] {
+            #expect(throws: APIError.self, "\(doubled)") { try parse([("sort", doubled)]) }
+        }
+    }
+
+    @Test func aFilterOccurrenceHasAtMost4096Characters() throws {
+        let longest = String(repeating: "é", count: ListQuery.maxFilterLength)  // counted in Unicode scalars, not bytes
+        #expect(try parse([("kms", longest)]).targets == [longest])
+        #expect {
+            try parse([("id", longest + "x")])
+        } throws: { error in
+            (error as! APIError).message.contains("longer than 4096 characters")
+        }
     }
 
     @Test func unknownSortFieldIsRejected() {

@@ -1,0 +1,9 @@
+extension JSONValue {
+    /// A member of a request body that must be a string when present; nil when absent, a 400
+    /// naming the member when it has another type.
+    func optionalString(_ name: String) throws(APIError) -> String? {
+        guard let value = self[name] else { return nil }
+        guard let text = value.stringValue else { throw .invalidParameter(name, "expected a string, got \(value.typeName)") }
+        return text
+    }
+}
