@@ -151,7 +151,12 @@ extension CCKMApp {
             throw APIError.invalidParameter("to", "\"\(target)\" is not one of fixtures, empty")
         }
         let domain = query["domain"]
-        try simulator.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
+        do {
+            try simulator.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
+        } catch let error as FixtureError {
+            // A JSON Lines file is read again at each reset, and it may have changed since the start.
+            throw APIError.conflict("The fixtures no longer load (nothing of them was stored):\n" + error.description)
+        }
         if domain == nil {
             journal.clear()
             faults.removeAll()

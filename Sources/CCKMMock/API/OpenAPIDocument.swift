@@ -4831,6 +4831,9 @@ enum OpenAPIDocument {
           "400": {
             "$ref": "#/components/responses/Error"
           },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },

@@ -79,7 +79,7 @@ public final class MockServer: Sendable {
         let clock = configuration.clock.make()
         let fixture: Fixture
         do {
-            fixture = try Fixture.load(paths: configuration.fixtures, now: clock.now())
+            fixture = try Fixture.load(paths: configuration.fixtures, now: clock.now(), checkingStreams: false)
         } catch {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
         }
@@ -105,6 +105,8 @@ public final class MockServer: Sendable {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
             app.tokens.add(users: fixture.users, domains: fixture.domains)
             try app.simulator.seed(fixture)
+        } catch let error as FixtureError {
+            throw StartupError(description: "invalid fixtures:\n" + error.description)
         } catch {
             throw StartupError(description: "cannot load the fixtures into \(configuration.store.displayName): \(error)")
         }

@@ -88,12 +88,25 @@ public final class Simulator: Sendable {
         planner.setRules(rules)
 
         let now = clock.now()
-        func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
+        let planner = planner
+        @Sendable func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
         let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
         try store.replace(jobs.map { plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })
-        for path in fixture.streams {
-            try JobLines.forEachBatch(path: path, now: now, size: JobLines.batchSize) { batch, _ in
-                try store.replace(batch.filter { domain == nil || $0.0.domain == domain }.map { plan($0.0, held: $0.held) })
+        if !fixture.streams.isEmpty {
+            // One pass: lines are checked as they are stored, and the first problem stops the
+            // storing (not the reading, so that every problem is reported) and rolls it all back.
+            try store.bulkReplace { insert in
+                for path in fixture.streams {
+                    var problems = JobLines.Problems()
+                    try JobLines.forEachBatchReadingAhead(path: path, now: now, size: JobLines.batchSize) { batch in
+                        batch.filter { domain == nil || $0.0.domain == domain }.map { PreparedJob(plan($0.0, held: $0.held)) }
+                    } consume: { prepared, batchProblems in
+                        problems.add(batchProblems)
+                        guard problems.isEmpty, let prepared else { return }
+                        try insert(prepared)
+                    }
+                    try problems.check(path: path)
+                }
             }
         }
         changed()

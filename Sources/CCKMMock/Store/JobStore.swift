@@ -31,6 +31,10 @@ public final class JobStore: Sendable {
 
     public var generation: Int { writes.load(ordering: .acquiring) }
 
+    /// Page cache per connection, and the writer's while it bulk-loads (index builds sort in it).
+    static let cacheKilobytes = 8_000
+    static let bulkCacheKilobytes = 64_000
+
     /// Every write of the store goes through here.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         defer { writes.add(1, ordering: .releasing) }
@@ -49,7 +53,7 @@ public final class JobStore: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             // 8 MB of pages per connection (SQLite's default is 2 MB): the hot index slices of a
             // million-job store stay in memory; sorted lists over 1M jobs measured twice as fast.
-            try db.execute(sql: "PRAGMA cache_size = -8000")
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKilobytes)")
         }
         switch location {
         case .memory:
@@ -67,15 +71,17 @@ public final class JobStore: Sendable {
 
     /// Stores the jobs with their schedules, replacing any job of the same family and id.
     public func replace(_ jobs: [PlannedJob]) throws {
-        try write { db in
-            for planned in jobs {
-                // Cached: `db.execute(sql:)` would compile it again for every job of a large fixture.
-                try db.cachedStatement(sql: "DELETE FROM job WHERE family = ? AND id = ?").execute(arguments: [
-                    planned.job.family.name, planned.job.id,
-                ])
-                let seq = try insert(planned.job, db)
-                try insertSchedule(planned.schedule, seq: seq, db)
-            }
+        try write { db in try replace(jobs, db) }
+    }
+
+    func replace(_ jobs: [PlannedJob], _ db: Database) throws {
+        for planned in jobs {
+            // Cached: `db.execute(sql:)` would compile it again for every job of a large fixture.
+            try db.cachedStatement(sql: "DELETE FROM job WHERE family = ? AND id = ?").execute(arguments: [
+                planned.job.family.name, planned.job.id,
+            ])
+            let seq = try insert(planned.job, db)
+            try insertSchedule(planned.schedule, seq: seq, db)
         }
     }
 
@@ -102,7 +108,7 @@ public final class JobStore: Sendable {
     }
 
     @discardableResult
-    func insert(_ job: Job, _ db: Database) throws -> Int64 {
+    func insert(_ job: Job, document: String? = nil, _ db: Database) throws -> Int64 {
         let row = try db.cachedStatement(
             sql: """
                 INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at)
@@ -113,7 +119,7 @@ public final class JobStore: Sendable {
             job.completedAt?.nanoseconds,
         ])
         let seq = db.lastInsertedRowID
-        try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, job.json])
+        try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, document ?? job.json])
         let target = try db.cachedStatement(sql: "INSERT INTO job_target (job, family, domain, value, status) VALUES (?, ?, ?, ?, ?)")
         for value in Set(job.filterValues) {
             try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue])

@@ -155,6 +155,42 @@ import Testing
         }
     }
 
+    /// The bulk path (an empty store: indexes dropped, rows appended, indexes and counts rebuilt):
+    /// the later of two lines with one id wins, counts and query plans are as on the row-by-row
+    /// path, and a file that no longer loads stores nothing.
+    @Test func bulkLoadKeepsTheLaterLineAndStoresAllOrNothing() throws {
+        let directory = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/jobs.jsonl"
+        let jobs = SyntheticJobs(count: 3_000, seed: 9).map { $0 }
+        var again = jobs[0]
+        again.status = .failed
+        again.updatedAt = jobs[0].updatedAt.adding(seconds: 60)
+        let lines = jobs.map(\.fixtureLine) + [again.fixtureLine]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let app = try InProcessApp(fixture: try Fixture.load(paths: [path], now: ManualClock.defaultStart, checkingStreams: false))
+        let store = app.app.store
+        #expect(try store.count() == jobs.count)
+        #expect(try store.document(family: again.family, domain: again.domain, id: again.id) == again.json, "the later line")
+        for family in JobFamily.all {
+            let expected = jobs.filter { $0.family == family && $0.domain == Job.rootDomain }.count
+            let failed = (jobs.dropFirst() + [again]).filter { $0.family == family && $0.domain == Job.rootDomain && $0.status == .failed }.count
+            #expect(try store.list(family: family, domain: Job.rootDomain, query: ListQuery()).total == expected, "\(family.name)")
+            var onlyFailed = ListQuery()
+            onlyFailed.statuses = [.failed]
+            #expect(try store.list(family: family, domain: Job.rootDomain, query: onlyFailed).total == failed, "\(family.name) failed")
+        }
+        let plan = try store.queryPlan(family: again.family, domain: Job.rootDomain, query: ListQuery()).joined(separator: "; ")
+        #expect(plan.contains("job_by_created"), "indexes rebuilt: \(plan)")
+
+        try (lines.prefix(10).joined(separator: "\n") + "\n{\"family\":\"oci\",\"id\":\"bad\"}\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        try app.post("/__admin/reset").expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "jobs.jsonl:11:22: $.id: \"bad\" is not a UUID")
+        #expect(try store.count() == 0, "nothing of the file stored")
+        #expect(try store.queryPlan(family: again.family, domain: Job.rootDomain, query: ListQuery()).joined().contains("job_by_created"))
+    }
+
     @Test func everyShippedFixtureIsValid() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Paths.repository + "/fixtures").filter {
             $0.hasSuffix(".json") && $0 != "schema.json"
