@@ -106,7 +106,7 @@ public final class JobPlanner: Sendable {
             lists = [targets]
         }
         let job = Job(
-            family: family, domain: domain, id: randomness.uuid(), createdAt: now, status: .inProgress,
+            family: family, domain: domain, id: randomness.uuid(orderedAt: now), createdAt: now, status: .inProgress,
             detailedStatus: keys.map { Job.TargetStatus(target: $0, message: TargetMessage.inProgress) }, targets: lists)
         return PlannedJob(job: job, schedule: keys.map { draw(target: $0, job: job, now: now, rules: rules) })
     }

@@ -15,6 +15,11 @@ public final class Randomness: Sendable {
         generator.withLock { randomUUID(using: &$0) }
     }
 
+    /// See `timeOrderedUUID(at:using:)`: for job ids.
+    public func uuid(orderedAt time: Timestamp) -> String {
+        generator.withLock { timeOrderedUUID(at: time, using: &$0) }
+    }
+
     /// Uniform in `range`.
     public func double(in range: ClosedRange<Double>) -> Double {
         generator.withLock { Double.random(in: range, using: &$0) }

@@ -94,6 +94,18 @@ import Testing
         }
     }
 
+    @Test func jobIDsAreVersion4AndSortByTime() throws {
+        let randomness = Randomness(seed: 3)
+        let start = try #require(Timestamp(rfc3339: "2020-11-05T06:38:25.308834Z"))
+        let ids = (0..<200).map { randomness.uuid(orderedAt: start.adding(seconds: Double($0) * 0.002)) }
+        #expect(Set(ids).count == 200)
+        #expect(ids == ids.sorted(), "a later millisecond sorts later")
+        for id in ids {
+            #expect(isUUID(id) && Array(id)[14] == "4" && "89ab".contains(Array(id)[19]))
+        }
+        #expect(ids[0].hasPrefix("01759720-b81c-4"), "the milliseconds of 2020-11-05T06:38:25.308Z, then the version")
+    }
+
     @Test func seededGeneratorRepeats() {
         struct Counter: RandomNumberGenerator {
             var state: UInt64 = 7
