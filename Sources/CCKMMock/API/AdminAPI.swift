@@ -68,8 +68,8 @@ extension CCKMApp {
             let entries = journal.entries(method: query["method"], path: query["path"])
             var shown = entries[...]
             if let text = query["limit"] {
-                guard let limit = Int(text), (0...ListQuery.maxPaging / 1000).contains(limit) else {
-                    throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number from 0 to \(ListQuery.maxPaging / 1000)")
+                guard let limit = Int(text), (0...RequestJournal.maxShown).contains(limit) else {
+                    throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number from 0 to \(RequestJournal.maxShown)")
                 }
                 shown = entries.suffix(limit)
             }
@@ -131,12 +131,10 @@ extension CCKMApp {
 
     /// Reads `{"seconds": N}`, N from 0 to 10 years.
     private static func seconds(in body: [UInt8]) throws(APIError) -> Double {
-        guard let document = try? JSONParser.parse(body), let members = document.objectValue else {
+        guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw .badRequest(#"Request body must be a JSON object such as {"seconds": 30}"#)
         }
-        for member in members where member.key != "seconds" {
-            throw .invalidParameter(member.key, "unknown field (known: seconds)")
-        }
+        try document.rejectUnknownMembers(known: ["seconds"])
         guard case .number(let text)? = document["seconds"], let seconds = Double(text), seconds >= 0, seconds <= maxAdvance else {
             throw .invalidParameter("seconds", "expected a number from 0 to \(Int(maxAdvance)) (10 years)")
         }
@@ -242,12 +240,10 @@ extension CCKMApp {
         var target: String?
         var message: String?
         if !body.isEmpty {
-            guard let document = try? JSONParser.parse(body), let members = document.objectValue else {
+            guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
                 throw APIError.badRequest(#"Request body must be empty or a JSON object such as {"target": "…", "message": "…"}"#)
             }
-            for member in members where member.key != "target" && member.key != "message" {
-                throw APIError.invalidParameter(member.key, "unknown field (known: target, message)")
-            }
+            try document.rejectUnknownMembers(known: ["target", "message"])
             target = try document.optionalString("target")
             message = try document.optionalString("message")
         }

@@ -1,4 +1,11 @@
 extension JSONValue {
+    /// A 400 naming the first member of this object that is not one of `known`.
+    func rejectUnknownMembers(known: [String]) throws(APIError) {
+        for member in objectValue ?? [] where !known.contains(member.key) {
+            throw .invalidParameter(member.key, "unknown field (known: \(known.joined(separator: ", ")))")
+        }
+    }
+
     /// A member of a request body that must be a string when present; nil when absent, a 400
     /// naming the member when it has another type.
     func optionalString(_ name: String) throws(APIError) -> String? {

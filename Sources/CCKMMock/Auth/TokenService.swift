@@ -156,9 +156,7 @@ public final class TokenService: Sendable {
     public func adminToken(body: [UInt8]) throws -> String {
         let document = body.isEmpty ? JSONValue.object([]) : (try? JSONParser.parse(body)) ?? .null
         guard document.objectValue != nil else { throw APIError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
-        for member in document.objectValue ?? [] where member.key != "domain" {
-            throw APIError.invalidParameter(member.key, "unknown field (known: domain)")
-        }
+        try document.rejectUnknownMembers(known: ["domain"])
         let domain = try document.optionalString("domain") ?? Job.rootDomain
         guard currentAccounts.knowsDomain(domain) else { throw APIError.notFound("Unknown domain \"\(domain)\"") }
         let username = currentAccounts.users.keys.contains("admin") ? "admin" : currentAccounts.users.keys.sorted().first ?? "admin"

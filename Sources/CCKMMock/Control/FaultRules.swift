@@ -28,18 +28,13 @@ public struct FaultRule: Sendable, Equatable {
     }
 
     static func parse(_ body: [UInt8], id: String) throws(APIError) -> FaultRule {
-        guard let document = try? JSONParser.parse(body), let members = document.objectValue else {
+        guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw .badRequest(#"Request body must be a JSON object such as {"path": "/api/v1/cckm/aws/*", "status": 503}"#)
         }
-        let known = ["method", "path", "family", "status", "code", "message", "latencyMs", "drop", "probability", "times"]
-        for member in members where !known.contains(member.key) {
-            throw .invalidParameter(member.key, "unknown field (known: \(known.joined(separator: ", ")))")
-        }
-        func string(_ key: String) throws(APIError) -> String? {
-            guard let value = document[key] else { return nil }
-            guard let text = value.stringValue else { throw .invalidParameter(key, "expected a string, got \(value.typeName)") }
-            return text
-        }
+        try document.rejectUnknownMembers(known: [
+            "method", "path", "family", "status", "code", "message", "latencyMs", "drop", "probability", "times",
+        ])
+        let string = document.optionalString
         func number(_ key: String, _ range: ClosedRange<Double>, whole: Bool = true) throws(APIError) -> Double? {
             guard let value = document[key] else { return nil }
             guard case .number(let text) = value, let number = Double(text), range.contains(number), !whole || number == number.rounded() else {

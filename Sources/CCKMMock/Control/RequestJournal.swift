@@ -59,6 +59,8 @@ public struct JournalEntry: Sendable {
 /// The last `capacity` requests outside `/__admin`, oldest first: what a test verifies its client sent.
 /// A ring: recording never moves the entries already kept.
 public final class RequestJournal: Sendable {
+    /// Largest `limit` a journal listing takes (the spec's bound; far above any `--journal-size` in use).
+    public static let maxShown = 1_000_000
     public let capacity: Int
     private let state: Mutex<Ring>
 

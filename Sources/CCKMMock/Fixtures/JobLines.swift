@@ -124,7 +124,6 @@ enum JobLines {
 final class BatchChannel<Item: Sendable>: Sendable {
     private struct State {
         var items: [(Item?, [String])] = []
-        var finished = false
         var cancelled = false
         var error: (any Error)?
     }
@@ -152,10 +151,7 @@ final class BatchChannel<Item: Sendable>: Sendable {
 
     /// The reader is done (with the error that stopped it, if any).
     func finish(error: (any Error)?) {
-        state.withLock {
-            $0.finished = true
-            $0.error = error
-        }
+        state.withLock { $0.error = error }
         filled.signal()
         done.signal()
     }

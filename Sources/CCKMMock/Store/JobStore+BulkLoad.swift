@@ -14,7 +14,7 @@ extension JobStore {
         try write { db in
             let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false
             guard empty else {
-                try produce { batch in try replace(batch.map(\.planned), db) }
+                try produce { batch in try replace(batch, db) }
                 return
             }
             for statement in [StoreSchema.uniqueJobIndex] + StoreSchema.listIndexes {
@@ -23,12 +23,7 @@ extension JobStore {
             try db.execute(sql: "DROP TRIGGER job_counted")
             try db.execute(sql: "PRAGMA cache_size = -\(Self.bulkCacheKilobytes)")
             defer { try? db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKilobytes)") }
-            try produce { batch in
-                for prepared in batch {
-                    let seq = try insert(prepared.planned.job, document: prepared.document, db)
-                    try insertSchedule(prepared.planned.schedule, seq: seq, db)
-                }
-            }
+            try produce { batch in try replace(batch, db, deletingFirst: false) }
             for statement in StoreSchema.listIndexes { try db.execute(sql: statement) }
             try createUniqueJobIndexKeepingLatest(db)
             try db.execute(

@@ -71,17 +71,20 @@ public final class JobStore: Sendable {
 
     /// Stores the jobs with their schedules, replacing any job of the same family and id.
     public func replace(_ jobs: [PlannedJob]) throws {
-        try write { db in try replace(jobs, db) }
+        try write { db in try replace(jobs.map(PreparedJob.init), db) }
     }
 
-    func replace(_ jobs: [PlannedJob], _ db: Database) throws {
-        for planned in jobs {
-            // Cached: `db.execute(sql:)` would compile it again for every job of a large fixture.
-            try db.cachedStatement(sql: "DELETE FROM job WHERE family = ? AND id = ?").execute(arguments: [
-                planned.job.family.name, planned.job.id,
-            ])
-            let seq = try insert(planned.job, db)
-            try insertSchedule(planned.schedule, seq: seq, db)
+    /// Stores prepared jobs; `deletingFirst` false skips the look-up for a job of the same family
+    /// and id, for a store known to hold none (the bulk path).
+    func replace(_ jobs: [PreparedJob], _ db: Database, deletingFirst: Bool = true) throws {
+        for prepared in jobs {
+            let job = prepared.planned.job
+            if deletingFirst {
+                // Cached: `db.execute(sql:)` would compile it again for every job of a large fixture.
+                try db.cachedStatement(sql: "DELETE FROM job WHERE family = ? AND id = ?").execute(arguments: [job.family.name, job.id])
+            }
+            let seq = try insert(job, document: prepared.document, db)
+            try insertSchedule(prepared.planned.schedule, seq: seq, db)
         }
     }
 

@@ -40,9 +40,9 @@ enum StoreSchema {
     /// Keeps `job_count` on every insert; a bulk load drops it and counts once at the end.
     static let countTrigger = """
         CREATE TRIGGER job_counted AFTER INSERT ON job BEGIN
-                                INSERT INTO job_count VALUES (NEW.family, NEW.domain, NEW.status, 1)
-                                    ON CONFLICT DO UPDATE SET n = n + 1;
-                            END
+            INSERT INTO job_count VALUES (NEW.family, NEW.domain, NEW.status, 1)
+                ON CONFLICT DO UPDATE SET n = n + 1;
+        END
         """
 
     static var migrator: DatabaseMigrator {
