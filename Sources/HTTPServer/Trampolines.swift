@@ -129,10 +129,10 @@ extension HTTPServer {
     private func oversizedHeadPart(connection: OpaquePointer, url: UnsafePointer<CChar>) -> HTTPHeadPart? {
         var sizes = (target: strlen(url), headers: 0)
         withUnsafeMutablePointer(to: &sizes.headers) {
-            _ = MHD_get_connection_values(connection, .HEADER_KIND, measureTrampoline, $0)
+            _ = MHD_get_connection_values_n(connection, .HEADER_KIND, measureTrampoline, $0)
         }
         withUnsafeMutablePointer(to: &sizes.target) {
-            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, measureTrampoline, $0)
+            _ = MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, measureTrampoline, $0)
         }
         if sizes.target > configuration.maxURLBytes { return .target }
         if sizes.headers > configuration.maxHeaderBytes { return .headers }
@@ -142,9 +142,9 @@ extension HTTPServer {
     private func makeRequest(connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>) -> HTTPRequest {
         var collector = ValueCollector()
         withUnsafeMutablePointer(to: &collector) { pointer in
-            _ = MHD_get_connection_values(connection, .HEADER_KIND, collectTrampoline, pointer)
+            _ = MHD_get_connection_values_n(connection, .HEADER_KIND, collectTrampoline, pointer)
             pointer.pointee.collectingQuery = true
-            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, collectTrampoline, pointer)
+            _ = MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, collectTrampoline, pointer)
         }
         return HTTPRequest(
             method: String(cString: method), path: String(cString: url), query: collector.query, headers: collector.headers)
@@ -180,28 +180,34 @@ struct ConnectionPointer: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
-/// Headers and query arguments gathered by one pass of `MHD_get_connection_values`.
+/// Headers and query arguments gathered by one pass of `MHD_get_connection_values_n`: the
+/// sized variant, because a decoded `%00` would end a C string early and hide the rest of the
+/// value (a filter's length check then saw a few bytes of a 4,000-character value).
 struct ValueCollector {
     var headers = HTTPHeaders()
     var query: [QueryItem] = []
     var collectingQuery = false
 }
 
-private let collectTrampoline: MHD_KeyValueIterator = { context, _, key, value in
+private let collectTrampoline: MHD_KeyValueIteratorN = { context, _, key, keySize, value, valueSize in
     let collector = context!.assumingMemoryBound(to: ValueCollector.self)
     guard let key else { return .YES }
-    let name = String(cString: key)
+    let name = sizedString(key, keySize)
     if collector.pointee.collectingQuery {
-        collector.pointee.query.append(QueryItem(name: name, value: value.map { String(cString: $0) }))
+        collector.pointee.query.append(QueryItem(name: name, value: value.map { sizedString($0, valueSize) }))
     } else {
-        collector.pointee.headers.add(name: name, value: value.map { String(cString: $0) } ?? "")
+        collector.pointee.headers.add(name: name, value: value.map { sizedString($0, valueSize) } ?? "")
     }
     return .YES
 }
 
+/// The `size` bytes at `start` as UTF-8 (invalid bytes repaired), NULs included.
+private func sizedString(_ start: UnsafePointer<CChar>, _ size: Int) -> String {
+    start.withMemoryRebound(to: UInt8.self, capacity: size) { String(decoding: UnsafeBufferPointer(start: $0, count: size), as: UTF8.self) }
+}
+
 /// Adds each key's and value's length, plus two for the separators, to the `Int` it is given.
-private let measureTrampoline: MHD_KeyValueIterator = { context, _, key, value in
-    let total = context!.assumingMemoryBound(to: Int.self)
-    total.pointee += (key.map { strlen($0) } ?? 0) + (value.map { strlen($0) } ?? 0) + 2
+private let measureTrampoline: MHD_KeyValueIteratorN = { context, _, _, keySize, _, valueSize in
+    context!.assumingMemoryBound(to: Int.self).pointee += keySize + valueSize + 2
     return .YES
 }
