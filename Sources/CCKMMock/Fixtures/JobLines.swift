@@ -10,28 +10,33 @@ enum JobLines {
     static func validate(path: String, now: Timestamp) throws(FixtureError) {
         var problems = Problems()
         do {
-            try forEachBatch(path: path, now: now, size: batchSize) { _, batchProblems in problems.add(batchProblems) }
+            try forEachBatchReadingAhead(path: path, now: now, size: batchSize, prepare: { _ in }) { _, batchProblems in
+                problems.add(batchProblems)
+            }
         } catch {
             throw FixtureError(problems: ["\(path): cannot read the file: \(error)"])
         }
         try problems.check(path: path)
     }
 
-    /// Like `forEachBatch`, with the reading, parsing and `prepare` on a thread of their own, a
-    /// few batches ahead of `consume` on the caller's thread, so that a bulk load keeps two cores
-    /// busy: one turning lines into rows, one writing them. `prepare` is not called once a line
-    /// has had a problem (what follows is read only for its problems).
+    /// Like `forEachBatch`, with the work spread over the cores: one thread reads the lines, each
+    /// batch is parsed, checked and `prepare`d on a worker of its own (several at once), and
+    /// `consume` gets the batches in file order on the caller's thread, a few behind the reading.
+    /// `prepare` must not depend on the order it is called in (batches run concurrently).
     static func forEachBatchReadingAhead<Prepared: Sendable>(
         path: String, now: Timestamp, size: Int, prepare: @escaping @Sendable ([(Job, held: Bool)]) -> Prepared,
-        consume: (Prepared?, _ problems: [String]) throws -> Void
+        consume: (Prepared, _ problems: [String]) throws -> Void
     ) throws {
-        let channel = BatchChannel<Prepared>(capacity: 4)
+        let channel = BatchChannel<ParsedBatch<Prepared>>(capacity: 2 * ProcessInfo.processInfo.activeProcessorCount + 2)
         let reader = Thread {
-            var failed = false
             do {
-                try forEachBatch(path: path, now: now, size: size) { jobs, problems in
-                    failed = failed || !problems.isEmpty
-                    guard channel.send(failed ? nil : prepare(jobs), problems) else { throw CancellationError() }
+                try forEachLineBatch(path: path, size: size) { lines in
+                    let parsed = ParsedBatch<Prepared>()
+                    DispatchQueue.global().async {
+                        let (jobs, problems) = parse(lines, path: path, now: now)
+                        parsed.fulfil(prepare(jobs), problems)
+                    }
+                    guard channel.send(parsed) else { throw CancellationError() }
                 }
                 channel.finish(error: nil)
             } catch {
@@ -41,8 +46,26 @@ enum JobLines {
         reader.name = "fixture-reader"
         reader.start()
         defer { channel.cancelAndWait() }
-        while let (prepared, problems) = try channel.receive() {
+        while let parsed = try channel.receive() {
+            let (prepared, problems) = parsed.wait()
             try consume(prepared, problems)
+        }
+    }
+
+    /// A batch on its way through a worker; `wait` blocks until the worker is done with it.
+    final class ParsedBatch<Prepared: Sendable>: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        // Written once by the worker before `done` is signalled, read after waiting on it.
+        private var result: (Prepared, [String])?
+
+        func fulfil(_ prepared: Prepared, _ problems: [String]) {
+            result = (prepared, problems)
+            done.signal()
+        }
+
+        func wait() -> (Prepared, [String]) {
+            done.wait()
+            return result!
         }
     }
 
@@ -70,17 +93,55 @@ enum JobLines {
     static func forEachBatch(
         path: String, now: Timestamp, size: Int, _ body: (_ jobs: [(Job, held: Bool)], _ problems: [String]) throws -> Void
     ) throws {
+        try forEachLineBatch(path: path, size: size) { lines in
+            let (jobs, problems) = parse(lines, path: path, now: now)
+            try body(jobs, problems)
+        }
+    }
+
+    /// Lines of a file, `size` at a time: slices of the buffer they were read into.
+    struct LineBatch: Sendable {
+        var firstLineNumber: Int
+        var lines: [ArraySlice<UInt8>]
+    }
+
+    /// Calls `body` with the file's lines, `size` at a time, in order.
+    static func forEachLineBatch(path: String, size: Int, _ body: (LineBatch) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw FixtureError(problems: ["\(path): cannot read the file"]) }
         defer { try? handle.close() }
+        var batch = LineBatch(firstLineNumber: 1, lines: [])
         var pending: [UInt8] = []
-        var lineNumber = 0
+        func add(_ line: ArraySlice<UInt8>) throws {
+            batch.lines.append(line)
+            if batch.lines.count == size {
+                try body(batch)
+                batch = LineBatch(firstLineNumber: batch.firstLineNumber + size, lines: [])
+            }
+        }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            // The lines of this chunk are slices of one new buffer, shared by the batches that hold them.
+            let buffer = pending + chunk
+            var start = buffer.startIndex
+            while let newline = buffer[start...].firstIndex(of: 0x0A) {
+                try add(buffer[start..<newline])
+                start = newline + 1
+            }
+            pending = Array(buffer[start...])
+        }
+        if !pending.isEmpty { try add(pending[...]) }
+        if !batch.lines.isEmpty { try body(batch) }
+    }
+
+    /// The jobs of a batch's lines, and the problems of those that are not jobs. Blank lines and
+    /// lines starting with `//` are skipped.
+    static func parse(_ batch: LineBatch, path: String, now: Timestamp) -> (jobs: [(Job, held: Bool)], problems: [String]) {
         var jobs: [(Job, held: Bool)] = []
         var problems: [String] = []
-
-        func take(_ line: ArraySlice<UInt8>) {
-            lineNumber += 1
+        jobs.reserveCapacity(batch.lines.count)
+        for (index, line) in batch.lines.enumerated() {
+            let lineNumber = batch.firstLineNumber + index
             let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-            guard !trimmed.isEmpty, !trimmed.starts(with: [0x2F, 0x2F]) else { return }
+            guard !trimmed.isEmpty, !trimmed.starts(with: [0x2F, 0x2F]) else { continue }
             do {
                 let bytes = Array(line)
                 var reader = FixtureReader(source: path, locator: nil, now: now)
@@ -99,23 +160,7 @@ enum JobLines {
                 problems.append("\(path):\(lineNumber):\(error.column): \(error.reason)")
             }
         }
-
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending += chunk
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                take(pending[start..<newline])
-                start = newline + 1
-                if jobs.count >= size {
-                    try body(jobs, problems)
-                    jobs.removeAll(keepingCapacity: true)
-                    problems.removeAll()
-                }
-            }
-            pending.removeSubrange(..<start)
-        }
-        if !pending.isEmpty { take(pending[...]) }
-        if !jobs.isEmpty || !problems.isEmpty { try body(jobs, problems) }
+        return (jobs, problems)
     }
 }
 
@@ -123,7 +168,7 @@ enum JobLines {
 /// may stop early (`cancelAndWait`); the reader then stops at its next send.
 final class BatchChannel<Item: Sendable>: Sendable {
     private struct State {
-        var items: [(Item?, [String])] = []
+        var items: [Item] = []
         var cancelled = false
         var error: (any Error)?
     }
@@ -138,11 +183,11 @@ final class BatchChannel<Item: Sendable>: Sendable {
     }
 
     /// Waits for room; false when the consumer has stopped.
-    func send(_ item: Item?, _ problems: [String]) -> Bool {
+    func send(_ item: Item) -> Bool {
         free.wait()
         let accepted = state.withLock { state in
             guard !state.cancelled else { return false }
-            state.items.append((item, problems))
+            state.items.append(item)
             return true
         }
         filled.signal()
@@ -157,15 +202,15 @@ final class BatchChannel<Item: Sendable>: Sendable {
     }
 
     /// The next batch, or nil at the end; rethrows the reader's error.
-    func receive() throws -> (Item?, [String])? {
+    func receive() throws -> Item? {
         filled.wait()
-        let next: (Item?, [String])?? = try state.withLock { state in
+        let next: Item? = try state.withLock { state in
             if !state.items.isEmpty { return state.items.removeFirst() }
             if let error = state.error { throw error }
-            return .some(nil)
+            return nil
         }
         free.signal()
-        return next ?? nil
+        return next
     }
 
     /// Stops the reader (if still reading) and waits until it has left.

@@ -38,10 +38,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let fraction = nanoseconds - seconds * 1_000_000_000
         let (year, month, day) = Self.civil(fromDays: seconds.floorDivided(by: 86_400))
         let secondOfDay = seconds - seconds.floorDivided(by: 86_400) * 86_400
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        text += fraction % 1000 == 0 ? "." + pad(fraction / 1000, 6) : "." + pad(fraction, 9)
-        return text + "Z"
+        // Digits into one small buffer: every job rendered prints three of these.
+        var text: [UInt8] = []
+        text.reserveCapacity(30)
+        func digits(_ value: Int64, _ width: Int, then separator: UInt8) {
+            let start = text.count
+            var rest = value
+            repeat {
+                text.append(UInt8(48 + rest % 10))
+                rest /= 10
+            } while rest > 0 || text.count - start < width
+            text[start...].reverse()
+            text.append(separator)
+        }
+        digits(year, 4, then: 0x2D)
+        digits(month, 2, then: 0x2D)
+        digits(day, 2, then: 0x54)
+        digits(secondOfDay / 3600, 2, then: 0x3A)
+        digits(secondOfDay / 60 % 60, 2, then: 0x3A)
+        digits(secondOfDay % 60, 2, then: 0x2E)
+        if fraction % 1000 == 0 { digits(fraction / 1000, 6, then: 0x5A) } else { digits(fraction, 9, then: 0x5A) }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Years `init(rfc3339:)` reads: nanoseconds in 64 bits reach only 1677 to 2262, and the
@@ -129,11 +146,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
-}
-
-private func pad(_ value: Int64, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
 
 extension Int64 {

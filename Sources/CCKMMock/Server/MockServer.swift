@@ -104,7 +104,7 @@ public final class MockServer: Sendable {
         do {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
             app.tokens.add(users: fixture.users, domains: fixture.domains)
-            try app.simulator.seed(fixture)
+            try app.simulator.seed(fixture, alone: true)
         } catch let error as FixtureError {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
         } catch {

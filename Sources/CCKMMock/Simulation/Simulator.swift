@@ -76,7 +76,8 @@ public final class Simulator: Sendable {
     /// Stores the fixture's jobs (those of `domain` only, when given), its JSON Lines files a batch
     /// at a time: running jobs go on from now with fresh durations, unless held. The fixture's
     /// inventory, scripts and simulator settings are added to the planner's rules.
-    public func seed(_ fixture: Fixture, domain: String? = nil) throws {
+    /// `alone`: nothing else uses the store yet (start-up), so a large fixture may load the fastest way.
+    public func seed(_ fixture: Fixture, domain: String? = nil, alone: Bool = false) throws {
         var rules = planner.currentRules
         let added = PlanRules(fixture)
         rules.inventory.targets.merge(added.inventory.targets) { $1 }
@@ -95,15 +96,16 @@ public final class Simulator: Sendable {
         if !fixture.streams.isEmpty {
             // One pass: lines are checked as they are stored, and the first problem stops the
             // storing (not the reading, so that every problem is reported) and rolls it all back.
-            try store.bulkReplace { insert in
+            try store.bulkReplace(alone: alone) { insert in
                 for path in fixture.streams {
                     var problems = JobLines.Problems()
+                    // Rendering runs on the workers, planning here: its random draws keep file order.
                     try JobLines.forEachBatchReadingAhead(path: path, now: now, size: JobLines.batchSize) { batch in
-                        batch.filter { domain == nil || $0.0.domain == domain }.map { PreparedJob(plan($0.0, held: $0.held)) }
-                    } consume: { prepared, batchProblems in
+                        batch.filter { domain == nil || $0.0.domain == domain }.map { ($0.0, $0.held, $0.0.json) }
+                    } consume: { rendered, batchProblems in
                         problems.add(batchProblems)
-                        guard problems.isEmpty, let prepared else { return }
-                        try insert(prepared)
+                        guard problems.isEmpty else { return }
+                        try insert(rendered.map { PreparedJob(plan($0.0, held: $0.1), document: $0.2) })
                     }
                     try problems.check(path: path)
                 }

@@ -31,14 +31,18 @@ public final class JobStore: Sendable {
 
     public var generation: Int { writes.load(ordering: .acquiring) }
 
-    /// Page cache per connection, and the writer's while it bulk-loads (index builds sort in it).
+    /// Page cache per connection.
     static let cacheKilobytes = 8_000
-    static let bulkCacheKilobytes = 64_000
 
     /// Every write of the store goes through here.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         defer { writes.add(1, ordering: .releasing) }
         return try database.write(body)
+    }
+
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { writes.add(1, ordering: .releasing) }
+        return try database.writeWithoutTransaction(body)
     }
 
     public init(location: StoreLocation, readers: Int = 4) throws {
@@ -71,7 +75,7 @@ public final class JobStore: Sendable {
 
     /// Stores the jobs with their schedules, replacing any job of the same family and id.
     public func replace(_ jobs: [PlannedJob]) throws {
-        try write { db in try replace(jobs.map(PreparedJob.init), db) }
+        try write { db in try replace(jobs.map { PreparedJob($0) }, db) }
     }
 
     /// Stores prepared jobs; `deletingFirst` false skips the look-up for a job of the same family
@@ -124,7 +128,8 @@ public final class JobStore: Sendable {
         let seq = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, document ?? job.json])
         let target = try db.cachedStatement(sql: "INSERT INTO job_target (job, family, domain, value, status) VALUES (?, ?, ?, ?, ?)")
-        for value in Set(job.filterValues) {
+        let values = job.filterValues
+        for (index, value) in values.enumerated() where !values[..<index].contains(value) {
             try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue])
         }
         return seq

@@ -191,6 +191,31 @@ import Testing
         #expect(try store.queryPlan(family: again.family, domain: Job.rootDomain, query: ListQuery()).joined().contains("job_by_created"))
     }
 
+    /// At start-up a file store leaves WAL for the load (pages written once, no checkpoint) and is
+    /// back in WAL after it, whether the load was stored or rolled back.
+    @Test func startUpBulkLoadOnAFileStoreEndsInWAL() throws {
+        let directory = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try JobStore(location: .directory(directory))
+        let jobs = SyntheticJobs(count: 2_000, seed: 3).map { PreparedJob(PlannedJob(job: $0)) }
+        _ = try store.count()  // a reader of the pool is open, as after any read
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try store.bulkReplace(alone: true) { insert in
+                try insert(Array(jobs.prefix(1_000)))
+                throw Stop()
+            }
+        }
+        #expect(try store.count() == 0 && store.journalMode() == "wal", "rolled back, back in WAL")
+        try store.bulkReplace(alone: true) { insert in try insert(jobs) }
+        #expect(try store.count() == jobs.count && store.journalMode() == "wal")
+        let first = jobs[0].planned.job
+        #expect(try store.document(family: first.family, domain: first.domain, id: first.id) == jobs[0].document)
+        try store.replace([TestJobs.make(JobFamily.named("aws")!, 1)])
+        #expect(try store.count() == jobs.count + 1, "writes go on as before")
+        #expect(FileManager.default.fileExists(atPath: directory + "/" + JobStore.fileName + "-wal"))
+    }
+
     @Test func everyShippedFixtureIsValid() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Paths.repository + "/fixtures").filter {
             $0.hasSuffix(".json") && $0 != "schema.json"
