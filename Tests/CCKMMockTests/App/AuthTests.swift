@@ -82,7 +82,8 @@ final class TokenClock: Sendable {
         let cases: [(String?, String)] = [
             (nil, "Authorization header is missing"), ("Basic YWRtaW46YWRtaW4=", "must be Bearer"), ("Bearer", "must be Bearer"),
             ("Bearer not.a.token", "malformed"), ("Bearer " + otherKey, "signature is invalid"),
-            ("Bearer " + good.dropLast(2) + "xx", "signature is invalid"),
+            ("Bearer " + good.dropLast(2) + "xx", "signature is invalid"), ("Bearer\t" + good, "must be Bearer"),
+            ("Bearer\u{0}" + good, "must be Bearer"), ("Bearér " + good, "must be Bearer"),
         ]
         for (header, message) in cases {
             let reply = try app.send("GET", base, token: nil, authorization: header)

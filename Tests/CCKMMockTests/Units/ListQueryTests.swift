@@ -106,6 +106,15 @@ import Testing
         #expect(Route(path: base + "/abc/cancel") == .cancel(family, id: "abc"))
     }
 
+    /// Paths are split on the byte `/`, as an HTTP server does, whatever the characters around it.
+    @Test func pathsAreMatchedByBytes() {
+        let aws = JobFamily.named("aws")!
+        #expect(Route(path: "/api/v1/cckm/aws/synchronization-jobs/é/cancel") == .cancel(aws, id: "é"))
+        #expect(Route(path: "/api/v1/cckm/aws/synchronization-jobs/\u{301}") == .job(aws, id: "\u{301}"), "a combining mark after the slash")
+        #expect(Route(path: "/api/v1/cckm/aws/synchronization-jobs/\u{301}/") == .job(aws, id: "\u{301}"))
+        #expect(Route(path: "/__admin/health/") == .admin(.health))
+    }
+
     @Test func nestedBasesAreNotConfused() {
         #expect(Route(path: "/api/v1/cckm/aws/custom-key-stores/synchronization-jobs") == .jobs(JobFamily.named("aws-custom-key-stores")!))
         #expect(Route(path: "/api/v1/cckm/azure/certificates/synchronization-jobs/1") == .job(JobFamily.named("azure-certificates")!, id: "1"))
