@@ -40,17 +40,11 @@ public final class CCKMApp: HTTPResponder {
         self.fixture = Mutex(fixture)
         self.logger = logger
         let simulator = self.simulator
-        let randomness = randomness
         batcher =
             batchWrites
             ? WriteBatcher(
-                store: store,
-                prepare: { db in _ = try store.advance(to: simulator.clock.now(), db) },
-                finished: { simulator.afterWrites() },
-                failure: { error in
-                    let apiError = error as? APIError ?? .internalError()
-                    return .json(apiError.status, apiError.json(requestID: randomness.uuid()), headers: apiError.headers)
-                }) : nil
+                store: store, prepare: { db in _ = try store.advance(to: simulator.clock.now(), db) },
+                finished: { simulator.answerWaiters() }) : nil
     }
 
     /// Control API requests are answered as they are; every other request is first offered to the
@@ -112,7 +106,7 @@ public final class CCKMApp: HTTPResponder {
                 return nil
             }
         } catch {
-            let answer = response(for: error as? APIError ?? .internalError())
+            let answer = response(for: error, to: request)
             return { _ in answer }
         }
     }
@@ -124,7 +118,7 @@ public final class CCKMApp: HTTPResponder {
         return .later { deliver in
             batcher.submit(
                 WriteBatcher.Item(
-                    work: work,
+                    work: work, fail: { error in self.response(for: error, to: request) },
                     deliver: { response in
                         journal.record(request, status: response.status, at: SystemClock().now())
                         deliver(response)
@@ -163,13 +157,17 @@ public final class CCKMApp: HTTPResponder {
     func guarded(_ request: HTTPRequest, _ body: () throws -> HTTPReply) -> HTTPReply {
         do {
             return try body()
-        } catch let error as APIError {
-            return .now(response(for: error))
         } catch {
-            // The one place an unexpected error becomes a 500; it is logged, never shown raw.
-            logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
-            return .now(response(for: .internalError()))
+            return .now(response(for: error, to: request))
         }
+    }
+
+    /// Any error as the client sees it: an `APIError` as its CM envelope. This is the one place
+    /// an unexpected error becomes a 500; it is logged, never shown raw.
+    func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
+        if let error = error as? APIError { return response(for: error) }
+        logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+        return response(for: .internalError())
     }
 
     /// A CCKM or login request answered and journaled.

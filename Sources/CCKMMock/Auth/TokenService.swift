@@ -187,7 +187,7 @@ public final class TokenService: Sendable {
     /// of a 700-byte header walked every one of them, on every request.
     private static func bearerToken(_ authorization: String) -> String? {
         let bytes = authorization.utf8
-        guard bytes.count > 7, bytes.prefix(7).map({ (65...90).contains($0) ? $0 + 32 : $0 }).elementsEqual("bearer ".utf8) else { return nil }
+        guard bytes.count > 7, String(decoding: bytes.prefix(7), as: UTF8.self).caseInsensitiveEquals("Bearer ") else { return nil }
         return String(decoding: bytes.dropFirst(7).drop { $0 == 0x20 }, as: UTF8.self)
     }
 
@@ -240,5 +240,4 @@ extension String {
     fileprivate func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
-
 }

@@ -101,7 +101,7 @@ public final class RequestJournal: Sendable {
     }
 
     private static func isSecret(_ name: String) -> Bool {
-        JournalEntry.secretHeaders.contains { $0.utf8.count == name.utf8.count && $0.caseInsensitiveEquals(name) }
+        JournalEntry.secretHeaders.contains { $0.caseInsensitiveEquals(name) }
     }
 
     /// Entries whose method matches (any case) and whose path matches `pattern` (`*` for any run).

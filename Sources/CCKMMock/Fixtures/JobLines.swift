@@ -10,7 +10,7 @@ enum JobLines {
     static func validate(path: String, now: Timestamp) throws(FixtureError) {
         var problems = Problems()
         do {
-            try forEachBatchReadingAhead(path: path, now: now, size: batchSize, prepare: { _ in }) { _, batchProblems in
+            try forEachBatch(path: path, now: now, size: batchSize, prepare: { _ in }) { _, batchProblems in
                 problems.add(batchProblems)
             }
         } catch {
@@ -19,11 +19,12 @@ enum JobLines {
         try problems.check(path: path)
     }
 
-    /// Like `forEachBatch`, with the work spread over the cores: one thread reads the lines, each
+    /// Calls `consume` with the jobs of each `size` lines, `prepare`d, and the problems of those
+    /// lines, in file order. The work is spread over the cores: one thread reads the lines, each
     /// batch is parsed, checked and `prepare`d on a worker of its own (several at once), and
-    /// `consume` gets the batches in file order on the caller's thread, a few behind the reading.
-    /// `prepare` must not depend on the order it is called in (batches run concurrently).
-    static func forEachBatchReadingAhead<Prepared: Sendable>(
+    /// `consume` runs on the caller's thread, a few batches behind the reading. `prepare` must not
+    /// depend on the order it is called in (batches run concurrently).
+    static func forEachBatch<Prepared: Sendable>(
         path: String, now: Timestamp, size: Int, prepare: @escaping @Sendable ([(Job, held: Bool)]) -> Prepared,
         consume: (Prepared, _ problems: [String]) throws -> Void
     ) throws {
@@ -86,16 +87,6 @@ enum JobLines {
         func check(path: String) throws(FixtureError) {
             guard !kept.isEmpty else { return }
             throw FixtureError(problems: kept + (more > 0 ? ["\(path): … and \(more) more problems"] : []))
-        }
-    }
-
-    /// Calls `body` with each batch of jobs (and the problems of its lines), in file order.
-    static func forEachBatch(
-        path: String, now: Timestamp, size: Int, _ body: (_ jobs: [(Job, held: Bool)], _ problems: [String]) throws -> Void
-    ) throws {
-        try forEachLineBatch(path: path, size: size) { lines in
-            let (jobs, problems) = parse(lines, path: path, now: now)
-            try body(jobs, problems)
         }
     }
 

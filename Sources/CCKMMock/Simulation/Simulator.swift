@@ -19,7 +19,7 @@ public final class Simulator: Sendable {
     public func start(family: JobFamily, domain: String, body: [UInt8]) throws -> String {
         try tick()
         let planned = try planStart(family: family, domain: domain, body: body)
-        defer { changed() }
+        defer { answerWaiters() }
         return try store.start(planned, exclusive: !settings.allowConcurrentJobs)
     }
 
@@ -27,7 +27,7 @@ public final class Simulator: Sendable {
     public func cancel(family: JobFamily, domain: String, id: String) throws -> String {
         try tick()
         let (now, stopAt) = cancelTimes()
-        defer { changed() }
+        defer { answerWaiters() }
         return try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt)
     }
 
@@ -43,16 +43,11 @@ public final class Simulator: Sendable {
         return (now, now.adding(seconds: settings.scaled(settings.cancelDelay)).roundedToMicroseconds)
     }
 
-    /// After writes made elsewhere (a batch): answer the waiters they satisfy.
-    func afterWrites() {
-        changed()
-    }
-
     /// Fires every transition due by the clock's now.
     @discardableResult
     public func tick() throws -> [JobEvent] {
         let events = try store.advance(to: clock.now())
-        if !events.isEmpty { changed() }
+        if !events.isEmpty { answerWaiters() }
         return events
     }
 
@@ -60,7 +55,7 @@ public final class Simulator: Sendable {
     public func advance(seconds: Double) throws -> [JobEvent] {
         let target = clock.now().adding(seconds: seconds)
         try clock.advance(seconds: seconds)
-        defer { changed() }
+        defer { answerWaiters() }
         return try store.advance(to: target)
     }
 
@@ -89,8 +84,7 @@ public final class Simulator: Sendable {
         planner.setRules(rules)
 
         let now = clock.now()
-        let planner = planner
-        @Sendable func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
+        func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
         let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
         try store.replace(jobs.map { plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })
         if !fixture.streams.isEmpty {
@@ -100,18 +94,18 @@ public final class Simulator: Sendable {
                 for path in fixture.streams {
                     var problems = JobLines.Problems()
                     // Rendering runs on the workers, planning here: its random draws keep file order.
-                    try JobLines.forEachBatchReadingAhead(path: path, now: now, size: JobLines.batchSize) { batch in
-                        batch.filter { domain == nil || $0.0.domain == domain }.map { ($0.0, $0.held, $0.0.json) }
+                    try JobLines.forEachBatch(path: path, now: now, size: JobLines.batchSize) { batch in
+                        batch.filter { domain == nil || $0.0.domain == domain }.map { (job: $0.0, held: $0.held, document: $0.0.json) }
                     } consume: { rendered, batchProblems in
                         problems.add(batchProblems)
                         guard problems.isEmpty else { return }
-                        try insert(rendered.map { PreparedJob(plan($0.0, held: $0.1), document: $0.2) })
+                        try insert(rendered.map { PreparedJob(plan($0.job, held: $0.held), document: $0.document) })
                     }
                     try problems.check(path: path)
                 }
             }
         }
-        changed()
+        answerWaiters()
     }
 
     /// Back to `fixture` (nothing when nil), for every domain or one. A full reset also puts the
@@ -125,10 +119,11 @@ public final class Simulator: Sendable {
     /// Puts a snapshot back, the manual clock included.
     public func restore(snapshot name: String) throws {
         clock.restore(to: try store.restoreSnapshot(name))
-        changed()
+        answerWaiters()
     }
 
-    private func changed() {
+    /// After a write, here or in a batch of the live server's: answers the waits it satisfies.
+    func answerWaiters() {
         if waiters.count > 0 { waiters.check(store: store) }
     }
 

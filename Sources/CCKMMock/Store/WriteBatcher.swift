@@ -10,6 +10,8 @@ import Synchronization
 final class WriteBatcher: Sendable {
     struct Item: Sendable {
         let work: @Sendable (Database) throws -> HTTPResponse
+        /// The answer when `work` (or the batch's transaction) fails.
+        let fail: @Sendable (any Error) -> HTTPResponse
         let deliver: @Sendable (HTTPResponse) -> Void
     }
 
@@ -18,18 +20,13 @@ final class WriteBatcher: Sendable {
     private let prepare: @Sendable (Database) throws -> Void
     /// Runs after every batch (waiters).
     private let finished: @Sendable () -> Void
-    private let failure: @Sendable (any Error) -> HTTPResponse
     private let queue = DispatchQueue(label: "cckm-mock.writes")
     private let pending = Mutex<(items: [Item], draining: Bool)>(([], false))
 
-    init(
-        store: JobStore, prepare: @escaping @Sendable (Database) throws -> Void, finished: @escaping @Sendable () -> Void,
-        failure: @escaping @Sendable (any Error) -> HTTPResponse
-    ) {
+    init(store: JobStore, prepare: @escaping @Sendable (Database) throws -> Void, finished: @escaping @Sendable () -> Void) {
         self.store = store
         self.prepare = prepare
         self.finished = finished
-        self.failure = failure
     }
 
     func submit(_ item: Item) {
@@ -63,13 +60,13 @@ final class WriteBatcher: Sendable {
                                 return .commit
                             }
                         } catch {
-                            response = failure(error)
+                            response = item.fail(error)
                         }
-                        responses.append(response ?? failure(APIError.internalError()))
+                        responses.append(response ?? item.fail(APIError.internalError()))
                     }
                 }
             } catch {
-                responses = batch.map { _ in failure(error) }
+                responses = batch.map { $0.fail(error) }
             }
             finished()
             for (item, response) in zip(batch, responses) { item.deliver(response) }
