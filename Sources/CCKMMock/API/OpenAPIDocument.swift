@@ -31,56 +31,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "kms",
@@ -156,63 +119,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "kms"
-                    ],
-                    "properties": {
-                      "kms": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      },
-                      "regions": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      },
-                      "regions": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-kms-regions"
               }
             }
           }
@@ -265,12 +172,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -312,12 +214,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -362,56 +259,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "kms",
@@ -487,63 +347,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "kms"
-                    ],
-                    "properties": {
-                      "kms": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      },
-                      "regions": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      },
-                      "regions": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-kms-regions"
               }
             }
           }
@@ -596,12 +400,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -643,12 +442,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -693,56 +487,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "key_vaults",
@@ -818,51 +575,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "key_vaults"
-                    ],
-                    "properties": {
-                      "key_vaults": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      },
-                      "take_cloud_key_backup": {
-                        "type": "boolean"
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      },
-                      "take_cloud_key_backup": {
-                        "type": "boolean"
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-key_vaults-take_cloud_key_backup"
               }
             }
           }
@@ -915,12 +628,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -962,12 +670,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -1012,56 +715,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "key_vaults",
@@ -1137,45 +803,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "key_vaults"
-                    ],
-                    "properties": {
-                      "key_vaults": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-key_vaults"
               }
             }
           }
@@ -1228,12 +856,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -1275,12 +898,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -1325,56 +943,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "key_vaults",
@@ -1450,45 +1031,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "key_vaults"
-                    ],
-                    "properties": {
-                      "key_vaults": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-key_vaults"
               }
             }
           }
@@ -1541,12 +1084,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -1588,12 +1126,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -1638,56 +1171,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "key_rings",
@@ -1763,45 +1259,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "key_rings"
-                    ],
-                    "properties": {
-                      "key_rings": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-key_rings"
               }
             }
           }
@@ -1854,12 +1312,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -1901,12 +1354,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -1951,56 +1399,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "vaults",
@@ -2076,45 +1487,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "vaults"
-                    ],
-                    "properties": {
-                      "vaults": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-vaults"
               }
             }
           }
@@ -2167,12 +1540,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -2214,12 +1582,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -2264,56 +1627,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "groups",
@@ -2389,45 +1715,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "groups"
-                    ],
-                    "properties": {
-                      "groups": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-groups"
               }
             }
           }
@@ -2480,12 +1768,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -2527,12 +1810,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -2577,56 +1855,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "organizations",
@@ -2702,45 +1943,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "organization_ids"
-                    ],
-                    "properties": {
-                      "organization_ids": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-organization_ids"
               }
             }
           }
@@ -2793,12 +1996,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -2840,12 +2038,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -2890,56 +2083,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "organizations",
@@ -3015,45 +2171,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "organization_ids"
-                    ],
-                    "properties": {
-                      "organization_ids": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-organization_ids"
               }
             }
           }
@@ -3106,12 +2224,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -3153,12 +2266,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -3203,56 +2311,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "partitions",
@@ -3328,45 +2399,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "partitions"
-                    ],
-                    "properties": {
-                      "partitions": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-partitions"
               }
             }
           }
@@ -3419,12 +2452,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -3466,12 +2494,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -3516,56 +2539,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "partitions",
@@ -3641,45 +2627,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "partitions"
-                    ],
-                    "properties": {
-                      "partitions": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-partitions"
               }
             }
           }
@@ -3732,12 +2680,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -3779,12 +2722,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -3829,56 +2767,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "domains",
@@ -3954,45 +2855,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "domains"
-                    ],
-                    "properties": {
-                      "domains": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-domains"
               }
             }
           }
@@ -4045,12 +2908,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -4092,12 +2950,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -4142,56 +2995,19 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           },
           {
             "name": "domains",
@@ -4267,45 +3083,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "oneOf": [
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "domains"
-                    ],
-                    "properties": {
-                      "domains": {
-                        "type": "array",
-                        "items": {
-                          "type": "string",
-                          "minLength": 1
-                        },
-                        "minItems": 1,
-                        "maxItems": 1000
-                      },
-                      "synchronize_all": {
-                        "enum": [
-                          false
-                        ]
-                      }
-                    }
-                  },
-                  {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": [
-                      "synchronize_all"
-                    ],
-                    "properties": {
-                      "synchronize_all": {
-                        "enum": [
-                          true
-                        ]
-                      }
-                    }
-                  }
-                ]
+                "$ref": "#/components/schemas/Start-domains"
               }
             }
           }
@@ -4358,12 +3136,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -4405,12 +3178,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ],
         "responses": {
@@ -5095,22 +3863,7 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "enum": [
-                "aws",
-                "aws-custom-key-stores",
-                "azure",
-                "azure-certificates",
-                "azure-secrets",
-                "google",
-                "oci",
-                "sap",
-                "sfdc-keys",
-                "sfdc-certificates",
-                "luna-synchronize",
-                "luna-refresh",
-                "dsm",
-                "external-cm"
-              ]
+              "$ref": "#/components/schemas/Family"
             },
             "description": "a family"
           },
@@ -5134,56 +3887,19 @@ enum OpenAPIDocument {
             "description": "target values"
           },
           {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to pass over."
+            "$ref": "#/components/parameters/skip"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": -1,
-              "maximum": 1000000000
-            },
-            "description": "Jobs to return; -1 for all."
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "id",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Only these ids (repeat or comma-join)."
+            "$ref": "#/components/parameters/ids"
           },
           {
-            "name": "overall_status",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
-            },
-            "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+            "$ref": "#/components/parameters/overall_status"
           },
           {
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
-            },
-            "description": "Comma-separated fields; '-' for descending."
+            "$ref": "#/components/parameters/sort"
           }
         ]
       }
@@ -5231,50 +3947,21 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "target": {
-                    "type": "string"
-                  },
-                  "message": {
-                    "type": "string"
-                  }
-                }
+                "$ref": "#/components/schemas/Ending"
               }
             }
           }
         },
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           },
           {
             "name": "family",
             "in": "query",
             "required": false,
             "schema": {
-              "enum": [
-                "aws",
-                "aws-custom-key-stores",
-                "azure",
-                "azure-certificates",
-                "azure-secrets",
-                "google",
-                "oci",
-                "sap",
-                "sfdc-keys",
-                "sfdc-certificates",
-                "luna-synchronize",
-                "luna-refresh",
-                "dsm",
-                "external-cm"
-              ]
+              "$ref": "#/components/schemas/Family"
             },
             "description": "when the id is in two families"
           }
@@ -5324,50 +4011,21 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                  "target": {
-                    "type": "string"
-                  },
-                  "message": {
-                    "type": "string"
-                  }
-                }
+                "$ref": "#/components/schemas/Ending"
               }
             }
           }
         },
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           },
           {
             "name": "family",
             "in": "query",
             "required": false,
             "schema": {
-              "enum": [
-                "aws",
-                "aws-custom-key-stores",
-                "azure",
-                "azure-certificates",
-                "azure-secrets",
-                "google",
-                "oci",
-                "sap",
-                "sfdc-keys",
-                "sfdc-certificates",
-                "luna-synchronize",
-                "luna-refresh",
-                "dsm",
-                "external-cm"
-              ]
+              "$ref": "#/components/schemas/Family"
             },
             "description": "when the id is in two families"
           }
@@ -5414,34 +4072,14 @@ enum OpenAPIDocument {
         },
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           },
           {
             "name": "family",
             "in": "query",
             "required": false,
             "schema": {
-              "enum": [
-                "aws",
-                "aws-custom-key-stores",
-                "azure",
-                "azure-certificates",
-                "azure-secrets",
-                "google",
-                "oci",
-                "sap",
-                "sfdc-keys",
-                "sfdc-certificates",
-                "luna-synchronize",
-                "luna-refresh",
-                "dsm",
-                "external-cm"
-              ]
+              "$ref": "#/components/schemas/Family"
             },
             "description": "when the id is in two families"
           },
@@ -5575,22 +4213,7 @@ enum OpenAPIDocument {
                     "type": "string"
                   },
                   "family": {
-                    "enum": [
-                      "aws",
-                      "aws-custom-key-stores",
-                      "azure",
-                      "azure-certificates",
-                      "azure-secrets",
-                      "google",
-                      "oci",
-                      "sap",
-                      "sfdc-keys",
-                      "sfdc-certificates",
-                      "luna-synchronize",
-                      "luna-refresh",
-                      "dsm",
-                      "external-cm"
-                    ]
+                    "$ref": "#/components/schemas/Family"
                   },
                   "status": {
                     "type": "integer",
@@ -5679,12 +4302,7 @@ enum OpenAPIDocument {
         },
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ]
       },
@@ -5710,12 +4328,7 @@ enum OpenAPIDocument {
         },
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/id"
           }
         ]
       }
@@ -6053,6 +4666,68 @@ enum OpenAPIDocument {
         "bearerFormat": "JWT"
       }
     },
+    "parameters": {
+      "skip": {
+        "name": "skip",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 1000000000
+        },
+        "description": "Jobs to pass over."
+      },
+      "limit": {
+        "name": "limit",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": -1,
+          "maximum": 1000000000
+        },
+        "description": "Jobs to return; -1 for all."
+      },
+      "ids": {
+        "name": "id",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Only these ids (repeat or comma-join)."
+      },
+      "overall_status": {
+        "name": "overall_status",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
+        },
+        "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
+      },
+      "sort": {
+        "name": "sort",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
+        },
+        "description": "Comma-separated fields; '-' for descending."
+      },
+      "id": {
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string"
+        }
+      }
+    },
     "responses": {
       "Error": {
         "description": "CM error envelope",
@@ -6066,6 +4741,45 @@ enum OpenAPIDocument {
       }
     },
     "schemas": {
+      "Targets": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "minLength": 1
+        },
+        "minItems": 1,
+        "maxItems": 1000
+      },
+      "Family": {
+        "enum": [
+          "aws",
+          "aws-custom-key-stores",
+          "azure",
+          "azure-certificates",
+          "azure-secrets",
+          "google",
+          "oci",
+          "sap",
+          "sfdc-keys",
+          "sfdc-certificates",
+          "luna-synchronize",
+          "luna-refresh",
+          "dsm",
+          "external-cm"
+        ]
+      },
+      "Ending": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "target": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          }
+        }
+      },
       "Error": {
         "type": "object",
         "required": [
@@ -6088,6 +4802,333 @@ enum OpenAPIDocument {
             "type": "string"
           }
         }
+      },
+      "Start-kms-regions": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "kms"
+            ],
+            "properties": {
+              "kms": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              },
+              "regions": {
+                "$ref": "#/components/schemas/Targets"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              },
+              "regions": {
+                "$ref": "#/components/schemas/Targets"
+              }
+            }
+          }
+        ]
+      },
+      "Start-key_vaults-take_cloud_key_backup": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "key_vaults"
+            ],
+            "properties": {
+              "key_vaults": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              },
+              "take_cloud_key_backup": {
+                "type": "boolean"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              },
+              "take_cloud_key_backup": {
+                "type": "boolean"
+              }
+            }
+          }
+        ]
+      },
+      "Start-key_vaults": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "key_vaults"
+            ],
+            "properties": {
+              "key_vaults": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              }
+            }
+          }
+        ]
+      },
+      "Start-key_rings": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "key_rings"
+            ],
+            "properties": {
+              "key_rings": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              }
+            }
+          }
+        ]
+      },
+      "Start-vaults": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "vaults"
+            ],
+            "properties": {
+              "vaults": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              }
+            }
+          }
+        ]
+      },
+      "Start-groups": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "groups"
+            ],
+            "properties": {
+              "groups": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              }
+            }
+          }
+        ]
+      },
+      "Start-organization_ids": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "organization_ids"
+            ],
+            "properties": {
+              "organization_ids": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              }
+            }
+          }
+        ]
+      },
+      "Start-partitions": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "partitions"
+            ],
+            "properties": {
+              "partitions": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              }
+            }
+          }
+        ]
+      },
+      "Start-domains": {
+        "oneOf": [
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "domains"
+            ],
+            "properties": {
+              "domains": {
+                "$ref": "#/components/schemas/Targets"
+              },
+              "synchronize_all": {
+                "enum": [
+                  false
+                ]
+              }
+            }
+          },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "synchronize_all"
+            ],
+            "properties": {
+              "synchronize_all": {
+                "enum": [
+                  true
+                ]
+              }
+            }
+          }
+        ]
       },
       "Job-aws": {
         "type": "object",
