@@ -3615,9 +3615,16 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "enum": [
-                "fixtures",
-                "empty"
+              "anyOf": [
+                {
+                  "enum": [
+                    "fixtures",
+                    "empty"
+                  ]
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
               ]
             },
             "description": "fixtures or empty"
@@ -3683,9 +3690,16 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "enum": [
-                "merge",
-                "replace"
+              "anyOf": [
+                {
+                  "enum": [
+                    "merge",
+                    "replace"
+                  ]
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
               ]
             },
             "description": "merge or replace"
@@ -3863,7 +3877,14 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "$ref": "#/components/schemas/Family"
+              "anyOf": [
+                {
+                  "$ref": "#/components/schemas/Family"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
             },
             "description": "a family"
           },
@@ -3961,7 +3982,14 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "$ref": "#/components/schemas/Family"
+              "anyOf": [
+                {
+                  "$ref": "#/components/schemas/Family"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
             },
             "description": "when the id is in two families"
           }
@@ -4025,7 +4053,14 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "$ref": "#/components/schemas/Family"
+              "anyOf": [
+                {
+                  "$ref": "#/components/schemas/Family"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
             },
             "description": "when the id is in two families"
           }
@@ -4079,7 +4114,14 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "$ref": "#/components/schemas/Family"
+              "anyOf": [
+                {
+                  "$ref": "#/components/schemas/Family"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
             },
             "description": "when the id is in two families"
           },
@@ -4088,12 +4130,19 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "enum": [
-                "in_progress",
-                "in progress",
-                "completed",
-                "failed",
-                "done"
+              "anyOf": [
+                {
+                  "enum": [
+                    "in_progress",
+                    "in progress",
+                    "completed",
+                    "failed",
+                    "done"
+                  ]
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
               ]
             },
             "description": "the status awaited"
@@ -4103,8 +4152,15 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string",
-              "pattern": "^[0-9]{1,3}(ms|s)?$"
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^[0-9]{1,3}(ms|s)?$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
             },
             "description": "500ms, 10s (at most 5m)"
           }
@@ -4386,9 +4442,16 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 1000000
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
             },
             "description": "the last N"
           }
@@ -4505,8 +4568,15 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string",
-              "pattern": "^((((19|20|21)[0-9]{2}|2200)-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((19|20|21)(0[48]|[2468][048]|[13579][26])|2000)-02-29)[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^((((19|20|21)[0-9]{2}|2200)-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((19|20|21)(0[48]|[2468][048]|[13579][26])|2000)-02-29)[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
             },
             "description": "RFC 3339, a year from 1900 to 2200"
           }
@@ -4672,9 +4742,16 @@ enum OpenAPIDocument {
         "in": "query",
         "required": false,
         "schema": {
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 1000000000
+          "anyOf": [
+            {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 1000000000
+            },
+            {
+              "$ref": "#/components/schemas/Empty"
+            }
+          ]
         },
         "description": "Jobs to pass over."
       },
@@ -4683,9 +4760,16 @@ enum OpenAPIDocument {
         "in": "query",
         "required": false,
         "schema": {
-          "type": "integer",
-          "minimum": -1,
-          "maximum": 1000000000
+          "anyOf": [
+            {
+              "type": "integer",
+              "minimum": -1,
+              "maximum": 1000000000
+            },
+            {
+              "$ref": "#/components/schemas/Empty"
+            }
+          ]
         },
         "description": "Jobs to return; -1 for all."
       },
@@ -4704,8 +4788,15 @@ enum OpenAPIDocument {
         "in": "query",
         "required": false,
         "schema": {
-          "type": "string",
-          "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
+          "anyOf": [
+            {
+              "type": "string",
+              "pattern": "^,*((in_progress|in progress|completed|failed)(,+(in_progress|in progress|completed|failed))*)?,*$"
+            },
+            {
+              "$ref": "#/components/schemas/Empty"
+            }
+          ]
         },
         "description": "in_progress (or 'in progress'), completed, failed; comma-joined allowed."
       },
@@ -4714,8 +4805,15 @@ enum OpenAPIDocument {
         "in": "query",
         "required": false,
         "schema": {
-          "type": "string",
-          "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
+          "anyOf": [
+            {
+              "type": "string",
+              "pattern": "^,*([-+ ]?(id|createdAt|updatedAt|completed_at|overall_status)(,+[-+ ]?(id|createdAt|updatedAt|completed_at|overall_status))*)?,*$"
+            },
+            {
+              "$ref": "#/components/schemas/Empty"
+            }
+          ]
         },
         "description": "Comma-separated fields; '-' for descending."
       },
@@ -4741,6 +4839,10 @@ enum OpenAPIDocument {
       }
     },
     "schemas": {
+      "Empty": {
+        "type": "string",
+        "maxLength": 0
+      },
       "Targets": {
         "type": "array",
         "items": {
