@@ -82,7 +82,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-aws"
+                        "$ref": "#/components/schemas/Job-regions-kms"
                       }
                     }
                   }
@@ -130,7 +130,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-aws"
+                  "$ref": "#/components/schemas/Job-regions-kms"
                 }
               }
             }
@@ -181,7 +181,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-aws"
+                  "$ref": "#/components/schemas/Job-regions-kms"
                 }
               }
             }
@@ -223,7 +223,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-aws"
+                  "$ref": "#/components/schemas/Job-regions-kms"
                 }
               }
             }
@@ -310,7 +310,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-aws-custom-key-stores"
+                        "$ref": "#/components/schemas/Job-regions-kms"
                       }
                     }
                   }
@@ -358,7 +358,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-aws-custom-key-stores"
+                  "$ref": "#/components/schemas/Job-regions-kms"
                 }
               }
             }
@@ -409,7 +409,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-aws-custom-key-stores"
+                  "$ref": "#/components/schemas/Job-regions-kms"
                 }
               }
             }
@@ -451,7 +451,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-aws-custom-key-stores"
+                  "$ref": "#/components/schemas/Job-regions-kms"
                 }
               }
             }
@@ -538,7 +538,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-azure"
+                        "$ref": "#/components/schemas/Job-key_vaults"
                       }
                     }
                   }
@@ -586,7 +586,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -637,7 +637,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -679,7 +679,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -766,7 +766,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-azure-certificates"
+                        "$ref": "#/components/schemas/Job-key_vaults"
                       }
                     }
                   }
@@ -814,7 +814,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure-certificates"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -865,7 +865,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure-certificates"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -907,7 +907,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure-certificates"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -994,7 +994,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-azure-secrets"
+                        "$ref": "#/components/schemas/Job-key_vaults"
                       }
                     }
                   }
@@ -1042,7 +1042,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure-secrets"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -1093,7 +1093,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure-secrets"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -1135,7 +1135,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-azure-secrets"
+                  "$ref": "#/components/schemas/Job-key_vaults"
                 }
               }
             }
@@ -1222,7 +1222,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-google"
+                        "$ref": "#/components/schemas/Job-key_rings"
                       }
                     }
                   }
@@ -1270,7 +1270,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-google"
+                  "$ref": "#/components/schemas/Job-key_rings"
                 }
               }
             }
@@ -1321,7 +1321,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-google"
+                  "$ref": "#/components/schemas/Job-key_rings"
                 }
               }
             }
@@ -1363,7 +1363,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-google"
+                  "$ref": "#/components/schemas/Job-key_rings"
                 }
               }
             }
@@ -1450,7 +1450,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-oci"
+                        "$ref": "#/components/schemas/Job-vaults"
                       }
                     }
                   }
@@ -1498,7 +1498,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-oci"
+                  "$ref": "#/components/schemas/Job-vaults"
                 }
               }
             }
@@ -1549,7 +1549,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-oci"
+                  "$ref": "#/components/schemas/Job-vaults"
                 }
               }
             }
@@ -1591,7 +1591,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-oci"
+                  "$ref": "#/components/schemas/Job-vaults"
                 }
               }
             }
@@ -1678,7 +1678,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-sap"
+                        "$ref": "#/components/schemas/Job-groups"
                       }
                     }
                   }
@@ -1726,7 +1726,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sap"
+                  "$ref": "#/components/schemas/Job-groups"
                 }
               }
             }
@@ -1777,7 +1777,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sap"
+                  "$ref": "#/components/schemas/Job-groups"
                 }
               }
             }
@@ -1819,7 +1819,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sap"
+                  "$ref": "#/components/schemas/Job-groups"
                 }
               }
             }
@@ -1906,7 +1906,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-sfdc-keys"
+                        "$ref": "#/components/schemas/Job-kms"
                       }
                     }
                   }
@@ -1954,7 +1954,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sfdc-keys"
+                  "$ref": "#/components/schemas/Job-kms"
                 }
               }
             }
@@ -2005,7 +2005,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sfdc-keys"
+                  "$ref": "#/components/schemas/Job-kms"
                 }
               }
             }
@@ -2047,7 +2047,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sfdc-keys"
+                  "$ref": "#/components/schemas/Job-kms"
                 }
               }
             }
@@ -2134,7 +2134,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-sfdc-certificates"
+                        "$ref": "#/components/schemas/Job-kms"
                       }
                     }
                   }
@@ -2182,7 +2182,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sfdc-certificates"
+                  "$ref": "#/components/schemas/Job-kms"
                 }
               }
             }
@@ -2233,7 +2233,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sfdc-certificates"
+                  "$ref": "#/components/schemas/Job-kms"
                 }
               }
             }
@@ -2275,7 +2275,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-sfdc-certificates"
+                  "$ref": "#/components/schemas/Job-kms"
                 }
               }
             }
@@ -2362,7 +2362,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-luna-synchronize"
+                        "$ref": "#/components/schemas/Job-partitions"
                       }
                     }
                   }
@@ -2410,7 +2410,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-luna-synchronize"
+                  "$ref": "#/components/schemas/Job-partitions"
                 }
               }
             }
@@ -2461,7 +2461,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-luna-synchronize"
+                  "$ref": "#/components/schemas/Job-partitions"
                 }
               }
             }
@@ -2503,7 +2503,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-luna-synchronize"
+                  "$ref": "#/components/schemas/Job-partitions"
                 }
               }
             }
@@ -2590,7 +2590,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-luna-refresh"
+                        "$ref": "#/components/schemas/Job-partitions"
                       }
                     }
                   }
@@ -2638,7 +2638,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-luna-refresh"
+                  "$ref": "#/components/schemas/Job-partitions"
                 }
               }
             }
@@ -2689,7 +2689,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-luna-refresh"
+                  "$ref": "#/components/schemas/Job-partitions"
                 }
               }
             }
@@ -2731,7 +2731,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-luna-refresh"
+                  "$ref": "#/components/schemas/Job-partitions"
                 }
               }
             }
@@ -2818,7 +2818,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-dsm"
+                        "$ref": "#/components/schemas/Job-domains"
                       }
                     }
                   }
@@ -2866,7 +2866,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-dsm"
+                  "$ref": "#/components/schemas/Job-domains"
                 }
               }
             }
@@ -2917,7 +2917,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-dsm"
+                  "$ref": "#/components/schemas/Job-domains"
                 }
               }
             }
@@ -2959,7 +2959,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-dsm"
+                  "$ref": "#/components/schemas/Job-domains"
                 }
               }
             }
@@ -3046,7 +3046,7 @@ enum OpenAPIDocument {
                     "resources": {
                       "type": "array",
                       "items": {
-                        "$ref": "#/components/schemas/Job-external-cm"
+                        "$ref": "#/components/schemas/Job-domains"
                       }
                     }
                   }
@@ -3094,7 +3094,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-external-cm"
+                  "$ref": "#/components/schemas/Job-domains"
                 }
               }
             }
@@ -3145,7 +3145,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-external-cm"
+                  "$ref": "#/components/schemas/Job-domains"
                 }
               }
             }
@@ -3187,7 +3187,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Job-external-cm"
+                  "$ref": "#/components/schemas/Job-domains"
                 }
               }
             }
@@ -5232,7 +5232,7 @@ enum OpenAPIDocument {
           }
         ]
       },
-      "Job-aws": {
+      "Job": {
         "type": "object",
         "required": [
           "id",
@@ -5241,9 +5241,7 @@ enum OpenAPIDocument {
           "updatedAt",
           "overall_status",
           "cloud",
-          "abort",
-          "regions",
-          "kms"
+          "abort"
         ],
         "properties": {
           "id": {
@@ -5288,859 +5286,183 @@ enum OpenAPIDocument {
           },
           "abort": {
             "type": "boolean"
-          },
-          "regions": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
-          },
-          "kms": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
           }
         }
       },
-      "Job-aws-custom-key-stores": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "regions",
-          "kms"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-regions-kms": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "regions": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
-          },
-          "kms": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "regions",
+              "kms"
+            ],
+            "properties": {
+              "regions": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "kms": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
+        ]
       },
-      "Job-azure": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "key_vaults"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-key_vaults": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "key_vaults": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "key_vaults"
+            ],
+            "properties": {
+              "key_vaults": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
+        ]
       },
-      "Job-azure-certificates": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "key_vaults"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-key_rings": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "key_vaults": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "key_rings"
+            ],
+            "properties": {
+              "key_rings": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
+        ]
       },
-      "Job-azure-secrets": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "key_vaults"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-vaults": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "key_vaults": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "vaults"
+            ],
+            "properties": {
+              "vaults": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
+        ]
       },
-      "Job-google": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "key_rings"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-groups": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "key_rings": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "groups"
+            ],
+            "properties": {
+              "groups": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
+        ]
       },
-      "Job-oci": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "vaults"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-kms": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "vaults": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "kms"
+            ],
+            "properties": {
+              "kms": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
+        ]
       },
-      "Job-sap": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "groups"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-partitions": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "groups": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "partitions"
+            ],
+            "properties": {
+              "partitions": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
+        ]
       },
-      "Job-sfdc-keys": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "kms"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
+      "Job-domains": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Job"
           },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
+          {
             "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "kms": {
-            "type": "array",
-            "items": {
-              "type": "string"
+            "required": [
+              "domains"
+            ],
+            "properties": {
+              "domains": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
             }
           }
-        }
-      },
-      "Job-sfdc-certificates": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "kms"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
-          },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
-            "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "kms": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
-          }
-        }
-      },
-      "Job-luna-synchronize": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "partitions"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
-          },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
-            "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "partitions": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
-          }
-        }
-      },
-      "Job-luna-refresh": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "partitions"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
-          },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
-            "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "partitions": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
-          }
-        }
-      },
-      "Job-dsm": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "domains"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
-          },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
-            "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "domains": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
-          }
-        }
-      },
-      "Job-external-cm": {
-        "type": "object",
-        "required": [
-          "id",
-          "uri",
-          "createdAt",
-          "updatedAt",
-          "overall_status",
-          "cloud",
-          "abort",
-          "domains"
-        ],
-        "properties": {
-          "id": {
-            "type": "string"
-          },
-          "uri": {
-            "type": "string"
-          },
-          "account": {
-            "type": "string"
-          },
-          "application": {
-            "type": "string"
-          },
-          "devAccount": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": "string"
-          },
-          "updatedAt": {
-            "type": "string"
-          },
-          "completed_at": {
-            "type": "string"
-          },
-          "cloud": {
-            "type": "string"
-          },
-          "overall_status": {
-            "enum": [
-              "in_progress",
-              "completed",
-              "failed"
-            ]
-          },
-          "detailed_status": {
-            "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
-          },
-          "abort": {
-            "type": "boolean"
-          },
-          "domains": {
-            "type": "array",
-            "items": {
-              "type": "string"
-            }
-          }
-        }
+        ]
       }
     }
   }
