@@ -46,14 +46,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "kms",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-kms"
           }
         ],
         "responses": {
@@ -62,30 +55,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-regions-kms"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-regions-kms"
                 }
               }
             }
@@ -274,14 +244,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "kms",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-kms"
           }
         ],
         "responses": {
@@ -290,30 +253,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-regions-kms"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-regions-kms"
                 }
               }
             }
@@ -502,14 +442,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "key_vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-key_vaults"
           }
         ],
         "responses": {
@@ -518,30 +451,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-key_vaults"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-key_vaults"
                 }
               }
             }
@@ -730,14 +640,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "key_vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-key_vaults"
           }
         ],
         "responses": {
@@ -746,30 +649,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-key_vaults"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-key_vaults"
                 }
               }
             }
@@ -958,14 +838,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "key_vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-key_vaults"
           }
         ],
         "responses": {
@@ -974,30 +847,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-key_vaults"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-key_vaults"
                 }
               }
             }
@@ -1186,14 +1036,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "key_rings",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-key_rings"
           }
         ],
         "responses": {
@@ -1202,30 +1045,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-key_rings"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-key_rings"
                 }
               }
             }
@@ -1414,14 +1234,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "vaults",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-vaults"
           }
         ],
         "responses": {
@@ -1430,30 +1243,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-vaults"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-vaults"
                 }
               }
             }
@@ -1642,14 +1432,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "groups",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-groups"
           }
         ],
         "responses": {
@@ -1658,30 +1441,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-groups"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-groups"
                 }
               }
             }
@@ -1870,14 +1630,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "organizations",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-organizations"
           }
         ],
         "responses": {
@@ -1886,30 +1639,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-kms"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-kms"
                 }
               }
             }
@@ -2098,14 +1828,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "organizations",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-organizations"
           }
         ],
         "responses": {
@@ -2114,30 +1837,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-kms"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-kms"
                 }
               }
             }
@@ -2326,14 +2026,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "partitions",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-partitions"
           }
         ],
         "responses": {
@@ -2342,30 +2035,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-partitions"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-partitions"
                 }
               }
             }
@@ -2554,14 +2224,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "partitions",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-partitions"
           }
         ],
         "responses": {
@@ -2570,30 +2233,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-partitions"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-partitions"
                 }
               }
             }
@@ -2782,14 +2422,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "domains",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-domains"
           }
         ],
         "responses": {
@@ -2798,30 +2431,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-domains"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-domains"
                 }
               }
             }
@@ -3010,14 +2620,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/sort"
           },
           {
-            "name": "domains",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 4096
-            },
-            "description": "Jobs whose targets hold any of these values."
+            "$ref": "#/components/parameters/filter-domains"
           }
         ],
         "responses": {
@@ -3026,30 +2629,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "$ref": "#/components/schemas/Job-domains"
-                      }
-                    }
-                  }
+                  "$ref": "#/components/schemas/JobList-domains"
                 }
               }
             }
@@ -3978,20 +3558,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/id"
           },
           {
-            "name": "family",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "$ref": "#/components/schemas/Family"
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "when the id is in two families"
+            "$ref": "#/components/parameters/family"
           }
         ]
       }
@@ -4049,20 +3616,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/id"
           },
           {
-            "name": "family",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "$ref": "#/components/schemas/Family"
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "when the id is in two families"
+            "$ref": "#/components/parameters/family"
           }
         ]
       }
@@ -4110,20 +3664,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/id"
           },
           {
-            "name": "family",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "$ref": "#/components/schemas/Family"
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "when the id is in two families"
+            "$ref": "#/components/parameters/family"
           },
           {
             "name": "status",
@@ -4824,6 +4365,102 @@ enum OpenAPIDocument {
         "schema": {
           "type": "string"
         }
+      },
+      "filter-kms": {
+        "name": "kms",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "filter-key_vaults": {
+        "name": "key_vaults",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "filter-key_rings": {
+        "name": "key_rings",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "filter-vaults": {
+        "name": "vaults",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "filter-groups": {
+        "name": "groups",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "filter-organizations": {
+        "name": "organizations",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "filter-partitions": {
+        "name": "partitions",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "filter-domains": {
+        "name": "domains",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 4096
+        },
+        "description": "Jobs whose targets hold any of these values."
+      },
+      "family": {
+        "name": "family",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/Family"
+            },
+            {
+              "$ref": "#/components/schemas/Empty"
+            }
+          ]
+        },
+        "description": "when the id is in two families"
       }
     },
     "responses": {
@@ -5463,6 +5100,214 @@ enum OpenAPIDocument {
             }
           }
         ]
+      },
+      "JobList-regions-kms": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-regions-kms"
+            }
+          }
+        }
+      },
+      "JobList-key_vaults": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-key_vaults"
+            }
+          }
+        }
+      },
+      "JobList-key_rings": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-key_rings"
+            }
+          }
+        }
+      },
+      "JobList-vaults": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-vaults"
+            }
+          }
+        }
+      },
+      "JobList-groups": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-groups"
+            }
+          }
+        }
+      },
+      "JobList-kms": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-kms"
+            }
+          }
+        }
+      },
+      "JobList-partitions": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-partitions"
+            }
+          }
+        }
+      },
+      "JobList-domains": {
+        "type": "object",
+        "required": [
+          "skip",
+          "limit",
+          "total",
+          "resources"
+        ],
+        "properties": {
+          "skip": {
+            "type": "integer"
+          },
+          "limit": {
+            "type": "integer"
+          },
+          "total": {
+            "type": "integer"
+          },
+          "resources": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Job-domains"
+            }
+          }
+        }
       }
     }
   }
