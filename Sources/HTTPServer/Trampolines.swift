@@ -11,6 +11,8 @@ import Synchronization
 /// What one request accumulates between handler calls; owned by libmicrohttpd's `*req_cls`
 /// (retained on the first call, released in the completion callback).
 final class RequestState: @unchecked Sendable {  // Fields change on the connection's thread; `delivered` under `lock`.
+    /// Method, target and headers, read once on the first call; the body is added at the end.
+    let head: HTTPRequest
     var body: [UInt8] = []
     /// A response was queued before the body ended (oversized body): ignore the rest.
     var answered = false
@@ -18,6 +20,10 @@ final class RequestState: @unchecked Sendable {  // Fields change on the connect
     var suspended = false
     /// What the `.later` reply delivered (nil inside: hang up), read when the connection resumes.
     let delivered = Mutex<HTTPResponse??>(nil)
+
+    init(head: HTTPRequest) {
+        self.head = head
+    }
 }
 
 @inline(__always)
@@ -46,19 +52,17 @@ extension HTTPServer {
         guard let existing = requestContext.pointee else {
             // First call: headers only. Answer on a later call, or libmicrohttpd closes the
             // connection after the reply (it cannot know the body was consumed).
-            let state = RequestState()
+            let (head, oversizedPart) = readHead(connection: connection, url: url, method: method)
+            let state = RequestState(head: head)
             requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
             inFlight.add(1, ordering: .relaxed)
-            if let length = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
-                let declared = Int(String(cString: length)), declared > configuration.maxBodyBytes
-            {
-                return rejectOversized(state, connection: connection, url: url, method: method)
+            if let length = head.headers["Content-Length"], let declared = Int(length), declared > configuration.maxBodyBytes {
+                return rejectOversized(state, connection: connection)
             }
-            if let part = oversizedHeadPart(connection: connection, url: url) {
+            if let part = oversizedPart {
                 state.answered = true
-                let request = makeRequest(connection: connection, url: url, method: method)
                 let limit = part == .target ? configuration.maxURLBytes : configuration.maxHeaderBytes
-                return queue(responder.respondToOversizedHead(request, part: part, limit: limit), on: connection)
+                return queue(responder.respondToOversizedHead(head, part: part, limit: limit), on: connection)
             }
             return .YES
         }
@@ -69,7 +73,7 @@ extension HTTPServer {
             if state.answered { return .YES }
             if state.body.count + count > configuration.maxBodyBytes {
                 state.body = []
-                return rejectOversized(state, connection: connection, url: url, method: method)
+                return rejectOversized(state, connection: connection)
             }
             upload!.withMemoryRebound(to: UInt8.self, capacity: count) {
                 state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
@@ -84,7 +88,7 @@ extension HTTPServer {
             return delivered.map { queue($0, on: connection) } ?? .NO
         }
         if state.answered { return .YES }
-        var request = makeRequest(connection: connection, url: url, method: method)
+        var request = state.head
         request.body = state.body
         state.body = []
         switch responder.reply(to: request) {
@@ -117,37 +121,25 @@ extension HTTPServer {
         inFlight.subtract(1, ordering: .releasing)
     }
 
-    private func rejectOversized(
-        _ state: RequestState, connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>
-    ) -> MHD_Result {
+    private func rejectOversized(_ state: RequestState, connection: OpaquePointer) -> MHD_Result {
         state.answered = true
-        let request = makeRequest(connection: connection, url: url, method: method)
-        return queue(responder.respondToOversizedBody(request, limit: configuration.maxBodyBytes), on: connection)
+        return queue(responder.respondToOversizedBody(state.head, limit: configuration.maxBodyBytes), on: connection)
     }
 
-    /// Measures the decoded target and the header block in C strings, before any Swift string is made.
-    private func oversizedHeadPart(connection: OpaquePointer, url: UnsafePointer<CChar>) -> HTTPHeadPart? {
-        var sizes = (target: strlen(url), headers: 0)
-        withUnsafeMutablePointer(to: &sizes.headers) {
-            _ = MHD_get_connection_values_n(connection, .HEADER_KIND, measureTrampoline, $0)
-        }
-        withUnsafeMutablePointer(to: &sizes.target) {
-            _ = MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, measureTrampoline, $0)
-        }
-        if sizes.target > configuration.maxURLBytes { return .target }
-        if sizes.headers > configuration.maxHeaderBytes { return .headers }
-        return nil
-    }
-
-    private func makeRequest(connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>) -> HTTPRequest {
+    /// The request without its body, in one pass over libmicrohttpd's headers and query
+    /// arguments, and which part of it (decoded target, header block) passed its limit, if any.
+    private func readHead(connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>) -> (HTTPRequest, HTTPHeadPart?) {
         var collector = ValueCollector()
         withUnsafeMutablePointer(to: &collector) { pointer in
             _ = MHD_get_connection_values_n(connection, .HEADER_KIND, collectTrampoline, pointer)
             pointer.pointee.collectingQuery = true
             _ = MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, collectTrampoline, pointer)
         }
-        return HTTPRequest(
+        let head = HTTPRequest(
             method: String(cString: method), path: String(cString: url), query: collector.query, headers: collector.headers)
+        if strlen(url) + collector.queryBytes > configuration.maxURLBytes { return (head, .target) }
+        if collector.headerBytes > configuration.maxHeaderBytes { return (head, .headers) }
+        return (head, nil)
     }
 
     private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
@@ -187,6 +179,9 @@ struct ValueCollector {
     var headers = HTTPHeaders()
     var query: [QueryItem] = []
     var collectingQuery = false
+    /// Each key's and value's length as libmicrohttpd holds them, plus two for the separators.
+    var headerBytes = 0
+    var queryBytes = 0
 }
 
 private let collectTrampoline: MHD_KeyValueIteratorN = { context, _, key, keySize, value, valueSize in
@@ -194,8 +189,10 @@ private let collectTrampoline: MHD_KeyValueIteratorN = { context, _, key, keySiz
     guard let key else { return .YES }
     let name = sizedString(key, keySize)
     if collector.pointee.collectingQuery {
+        collector.pointee.queryBytes += keySize + valueSize + 2
         collector.pointee.query.append(QueryItem(name: name, value: value.map { sizedString($0, valueSize) }))
     } else {
+        collector.pointee.headerBytes += keySize + valueSize + 2
         collector.pointee.headers.add(name: name, value: value.map { sizedString($0, valueSize) } ?? "")
     }
     return .YES
@@ -204,10 +201,4 @@ private let collectTrampoline: MHD_KeyValueIteratorN = { context, _, key, keySiz
 /// The `size` bytes at `start` as UTF-8 (invalid bytes repaired), NULs included.
 private func sizedString(_ start: UnsafePointer<CChar>, _ size: Int) -> String {
     start.withMemoryRebound(to: UInt8.self, capacity: size) { String(decoding: UnsafeBufferPointer(start: $0, count: size), as: UTF8.self) }
-}
-
-/// Adds each key's and value's length, plus two for the separators, to the `Int` it is given.
-private let measureTrampoline: MHD_KeyValueIteratorN = { context, _, _, keySize, _, valueSize in
-    context!.assumingMemoryBound(to: Int.self).pointee += keySize + valueSize + 2
-    return .YES
 }
