@@ -51,9 +51,16 @@ public final class ManualClock: SimulationClock {
 
     public var isManual: Bool { true }
 
+    /// Refuses to move past `Timestamp.latestClockTime`, so that durations added later cannot overflow.
     public func advance(seconds: Double) throws(APIError) {
         guard seconds >= 0, seconds.isFinite else { throw .invalidParameter("seconds", "must be a number of 0 or more") }
-        current.withLock { $0 = $0.adding(seconds: seconds) }
+        try current.withLock { (now: inout Timestamp) throws(APIError) in
+            let later = now.adding(seconds: seconds)
+            guard later <= Timestamp.latestClockTime else {
+                throw .invalidParameter("seconds", "the clock may not pass \(Timestamp.latestClockTime)")
+            }
+            now = later
+        }
     }
 
     public func advance(to time: Timestamp) throws(APIError) {
