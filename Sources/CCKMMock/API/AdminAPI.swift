@@ -24,12 +24,12 @@ extension CCKMApp {
             return .now(.json(200, try tokens.adminToken(body: request.body)))
         case (.openAPI, _):
             return .now(
-                HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/yaml")]), body: Array(OpenAPIDocument.text.utf8)))
+                HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/yaml")]), body: Self.openAPIBytes))
         case (.ui, _):
             return .now(
                 HTTPResponse(
                     status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]),
-                    body: Array(DashboardPage.html.utf8)))
+                    body: Self.dashboardBytes))
         case (.clockAdvance, _):
             let events = try simulator.advance(seconds: try Self.seconds(in: request.body))
             return .now(.json(200, clockJSON(transitions: events.count)))
@@ -121,6 +121,10 @@ extension CCKMApp {
         }
         return scale
     }
+
+    /// The spec and the dashboard as bytes, made once rather than on each request.
+    private static let openAPIBytes = Array(OpenAPIDocument.text.utf8)
+    private static let dashboardBytes = Array(DashboardPage.html.utf8)
 
     /// The most one advance moves the clock: 10 years.
     static let maxAdvance = 10 * 365.25 * 86_400.0

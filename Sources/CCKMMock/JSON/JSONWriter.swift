@@ -35,7 +35,7 @@ public struct JSONWriter {
                 case _ where scalar.value < 0x20:
                     let hex = String(scalar.value, radix: 16)
                     raw("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                default: bytes.append(contentsOf: String(scalar).utf8)
+                default: UTF8.encode(scalar) { bytes.append($0) }
                 }
             }
         }

@@ -22,11 +22,18 @@ enum StoreSchema {
 
     /// The indexes the lists read; a bulk load into an empty store drops them and builds them
     /// again at the end, which sorts once instead of updating six B-trees at random places per job.
-    static let listIndexes = [
+    static var listIndexes: [String] { jobListIndexes + targetListIndexes }
+
+    /// The list indexes on `job`: one per sort order, and status for filtered lists.
+    static let jobListIndexes = [
         "CREATE INDEX job_by_created ON job(family, domain, created_at, seq)",
         "CREATE INDEX job_by_status ON job(family, domain, status, created_at, seq)",
         "CREATE INDEX job_by_updated ON job(family, domain, updated_at, seq)",
         "CREATE INDEX job_by_completed ON job(family, domain, \(completedSortKey), seq)",
+    ]
+
+    /// The list indexes on `job_target`: target filters, and a job's own rows.
+    static let targetListIndexes = [
         "CREATE INDEX job_target_by_value ON job_target(family, domain, value, status, job)",
         "CREATE INDEX job_target_by_job ON job_target(job)",
     ]
@@ -61,7 +68,7 @@ enum StoreSchema {
                         completed_at INTEGER
                     );
                     \(uniqueJobIndex);
-                    \(listIndexes[0...3].joined(separator: ";\n"));
+                    \(jobListIndexes.joined(separator: ";\n"));
 
                     CREATE TABLE job_document (
                         seq INTEGER PRIMARY KEY REFERENCES job(seq) ON DELETE CASCADE,
@@ -75,7 +82,7 @@ enum StoreSchema {
                         value TEXT NOT NULL,
                         status TEXT NOT NULL
                     );
-                    \(listIndexes[4...].joined(separator: ";\n"));
+                    \(targetListIndexes.joined(separator: ";\n"));
                     CREATE TRIGGER job_target_status AFTER UPDATE OF status ON job BEGIN
                         UPDATE job_target SET status = NEW.status WHERE job = NEW.seq;
                     END;
