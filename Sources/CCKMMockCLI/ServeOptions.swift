@@ -63,11 +63,29 @@ public struct ServeOptions: ParsableArguments {
 
     @Option(
         name: .customLong("per-ip-limit"),
-        help: "Connections open at once from one IP address; 0 for no limit. (env: CCKM_MOCK_PER_IP_LIMIT; default: 0)")
+        help: "Connections open at once from one IP address; 0 for no limit. (env: CCKM_MOCK_PER_IP_LIMIT; default: 1024)")
     public var perIPLimit: Int?
 
-    @Option(help: "Seconds before an idle or stalled connection is closed. (env: CCKM_MOCK_IDLE_TIMEOUT; default: 30)")
+    @Option(help: "Seconds before an idle connection is closed. (env: CCKM_MOCK_IDLE_TIMEOUT; default: 30)")
     public var idleTimeout: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a request's head and body may take to arrive in all, however slowly they trickle; the connection is closed after. 0 for no deadline. (env: CCKM_MOCK_REQUEST_TIMEOUT; default: 10)",
+            valueName: "seconds"))
+    public var requestTimeout: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Bytes of GET answers kept for repeated reads (dropped on every write); 0 turns the cache off. Takes a K, M or G suffix. (env: CCKM_MOCK_CACHE_SIZE; default: 32M)",
+            valueName: "bytes"))
+    public var cacheSize: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A secret every /__admin call must send as Authorization: Bearer <token> (the health check, the dashboard page and the spec stay open). (env: CCKM_MOCK_ADMIN_TOKEN; default: none)",
+            valueName: "token"))
+    public var adminToken: String?
 
     @Option(help: "Largest request body accepted, in bytes; larger ones get 413. (env: CCKM_MOCK_MAX_BODY; default: 1048576)")
     public var maxBody: Int?
@@ -155,14 +173,30 @@ public struct ServeOptions: ParsableArguments {
         }
         let threads = try value(threads, "CCKM_MOCK_THREADS", { Int($0) }, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let maxConnections = try value(maxConnections, "CCKM_MOCK_MAX_CONNECTIONS", { Int($0) }, 4096)
-        let perIP = try value(perIPLimit, "CCKM_MOCK_PER_IP_LIMIT", { Int($0) }, 0)
+        // A local test suite opens hundreds of connections from 127.0.0.1; one client should still not
+        // be able to take all 4,096.
+        let perIP = try value(perIPLimit, "CCKM_MOCK_PER_IP_LIMIT", { Int($0) }, 1024)
         let idle = try value(idleTimeout, "CCKM_MOCK_IDLE_TIMEOUT", { Int($0) }, 30)
+        let requestTimeout = try value(requestTimeout, "CCKM_MOCK_REQUEST_TIMEOUT", { Int($0) }, 10)
         let maxBody = try value(maxBody, "CCKM_MOCK_MAX_BODY", { Int($0) }, 1 << 20)
+        let cacheText = try value(cacheSize, "CCKM_MOCK_CACHE_SIZE", { $0 }, "32M")
+        guard let cacheBytes = Self.byteCount(cacheText), cacheBytes <= 1 << 32 else {
+            throw ValidationError("--cache-size must be a number of bytes up to 4G, with an optional K, M or G suffix, got \(cacheText)")
+        }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
-        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1, got \(maxConnections)") }
-        guard perIP >= 0 else { throw ValidationError("--per-ip-limit must be 0 or more, got \(perIP)") }
-        guard idle >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second, got \(idle)") }
-        guard maxBody >= 1 else { throw ValidationError("--max-body must be at least 1 byte, got \(maxBody)") }
+        guard (1...1_000_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be between 1 and 1000000, got \(maxConnections)")
+        }
+        guard (0...1_000_000).contains(perIP) else { throw ValidationError("--per-ip-limit must be between 0 and 1000000, got \(perIP)") }
+        guard (1...86_400).contains(idle) else { throw ValidationError("--idle-timeout must be between 1 and 86400 seconds, got \(idle)") }
+        guard (0...3_600).contains(requestTimeout) else {
+            throw ValidationError("--request-timeout must be between 0 and 3600 seconds, got \(requestTimeout)")
+        }
+        guard (1...(1 << 30)).contains(maxBody) else { throw ValidationError("--max-body must be between 1 byte and 1 GiB, got \(maxBody)") }
+        let adminToken = adminToken ?? environment["CCKM_MOCK_ADMIN_TOKEN"]
+        if let adminToken, adminToken.isEmpty || adminToken.utf8.count > 4096 || adminToken.contains(where: { $0.isWhitespace }) {
+            throw ValidationError("--admin-token must be 1 to 4096 characters without spaces")
+        }
         let simulator = try simulatorSettings(environment: environment, value: value)
         let clockName = try value(clock, "CCKM_MOCK_CLOCK", { $0 }, "system")
         let startText = try value(startTime, "CCKM_MOCK_START_TIME", { $0 }, ManualClock.defaultStart.description)
@@ -182,11 +216,13 @@ public struct ServeOptions: ParsableArguments {
         let authSettings = try authSettings(environment: environment, value: value)
         let http = HTTPServerConfiguration(
             host: host, port: port, threads: threads, connectionLimit: maxConnections, perIPConnectionLimit: perIP,
-            idleTimeoutSeconds: idle, maxBodyBytes: maxBody)
+            idleTimeoutSeconds: idle, requestTimeoutSeconds: requestTimeout, maxBodyBytes: maxBody)
         var mock = MockConfiguration(
             http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures, simulator: simulator, clock: clockChoice,
             seed: seed, auth: authSettings, tls: tlsChoice)
         mock.journalSize = journal
+        mock.cacheBytes = cacheBytes
+        mock.adminToken = adminToken
         return ServeSettings(mock: mock, logLevel: level)
     }
 }
@@ -197,7 +233,7 @@ extension ServeOptions {
     fileprivate func simulatorSettings(environment: Environment, value: Lookup<String>) throws -> SimulatorSettings {
         let durationText = try value(targetDuration, "CCKM_MOCK_TARGET_DURATION", { $0 }, "2-6")
         guard let duration = durationRange(durationText) else {
-            throw ValidationError("--target-duration must be N or MIN-MAX seconds with 0 <= MIN <= MAX, got \(durationText)")
+            throw ValidationError("--target-duration must be N or MIN-MAX seconds with 0 <= MIN <= MAX <= 315576000 (10 years), got \(durationText)")
         }
         let failure =
             try failureRate ?? environment["CCKM_MOCK_FAILURE_RATE"].map { text in
@@ -210,7 +246,7 @@ extension ServeOptions {
                 guard let scale = Double(text) else { throw ValidationError("CCKM_MOCK_TIME_SCALE=\(text) is not a valid value") }
                 return scale
             } ?? 1
-        guard scale > 0, scale.isFinite else { throw ValidationError("--time-scale must be more than 0, got \(scale)") }
+        guard SimulatorSettings.timeScales.contains(scale) else { throw ValidationError("--time-scale must be from 0.001 to 10000, got \(scale)") }
         let concurrent = allowConcurrentJobs || ["1", "true", "yes"].contains(environment["CCKM_MOCK_ALLOW_CONCURRENT_JOBS"]?.lowercased() ?? "")
         return SimulatorSettings(targetDuration: duration, failureRate: failure, timeScale: scale, allowConcurrentJobs: concurrent)
     }
@@ -246,6 +282,15 @@ extension ServeOptions {
             throw ValidationError("--token-ttl must be a whole number of seconds, 1 or more, got \(ttlText)")
         }
         return AuthSettings(enabled: mode == "on", accounts: Accounts(users: users, domains: domains), tokenTTL: ttl)
+    }
+
+    /// `1048576`, `512K`, `32M`, `1G` (binary multiples).
+    static func byteCount(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        let unit = text.last.flatMap { units[Character($0.uppercased())] }
+        guard let number = Int(unit == nil ? text : String(text.dropLast())), number >= 0 else { return nil }
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: unit ?? 1)
+        return overflow ? nil : bytes
     }
 
     private static func list(_ text: String?) -> [String] {

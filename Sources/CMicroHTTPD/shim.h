@@ -22,6 +22,38 @@ static inline struct MHD_Daemon *cmhd_start_daemon(unsigned int flags,
                             MHD_OPTION_END);
 }
 
+/* The two callbacks MHD_OPTION_ARRAY cannot carry typed from Swift (their option values are
+ * function pointers, which an MHD_OptionItem holds as intptr_t plus a context pointer). */
+typedef void *(*cmhd_uri_logger)(void *cls, const char *uri, struct MHD_Connection *connection);
+static inline struct MHD_OptionItem cmhd_uri_log_option(cmhd_uri_logger logger, void *cls) {
+    struct MHD_OptionItem item = { MHD_OPTION_URI_LOG_CALLBACK, (intptr_t) logger, cls };
+    return item;
+}
+static inline struct MHD_OptionItem cmhd_notify_connection_option(MHD_NotifyConnectionCallback notify, void *cls) {
+    struct MHD_OptionItem item = { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify, cls };
+    return item;
+}
+
+/* The notification code is a plain C enum, which Swift imports without its case names. */
+static inline int cmhd_connection_started(enum MHD_ConnectionNotificationCode code) {
+    return code == MHD_CONNECTION_NOTIFY_STARTED;
+}
+
+/* MHD_get_connection_info is variadic: the socket descriptor, for closing a connection that
+ * missed its deadline from another thread (shutdown(2) wakes its epoll loop, which closes it). */
+static inline int cmhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
+/* ... and the per-connection context set by the connection-notify callback. */
+static inline void *cmhd_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
+}
+
 /* MHD_get_connection_info is variadic too; the client address is all we ask of it. */
 static inline const struct sockaddr *cmhd_client_address(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info =

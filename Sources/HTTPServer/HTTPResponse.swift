@@ -37,8 +37,9 @@ public protocol HTTPResponder: Sendable {
     /// The answer to a request whose body passed `limit` bytes; the body is not read further.
     func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse
 
-    /// The answer to a request whose target or header block passed its limit (`part`).
-    func respondToOversizedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse
+    /// The answer to a request refused before it is routed, for the `part` of its head at fault:
+    /// a target or header block past its byte limit, too many query parameters, a NUL in the path.
+    func respondToRefusedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse
 
     /// The answer to a request still waiting for a `.later` reply when the server stops.
     func respondWhileStopping() -> HTTPResponse
@@ -53,8 +54,8 @@ extension HTTPResponder {
         .json(413, #"{"message":"request body larger than \#(limit) bytes"}"#)
     }
 
-    public func respondToOversizedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
-        .json(part.status, #"{"message":"\#(part) larger than \#(limit) bytes"}"#)
+    public func respondToRefusedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
+        .json(part.status, #"{"message":"\#(part.rawValue) refused (limit \#(limit))"}"#)
     }
 
     public func respondWhileStopping() -> HTTPResponse {
@@ -62,15 +63,21 @@ extension HTTPResponder {
     }
 }
 
-/// The part of a request's head that can be too large, with the status that says so.
+/// The part of a request's head that got it refused, with the status that says so.
 public enum HTTPHeadPart: String, Sendable {
     case target = "request target"
     case headers = "header block"
+    /// Too many query parameters (the limit is a count, not bytes).
+    case queryParameters = "query"
+    /// A `%00` in the path: libmicrohttpd decodes the path into a C string, which would end there
+    /// (`/__admin/snapshots/a%00b` would name snapshot `a`).
+    case pathWithNUL = "path"
 
     public var status: Int {
         switch self {
-        case .target: 414
+        case .target, .queryParameters: 414
         case .headers: 431
+        case .pathWithNUL: 400
         }
     }
 }

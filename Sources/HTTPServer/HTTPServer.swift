@@ -22,6 +22,11 @@ public final class HTTPServer: @unchecked Sendable {
     let suspendedConnections = Mutex<[ObjectIdentifier: SuspendedConnection]>([:])
     /// TLS option strings handed to libmicrohttpd, freed after it stops.
     private let tlsStrings: CStrings
+    /// Request deadlines; nil when `requestTimeoutSeconds` is 0.
+    let deadlines: ConnectionDeadlines?
+
+    /// Connections closed for missing the request deadline since the start.
+    public var connectionsPastDeadline: Int { deadlines?.closed.load(ordering: .relaxed) ?? 0 }
 
     /// GnuTLS priorities: its defaults, less every protocol version but TLS 1.3 and 1.2.
     static let tlsPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -32,6 +37,13 @@ public final class HTTPServer: @unchecked Sendable {
         self.responder = responder
         let socket = try ListeningSocket.bind(host: configuration.host, port: configuration.port)
         self.port = socket.port
+        deadlines =
+            configuration.requestTimeoutSeconds > 0
+            ? ConnectionDeadlines(requestTimeoutSeconds: configuration.requestTimeoutSeconds, idleTimeoutSeconds: configuration.idleTimeoutSeconds)
+            : nil
+        tlsStrings = CStrings(configuration.tls.map { [$0.privateKeyPEM, $0.certificatePEM, Self.tlsPriorities] } ?? [])
+        // The daemon holds this retained reference until `shutdown` stops it and releases it.
+        let context = Unmanaged.passRetained(self).toOpaque()
 
         var options: [MHD_OptionItem] = [
             MHD_OptionItem(option: .LISTEN_SOCKET, value: Int(socket.descriptor), ptr_value: nil),
@@ -40,8 +52,9 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: configuration.perIPConnectionLimit, ptr_value: nil),
             MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.idleTimeoutSeconds, ptr_value: nil),
             MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: configuration.connectionMemoryBytes, ptr_value: nil),
+            cmhd_uri_log_option(requestLineTrampoline, context),
         ]
-        tlsStrings = CStrings(configuration.tls.map { [$0.privateKeyPEM, $0.certificatePEM, Self.tlsPriorities] } ?? [])
+        if deadlines != nil { options.append(cmhd_notify_connection_option(notifyConnectionTrampoline, context)) }
         if configuration.tls != nil {
             options += [
                 MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: tlsStrings.pointers[0]),
@@ -50,13 +63,12 @@ public final class HTTPServer: @unchecked Sendable {
             ]
         }
         options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
-        // The daemon holds this retained reference until `shutdown` stops it and releases it.
-        let context = Unmanaged.passRetained(self).toOpaque()
         let daemon = options.withUnsafeMutableBufferPointer {
             cmhd_start_daemon(
                 cmhd_flags_epoll_pool(configuration.tls == nil ? 0 : 1), accessTrampoline, context, completedTrampoline, context, $0.baseAddress)
         }
         guard let daemon else {
+            deadlines?.stop()
             Unmanaged<HTTPServer>.fromOpaque(context).release()
             close(socket.descriptor)
             throw HTTPServerError.daemonFailed(
@@ -89,6 +101,7 @@ public final class HTTPServer: @unchecked Sendable {
             usleep(2_000)
         }
         MHD_stop_daemon(daemon)
+        deadlines?.stop()
         if listener >= 0 { close(listener) }
         Unmanaged.passUnretained(self).release()
     }

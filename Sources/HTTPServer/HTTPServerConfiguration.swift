@@ -10,15 +10,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionLimit: Int
     /// Connections open at once from one IP address; 0 for no limit.
     public var perIPConnectionLimit: Int
-    /// Seconds a connection may stay idle (or trickle a request) before it is closed.
+    /// Seconds a connection may stay idle before it is closed (libmicrohttpd's timer, which any
+    /// byte received restarts).
     public var idleTimeoutSeconds: Int
+    /// Seconds a request's head and body may take to arrive in all, however steadily they trickle;
+    /// a connection past it is closed. 0 for no deadline.
+    public var requestTimeoutSeconds: Int
+    /// Most query parameters a request may carry; more get `respondToRefusedHead` (414) with the
+    /// query cut off. libmicrohttpd keeps a record per parameter in the connection's memory, and
+    /// past roughly 900 it ran out and never answered.
+    public var maxQueryParameters: Int
     /// Largest request body accepted; larger ones are answered by `respondToOversizedBody`.
     public var maxBodyBytes: Int
     /// Longest request target (path and query, decoded) answered normally; longer ones are
-    /// answered by `respondToOversizedHead` (414).
+    /// answered by `respondToRefusedHead` (414).
     public var maxURLBytes: Int
     /// Largest header block (names and values) answered normally; larger ones are answered by
-    /// `respondToOversizedHead` (431).
+    /// `respondToRefusedHead` (431).
     public var maxHeaderBytes: Int
     /// libmicrohttpd's memory for one connection. Heads past it get libmicrohttpd's own HTML 414
     /// or 431, so it is kept above `maxURLBytes` and `maxHeaderBytes` (64 KB takes a 63,000-byte
@@ -35,6 +43,8 @@ public struct HTTPServerConfiguration: Sendable {
         connectionLimit: Int = 4096,
         perIPConnectionLimit: Int = 0,
         idleTimeoutSeconds: Int = 30,
+        requestTimeoutSeconds: Int = 10,
+        maxQueryParameters: Int = 256,
         maxBodyBytes: Int = 1 << 20,
         maxURLBytes: Int = 32 << 10,
         maxHeaderBytes: Int = 32 << 10,
@@ -48,6 +58,8 @@ public struct HTTPServerConfiguration: Sendable {
         self.connectionLimit = connectionLimit
         self.perIPConnectionLimit = perIPConnectionLimit
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.maxQueryParameters = maxQueryParameters
         self.maxBodyBytes = maxBodyBytes
         self.maxURLBytes = maxURLBytes
         self.maxHeaderBytes = maxHeaderBytes

@@ -16,6 +16,9 @@ final class RequestState: @unchecked Sendable {  // Fields change on the connect
     var body: [UInt8] = []
     /// A response was queued before the body ended (oversized body): ignore the rest.
     var answered = false
+    /// A chunked body passed the limit: the rest is read and dropped, and the 413 goes out when it
+    /// ends (libmicrohttpd refuses a response queued in the middle of a body).
+    var bodyTooLarge = false
     /// Waiting for a `.later` reply: the connection is suspended.
     var suspended = false
     /// What the `.later` reply delivered (nil inside: hang up), read when the connection resumes.
@@ -36,8 +39,26 @@ let accessTrampoline: MHD_AccessHandlerCallback = { context, connection, url, me
         connection: connection!, url: url!, method: method!, upload: uploadData, uploadSize: uploadSize!, requestContext: requestContext!)
 }
 
-let completedTrampoline: MHD_RequestCompletedCallback = { context, _, requestContext, _ in
-    server(context).complete(requestContext: requestContext)
+let completedTrampoline: MHD_RequestCompletedCallback = { context, connection, requestContext, _ in
+    server(context).complete(connection: connection, requestContext: requestContext)
+}
+
+let notifyConnectionTrampoline: MHD_NotifyConnectionCallback = { context, connection, socketContext, code in
+    server(context).connectionNotified(connection!, socketContext: socketContext!, started: cmhd_connection_started(code) != 0)
+}
+
+let requestLineTrampoline: cmhd_uri_logger = { context, uri, connection in
+    server(context).requestLineArrived(uri!, connection: connection!)
+}
+
+/// What the request-line callback leaves in `*req_cls` for a request it refuses: too many query
+/// parameters (the query is cut off), or a NUL in the path. The first handler call answers it.
+/// Never freed.
+nonisolated(unsafe) private let tooManyParametersMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+nonisolated(unsafe) private let nulInPathMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+
+private func isRefusalMarker(_ pointer: UnsafeMutableRawPointer) -> Bool {
+    pointer == tooManyParametersMarker || pointer == nulInPathMarker
 }
 
 extension HTTPServer {
@@ -49,10 +70,12 @@ extension HTTPServer {
         uploadSize: UnsafeMutablePointer<Int>,
         requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
-        guard let existing = requestContext.pointee else {
+        guard let existing = requestContext.pointee, !isRefusalMarker(existing) else {
             // First call: headers only. Answer on a later call, or libmicrohttpd closes the
             // connection after the reply (it cannot know the body was consumed).
-            let (head, oversizedPart) = readHead(connection: connection, url: url, method: method)
+            var (head, oversizedPart) = readHead(connection: connection, url: url, method: method)
+            if requestContext.pointee == tooManyParametersMarker { oversizedPart = .queryParameters }
+            if requestContext.pointee == nulInPathMarker { oversizedPart = .pathWithNUL }
             let state = RequestState(head: head)
             requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
             inFlight.add(1, ordering: .relaxed)
@@ -61,8 +84,14 @@ extension HTTPServer {
             }
             if let part = oversizedPart {
                 state.answered = true
-                let limit = part == .target ? configuration.maxURLBytes : configuration.maxHeaderBytes
-                return queue(responder.respondToOversizedHead(head, part: part, limit: limit), on: connection)
+                let limit =
+                    switch part {
+                    case .target: configuration.maxURLBytes
+                    case .headers: configuration.maxHeaderBytes
+                    case .queryParameters: configuration.maxQueryParameters
+                    case .pathWithNUL: 0
+                    }
+                return queue(responder.respondToRefusedHead(head, part: part, limit: limit), on: connection)
             }
             return .YES
         }
@@ -70,10 +99,13 @@ extension HTTPServer {
         if uploadSize.pointee > 0 {
             let count = uploadSize.pointee
             uploadSize.pointee = 0
-            if state.answered { return .YES }
+            if state.answered || state.bodyTooLarge { return .YES }
             if state.body.count + count > configuration.maxBodyBytes {
+                // Only a chunked body gets here (a declared length over the limit was refused on
+                // the first call); its sender is still sending, and the request deadline bounds that.
                 state.body = []
-                return rejectOversized(state, connection: connection)
+                state.bodyTooLarge = true
+                return .YES
             }
             upload!.withMemoryRebound(to: UInt8.self, capacity: count) {
                 state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
@@ -88,6 +120,7 @@ extension HTTPServer {
             return delivered.map { queue($0, on: connection) } ?? .NO
         }
         if state.answered { return .YES }
+        if state.bodyTooLarge { return rejectOversized(state, connection: connection) }
         var request = state.head
         request.body = state.body
         state.body = []
@@ -100,6 +133,7 @@ extension HTTPServer {
             return .NO
         case .later(let start):
             state.suspended = true
+            answered(connection)
             MHD_suspend_connection(connection)
             suspendedConnections.withLock { $0[ObjectIdentifier(state)] = SuspendedConnection(state: state, connection: connection) }
             start { [weak self] response in self?.resume(state, with: response) }
@@ -114,11 +148,63 @@ extension HTTPServer {
         MHD_resume_connection(suspended.connection.pointer)
     }
 
-    func complete(requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+    func complete(connection: OpaquePointer?, requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        if let deadlines, let connection, let watch = watch(of: connection) { deadlines.finished(watch) }
         guard let requestContext, let existing = requestContext.pointee else { return }
-        Unmanaged<RequestState>.fromOpaque(existing).release()
         requestContext.pointee = nil
+        // A refused request that closed before its first handler call holds only the marker.
+        guard !isRefusalMarker(existing) else { return }
+        Unmanaged<RequestState>.fromOpaque(existing).release()
         inFlight.subtract(1, ordering: .releasing)
+    }
+
+    /// A connection opened or closed: its deadline watch is made, or let go.
+    func connectionNotified(_ connection: OpaquePointer, socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>, started: Bool) {
+        guard let deadlines else { return }
+        if started {
+            socketContext.pointee = Unmanaged.passRetained(deadlines.opened(descriptor: cmhd_connection_fd(connection))).toOpaque()
+        } else if let pointer = socketContext.pointee {
+            socketContext.pointee = nil
+            deadlines.closed(Unmanaged<ConnectionDeadlines.ConnectionWatch>.fromOpaque(pointer).takeRetainedValue())
+        }
+    }
+
+    /// The request line is in: its deadline starts, and a query of more than
+    /// `maxQueryParameters` parameters is cut off before libmicrohttpd parses it (it keeps a record
+    /// of each in the connection's memory, and ran out and stalled past about 900). The line is
+    /// libmicrohttpd's own writable buffer, and it parses the query only after this call.
+    func requestLineArrived(_ uri: UnsafePointer<CChar>, connection: OpaquePointer) -> UnsafeMutableRawPointer? {
+        if let deadlines, let watch = watch(of: connection) { deadlines.requestStarted(watch) }
+        let question = strchr(uri, 0x3F)
+        if Self.holdsEncodedNUL(uri, before: question) { return nulInPathMarker }
+        guard let question else { return nil }
+        var parameters = 1
+        var cursor = question + 1
+        while cursor.pointee != 0 {
+            if cursor.pointee == 0x26 { parameters += 1 }
+            cursor += 1
+        }
+        guard parameters > configuration.maxQueryParameters else { return nil }
+        UnsafeMutablePointer(mutating: question + 1).pointee = 0
+        return tooManyParametersMarker
+    }
+
+    /// Whether the path (up to `end`, or the whole line) has `%00`, which decodes to a NUL.
+    private static func holdsEncodedNUL(_ uri: UnsafePointer<CChar>, before end: UnsafeMutablePointer<CChar>?) -> Bool {
+        var cursor = uri
+        while cursor.pointee != 0, end.map({ cursor < $0 }) ?? true {
+            if cursor.pointee == 0x25, cursor[1] == 0x30, cursor[2] == 0x30 { return true }
+            cursor += 1
+        }
+        return false
+    }
+
+    private func watch(of connection: OpaquePointer) -> ConnectionDeadlines.ConnectionWatch? {
+        cmhd_socket_context(connection).map { Unmanaged<ConnectionDeadlines.ConnectionWatch>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    private func answered(_ connection: OpaquePointer) {
+        if let deadlines, let watch = watch(of: connection) { deadlines.answered(watch) }
     }
 
     private func rejectOversized(_ state: RequestState, connection: OpaquePointer) -> MHD_Result {
@@ -143,6 +229,7 @@ extension HTTPServer {
     }
 
     private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+        answered(connection)
         let created = response.body.withUnsafeBytes { bytes in
             MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
         }

@@ -65,6 +65,11 @@ public struct APIError: Error, Equatable, Sendable {
             message: "The \(part) is larger than the limit of \(limit) bytes")
     }
 
+    /// 507: the store's disk is full; nothing of the request was stored.
+    public static let diskFull = APIError(
+        status: 507, code: 14, name: "NCERRInsufficientStorage", description: "Insufficient storage",
+        message: "The mock's disk is full; nothing of this request was stored")
+
     /// 500, code 14: something the mock did not expect; logged where it is made.
     public static func internalError(_ message: String = "Internal server error") -> APIError {
         APIError(status: 500, code: 14, name: "NCERRInternalServerError", description: "Internal server error", message: message)

@@ -61,20 +61,23 @@ extension CCKMApp {
             guard faults.remove(id: id) else { throw APIError.notFound("No fault \(id)") }
             return .now(HTTPResponse(status: 204))
         case (.requests, "GET"):
-            let entries = journal.entries(method: query["method"], path: query["path"])
-            var shown = entries[...]
-            if let text = query["limit"] {
-                guard let limit = Int(text), (0...RequestJournal.maxShown).contains(limit) else {
-                    throw APIError.invalidParameter("limit", "\"\(text)\" is not a whole number from 0 to \(RequestJournal.maxShown)")
-                }
-                shown = entries.suffix(limit)
-            }
-            return .now(.json(200, "{\"total\":\(entries.count),\"requests\":[" + shown.map(\.json).joined(separator: ",") + "]}"))
+            try query.rejectUnknown(["method", "path", "status", "limit", "after"])
+            let filter = try JournalFilter(query)
+            let entries = journal.entries(matching: filter)
+            let limit = try query.number("limit", in: 0...RequestJournal.maxShown)
+            // With `after`, a page forward from that entry; without, the last `limit` entries.
+            let shown = filter.after == nil ? entries.suffix(limit ?? entries.count) : entries.prefix(limit ?? entries.count)
+            let next = filter.after != nil && shown.count < entries.count ? shown.last.map { "\"\($0.sequence)\"" } ?? "null" : "null"
+            return .now(
+                .json(
+                    200,
+                    "{\"total\":\(entries.count),\"requests\":[" + shown.map(\.json).joined(separator: ",") + "],\"next\":" + next + "}"))
         case (.requests, _):
             journal.clear()
             return .now(HTTPResponse(status: 204))
         case (.requestsCount, _):
-            return .now(.json(200, "{\"count\":\(journal.entries(method: query["method"], path: query["path"]).count)}"))
+            try query.rejectUnknown(["method", "path", "status", "after"])
+            return .now(.json(200, "{\"count\":\(journal.entries(matching: try JournalFilter(query)).count)}"))
         case (.events, _):
             return .now(try events(query))
         case (.snapshots, _):
@@ -88,6 +91,7 @@ extension CCKMApp {
             return .now(HTTPResponse(status: 204))
         case (.snapshotRestore(let name), _):
             try simulator.restore(snapshot: name)
+            try adoptDomainsOfStoredJobs()
             return .now(.json(200, clockJSON()))
         }
     }
@@ -112,12 +116,12 @@ extension CCKMApp {
         return writer.text
     }
 
-    /// Reads `{"timeScale": X}`, X more than 0.
+    /// Reads `{"timeScale": X}`, X in `SimulatorSettings.timeScales`.
     private static func timeScale(in body: [UInt8]) throws(APIError) -> Double {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil,
-            case .number(let text)? = document["timeScale"], let scale = Double(text), scale > 0, scale <= 10_000
+            case .number(let text)? = document["timeScale"], let scale = Double(text), SimulatorSettings.timeScales.contains(scale)
         else {
-            throw .invalidParameter("timeScale", #"expected {"timeScale": X} with X above 0 and at most 10000"#)
+            throw .invalidParameter("timeScale", #"expected {"timeScale": X} with X from 0.001 to 10000"#)
         }
         return scale
     }
@@ -155,6 +159,7 @@ extension CCKMApp {
             // A JSON Lines file is read again at each reset, and it may have changed since the start.
             throw APIError.conflict("The fixtures no longer load (nothing of them was stored):\n" + error.description)
         }
+        try adoptDomainsOfStoredJobs()
         if domain == nil {
             journal.clear()
             faults.removeAll()
@@ -178,6 +183,7 @@ extension CCKMApp {
             fixture.withLock { $0.merge(loaded) }
             try simulator.seed(loaded)
         }
+        try adoptDomainsOfStoredJobs()
         return .json(200, "{\"loaded\":\(loaded.jobs.count),\"jobs\":\(try store.count())}")
     }
 
@@ -279,12 +285,13 @@ extension CCKMApp {
                 message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")"))
         let waiters = simulator.waiters
         return .later { deliver in
-            let ticket = waiters.add(JobWaiters.Waiter(family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver))
+            let waiter = JobWaiters.Waiter(family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver)
+            let ticket = waiters.add(waiter)
             // A change between the check above and the parking is caught here.
-            waiters.check(store: self.store)
+            waiters.check(jobs: [waiter.key], store: self.store)
             Task {
                 try? await Task.sleep(for: timeout)
-                waiters.expire(ticket, with: timedOut)
+                waiters.expire(ticket, of: waiter.key, with: timedOut)
             }
         }
     }
@@ -307,20 +314,32 @@ extension CCKMApp {
 
     // MARK: - Events
 
+    /// The most events one page holds, and the default page.
+    static let maxEventPage = 10_000
+
+    /// `?job=&since=&after=&limit=`: a page of events and the `next` cursor (null on the last page),
+    /// so that a long history is paged rather than silently cut.
     private func events(_ query: AdminQuery) throws -> HTTPResponse {
+        try query.rejectUnknown(["job", "since", "after", "limit"])
         let since = try query["since"].map { text throws(APIError) in
             guard let time = Timestamp(rfc3339: text) else { throw .invalidParameter("since", "\"\(text)\" is not an RFC 3339 time") }
             return time
         }
-        let events = try store.events(jobID: query["job"]?.lowercased(), since: since)
-        let items = events.map { event in
+        let after = try query["after"].map { text throws(APIError) in
+            guard let cursor = Int64(text), cursor >= 0 else { throw .invalidParameter("after", "\"\(text)\" is not a cursor from \"next\"") }
+            return cursor
+        }
+        let limit = try query.number("limit", in: 1...Self.maxEventPage) ?? Self.maxEventPage
+        let page = try store.eventPage(jobID: query["job"]?.lowercased(), since: since, after: after, limit: limit)
+        let items = page.events.map { event in
             JSONValue.object([
                 ("job", .string(event.jobID)), ("family", .string(event.family.name)), ("domain", .string(event.domain)),
                 ("target", event.target.map(JSONValue.string) ?? .null), ("from", event.from.map(JSONValue.string) ?? .null),
                 ("to", .string(event.to)), ("at", .string(event.at.description)),
             ]).jsonText
         }
-        return .json(200, "{\"events\":[" + items.joined(separator: ",") + "]}")
+        let next = page.next.map { "\"\($0)\"" } ?? "null"
+        return .json(200, "{\"events\":[" + items.joined(separator: ",") + "],\"next\":" + next + "}")
     }
 }
 
@@ -337,4 +356,21 @@ struct AdminQuery {
     }
 
     subscript(name: String) -> String? { values[name] }
+
+    /// 400 naming the first parameter that is not one of `known`: a misspelt filter must not
+    /// quietly match everything.
+    func rejectUnknown(_ known: [String]) throws(APIError) {
+        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
+            throw .invalidParameter(unknown, "unknown parameter (known: \(known.joined(separator: ", ")))")
+        }
+    }
+
+    /// A whole number in `range`, or nil when absent.
+    func number(_ name: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
+        guard let text = values[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw .invalidParameter(name, "\"\(text)\" is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
 }

@@ -17,7 +17,9 @@ public final class CCKMApp: HTTPResponder {
     public let tokens: TokenService
     public let journal: RequestJournal
     public let faults = FaultRules()
-    let cache = ResponseCache()
+    let cache: ResponseCache
+    /// When set, every `/__admin` request must carry `Authorization: Bearer <adminToken>`.
+    let adminToken: [UInt8]?
     /// Set on the live server: starts and cancels are committed in groups (see `WriteBatcher`).
     private let batcher: WriteBatcher?
     let randomness: Randomness
@@ -30,9 +32,11 @@ public final class CCKMApp: HTTPResponder {
         randomness: Randomness = Randomness(), auth: AuthSettings = AuthSettings(enabled: false),
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
         journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), batchWrites: Bool = false,
-        logger: Logger = Logger(label: "cckm-mock")
+        cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil, logger: Logger = Logger(label: "cckm-mock")
     ) throws {
         self.store = store
+        self.cache = ResponseCache(capacity: cacheBytes)
+        self.adminToken = adminToken.map { Array($0.utf8) }
         self.randomness = randomness
         self.simulator = Simulator(store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness))
         self.tokens = try TokenService(settings: auth, key: signingKey, store: store, now: tokenClock)
@@ -43,8 +47,8 @@ public final class CCKMApp: HTTPResponder {
         batcher =
             batchWrites
             ? WriteBatcher(
-                store: store, prepare: { db in _ = try store.advance(to: simulator.clock.now(), db) },
-                finished: { simulator.answerWaiters() }) : nil
+                store: store, prepare: { db in try store.advance(to: simulator.clock.now(), db) },
+                finished: { simulator.answerWaiters(after: $0) }) : nil
     }
 
     /// Control API requests are answered as they are; every other request is first offered to the
@@ -54,7 +58,10 @@ public final class CCKMApp: HTTPResponder {
         if request.path == "/favicon.ico" { return .now(HTTPResponse(status: 204)) }
         let route = Route(path: request.path)
         if case .admin(let admin)? = route {
-            return guarded(request) { try self.admin(admin, request: request) }
+            return guarded(request) {
+                try self.checkAdminToken(request, route: admin)
+                return try self.admin(admin, request: request)
+            }
         }
         guard let fault = faults.hit(request, family: route?.family?.name, randomness: randomness) else {
             if let batcher, let route, request.method == "POST", let work = batchedWork(request, route) {
@@ -84,6 +91,25 @@ public final class CCKMApp: HTTPResponder {
                 try? await Task.sleep(for: delay)
                 deliver(effect())
             }
+        }
+    }
+
+    /// Declares the domain of every stored job, so that a fixture whose jobs name a domain its
+    /// `domains` list forgot (or a generated one) still has those jobs reachable by a login to it.
+    /// Chosen over refusing the fixture: loading what was meant beats an error about a list.
+    func adoptDomainsOfStoredJobs() throws {
+        tokens.add(users: [:], domains: try store.domainsHoldingJobs())
+    }
+
+    /// With `--admin-token`, the control API answers only requests that carry it as a bearer token.
+    /// The health check stays open (a container's probe has no secret to send), and so do the
+    /// dashboard's page and the spec, which are static and hold none; the dashboard then asks for it.
+    private func checkAdminToken(_ request: HTTPRequest, route: AdminRoute) throws(APIError) {
+        guard let adminToken, ![.health, .ui, .openAPI].contains(route) else { return }
+        let sent = request.headers["Authorization"].flatMap(TokenService.bearerToken).map { Array($0.utf8) } ?? []
+        guard Crypto.constantTimeEquals(sent, adminToken) else {
+            throw .unauthorized(
+                sent.isEmpty ? "The control API needs Authorization: Bearer <admin token>" : "The admin token is wrong")
         }
     }
 
@@ -139,8 +165,18 @@ public final class CCKMApp: HTTPResponder {
         response(for: .payloadTooLarge(limit: limit))
     }
 
-    public func respondToOversizedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
-        response(for: .headTooLarge(status: part.status, part: part.rawValue, limit: limit))
+    public func respondToRefusedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
+        switch part {
+        case .queryParameters:
+            return response(
+                for: APIError(
+                    status: part.status, code: 15, name: "NCERRBadRequest", description: "Bad request",
+                    message: "The query has more than the limit of \(limit) parameters"))
+        case .pathWithNUL:
+            return response(for: .badRequest("The path holds an encoded NUL (%00)"))
+        case .target, .headers:
+            return response(for: .headTooLarge(status: part.status, part: part.rawValue, limit: limit))
+        }
     }
 
     public func respondWhileStopping() -> HTTPResponse {
@@ -166,6 +202,10 @@ public final class CCKMApp: HTTPResponder {
     /// an unexpected error becomes a 500; it is logged, never shown raw.
     func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
         if let error = error as? APIError { return response(for: error) }
+        if let error = error as? StoreError, error == .diskFull {
+            logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
+            return response(for: .diskFull)
+        }
         logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
         return response(for: .internalError())
     }

@@ -27,7 +27,7 @@ public enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Nil for characters outside the alphabet, padding, or an impossible length.
+    /// Nil for characters outside the alphabet, padding, an impossible length, or a non-canonical last digit.
     public static func decode(_ text: Substring) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count % 4 != 1 else { return nil }
@@ -45,6 +45,9 @@ public enum Base64URL {
                 out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
             }
         }
+        // Canonical only: the bits left over after the last byte must be zero, or four spellings
+        // of one signature would all be accepted (RFC 4648 §3.5).
+        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
         return out
     }
 }

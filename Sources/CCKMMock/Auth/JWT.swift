@@ -19,8 +19,10 @@ public enum JWT {
     public static func verify(_ token: String, key: [UInt8]) throws(Failure) -> JSONValue {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]), let claimBytes = Base64URL.decode(parts[1]),
-            let signature = Base64URL.decode(parts[2]), let header = try? JSONParser.parse(headerBytes)
+            let header = try? JSONParser.parse(headerBytes)
         else { throw .malformed }
+        // Another spelling of the signature (a non-canonical last digit) is a wrong signature.
+        guard let signature = Base64URL.decode(parts[2]) else { throw .badSignature }
         // Only HS256: accepting the header's word for "none" or another algorithm is the classic JWT hole.
         guard header["alg"]?.stringValue == "HS256" else { throw .unsupportedAlgorithm }
         let input = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))

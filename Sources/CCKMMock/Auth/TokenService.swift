@@ -25,8 +25,26 @@ public struct AuthSettings: Sendable, Equatable {
 /// the real clock even when jobs run on the manual one: client libraries compare `exp` with theirs.
 public final class TokenService: Sendable {
     public let settings: AuthSettings
-    /// The settings' accounts plus those fixtures add.
-    private let accounts: Mutex<Accounts>
+    /// The settings' accounts plus those fixtures add, with their domains indexed.
+    private let directory: Mutex<Directory>
+
+    /// Accounts, and each domain by its id: a request's token names its domain by id, and hashing
+    /// every declared name to find it took 176 ms a request with 60,000 domains.
+    private struct Directory {
+        var accounts: Accounts
+        var nameByID: [String: String] = [:]
+
+        init(_ accounts: Accounts) {
+            self.accounts = accounts
+            index([Job.rootDomain] + accounts.domains)
+        }
+
+        mutating func index(_ names: [String]) {
+            for name in names { nameByID[Accounts.domainID(name)] = name }
+        }
+
+        func knows(_ domain: String) -> Bool { nameByID[Accounts.domainID(domain)] == domain }
+    }
     let key: [UInt8]
     let store: JobStore
     /// Unix seconds now; injectable so that expiry is tested without waiting.
@@ -46,7 +64,7 @@ public final class TokenService: Sendable {
 
     public init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
         self.settings = settings
-        self.accounts = Mutex(settings.accounts)
+        self.directory = Mutex(Directory(settings.accounts))
         self.key = key
         self.store = store
         self.now = now
@@ -55,13 +73,18 @@ public final class TokenService: Sendable {
 
     /// Lets fixtures declare more users and domains.
     public func add(users: [String: String], domains: [String]) {
-        accounts.withLock { accounts in
-            accounts.users.merge(users) { $1 }
-            accounts.domains = (accounts.domains + domains.filter { $0 != Job.rootDomain }).uniqued()
+        directory.withLock { directory in
+            directory.accounts.users.merge(users) { $1 }
+            let added = domains.filter { $0 != Job.rootDomain && !directory.knows($0) }.uniqued()
+            directory.accounts.domains += added
+            directory.index(added)
         }
     }
 
-    public var currentAccounts: Accounts { accounts.withLock { $0 } }
+    public var currentAccounts: Accounts { directory.withLock { $0.accounts } }
+
+    /// Whether the domain is root or declared.
+    public func knowsDomain(_ name: String) -> Bool { directory.withLock { $0.knows(name) } }
 
     public static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
@@ -79,9 +102,12 @@ public final class TokenService: Sendable {
             guard let username = document["username"]?.stringValue, let password = document["password"]?.stringValue else {
                 throw APIError.badRequest("The password grant needs \"username\" and \"password\"")
             }
-            let domain = document["domain"]?.stringValue ?? document["auth_domain"]?.stringValue ?? Job.rootDomain
-            let known = currentAccounts
-            guard known.users[username] == password, known.knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
+            // `auth_domain_path` (Thales' Ansible modules send it) names the domain as a path, such as
+            // `root/team-a`; as CM does, it wins over `domain` (chosen: its last part is the domain).
+            let domain =
+                Self.domain(fromPath: document["auth_domain_path"]?.stringValue) ?? document["domain"]?.stringValue
+                ?? document["auth_domain"]?.stringValue ?? Job.rootDomain
+            guard currentAccounts.users[username] == password, knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
                 throw APIError.wrongCredentials
             }
             session = LoginSession(
@@ -113,6 +139,12 @@ public final class TokenService: Sendable {
         writer.string(session.refreshToken)
         writer.raw("}")
         return writer.text
+    }
+
+    /// The domain a path such as `root/team-a` or `/team-a` names: its last part; nil for no path.
+    static func domain(fromPath path: String?) -> String? {
+        guard let path, !path.isEmpty else { return nil }
+        return path.split(separator: "/").last.map(String.init) ?? Job.rootDomain
     }
 
     /// A JWT with CM's claims, in the order CM's tokens carry them.
@@ -158,7 +190,7 @@ public final class TokenService: Sendable {
         guard document.objectValue != nil else { throw APIError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
         try document.rejectUnknownMembers(known: ["domain"])
         let domain = try document.optionalString("domain") ?? Job.rootDomain
-        guard currentAccounts.knowsDomain(domain) else { throw APIError.notFound("Unknown domain \"\(domain)\"") }
+        guard knowsDomain(domain) else { throw APIError.notFound("Unknown domain \"\(domain)\"") }
         let username = currentAccounts.users.keys.contains("admin") ? "admin" : currentAccounts.users.keys.sorted().first ?? "admin"
         let credentials = JSONValue.object([
             ("grant_type", .string("password")), ("username", .string(username)),
@@ -179,13 +211,13 @@ public final class TokenService: Sendable {
         let token = try verifiedToken(jwt)
         guard now() < token.expiry else { throw .unauthorized("Token is expired") }
         guard !revoked.withLock({ $0.contains(token.sid) }) else { throw .unauthorized("Token is revoked") }
-        guard let domain = currentAccounts.domainName(id: token.domainID) else { throw .unauthorized("Token names an unknown domain") }
+        guard let domain = directory.withLock({ $0.nameByID[token.domainID] }) else { throw .unauthorized("Token names an unknown domain") }
         return domain
     }
 
     /// The token after a `Bearer ` scheme (any case). Compared as bytes: counting the Characters
     /// of a 700-byte header walked every one of them, on every request.
-    private static func bearerToken(_ authorization: String) -> String? {
+    static func bearerToken(_ authorization: String) -> String? {
         let bytes = authorization.utf8
         guard bytes.count > 7, String(decoding: bytes.prefix(7), as: UTF8.self).caseInsensitiveEquals("Bearer ") else { return nil }
         return String(decoding: bytes.dropFirst(7).drop { $0 == 0x20 }, as: UTF8.self)

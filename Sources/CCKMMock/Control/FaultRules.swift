@@ -52,7 +52,7 @@ public struct FaultRule: Sendable, Equatable {
         if let family, JobFamily.named(family) == nil { throw .invalidParameter("family", "unknown family \"\(family)\"") }
         let rule = FaultRule(
             id: id, method: try string("method"), path: try string("path"), family: family,
-            status: try number("status", 100...599).map { Int($0) }, code: try number("code", 0...1_000_000).map { Int($0) },
+            status: try number("status", 400...599).map { Int($0) }, code: try number("code", 0...1_000_000).map { Int($0) },
             message: try string("message"), latencyMilliseconds: Int(try number("latencyMs", 0...60_000) ?? 0), dropConnection: drop,
             probability: try number("probability", 0...1, whole: false) ?? 1, remaining: try number("times", 1...1_000_000_000).map { Int($0) },
             hits: 0)

@@ -1,8 +1,9 @@
 import HTTPServer
 import Synchronization
 
-/// Requests parked on `/__admin/jobs/{id}/wait` until the job reaches a status. Checked after every
-/// change the mock makes to jobs; a timeout answers 408. No thread is held while waiting.
+/// Requests parked on `/__admin/jobs/{id}/wait` until the job reaches a status. Parked by job, so
+/// that a change to one job looks only at that job's waiters (a thousand parked waits used to be
+/// re-read on every write). A timeout answers 408. No thread is held while waiting.
 public final class JobWaiters: Sendable {
     struct Waiter {
         let family: JobFamily
@@ -10,46 +11,74 @@ public final class JobWaiters: Sendable {
         let id: String
         let accepts: @Sendable (JobStatus) -> Bool
         let deliver: @Sendable (HTTPResponse?) -> Void
+
+        var key: JobKey { JobKey(family: family.name, id: id) }
     }
 
-    private let waiters = Mutex<[Int: Waiter]>([:])
-    private let nextID = Atomic<Int>(0)
+    private struct Parked {
+        var byJob: [JobKey: [Int: Waiter]] = [:]
+        var count = 0
+    }
 
-    var count: Int { waiters.withLock { $0.count } }
+    private let parked = Mutex(Parked())
+    private let nextID = Atomic<Int>(0)
+    /// Job documents read to check waiters, over the life of this object: what a test of the
+    /// indexing counts.
+    private let reads = Atomic<Int>(0)
+
+    var count: Int { parked.withLock { $0.count } }
+    var documentsRead: Int { reads.load(ordering: .relaxed) }
 
     /// Parks a waiter; returns its ticket for `expire`.
     func add(_ waiter: Waiter) -> Int {
         let ticket = nextID.add(1, ordering: .relaxed).newValue
-        waiters.withLock { $0[ticket] = waiter }
+        parked.withLock {
+            $0.byJob[waiter.key, default: [:]][ticket] = waiter
+            $0.count += 1
+        }
         return ticket
     }
 
     /// Answers the waiter with `response` if it is still parked.
-    func expire(_ ticket: Int, with response: HTTPResponse) {
-        waiters.withLock { $0.removeValue(forKey: ticket) }?.deliver(response)
+    func expire(_ ticket: Int, of job: JobKey, with response: HTTPResponse) {
+        take(ticket, of: job)?.deliver(response)
     }
 
-    /// Answers every waiter whose job now has a status it accepts, with the job.
-    func check(store: JobStore) {
-        let parked = waiters.withLock { $0 }
-        for (ticket, waiter) in parked {
-            guard let document = try? store.document(family: waiter.family, domain: waiter.domain, id: waiter.id),
-                let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:)),
-                waiter.accepts(status)
+    /// Answers the waiters of these jobs whose job now has a status they accept, with the job.
+    func check(jobs: some Sequence<JobKey>, store: JobStore) {
+        for job in Set(jobs) {
+            guard let waiting = parked.withLock({ $0.byJob[job] }), let first = waiting.first?.value else { continue }
+            reads.add(1, ordering: .relaxed)
+            guard let document = try? store.document(family: first.family, domain: first.domain, id: first.id),
+                let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:))
             else { continue }
-            if let waiter = waiters.withLock({ $0.removeValue(forKey: ticket) }) {
-                waiter.deliver(.json(200, document))
+            for (ticket, waiter) in waiting where waiter.accepts(status) {
+                take(ticket, of: job)?.deliver(.json(200, document))
             }
         }
     }
 
+    /// Checks every parked waiter: after a reset, a fixture load or a snapshot restore, which
+    /// may change any job.
+    func checkAll(store: JobStore) {
+        check(jobs: parked.withLock { Array($0.byJob.keys) }, store: store)
+    }
+
     /// Answers every waiter with `response` (the server is stopping).
     func releaseAll(with response: HTTPResponse) {
-        for waiter in waiters.withLock({ waiters in
-            defer { waiters.removeAll() }
-            return Array(waiters.values)
-        }) {
-            waiter.deliver(response)
+        let all = parked.withLock { parked in
+            defer { parked = Parked() }
+            return parked.byJob.values.flatMap(\.values)
+        }
+        for waiter in all { waiter.deliver(response) }
+    }
+
+    private func take(_ ticket: Int, of job: JobKey) -> Waiter? {
+        parked.withLock { parked in
+            guard let waiter = parked.byJob[job]?.removeValue(forKey: ticket) else { return nil }
+            if parked.byJob[job]?.isEmpty == true { parked.byJob[job] = nil }
+            parked.count -= 1
+            return waiter
         }
     }
 }

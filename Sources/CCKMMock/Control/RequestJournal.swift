@@ -9,6 +9,7 @@ public struct JournalEntry: Sendable {
     public var query: [QueryItem]
     /// Headers with secrets (`Authorization`, `Cookie`) masked.
     public var headers: HTTPHeaders
+    /// The body with secret members masked (see `Secrets`).
     public var body: String
     public var status: Int
     public var at: Timestamp
@@ -82,13 +83,16 @@ public final class RequestJournal: Sendable {
         guard capacity > 0 else { return }
         var headers = HTTPHeaders()
         for field in request.headers.fields {
-            headers.add(name: field.name, value: Self.isSecret(field.name) ? "***" : field.value)
+            headers.add(name: field.name, value: Self.isSecret(field.name) ? Secrets.mask : field.value)
         }
-        var body = String(decoding: request.body.prefix(JournalEntry.bodyLimit), as: UTF8.self)
+        var body = Secrets.masked(body: request.body.prefix(JournalEntry.bodyLimit))
         if request.body.count > JournalEntry.bodyLimit { body += "…(\(request.body.count) bytes in all)" }
+        let query = request.query.map { item in
+            Secrets.isSecret(item.name) && item.value != nil ? QueryItem(name: item.name, value: Secrets.mask) : item
+        }
         state.withLock { ring in
             let entry = JournalEntry(
-                sequence: ring.next, method: request.method, path: request.path, query: request.query, headers: headers, body: body,
+                sequence: ring.next, method: request.method, path: request.path, query: query, headers: headers, body: body,
                 status: status, at: at)
             ring.next += 1
             if ring.slots.count < capacity {
@@ -106,13 +110,57 @@ public final class RequestJournal: Sendable {
 
     /// Entries whose method matches (any case) and whose path matches `pattern` (`*` for any run).
     public func entries(method: String? = nil, path pattern: String? = nil) -> [JournalEntry] {
-        state.withLock { $0.ordered }.filter { entry in
-            (method.map { $0.uppercased() == entry.method } ?? true) && (pattern.map { globMatches($0, entry.path) } ?? true)
-        }
+        entries(matching: JournalFilter(method: method, path: pattern))
+    }
+
+    /// Entries the filter keeps, oldest first.
+    public func entries(matching filter: JournalFilter) -> [JournalEntry] {
+        state.withLock { $0.ordered }.filter(filter.matches)
     }
 
     public func clear() {
         state.withLock { $0 = Ring(next: $0.next) }
+    }
+}
+
+/// Which journal entries a listing or count keeps: `?method=&path=&status=&after=`.
+public struct JournalFilter: Sendable {
+    public var method: String?
+    /// A `*` glob.
+    public var path: String?
+    /// A status (`503`) or a class of them (`5xx`).
+    public var status: ClosedRange<Int>?
+    /// Only entries numbered after this one (a page's cursor).
+    public var after: Int?
+
+    public init(method: String? = nil, path: String? = nil, status: ClosedRange<Int>? = nil, after: Int? = nil) {
+        self.method = method
+        self.path = path
+        self.status = status
+        self.after = after
+    }
+
+    init(_ query: AdminQuery) throws(APIError) {
+        method = query["method"]
+        path = query["path"]
+        if let text = query["status"] {
+            if let code = Int(text), (0...599).contains(code) {
+                status = code...code
+            } else if text.count == 3, text.lowercased().hasSuffix("xx"), let digit = text.first?.wholeNumberValue, (1...5).contains(digit) {
+                status = digit * 100...digit * 100 + 99
+            } else {
+                throw .invalidParameter("status", "\"\(text)\" is not a status such as 503 or a class such as 5xx")
+            }
+        }
+        if let text = query["after"] {
+            guard let sequence = Int(text), sequence >= 0 else { throw .invalidParameter("after", "\"\(text)\" is not a sequence number") }
+            after = sequence
+        }
+    }
+
+    func matches(_ entry: JournalEntry) -> Bool {
+        (method.map { $0.uppercased() == entry.method } ?? true) && (path.map { globMatches($0, entry.path) } ?? true)
+            && (status.map { $0.contains(entry.status) } ?? true) && (after.map { entry.sequence > $0 } ?? true)
     }
 }
 

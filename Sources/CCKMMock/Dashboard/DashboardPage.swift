@@ -93,10 +93,17 @@ enum DashboardPage {
         let token = null;
         let clockMode = "system";
 
+        // With --admin-token the control API wants it: asked for once, kept for this tab.
+        let adminToken = sessionStorage.getItem("cckm-mock-admin-token");
         async function call(method, path, body, withToken) {
           const headers = {"Content-Type": "application/json"};
           if (withToken) { headers.Authorization = "Bearer " + await bearer(); }
+          else if (adminToken && path.startsWith("/__admin")) { headers.Authorization = "Bearer " + adminToken; }
           const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+          if (response.status === 401 && !withToken && path.startsWith("/__admin")) {
+            const entered = window.prompt("This mock needs its admin token (--admin-token):");
+            if (entered) { adminToken = entered; sessionStorage.setItem("cckm-mock-admin-token", entered); return call(method, path, body, withToken); }
+          }
           const text = await response.text();
           const data = text ? JSON.parse(text) : null;
           if (!response.ok) { throw new Error((data && data.message) || response.status); }
@@ -132,7 +139,7 @@ enum DashboardPage {
                 ? `<button class="danger" data-cancel="${esc(family.path + "/" + job.id)}">Cancel</button>` : "";
               return `<div class="job" data-id="${esc(job.id)}" data-status="${esc(job.overall_status)}">
                 <div class="head"><span class="badge ${esc(job.overall_status)}">${esc(job.overall_status.replace("_", " "))}</span>
-                <code>${esc(job.id.slice(0, 8))}</code>${job.abort ? '<span class="abort">cancel asked</span>' : ""}${cancel}
+                <code title="${esc(job.id)}">…${esc(job.id.slice(-8))}</code>${job.abort ? '<span class="abort">cancel asked</span>' : ""}${cancel}
                 <time>${esc(time(job.createdAt))}</time></div><div class="targets">${chips}</div></div>`;
             }).join("");
             return `<div class="card" data-family="${esc(family.name)}"><h2><span>${esc(family.label)}<small>${esc(family.cloud)}</small></span>

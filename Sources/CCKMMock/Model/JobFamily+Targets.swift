@@ -9,7 +9,8 @@ extension JobFamily {
     var extraBodyFields: [String: ExtraField] {
         switch name {
         case "aws", "aws-custom-key-stores": ["regions": .strings]
-        case "azure": ["take_cloud_key_backup": .boolean]
+        // Thales' own clients send `take_cloud_key_backup` for every Azure scope, not only keys.
+        case "azure", "azure-certificates", "azure-secrets": ["take_cloud_key_backup": .boolean]
         default: [:]
         }
     }

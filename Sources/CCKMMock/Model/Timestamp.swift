@@ -22,7 +22,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// To the nearest microsecond, the precision CM prints.
     public var roundedToMicroseconds: Timestamp {
         let remainder = (nanoseconds % 1000 + 1000) % 1000  // floored, so times before 1970 round the same way
-        let down = nanoseconds - remainder
+        // At the very start of the range (a saturated time) there is no microsecond below: keep it.
+        let (down, underflow) = nanoseconds.subtractingReportingOverflow(remainder)
+        guard !underflow else { return self }
         guard remainder >= 500 else { return Timestamp(nanoseconds: down) }
         let (up, overflow) = down.addingReportingOverflow(1000)
         return Timestamp(nanoseconds: overflow ? down : up)
@@ -31,6 +33,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The latest time the manual clock may reach: far enough for any test, and far from the end
     /// of the nanosecond range (year 2262), so that durations added to it never overflow.
     public static let latestClockTime = Timestamp(rfc3339: "2200-01-01T00:00:00Z")!
+
+    /// The earliest time read from outside (fixtures, `since`): the start of `readableYears`.
+    public static let earliestReadable = Timestamp(rfc3339: "1900-01-01T00:00:00Z")!
+
+    /// Whether the time lies in `readableYears` (1900 to the manual clock's end in 2200).
+    public var isReadable: Bool { self >= Self.earliestReadable && self <= Self.latestClockTime }
 
     /// RFC 3339 in UTC with six fractional digits, or nine when the time has sub-microsecond digits.
     public var description: String {

@@ -20,6 +20,10 @@ public struct MockConfiguration: Sendable {
     public var tls: TLSChoice
     /// Requests the journal keeps.
     public var journalSize = 10_000
+    /// Bytes of GET answers the response cache keeps.
+    public var cacheBytes = ResponseCache.defaultBytes
+    /// When set, every `/__admin` call but the health check must send it as a bearer token.
+    public var adminToken: String?
 
     public init(
         http: HTTPServerConfiguration = HTTPServerConfiguration(), store: StoreLocation = .memory, fixtures: [String] = [],
@@ -97,7 +101,8 @@ public final class MockServer: Sendable {
             app = try CCKMApp(
                 store: store, clock: clock, settings: configuration.simulator,
                 randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
-                journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true, logger: logger)
+                journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true,
+                cacheBytes: configuration.cacheBytes, adminToken: configuration.adminToken, logger: logger)
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }
@@ -105,6 +110,7 @@ public final class MockServer: Sendable {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
             app.tokens.add(users: fixture.users, domains: fixture.domains)
             try app.simulator.seed(fixture, alone: true)
+            try app.adoptDomainsOfStoredJobs()
         } catch let error as FixtureError {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
         } catch {
@@ -120,6 +126,11 @@ public final class MockServer: Sendable {
         }
         logger.info(
             "serving", metadata: ["url": "\(url)", "store": "\(configuration.store.displayName)", "fixtureJobs": "\(fixture.jobs.count)"])
+        if configuration.adminToken == nil, !Self.isLoopback(configuration.http.host) {
+            logger.warning(
+                "the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone who can reach \(configuration.http.host); set --admin-token or CCKM_MOCK_ADMIN_TOKEN"
+            )
+        }
     }
 
     /// The base URL clients use, with the port actually bound.
@@ -171,7 +182,13 @@ public final class MockServer: Sendable {
         http.shutdown()
     }
 
-    /// Makes sure `path` is a writable directory, creating it if missing.
+    /// Whether `host` is reachable from this machine only.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Makes sure `path` is a writable directory, creating it if missing, readable by its owner
+    /// only (mode 700): it holds refresh tokens, the JWT signing key and the TLS private key.
     public static func prepareDataDirectory(_ path: String) throws {
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path) {
             guard attributes[.type] as? FileAttributeType == .typeDirectory else {
@@ -180,10 +197,13 @@ public final class MockServer: Sendable {
             guard FileManager.default.isWritableFile(atPath: path) else {
                 throw StartupError(description: "data directory \(path) is not writable")
             }
+            // Best effort: a mounted volume may not let its user change the mode; the files inside are 600 anyway.
+            try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
             return
         }
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw StartupError(description: "cannot create data directory \(path): \(error.localizedDescription)")
         }

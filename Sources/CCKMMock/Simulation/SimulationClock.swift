@@ -13,8 +13,11 @@ public protocol SimulationClock: Sendable {
     func now() -> Timestamp
     /// Whether `advance` may move it.
     var isManual: Bool { get }
-    /// Moves a manual clock forward; the system clock refuses.
-    func advance(seconds: Double) throws(APIError)
+    /// Where `advance(to:)` would take a manual clock `seconds` from now, checked but not moved
+    /// (so that a caller can do its writes first and move the clock only if they succeed); the
+    /// system clock refuses.
+    func target(advancingBy seconds: Double) throws(APIError) -> Timestamp
+    /// Moves a manual clock forward to `time` (never back); the system clock refuses.
     func advance(to time: Timestamp) throws(APIError)
     /// Sets a manual clock to `time`, backwards too (snapshot restore); the system clock ignores it.
     func restore(to time: Timestamp)
@@ -30,7 +33,7 @@ public struct SystemClock: SimulationClock {
 
     public var isManual: Bool { false }
 
-    public func advance(seconds: Double) throws(APIError) { throw Self.refusal }
+    public func target(advancingBy seconds: Double) throws(APIError) -> Timestamp { throw Self.refusal }
     public func advance(to time: Timestamp) throws(APIError) { throw Self.refusal }
     public func restore(to time: Timestamp) {}
 
@@ -51,19 +54,21 @@ public final class ManualClock: SimulationClock {
 
     public var isManual: Bool { true }
 
-    /// Refuses to move past `Timestamp.latestClockTime`, so that durations added later cannot overflow.
-    public func advance(seconds: Double) throws(APIError) {
+    /// Refuses to go past `Timestamp.latestClockTime`, so that durations added later cannot overflow.
+    public func target(advancingBy seconds: Double) throws(APIError) -> Timestamp {
         guard seconds >= 0, seconds.isFinite else { throw .invalidParameter("seconds", "must be a number of 0 or more") }
-        try current.withLock { (now: inout Timestamp) throws(APIError) in
-            let later = now.adding(seconds: seconds)
-            guard later <= Timestamp.latestClockTime else {
-                throw .invalidParameter("seconds", "the clock may not pass \(Timestamp.latestClockTime)")
-            }
-            now = later
+        let later = now().adding(seconds: seconds)
+        guard later <= Timestamp.latestClockTime else {
+            throw .invalidParameter("seconds", "the clock may not pass \(Timestamp.latestClockTime)")
         }
+        return later
     }
 
+    /// Refuses to go past `Timestamp.latestClockTime`, whoever asks (an advance, a settle).
     public func advance(to time: Timestamp) throws(APIError) {
+        guard time <= Timestamp.latestClockTime else {
+            throw .conflict("The clock may not pass \(Timestamp.latestClockTime); it would have to reach \(time)")
+        }
         current.withLock { $0 = max($0, time) }
     }
 

@@ -19,7 +19,6 @@ public final class Simulator: Sendable {
     public func start(family: JobFamily, domain: String, body: [UInt8]) throws -> String {
         try tick()
         let planned = try planStart(family: family, domain: domain, body: body)
-        defer { answerWaiters() }
         return try store.start(planned, exclusive: !settings.allowConcurrentJobs)
     }
 
@@ -27,7 +26,6 @@ public final class Simulator: Sendable {
     public func cancel(family: JobFamily, domain: String, id: String) throws -> String {
         try tick()
         let (now, stopAt) = cancelTimes()
-        defer { answerWaiters() }
         return try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt)
     }
 
@@ -47,16 +45,23 @@ public final class Simulator: Sendable {
     @discardableResult
     public func tick() throws -> [JobEvent] {
         let events = try store.advance(to: clock.now())
-        if !events.isEmpty { answerWaiters() }
+        answerWaiters(after: events)
         return events
     }
 
     /// Moves a manual clock forward, firing what falls due on the way with the times it falls due.
+    /// The clock moves only once the store has: a failed write (a full disk) leaves it where it was,
+    /// so that a retry does not advance twice.
     public func advance(seconds: Double) throws -> [JobEvent] {
-        let target = clock.now().adding(seconds: seconds)
-        try clock.advance(seconds: seconds)
-        defer { answerWaiters() }
-        return try store.advance(to: target)
+        try move(to: try clock.target(advancingBy: seconds))
+    }
+
+    private func move(to target: Timestamp) throws -> [JobEvent] {
+        guard target <= Timestamp.latestClockTime else { try clock.advance(to: target); return [] }  // throws: past the end
+        let events = try store.advance(to: target)
+        try clock.advance(to: target)
+        answerWaiters(after: events)
+        return events
     }
 
     /// Ends the job's running targets (or one) now, well or with a failure; `message` replaces the
@@ -105,7 +110,7 @@ public final class Simulator: Sendable {
                 }
             }
         }
-        answerWaiters()
+        waiters.checkAll(store: store)
     }
 
     /// Back to `fixture` (nothing when nil), for every domain or one. A full reset also puts the
@@ -119,23 +124,21 @@ public final class Simulator: Sendable {
     /// Puts a snapshot back, the manual clock included.
     public func restore(snapshot name: String) throws {
         clock.restore(to: try store.restoreSnapshot(name))
-        answerWaiters()
+        waiters.checkAll(store: store)
     }
 
-    /// After a write, here or in a batch of the live server's: answers the waits it satisfies.
-    func answerWaiters() {
-        if waiters.count > 0 { waiters.check(store: store) }
+    /// After a write, here or in a batch of the live server's: answers the waits on the jobs whose
+    /// status it moved. (A start or a cancel alone moves no status: a cancelled job stops later.)
+    func answerWaiters(after events: [JobEvent]) {
+        if !events.isEmpty, waiters.count > 0 { waiters.check(jobs: events.map { JobKey(family: $0.family.name, id: $0.jobID) }, store: store) }
     }
 
     /// Runs every job in progress to its end. A manual clock moves to the last due time; under the
     /// system clock, what was due later ends now.
     public func settle() throws -> [JobEvent] {
         guard let last = try store.lastDueTime() else { return try tick() }
-        if clock.isManual {
-            try clock.advance(to: last)
-        } else {
-            try store.dueNoLaterThan(clock.now())
-        }
+        if clock.isManual { return try move(to: max(last, clock.now())) }
+        try store.dueNoLaterThan(clock.now())
         return try tick()
     }
 }

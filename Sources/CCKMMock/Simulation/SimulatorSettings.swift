@@ -22,6 +22,14 @@ public struct SimulatorSettings: Sendable, Equatable {
         self.allowConcurrentJobs = allowConcurrentJobs
     }
 
+    /// The time scales accepted wherever one is read (flag, control API): slower than a thousandth
+    /// would stretch a 10-year target past the end of the clock's range.
+    public static let timeScales: ClosedRange<Double> = 0.001...10_000
+
+    /// The longest one target's scaled duration may be: 50 years, so that a job started just before
+    /// the manual clock's end (2200) still ends inside 64-bit nanoseconds (2262).
+    static let longestScaled = 50 * 365.25 * 86_400.0
+
     /// Wall (or manual-clock) seconds for `seconds` of simulated work.
-    func scaled(_ seconds: Double) -> Double { seconds / timeScale }
+    func scaled(_ seconds: Double) -> Double { min(seconds / timeScale, Self.longestScaled) }
 }

@@ -27,6 +27,11 @@ extension JobStore {
         }
     }
 
+    /// Every domain that holds a job, from the per-domain counts (no scan of the jobs).
+    public func domainsHoldingJobs() throws -> [String] {
+        try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT domain FROM job_count WHERE n > 0 ORDER BY domain") }
+    }
+
     /// The domain of a job, for the control API, which acts across domains.
     public func domain(family: JobFamily, id: String) throws -> String? {
         try database.read { db in
@@ -50,10 +55,15 @@ extension JobStore {
             var targets = try String.fetchAll(
                 db, sql: "SELECT target FROM job_schedule WHERE seq = ? AND done = 0 ORDER BY target", arguments: [seq])
             if let target {
-                guard targets.contains(target) else {
-                    throw APIError.conflict("Target \"\(target)\" of job \(id) is not running (running: \(targets.joined(separator: ", ")))")
+                // As fixture scripts take it: the whole key, or its last part (`ap-south-1` for
+                // `123456789012/ap-south-1`) when that names one target.
+                let named = targets.contains(target) ? [target] : targets.filter { $0.hasSuffix("/" + target) }
+                guard named.count == 1 else {
+                    throw APIError.conflict(
+                        "Target \"\(target)\" of job \(id) is \(named.isEmpty ? "not running" : "ambiguous") (running: \(targets.joined(separator: ", ")))"
+                    )
                 }
-                targets = [target]
+                targets = named
             }
             for target in targets {
                 try db.execute(
@@ -65,6 +75,12 @@ extension JobStore {
 
     /// Events oldest first, of one job when `jobID` is given, at or after `since` when given.
     public func events(jobID: String? = nil, since: Timestamp? = nil, limit: Int = 10_000) throws -> [JobEvent] {
+        try eventPage(jobID: jobID, since: since, limit: limit).events
+    }
+
+    /// One page of events, oldest first, after the event numbered `after` when given; `next` is
+    /// the number to ask after for the rest, nil when this page holds the last.
+    public func eventPage(jobID: String? = nil, since: Timestamp? = nil, after: Int64? = nil, limit: Int) throws -> EventPage {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if let jobID {
@@ -75,17 +91,23 @@ extension JobStore {
             clauses.append("at >= ?")
             arguments += [since.nanoseconds]
         }
-        arguments += [limit]
+        if let after {
+            clauses.append("id > ?")
+            arguments += [after]
+        }
+        // One more than asked: whether it comes back says if there is a next page.
+        arguments += [limit + 1]
         let sql = "SELECT * FROM job_event" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY id LIMIT ?"
-        return try database.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-                JobFamily.named(row["family"]).map { family in
-                    JobEvent(
-                        family: family, domain: row["domain"], jobID: row["job_id"], target: row["target"], from: row["from_state"],
-                        to: row["to_state"], at: Timestamp(nanoseconds: row["at"]))
-                }
+        let rows = try database.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let page = rows.prefix(limit)
+        let events = page.compactMap { row in
+            JobFamily.named(row["family"]).map { family in
+                JobEvent(
+                    family: family, domain: row["domain"], jobID: row["job_id"], target: row["target"], from: row["from_state"],
+                    to: row["to_state"], at: Timestamp(nanoseconds: row["at"]))
             }
         }
+        return EventPage(events: events, next: rows.count > limit ? page.last?["id"] : nil)
     }
 
     // MARK: - Snapshots
@@ -141,4 +163,11 @@ extension JobStore {
             return db.changesCount > 0
         }
     }
+}
+
+/// A page of `/__admin/events`.
+public struct EventPage: Sendable {
+    public var events: [JobEvent]
+    /// The cursor for the next page; nil on the last.
+    public var next: Int64?
 }

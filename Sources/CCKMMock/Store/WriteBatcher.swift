@@ -17,13 +17,13 @@ final class WriteBatcher: Sendable {
 
     private let store: JobStore
     /// Runs first in every batch (the simulator's tick, so conflicts are judged on current state).
-    private let prepare: @Sendable (Database) throws -> Void
-    /// Runs after every batch (waiters).
-    private let finished: @Sendable () -> Void
+    private let prepare: @Sendable (Database) throws -> [JobEvent]
+    /// Runs after every batch with what `prepare` fired (waiters).
+    private let finished: @Sendable ([JobEvent]) -> Void
     private let queue = DispatchQueue(label: "cckm-mock.writes")
     private let pending = Mutex<(items: [Item], draining: Bool)>(([], false))
 
-    init(store: JobStore, prepare: @escaping @Sendable (Database) throws -> Void, finished: @escaping @Sendable () -> Void) {
+    init(store: JobStore, prepare: @escaping @Sendable (Database) throws -> [JobEvent], finished: @escaping @Sendable ([JobEvent]) -> Void) {
         self.store = store
         self.prepare = prepare
         self.finished = finished
@@ -48,10 +48,11 @@ final class WriteBatcher: Sendable {
             }
             guard !batch.isEmpty else { return }
             var responses: [HTTPResponse] = []
+            var events: [JobEvent] = []
             do {
                 try store.write { db in
                     responses = []
-                    try prepare(db)
+                    events = try prepare(db)
                     for item in batch {
                         var response: HTTPResponse?
                         do {
@@ -60,15 +61,16 @@ final class WriteBatcher: Sendable {
                                 return .commit
                             }
                         } catch {
-                            response = item.fail(error)
+                            response = item.fail(StoreError.translated(error))
                         }
                         responses.append(response ?? item.fail(APIError.internalError()))
                     }
                 }
             } catch {
                 responses = batch.map { $0.fail(error) }
+                events = []
             }
-            finished()
+            finished(events)
             for (item, response) in zip(batch, responses) { item.deliver(response) }
         }
     }

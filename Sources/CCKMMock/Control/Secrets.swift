@@ -1,0 +1,78 @@
+/// What the journal never keeps in the clear: the values of members and parameters named like a
+/// credential (`password`, `refresh_token`, `jwt`, `client_secret`, `token`, …), wherever they
+/// sit in a JSON body, in a form body or in the query. The journal is served without auth unless
+/// `--admin-token` is set, and a login body is exactly what a test's client sends.
+enum Secrets {
+    static let mask = "***"
+
+    /// Lower-case name parts that make a member secret.
+    private static let secretParts = ["password", "passwd", "passphrase", "secret", "token", "jwt", "api_key", "apikey", "private_key"]
+
+    static func isSecret(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        // `token_type` and `grant_type` name a kind, not a value.
+        guard !lowered.hasSuffix("_type") else { return false }
+        return secretParts.contains { lowered.contains($0) }
+    }
+
+    /// The body as the journal keeps it: JSON with secret members masked (kept in order), a form
+    /// body with secret fields masked, anything else as it came.
+    static func masked(body: ArraySlice<UInt8>) -> String {
+        guard !body.isEmpty else { return "" }
+        if let document = try? JSONParser.parse(Array(body)) {
+            return masked(document).jsonText
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        // JSON cut at the journal's limit, or broken: mask what looks like a secret member anyway.
+        if text.contains("{") { return maskedMembers(in: Array(text.utf8)) }
+        guard text.contains("=") else { return text }
+        return text.split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            guard let equals = pair.firstIndex(of: "="), isSecret(String(pair[..<equals])) else { return String(pair) }
+            return pair[...equals] + mask
+        }.joined(separator: "&")
+    }
+
+    /// Text that is not valid JSON: every `"name": "value"` whose name is secret gets its value
+    /// masked, found by scanning for quoted strings.
+    private static func maskedMembers(in bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var index = 0
+        var lastString: (start: Int, end: Int)?
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x22 else {
+                if byte != 0x20 && byte != 0x3A && byte != 0x09 && byte != 0x0A && byte != 0x0D { lastString = nil }
+                out.append(byte)
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < bytes.count, bytes[end] != 0x22 { end += bytes[end] == 0x5C ? 2 : 1 }
+            let stringEnd = min(end, bytes.count - 1)
+            // A string that follows `"name":` with a secret name is a value to mask.
+            if let name = lastString, bytes[name.end + 1..<index].contains(0x3A),
+                isSecret(String(decoding: bytes[name.start + 1..<name.end], as: UTF8.self))
+            {
+                out += Array("\"\(mask)\"".utf8)
+                lastString = nil
+            } else {
+                out += bytes[index...stringEnd]
+                lastString = (index, stringEnd)
+            }
+            index = stringEnd + 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func masked(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            return .object(
+                members.map { member in (member.key, isSecret(member.key) && member.value != .null ? .string(mask) : masked(member.value)) })
+        case .array(let items):
+            return .array(items.map(masked))
+        default:
+            return value
+        }
+    }
+}
