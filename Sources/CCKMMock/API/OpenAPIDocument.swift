@@ -125,6 +125,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -160,6 +163,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -207,10 +213,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -323,6 +335,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -358,6 +373,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -405,10 +423,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -521,6 +545,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -556,6 +583,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -603,10 +633,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -683,7 +719,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "$ref": "#/components/schemas/Start-key_vaults"
+                "$ref": "#/components/schemas/Start-key_vaults-take_cloud_key_backup"
               }
             }
           }
@@ -718,6 +754,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -754,6 +793,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -801,10 +843,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -881,7 +929,7 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "$ref": "#/components/schemas/Start-key_vaults"
+                "$ref": "#/components/schemas/Start-key_vaults-take_cloud_key_backup"
               }
             }
           }
@@ -916,6 +964,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -952,6 +1003,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -999,10 +1053,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1115,6 +1175,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1150,6 +1213,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -1197,10 +1263,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1313,6 +1385,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1348,6 +1423,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -1395,10 +1473,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1511,6 +1595,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1546,6 +1633,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -1593,10 +1683,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1709,6 +1805,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1744,6 +1843,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -1791,10 +1893,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -1907,6 +2015,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -1942,6 +2053,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -1989,10 +2103,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2105,6 +2225,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2140,6 +2263,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -2187,10 +2313,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2303,6 +2435,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2338,6 +2473,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -2385,10 +2523,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2501,6 +2645,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2536,6 +2683,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -2583,10 +2733,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2699,6 +2855,9 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -2734,6 +2893,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
             "$ref": "#/components/responses/Error"
           },
           "414": {
@@ -2781,10 +2943,16 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2819,6 +2987,9 @@ enum OpenAPIDocument {
                     "type": "string"
                   },
                   "auth_domain": {
+                    "type": "string"
+                  },
+                  "auth_domain_path": {
                     "type": "string"
                   },
                   "refresh_token": {
@@ -2901,13 +3072,16 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2947,13 +3121,16 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -2977,6 +3154,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
           },
           "414": {
             "$ref": "#/components/responses/Error"
@@ -3006,10 +3186,16 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3035,13 +3221,19 @@ enum OpenAPIDocument {
           "400": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3057,8 +3249,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "timeScale": {
                     "type": "number",
-                    "minimum": 0,
-                    "exclusiveMinimum": true,
+                    "minimum": 0.001,
                     "maximum": 10000
                   }
                 }
@@ -3093,13 +3284,19 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3148,10 +3345,19 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3186,6 +3392,12 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3243,13 +3455,19 @@ enum OpenAPIDocument {
           "400": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3306,10 +3524,16 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3340,13 +3564,19 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3386,6 +3616,9 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
@@ -3412,6 +3645,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
           },
           "414": {
             "$ref": "#/components/responses/Error"
@@ -3448,6 +3684,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3533,13 +3772,19 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3591,13 +3836,19 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3656,6 +3907,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3727,10 +3981,16 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3756,13 +4016,19 @@ enum OpenAPIDocument {
           "400": {
             "$ref": "#/components/responses/Error"
           },
-          "413": {
-            "$ref": "#/components/responses/Error"
-          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3814,7 +4080,7 @@ enum OpenAPIDocument {
                   },
                   "status": {
                     "type": "integer",
-                    "minimum": 100,
+                    "minimum": 400,
                     "maximum": 599
                   },
                   "code": {
@@ -3859,10 +4125,19 @@ enum OpenAPIDocument {
           "204": {
             "description": "Done."
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -3890,10 +4165,16 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3916,10 +4197,19 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3944,7 +4234,23 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "type": "object",
-                  "additionalProperties": true
+                  "required": [
+                    "total",
+                    "requests",
+                    "next"
+                  ],
+                  "properties": {
+                    "total": {
+                      "type": "integer"
+                    },
+                    "requests": {
+                      "type": "array"
+                    },
+                    "next": {
+                      "type": "string",
+                      "nullable": true
+                    }
+                  }
                 }
               }
             }
@@ -3956,6 +4262,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -3979,6 +4288,41 @@ enum OpenAPIDocument {
             "description": "a path pattern"
           },
           {
+            "name": "status",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^([0-9]{1,2}|[1-5][0-9]{2}|[1-5]xx)$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "a status, or a class such as 5xx"
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 999999999999999999
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "entries after this sequence number (a page's next)"
+          },
+          {
             "name": "limit",
             "in": "query",
             "required": false,
@@ -3994,7 +4338,7 @@ enum OpenAPIDocument {
                 }
               ]
             },
-            "description": "the last N"
+            "description": "the last N, or with after the next N"
           }
         ]
       },
@@ -4008,10 +4352,19 @@ enum OpenAPIDocument {
           "204": {
             "description": "Done."
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -4036,10 +4389,16 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4061,6 +4420,41 @@ enum OpenAPIDocument {
               "type": "string"
             },
             "description": "a path pattern"
+          },
+          {
+            "name": "status",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^([0-9]{1,2}|[1-5][0-9]{2}|[1-5]xx)$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "a status, or a class such as 5xx"
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 999999999999999999
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "entries after this sequence number (a page's next)"
           }
         ]
       }
@@ -4071,7 +4465,7 @@ enum OpenAPIDocument {
           "control"
         ],
         "operationId": "events",
-        "summary": "State changes.",
+        "summary": "State changes, a page at a time.",
         "responses": {
           "200": {
             "description": "OK",
@@ -4079,7 +4473,19 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "type": "object",
-                  "additionalProperties": true
+                  "required": [
+                    "events",
+                    "next"
+                  ],
+                  "properties": {
+                    "events": {
+                      "type": "array"
+                    },
+                    "next": {
+                      "type": "string",
+                      "nullable": true
+                    }
+                  }
                 }
               }
             }
@@ -4091,6 +4497,9 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4120,6 +4529,41 @@ enum OpenAPIDocument {
               ]
             },
             "description": "RFC 3339, a year from 1900 to 2200"
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^[0-9]{1,18}$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "the next of the page before"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "events in a page (10000)"
           }
         ]
       }
@@ -4143,10 +4587,16 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -4179,6 +4629,12 @@ enum OpenAPIDocument {
           },
           "431": {
             "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
           }
         },
         "parameters": [
@@ -4206,10 +4662,19 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4248,10 +4713,19 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/Error"
           },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
           "414": {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
             "$ref": "#/components/responses/Error"
           }
         },
@@ -4619,41 +5093,6 @@ enum OpenAPIDocument {
               },
               "take_cloud_key_backup": {
                 "type": "boolean"
-              }
-            }
-          }
-        ]
-      },
-      "Start-key_vaults": {
-        "oneOf": [
-          {
-            "type": "object",
-            "additionalProperties": false,
-            "required": [
-              "key_vaults"
-            ],
-            "properties": {
-              "key_vaults": {
-                "$ref": "#/components/schemas/Targets"
-              },
-              "synchronize_all": {
-                "enum": [
-                  false
-                ]
-              }
-            }
-          },
-          {
-            "type": "object",
-            "additionalProperties": false,
-            "required": [
-              "synchronize_all"
-            ],
-            "properties": {
-              "synchronize_all": {
-                "enum": [
-                  true
-                ]
               }
             }
           }

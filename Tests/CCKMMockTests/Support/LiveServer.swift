@@ -18,10 +18,11 @@ final class LiveServer: Sendable {
     init(
         fixtures: [String] = [Paths.docsFixture], directory: String? = nil, maxBodyBytes: Int = 1 << 20,
         simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .manual(start: ManualClock.defaultStart),
-        auth: AuthSettings = AuthSettings(enabled: false), tls: TLSChoice = .off
+        auth: AuthSettings = AuthSettings(enabled: false), tls: TLSChoice = .off, requestTimeoutSeconds: Int = 10
     ) throws {
         self.directory = try directory ?? Paths.temporaryDirectory()
-        let http = HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2, maxBodyBytes: maxBodyBytes)
+        let http = HTTPServerConfiguration(
+            host: "127.0.0.1", port: 0, threads: 2, requestTimeoutSeconds: requestTimeoutSeconds, maxBodyBytes: maxBodyBytes)
         server = try MockServer(
             configuration: MockConfiguration(
                 http: http, store: .directory(self.directory), fixtures: fixtures, simulator: simulator, clock: clock, seed: 1, auth: auth,
