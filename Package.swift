@@ -55,7 +55,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cckm-mock",
-            dependencies: ["CCKMMockCLI"]
+            dependencies: ["CCKMMockCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "CCKMMockTests",

@@ -1,35 +1,39 @@
 import ArgumentParser
 import CCKMMock
 
-/// `cckm-mock demo`: the dashboard with a demo scenario, jobs finishing in seconds.
+/// `cckm-mock demo`: the dashboard with the built-in demo scenario, jobs finishing in seconds.
 public struct DemoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Serve a demo scenario and print the dashboard's URL.",
         discussion: """
-            Loads fixtures/demo.json (or --fixtures), keeps everything in memory, serves plain HTTP with login \
-            off on 127.0.0.1:8080 (so a browser opens the page without a certificate warning), and runs jobs \
-            on the system clock --time-scale times faster. Open the printed URL; stop with Ctrl-C.
+            Takes every flag and CCKM_MOCK_* variable of serve, with other defaults: the built-in demo scenario \
+            (--fixtures demo), a throwaway store (--data :memory:), plain HTTP (--tls off, so a browser opens the \
+            page without a certificate warning), login off, port 8080, and jobs on the system clock twice as fast \
+            (--time-scale 2). Works from any folder. Open the printed dashboard URL; stop with Ctrl-C.
             """
     )
 
-    @Option(help: "Port to listen on; 0 picks a free one.")
-    public var port = 8080
+    /// What `demo` uses where neither a flag nor a variable says otherwise.
+    static let defaults = [
+        "CCKM_MOCK_FIXTURES": "demo", "CCKM_MOCK_DATA": ":memory:", "CCKM_MOCK_TLS": "off", "CCKM_MOCK_AUTH": "off",
+        "CCKM_MOCK_PORT": "8080", "CCKM_MOCK_TIME_SCALE": "2",
+    ]
 
-    @Option(help: "Run simulated durations this many times faster.")
-    public var timeScale = 2.0
-
-    @Option(help: ArgumentHelp("Fixture files; default fixtures/demo.json.", valueName: "file"))
-    public var fixtures: [String] = ["fixtures/demo.json"]
+    @OptionGroup public var options: ServeOptions
 
     public init() {}
 
+    /// The environment with the demo's defaults under it: a variable that is set still wins.
+    static func environment(_ current: Environment) -> Environment {
+        Environment(current.values.merging(defaults) { set, _ in set })
+    }
+
+    public mutating func validate() throws {
+        _ = try options.resolve(environment: Self.environment(.current))
+    }
+
     public func run() async throws {
-        var serve = try ServeCommand.parse(
-            [
-                "--port", String(port), "--data", ":memory:", "--tls", "off", "--auth", "off", "--time-scale", String(timeScale),
-            ] + fixtures.flatMap { ["--fixtures", $0] })
-        serve.announceDashboard = true
-        try await serve.run()
+        try await ServeCommand.serve(try options.resolve(environment: Self.environment(.current)), announceDashboard: true)
     }
 }

@@ -9,11 +9,29 @@ import CCKMMock
 public struct FixturesCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "fixtures",
-        abstract: "Check or generate fixture files.",
-        subcommands: [ValidateFixturesCommand.self, GenerateFixtureCommand.self]
+        abstract: "List the built-in scenarios, check fixture files, or generate a large one.",
+        subcommands: [ListFixturesCommand.self, ValidateFixturesCommand.self, GenerateFixtureCommand.self]
     )
 
     public init() {}
+}
+
+/// `cckm-mock fixtures list`: the scenarios compiled into the binary, one line each.
+public struct ListFixturesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Print the built-in scenarios that --fixtures NAME loads, one line each.",
+        discussion: "A file of the same name in the working directory wins over a built-in scenario."
+    )
+
+    public init() {}
+
+    public func run() throws {
+        let width = BuiltInScenario.all.map(\.name.count).max() ?? 0
+        for scenario in BuiltInScenario.all {
+            writeLine(scenario.name + String(repeating: " ", count: width - scenario.name.count + 2) + scenario.summary, to: STDOUT_FILENO)
+        }
+    }
 }
 
 /// `cckm-mock fixtures validate FILE...`: every problem of every file, with file, line and column.
@@ -24,7 +42,7 @@ public struct ValidateFixturesCommand: ParsableCommand {
         discussion: "Exits 0 when every file is valid, 1 otherwise. `serve --fixtures` refuses to start on the same problems."
     )
 
-    @Argument(help: ArgumentHelp("Fixture files (.json, or .jsonl with one job per line).", valueName: "file"))
+    @Argument(help: ArgumentHelp("Fixture files (.json, or .jsonl with one job per line), or built-in scenario names.", valueName: "file"))
     public var files: [String]
 
     public init() {}

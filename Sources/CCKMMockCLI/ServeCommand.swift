@@ -22,9 +22,6 @@ public struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup public var options: ServeOptions
 
-    /// Also print the dashboard's address (the `demo` verb).
-    var announceDashboard = false
-
     public init() {}
 
     public mutating func validate() throws {
@@ -32,7 +29,11 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try options.resolve(environment: Environment.current)
+        try await Self.serve(try options.resolve(environment: Environment.current), announceDashboard: false)
+    }
+
+    /// Serves until SIGINT or SIGTERM; `demo` calls it too, with its own defaults resolved.
+    static func serve(_ settings: ServeSettings, announceDashboard: Bool) async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = settings.logLevel
@@ -66,7 +67,9 @@ struct MockServerService: Service {
         // Said here, not before the group runs: the group traps SIGINT and SIGTERM before it starts
         // its services, so a harness that signals as soon as it reads this line gets a clean stop.
         writeLine("listening on \(server.url)", to: STDOUT_FILENO)
-        if announceDashboard { writeLine("dashboard: \(server.url)/__admin/ui", to: STDOUT_FILENO) }
+        // A client verifies TLS with this file (or fetches it from /__admin/tls/cert.pem).
+        if let path = server.certificatePath { writeLine("certificate: \(path)", to: STDOUT_FILENO) }
+        if announceDashboard { writeLine("dashboard: \(server.localURL)/__admin/ui", to: STDOUT_FILENO) }
         try? await gracefulShutdown()
         server.shutdown()
     }

@@ -3,6 +3,12 @@ import CCKMMock
 import HTTPServer
 import Logging
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -167,6 +173,9 @@ public struct ServeOptions: ParsableArguments {
         let data = try value(data, "CCKM_MOCK_DATA", { $0.isEmpty ? nil : $0 }, "./.cckm-mock")
         let fixtures =
             fixtures.isEmpty ? (environment["CCKM_MOCK_FIXTURES"] ?? "").split(separator: ",").map(String.init) : fixtures
+        for fixture in fixtures where BuiltInScenario.resolving(fixture) == nil && !FileManager.default.fileExists(atPath: fixture) {
+            throw ValidationError("--fixtures \(fixture): no such file, nor a built-in scenario (built-in: \(BuiltInScenario.names))")
+        }
         let levelName = try value(logLevel, "CCKM_MOCK_LOG_LEVEL", { $0 }, "info")
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got \(levelName)")

@@ -18,4 +18,9 @@ static inline void cgnutls_free_datum(gnutls_datum_t *datum) {
     datum->size = 0;
 }
 
+/* gnutls_transport_set_int is a function-like macro (over gnutls_transport_set_int2). */
+static inline void cgnutls_transport_set_int(gnutls_session_t session, int descriptor) {
+    gnutls_transport_set_int2(session, descriptor, descriptor);
+}
+
 #endif

@@ -22,6 +22,12 @@ extension CCKMApp {
             return .now(.json(200, "{\"domains\":[" + domains.map { JSONValue.string($0).jsonText }.joined(separator: ",") + "]}"))
         case (.tokens, _):
             return .now(.json(200, try tokens.adminToken(body: request.body)))
+        case (.tlsCertificate, _):
+            guard let certificatePEM else { throw APIError.notFound("The mock serves plain HTTP (--tls off): there is no certificate") }
+            return .now(
+                HTTPResponse(
+                    status: 200, headers: HTTPHeaders([("Content-Type", "application/x-pem-file"), ("Cache-Control", "no-store")]),
+                    body: Array(certificatePEM.utf8)))
         case (.openAPI, _):
             return .now(
                 HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/yaml")]), body: Self.openAPIBytes))

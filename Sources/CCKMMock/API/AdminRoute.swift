@@ -1,6 +1,8 @@
 /// A path under `/__admin`: the control API's own routes.
 public enum AdminRoute: Equatable, Sendable {
     case health, clock, clockAdvance, settle, reset, fixtures, domains, tokens, ui, openAPI
+    /// The PEM chain the server presents, so that a client can verify TLS instead of turning it off.
+    case tlsCertificate
     case jobs
     case jobComplete(id: String)
     case jobFail(id: String)
@@ -20,6 +22,7 @@ public enum AdminRoute: Equatable, Sendable {
         "/__admin/domains", "/__admin/tokens", "/__admin/ui", "/__admin/openapi.yaml", "/__admin/jobs", "/__admin/jobs/{id}/complete",
         "/__admin/jobs/{id}/fail", "/__admin/jobs/{id}/wait", "/__admin/faults", "/__admin/faults/{id}", "/__admin/requests",
         "/__admin/requests/count", "/__admin/events", "/__admin/snapshots", "/__admin/snapshots/{name}", "/__admin/snapshots/{name}/restore",
+        "/__admin/tls/cert.pem",
     ]
 
     /// `parts`: the path's segments after `/__admin/`.
@@ -33,6 +36,7 @@ public enum AdminRoute: Equatable, Sendable {
         case (1, "openapi.yaml", _, _): self = .openAPI
         case (1, "clock", _, _): self = .clock
         case (2, "clock", "advance", _): self = .clockAdvance
+        case (2, "tls", "cert.pem", _): self = .tlsCertificate
         case (2, "jobs", "settle", _): self = .settle
         case (1, "reset", _, _): self = .reset
         case (1, "fixtures", _, _): self = .fixtures
@@ -54,7 +58,7 @@ public enum AdminRoute: Equatable, Sendable {
 
     var allowedMethods: [String] {
         switch self {
-        case .health, .jobs, .jobWait, .requestsCount, .events, .snapshots, .domains, .ui, .openAPI: ["GET"]
+        case .health, .jobs, .jobWait, .requestsCount, .events, .snapshots, .domains, .ui, .openAPI, .tlsCertificate: ["GET"]
         case .clock: ["GET", "POST"]
         case .clockAdvance, .settle, .reset, .fixtures, .jobComplete, .jobFail, .snapshotRestore, .tokens: ["POST"]
         case .faults: ["GET", "POST", "DELETE"]

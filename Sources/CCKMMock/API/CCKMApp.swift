@@ -20,6 +20,8 @@ public final class CCKMApp: HTTPResponder {
     let cache: ResponseCache
     /// When set, every `/__admin` request must carry `Authorization: Bearer <adminToken>`.
     let adminToken: [UInt8]?
+    /// The certificate chain the server presents (PEM), served at `/__admin/tls/cert.pem`; nil over plain HTTP.
+    let certificatePEM: String?
     /// Set on the live server: starts and cancels are committed in groups (see `WriteBatcher`).
     private let batcher: WriteBatcher?
     let randomness: Randomness
@@ -32,8 +34,10 @@ public final class CCKMApp: HTTPResponder {
         randomness: Randomness = Randomness(), auth: AuthSettings = AuthSettings(enabled: false),
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
         journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), batchWrites: Bool = false,
-        cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil, logger: Logger = Logger(label: "cckm-mock")
+        cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil, certificatePEM: String? = nil,
+        logger: Logger = Logger(label: "cckm-mock")
     ) throws {
+        self.certificatePEM = certificatePEM
         self.store = store
         self.cache = ResponseCache(capacity: cacheBytes)
         self.adminToken = adminToken.map { Array($0.utf8) }
@@ -103,9 +107,9 @@ public final class CCKMApp: HTTPResponder {
 
     /// With `--admin-token`, the control API answers only requests that carry it as a bearer token.
     /// The health check stays open (a container's probe has no secret to send), and so do the
-    /// dashboard's page and the spec, which are static and hold none; the dashboard then asks for it.
+    /// dashboard's page, the spec and the certificate, which hold none; the dashboard then asks for it.
     private func checkAdminToken(_ request: HTTPRequest, route: AdminRoute) throws(APIError) {
-        guard let adminToken, ![.health, .ui, .openAPI].contains(route) else { return }
+        guard let adminToken, ![.health, .ui, .openAPI, .tlsCertificate].contains(route) else { return }
         let sent = request.headers["Authorization"].flatMap(TokenService.bearerToken).map { Array($0.utf8) } ?? []
         guard Crypto.constantTimeEquals(sent, adminToken) else {
             throw .unauthorized(

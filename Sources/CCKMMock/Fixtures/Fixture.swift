@@ -67,6 +67,8 @@ public struct Fixture: Sendable, Equatable {
                         continue
                     }
                     fixture.streams.append(path)
+                } else if let builtIn = BuiltInScenario.resolving(path) {
+                    fixture.merge(try parse(bytes: Array(builtIn.text.utf8), source: "built-in " + builtIn.name, now: now))
                 } else {
                     fixture.merge(try parse(bytes: try readFile(path), source: path, now: now))
                 }
@@ -80,6 +82,9 @@ public struct Fixture: Sendable, Equatable {
 
     static func readFile(_ path: String) throws(FixtureError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
+            guard FileManager.default.fileExists(atPath: path) || path.contains("/") else {
+                throw FixtureError(problems: ["\(path): no such file, nor a built-in scenario (built-in: \(BuiltInScenario.names))"])
+            }
             throw FixtureError(problems: ["\(path): cannot read the file"])
         }
         return [UInt8](data)
@@ -170,4 +175,29 @@ func isUUID(_ text: String) -> Bool {
         }
     }
     return true
+}
+
+/// A scenario compiled into the binary (`fixtures/NAME.json` at build time): `--fixtures NAME`.
+public struct BuiltInScenario: Sendable {
+    public let name: String
+    /// One line on what it holds, for `cckm-mock fixtures list`.
+    public let summary: String
+    public let text: String
+
+    public static var all: [BuiltInScenario] { BuiltInScenarios.all }
+
+    /// The scenario a bare name (`demo`, or `demo.json`) names; nil for anything with a `/`.
+    public static func named(_ name: String) -> BuiltInScenario? {
+        guard !name.contains("/") else { return nil }
+        let bare = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
+        return all.first { $0.name == bare }
+    }
+
+    /// What `--fixtures NAME` loads: a file that exists wins over a built-in of the same name.
+    public static func resolving(_ argument: String) -> BuiltInScenario? {
+        FileManager.default.fileExists(atPath: argument) ? nil : named(argument)
+    }
+
+    /// The built-in names, comma-separated, for messages.
+    public static var names: String { all.map(\.name).joined(separator: ", ") }
 }

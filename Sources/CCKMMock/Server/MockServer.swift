@@ -76,6 +76,8 @@ public final class MockServer: Sendable {
     public let store: JobStore
     public let app: CCKMApp
     public let http: HTTPServer
+    /// The certificate file clients can trust, when the server's certificate is in one.
+    public let certificatePath: String?
 
     /// Opens the store, loads the fixtures, and starts serving; returns once requests are answered.
     public init(configuration: MockConfiguration, logger: Logger = Logger(label: "cckm-mock")) throws {
@@ -96,13 +98,16 @@ public final class MockServer: Sendable {
             throw StartupError(description: "cannot open the job store in \(configuration.store.displayName): \(error)")
         }
         let data = DataDirectory(path: configuration.store.directoryPath)
+        let tls = try Self.tlsIdentity(configuration.tls, data: data, logger: logger)
+        certificatePath = tls?.path
         let app: CCKMApp
         do {
             app = try CCKMApp(
                 store: store, clock: clock, settings: configuration.simulator,
                 randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
                 journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true,
-                cacheBytes: configuration.cacheBytes, adminToken: configuration.adminToken, logger: logger)
+                cacheBytes: configuration.cacheBytes, adminToken: configuration.adminToken, certificatePEM: tls?.identity.certificatePEM,
+                logger: logger)
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }
@@ -118,7 +123,7 @@ public final class MockServer: Sendable {
         }
         self.app = app
         var http = configuration.http
-        http.tls = try Self.tlsIdentity(configuration.tls, data: data, logger: logger)
+        http.tls = tls?.identity
         do {
             self.http = try HTTPServer(configuration: http, responder: app)
         } catch {
@@ -133,14 +138,32 @@ public final class MockServer: Sendable {
         }
     }
 
+    /// The base URL a client on this machine opens: loopback when the server listens on every
+    /// interface (a browser cannot open `0.0.0.0`).
+    public var localURL: String {
+        let host = MockServer.reachableHost(configuration.http.host)
+        return "\(http.configuration.tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(http.port)"
+    }
+
+    /// The address a client on this machine uses for a server bound to `host`: loopback for the
+    /// all-interfaces addresses, `host` otherwise.
+    public static func reachableHost(_ host: String) -> String {
+        switch host {
+        case "", "0.0.0.0": "127.0.0.1"
+        case "::", "[::]": "::1"
+        default: host
+        }
+    }
+
     /// The base URL clients use, with the port actually bound.
     public var url: String {
         let host = configuration.http.host.contains(":") ? "[\(configuration.http.host)]" : configuration.http.host
         return "\(http.configuration.tls == nil ? "http" : "https")://\(host):\(http.port)"
     }
 
-    /// The certificate to serve, checked; logs where it is and its fingerprint, for pinning.
-    private static func tlsIdentity(_ choice: TLSChoice, data: DataDirectory, logger: Logger) throws -> TLSIdentity? {
+    /// The certificate to serve, checked, with its file when there is one; logs where it is and its
+    /// fingerprint, for pinning.
+    private static func tlsIdentity(_ choice: TLSChoice, data: DataDirectory, logger: Logger) throws -> (identity: TLSIdentity, path: String?)? {
         let identity: TLSIdentity
         let path: String?
         switch choice {
@@ -173,7 +196,7 @@ public final class MockServer: Sendable {
         } catch {
             throw StartupError(description: "invalid TLS certificate or key: \(error)")
         }
-        return identity
+        return (identity, path)
     }
 
     /// Stops accepting, answers parked waiters, finishes requests in flight, stops the threads. Idempotent.

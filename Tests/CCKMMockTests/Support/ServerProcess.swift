@@ -6,8 +6,9 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
     private let output = Pipe()
     private let errors = Pipe()
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Paths.executable)
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CCKM_MOCK_") }
         env.merge(environment) { $1 }

@@ -23,9 +23,9 @@ import Testing
 
     @Test func flagsWinOverEnvironment() throws {
         let resolved = try settings(
-            ["serve", "--port", "0", "--data", ":memory:", "--fixtures", "a.json", "--fixtures", "b.json", "--log-level", "DEBUG"],
-            environment: ["CCKM_MOCK_PORT": "9", "CCKM_MOCK_DATA": "/x", "CCKM_MOCK_FIXTURES": "c.json"])
-        #expect(resolved.mock.http.port == 0 && resolved.mock.store == .memory && resolved.mock.fixtures == ["a.json", "b.json"])
+            ["serve", "--port", "0", "--data", ":memory:", "--fixtures", "demo", "--fixtures", "tenants", "--log-level", "DEBUG"],
+            environment: ["CCKM_MOCK_PORT": "9", "CCKM_MOCK_DATA": "/x", "CCKM_MOCK_FIXTURES": "happy-path"])
+        #expect(resolved.mock.http.port == 0 && resolved.mock.store == .memory && resolved.mock.fixtures == ["demo", "tenants"])
         #expect(resolved.logLevel == .debug)
     }
 
@@ -33,12 +33,12 @@ import Testing
         let resolved = try settings(
             ["serve"],
             environment: [
-                "CCKM_MOCK_HOST": "::1", "CCKM_MOCK_PORT": "9000", "CCKM_MOCK_DATA": "/tmp/d", "CCKM_MOCK_FIXTURES": "a.json,b.json",
+                "CCKM_MOCK_HOST": "::1", "CCKM_MOCK_PORT": "9000", "CCKM_MOCK_DATA": "/tmp/d", "CCKM_MOCK_FIXTURES": "demo,tenants",
                 "CCKM_MOCK_LOG_LEVEL": "warning", "CCKM_MOCK_THREADS": "3", "CCKM_MOCK_MAX_CONNECTIONS": "10", "CCKM_MOCK_PER_IP_LIMIT": "4",
                 "CCKM_MOCK_IDLE_TIMEOUT": "5", "CCKM_MOCK_MAX_BODY": "100",
             ])
         #expect(resolved.mock.http.host == "::1" && resolved.mock.http.port == 9000 && resolved.mock.store == .directory("/tmp/d"))
-        #expect(resolved.mock.fixtures == ["a.json", "b.json"] && resolved.logLevel == .warning && resolved.mock.http.threads == 3)
+        #expect(resolved.mock.fixtures == ["demo", "tenants"] && resolved.logLevel == .warning && resolved.mock.http.threads == 3)
         #expect(resolved.mock.http.connectionLimit == 10 && resolved.mock.http.perIPConnectionLimit == 4)
         #expect(resolved.mock.http.idleTimeoutSeconds == 5 && resolved.mock.http.maxBodyBytes == 100)
     }

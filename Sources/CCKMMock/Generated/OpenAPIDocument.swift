@@ -3658,6 +3658,39 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/__admin/tls/cert.pem": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "tls-certificate",
+        "summary": "The PEM certificate the server presents (404 over plain HTTP).",
+        "responses": {
+          "200": {
+            "description": "PEM",
+            "content": {
+              "application/x-pem-file": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
     "/__admin/jobs": {
       "get": {
         "tags": [
