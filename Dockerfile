@@ -1,37 +1,60 @@
-# cckm-mock in a container. Not built on the development machines (they run no Docker engine);
-# kept minimal so that it is easy to check by eye.
+# cckm-mock in a container: `docker run --rm -p 8443:8443 IMAGE` serves the Thales docs' example jobs
+# on https://127.0.0.1:8443 (admin/admin).
 #
-#   docker build -t cckm-mock .
-#   docker run --rm -p 8443:8443 cckm-mock serve --fixtures /fixtures/docs-examples.json
+#   docker build -t cckm-mock --build-arg SOURCE_URL=<this repository's URL> .
+#   docker run --rm -p 8443:8443 cckm-mock
+#   docker run --rm -p 8443:8443 -e CCKM_MOCK_ADMIN_TOKEN=some-secret cckm-mock serve --fixtures demo
+#
+# No container engine runs on the machines this is developed and tested on. What the runtime stage
+# does is proved instead by scripts/test-package: the same release binary, the same Debian 12
+# packages (read from packaging/runtime-packages, as below), the same non-root user, variables,
+# health check and command, in a minimal debootstrap root. scripts/check-dockerfile fails when this
+# file and that test drift apart.
 
-# ---- build: Debian 12 with Swift, plus the two C libraries' headers
-FROM swift:6.3-bookworm AS build
+# Fully qualified and pinned: podman and buildah refuse short names.
+ARG SWIFT_IMAGE=docker.io/library/swift:6.3.1-bookworm
+ARG DEBIAN_IMAGE=docker.io/library/debian:12.12-slim
+
+# ---- build: the release binary with the Swift runtime linked in
+FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libmicrohttpd-dev libgnutls28-dev libsqlite3-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# The manifest first: editing a source file does not fetch the dependencies again.
 COPY Package.swift ./
+RUN swift package resolve
 COPY Sources ./Sources
 RUN swift build -c release --static-swift-stdlib --product cckm-mock \
-    && cp "$(swift build -c release --show-bin-path)/cckm-mock" /cckm-mock
+    && install -D "$(swift build -c release --static-swift-stdlib --show-bin-path)/cckm-mock" /out/cckm-mock
 
-# ---- run: Debian 12 slim with the runtime libraries only
-FROM debian:12-slim
+# ---- run: Debian 12 slim with the C libraries only
+FROM ${DEBIAN_IMAGE}
+ARG VERSION=0.1.0
+ARG SOURCE_URL=unknown
+LABEL org.opencontainers.image.title="cckm-mock" \
+      org.opencontainers.image.description="A local stand-in for the CCKM job API of a Thales CipherTrust Manager" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.licenses="MIT"
+COPY packaging/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libmicrohttpd12 libsqlite3-0 curl \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /data --create-home cckm
-COPY --from=build /cckm-mock /usr/local/bin/cckm-mock
-COPY fixtures /fixtures
-USER cckm
+    && grep -v '^#' /tmp/runtime-packages | xargs apt-get install -y --no-install-recommends \
+    && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
+    && useradd --system --uid 10001 --user-group --home-dir /data --create-home cckm
+COPY --from=build /out/cckm-mock /usr/local/bin/cckm-mock
+COPY LICENSE /usr/share/doc/cckm-mock/LICENSE
+USER 10001:10001
 WORKDIR /data
-# Listen on every interface inside the container; keep the store, the signing key and the
-# certificate in the (mountable) /data. Add -e CCKM_MOCK_TLS_SAN=<host name> for clients that verify.
+# Every interface inside the container; the store, the signing key and the certificate in /data
+# (mount a volume to keep them). Add -e CCKM_MOCK_TLS_SAN=<host name> for clients that verify by
+# name, or fetch the certificate from /__admin/tls/cert.pem.
 ENV CCKM_MOCK_HOST=0.0.0.0 \
     CCKM_MOCK_PORT=8443 \
     CCKM_MOCK_DATA=/data
 EXPOSE 8443
-HEALTHCHECK --interval=10s --timeout=2s --start-period=2s \
-    CMD curl -fsSk https://127.0.0.1:8443/__admin/health || exit 1
+VOLUME /data
+# `cckm-mock health` reads the same CCKM_MOCK_* variables (scheme, port): no curl in the image.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["cckm-mock", "health"]
 ENTRYPOINT ["cckm-mock"]
-CMD ["serve"]
+CMD ["serve", "--fixtures", "docs-examples"]
