@@ -61,6 +61,12 @@ public struct ServeOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. (env: CCKM_MOCK_LOG_LEVEL; default: info)")
     public var logLevel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "One line per request on standard error: off, text or json (time, method, path without secrets, status, bytes, microseconds, request id). (env: CCKM_MOCK_ACCESS_LOG; default: text at --log-level info or below, off above)",
+            valueName: "format"))
+    public var accessLog: String?
+
     @Option(help: "Worker threads, each with its own epoll loop. (env: CCKM_MOCK_THREADS; default: the number of cores)")
     public var threads: Int?
 
@@ -231,6 +237,11 @@ public struct ServeOptions: ParsableArguments {
             seed: seed, auth: authSettings, tls: tlsChoice)
         mock.journalSize = journal
         mock.cacheBytes = cacheBytes
+        let accessLogText = try value(accessLog, "CCKM_MOCK_ACCESS_LOG", { $0 }, level <= .info ? "text" : "off")
+        guard let accessLogFormat = AccessLogFormat(rawValue: accessLogText.lowercased()) else {
+            throw ValidationError("--access-log must be off, text or json, got \(accessLogText)")
+        }
+        mock.accessLog = accessLogFormat
         mock.adminToken = adminToken
         return ServeSettings(mock: mock, logLevel: level)
     }

@@ -81,6 +81,15 @@ extension CCKMApp {
         case (.requests, _):
             journal.clear()
             return .now(HTTPResponse(status: 204))
+        case (.requestsCount, "POST"):
+            let matcher = try RequestMatcher.parse(request.body)
+            return .now(.json(200, "{\"count\":\(journal.entries(matching: JournalFilter()).filter(matcher.matches).count)}"))
+        case (.requestsFind, _):
+            let matcher = try RequestMatcher.parse(request.body)
+            let found = journal.entries(matching: JournalFilter()).filter(matcher.matches)
+            return .now(.json(200, "{\"requests\":[" + found.map(\.json).joined(separator: ",") + "]}"))
+        case (.requestsNearMisses, _):
+            return .now(.json(200, nearMisses(try RequestMatcher.parse(request.body))))
         case (.requestsCount, _):
             try query.rejectUnknown(["method", "path", "status", "after"])
             return .now(.json(200, "{\"count\":\(journal.entries(matching: try JournalFilter(query)).count)}"))
@@ -100,6 +109,20 @@ extension CCKMApp {
             try adoptDomainsOfStoredJobs()
             return .now(.json(200, clockJSON()))
         }
+    }
+
+    /// The journaled requests that come closest to `matcher` without matching it, fewest
+    /// differences first (the newest first among equals): what a failed verification shows.
+    private func nearMisses(_ matcher: RequestMatcher, limit: Int = 5) -> String {
+        let misses = journal.entries(matching: JournalFilter()).reversed().compactMap { entry -> (JournalEntry, [String])? in
+            let differences = matcher.differences(entry)
+            return differences.isEmpty ? nil : (entry, differences)
+        }
+        let closest = misses.enumerated().sorted { ($0.element.1.count, $0.offset) < ($1.element.1.count, $1.offset) }.prefix(limit)
+        let items = closest.map { item in
+            "{\"request\":" + item.element.0.json + ",\"differences\":" + JSONValue.array(item.element.1.map(JSONValue.string)).jsonText + "}"
+        }
+        return "{\"nearMisses\":[" + items.joined(separator: ",") + "]}"
     }
 
     // MARK: - Clock

@@ -11,6 +11,8 @@ public enum AdminRoute: Equatable, Sendable {
     case fault(id: String)
     case requests
     case requestsCount
+    case requestsFind
+    case requestsNearMisses
     case events
     case snapshots
     case snapshot(name: String)
@@ -21,7 +23,8 @@ public enum AdminRoute: Equatable, Sendable {
         "/__admin/health", "/__admin/clock", "/__admin/clock/advance", "/__admin/jobs/settle", "/__admin/reset", "/__admin/fixtures",
         "/__admin/domains", "/__admin/tokens", "/__admin/ui", "/__admin/openapi.yaml", "/__admin/jobs", "/__admin/jobs/{id}/complete",
         "/__admin/jobs/{id}/fail", "/__admin/jobs/{id}/wait", "/__admin/faults", "/__admin/faults/{id}", "/__admin/requests",
-        "/__admin/requests/count", "/__admin/events", "/__admin/snapshots", "/__admin/snapshots/{name}", "/__admin/snapshots/{name}/restore",
+        "/__admin/requests/count", "/__admin/requests/find", "/__admin/requests/near-misses", "/__admin/events", "/__admin/snapshots",
+        "/__admin/snapshots/{name}", "/__admin/snapshots/{name}/restore",
         "/__admin/tls/cert.pem",
     ]
 
@@ -48,6 +51,8 @@ public enum AdminRoute: Equatable, Sendable {
         case (2, "faults", let id, _): self = .fault(id: id)
         case (1, "requests", _, _): self = .requests
         case (2, "requests", "count", _): self = .requestsCount
+        case (2, "requests", "find", _): self = .requestsFind
+        case (2, "requests", "near-misses", _): self = .requestsNearMisses
         case (1, "events", _, _): self = .events
         case (1, "snapshots", _, _): self = .snapshots
         case (2, "snapshots", let name, _): self = .snapshot(name: name)
@@ -58,7 +63,9 @@ public enum AdminRoute: Equatable, Sendable {
 
     var allowedMethods: [String] {
         switch self {
-        case .health, .jobs, .jobWait, .requestsCount, .events, .snapshots, .domains, .ui, .openAPI, .tlsCertificate: ["GET"]
+        case .requestsCount: ["GET", "POST"]
+        case .requestsFind, .requestsNearMisses: ["POST"]
+        case .health, .jobs, .jobWait, .events, .snapshots, .domains, .ui, .openAPI, .tlsCertificate: ["GET"]
         case .clock: ["GET", "POST"]
         case .clockAdvance, .settle, .reset, .fixtures, .jobComplete, .jobFail, .snapshotRestore, .tokens: ["POST"]
         case .faults: ["GET", "POST", "DELETE"]

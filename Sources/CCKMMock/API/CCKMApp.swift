@@ -22,6 +22,10 @@ public final class CCKMApp: HTTPResponder {
     let adminToken: [UInt8]?
     /// The certificate chain the server presents (PEM), served at `/__admin/tls/cert.pem`; nil over plain HTTP.
     let certificatePEM: String?
+    let accessLog: AccessLog
+    let requestIDs = RequestIDs()
+    /// The id of the request being answered on this thread, for the log line of an unexpected error.
+    @TaskLocal static var requestID: String?
     /// Set on the live server: starts and cancels are committed in groups (see `WriteBatcher`).
     private let batcher: WriteBatcher?
     let randomness: Randomness
@@ -35,8 +39,9 @@ public final class CCKMApp: HTTPResponder {
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
         journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), batchWrites: Bool = false,
         cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil, certificatePEM: String? = nil,
-        logger: Logger = Logger(label: "cckm-mock")
+        accessLog: AccessLog = AccessLog(format: .off), logger: Logger = Logger(label: "cckm-mock")
     ) throws {
+        self.accessLog = accessLog
         self.certificatePEM = certificatePEM
         self.store = store
         self.cache = ResponseCache(capacity: cacheBytes)
@@ -58,6 +63,34 @@ public final class CCKMApp: HTTPResponder {
     /// Control API requests are answered as they are; every other request is first offered to the
     /// fault rules, then answered and written to the journal.
     public func reply(to request: HTTPRequest) -> HTTPReply {
+        let started = ContinuousClock.now
+        let id = requestIDs.next()
+        switch Self.$requestID.withValue(id, operation: { routed(request) }) {
+        case .now(let response):
+            return .now(identified(response, request, id: id, since: started))
+        case .hangUp:
+            logAccess(request, nil, id: id, since: started)
+            return .hangUp
+        case .later(let start):
+            return .later { deliver in start { deliver($0.map { self.identified($0, request, id: id, since: started) }) } }
+        }
+    }
+
+    /// The response with its `X-Request-ID`, logged.
+    private func identified(_ response: HTTPResponse, _ request: HTTPRequest, id: String, since started: ContinuousClock.Instant) -> HTTPResponse {
+        logAccess(request, response, id: id, since: started)
+        var response = response
+        response.headers.add(name: "X-Request-ID", value: id)
+        return response
+    }
+
+    private func logAccess(_ request: HTTPRequest, _ response: HTTPResponse?, id: String, since started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        accessLog.record(request, status: response?.status ?? 0, bytes: response?.body.count ?? 0, microseconds: microseconds, requestID: id)
+    }
+
+    private func routed(_ request: HTTPRequest) -> HTTPReply {
         // Browsers ask for it when they open the dashboard; it is not the client's traffic.
         if request.path == "/favicon.ico" { return .now(HTTPResponse(status: 204)) }
         let route = Route(path: request.path)
@@ -69,7 +102,7 @@ public final class CCKMApp: HTTPResponder {
         }
         guard let fault = faults.hit(request, family: route?.family?.name, randomness: randomness) else {
             if let batcher, let route, request.method == "POST", let work = batchedWork(request, route) {
-                return batched(request, work, batcher)
+                return batched(request, route, work, batcher)
             }
             return .now(answer(request, route: route))
         }
@@ -77,14 +110,14 @@ public final class CCKMApp: HTTPResponder {
         let effect: @Sendable () -> HTTPResponse? = {
             if fault.dropConnection {
                 // Journaled with status 0: the client did send it.
-                self.journal.record(request, status: 0, at: SystemClock().now())
+                self.journal.record(request, status: 0, domain: self.journalDomain(request, route), at: SystemClock().now())
                 return nil
             }
             guard let status = fault.status else { return self.answer(request, route: route) }
             let error = APIError(
                 status: status, code: fault.code ?? 14, name: "NCERRFault", description: "Injected fault",
                 message: fault.message ?? "Fault \(fault.id) injected by the mock")
-            self.journal.record(request, status: status, at: SystemClock().now())
+            self.journal.record(request, status: status, domain: self.journalDomain(request, route), at: SystemClock().now())
             return self.response(for: error)
         }
         if fault.latencyMilliseconds == 0 {
@@ -141,16 +174,17 @@ public final class CCKMApp: HTTPResponder {
         }
     }
 
-    private func batched(_ request: HTTPRequest, _ work: @escaping @Sendable (Database) throws -> HTTPResponse, _ batcher: WriteBatcher)
-        -> HTTPReply
-    {
+    private func batched(
+        _ request: HTTPRequest, _ route: Route, _ work: @escaping @Sendable (Database) throws -> HTTPResponse, _ batcher: WriteBatcher
+    ) -> HTTPReply {
         let journal = self.journal
+        let id = Self.requestID
         return .later { deliver in
             batcher.submit(
                 WriteBatcher.Item(
-                    work: work, fail: { error in self.response(for: error, to: request) },
+                    work: work, fail: { error in Self.$requestID.withValue(id) { self.response(for: error, to: request) } },
                     deliver: { response in
-                        journal.record(request, status: response.status, at: SystemClock().now())
+                        journal.record(request, status: response.status, domain: self.journalDomain(request, route), at: SystemClock().now())
                         deliver(response)
                     }))
         }
@@ -166,10 +200,14 @@ public final class CCKMApp: HTTPResponder {
     }
 
     public func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
-        response(for: .payloadTooLarge(limit: limit))
+        identified(response(for: .payloadTooLarge(limit: limit)), request, id: requestIDs.next(), since: .now)
     }
 
     public func respondToRefusedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
+        identified(refusal(part, limit: limit), request, id: requestIDs.next(), since: .now)
+    }
+
+    private func refusal(_ part: HTTPHeadPart, limit: Int) -> HTTPResponse {
         switch part {
         case .queryParameters:
             return response(
@@ -210,7 +248,9 @@ public final class CCKMApp: HTTPResponder {
             logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
             return response(for: .diskFull)
         }
-        logger.error("unexpected error", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+        logger.error(
+            "unexpected error",
+            metadata: ["method": "\(request.method)", "path": "\(request.path)", "requestID": "\(Self.requestID ?? "-")", "error": "\(error)"])
         return response(for: .internalError())
     }
 
@@ -221,8 +261,17 @@ public final class CCKMApp: HTTPResponder {
         case .now(let answer): response = answer
         case .later, .hangUp: response = self.response(for: .internalError())
         }
-        journal.record(request, status: response.status, at: SystemClock().now())
+        journal.record(request, status: response.status, domain: journalDomain(request, route), at: SystemClock().now())
         return response
+    }
+
+    /// The domain a CCKM request acted in, for the journal: its token's (already checked and
+    /// cached by then), root with login off; nil outside the CCKM paths or without a valid token.
+    private func journalDomain(_ request: HTTPRequest, _ route: Route?) -> String? {
+        switch route {
+        case .jobs?, .job?, .cancel?: try? tokens.domain(authorization: request.headers["Authorization"])
+        default: nil
+        }
     }
 
     private func route(_ request: HTTPRequest, _ route: Route?) throws -> HTTPResponse {

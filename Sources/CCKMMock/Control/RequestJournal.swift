@@ -12,6 +12,9 @@ public struct JournalEntry: Sendable {
     /// The body with secret members masked (see `Secrets`).
     public var body: String
     public var status: Int
+    /// The domain the request acted in (its token's, or root with login off); nil for requests
+    /// outside the CCKM paths (login) and those refused before their token was read.
+    public var domain: String?
     public var at: Timestamp
 
     static let secretHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]
@@ -50,6 +53,8 @@ public struct JournalEntry: Sendable {
         writer.string(body)
         writer.key("status")
         writer.raw(String(status))
+        writer.key("domain")
+        if let domain { writer.string(domain) } else { writer.raw("null") }
         writer.key("at")
         writer.string(at.description)
         writer.raw("}")
@@ -79,7 +84,7 @@ public final class RequestJournal: Sendable {
         state = Mutex(Ring())
     }
 
-    func record(_ request: HTTPRequest, status: Int, at: Timestamp) {
+    func record(_ request: HTTPRequest, status: Int, domain: String? = nil, at: Timestamp) {
         guard capacity > 0 else { return }
         var headers = HTTPHeaders()
         for field in request.headers.fields {
@@ -93,7 +98,7 @@ public final class RequestJournal: Sendable {
         state.withLock { ring in
             let entry = JournalEntry(
                 sequence: ring.next, method: request.method, path: request.path, query: query, headers: headers, body: body,
-                status: status, at: at)
+                status: status, domain: domain, at: at)
             ring.next += 1
             if ring.slots.count < capacity {
                 ring.slots.append(entry)

@@ -24,6 +24,8 @@ public struct MockConfiguration: Sendable {
     public var cacheBytes = ResponseCache.defaultBytes
     /// When set, every `/__admin` call but the health check must send it as a bearer token.
     public var adminToken: String?
+    /// One line per request on standard error, or none.
+    public var accessLog: AccessLogFormat = .off
 
     public init(
         http: HTTPServerConfiguration = HTTPServerConfiguration(), store: StoreLocation = .memory, fixtures: [String] = [],
@@ -107,7 +109,7 @@ public final class MockServer: Sendable {
                 randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
                 journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true,
                 cacheBytes: configuration.cacheBytes, adminToken: configuration.adminToken, certificatePEM: tls?.identity.certificatePEM,
-                logger: logger)
+                accessLog: AccessLog(format: configuration.accessLog), logger: logger)
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }
