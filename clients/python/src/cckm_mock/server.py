@@ -1,0 +1,414 @@
+"""`MockServer`: a cckm-mock process started on a free port for the length of a `with` block (or
+a running one attached to through `CCKM_MOCK_URL`), and every control-API call a test needs."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import ssl
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import IO, Any, Iterable, Mapping, Sequence
+
+from cckm_mock.errors import BinaryNotFound, MockError, ServerExited, VerificationError, WaitTimeout
+
+#: Where `MockServer` looks for the executable after its `binary` argument: these, in order.
+BINARY_VARIABLE = "CCKM_MOCK_BIN"
+URL_VARIABLE = "CCKM_MOCK_URL"
+ADMIN_TOKEN_VARIABLE = "CCKM_MOCK_ADMIN_TOKEN"
+
+
+def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
+    """The cckm-mock executable: `binary`, else `$CCKM_MOCK_BIN`, else `cckm-mock` on `PATH`, else
+    this repository's release build. Raises `BinaryNotFound` naming every place looked at."""
+    looked_at = []
+    if binary is not None:
+        if os.access(binary, os.X_OK):
+            return os.fspath(binary)
+        looked_at.append(f"binary={os.fspath(binary)!r} (not an executable file)")
+    variable = os.environ.get(BINARY_VARIABLE)
+    if variable:
+        if os.access(variable, os.X_OK):
+            return variable
+        looked_at.append(f"${BINARY_VARIABLE}={variable} (not an executable file)")
+    else:
+        looked_at.append(f"${BINARY_VARIABLE} (not set)")
+    on_path = shutil.which("cckm-mock")
+    if on_path:
+        return on_path
+    looked_at.append("cckm-mock on PATH (none)")
+    repository = Path(__file__).resolve().parents[4]
+    release = repository / ".build" / "release" / "cckm-mock"
+    if os.access(release, os.X_OK):
+        return str(release)
+    looked_at.append(f"this repository's release build, {release} (none; build it with scripts/build -c release)")
+    raise BinaryNotFound(looked_at)
+
+
+class Fault:
+    """A fault rule on the server; `remove()` (or leaving its `with` block) takes it away."""
+
+    def __init__(self, server: MockServer, rule: Mapping[str, Any]) -> None:
+        self._server = server
+        self.rule = dict(rule)
+        self.id: str = self.rule["id"]
+
+    @property
+    def hits(self) -> int:
+        """How many requests the rule has answered so far."""
+        return int(self._server._call("GET", f"/__admin/faults/{self.id}")["hits"])
+
+    def remove(self) -> None:
+        """Removes the rule; a rule already gone (its `times` used up, a reset) is fine."""
+        try:
+            self._server._call("DELETE", f"/__admin/faults/{self.id}")
+        except MockError as error:
+            if error.status != 404:
+                raise
+
+    def __enter__(self) -> Fault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class MockServer:
+    """A cckm-mock for a test session.
+
+    Started on a free port with a manual clock and a throwaway store, HTTPS by default; or, when
+    `CCKM_MOCK_URL` is set (a container, a shared instance), attached to without starting anything.
+    Use it as a context manager: the process it started is stopped on the way out, errors included.
+
+    Extra positional `args` are passed to `cckm-mock serve` as they are (`"--allow-concurrent-jobs"`).
+    """
+
+    def __init__(
+        self,
+        binary: str | os.PathLike[str] | None = None,
+        *args: str,
+        tls: bool = True,
+        clock: str = "manual",
+        seed: int | None = None,
+        fixtures: Iterable[str | os.PathLike[str]] = (),
+        data: str = ":memory:",
+        url: str | None = None,
+        admin_token: str | None = None,
+        startup_timeout: float = 30.0,
+    ) -> None:
+        # MockServer("--allow-concurrent-jobs") means a flag: no executable's path starts with "-".
+        if isinstance(binary, str) and binary.startswith("-"):
+            binary, args = None, (binary, *args)
+        self._binary = binary
+        self._args = list(args)
+        self._tls = tls
+        self._clock = clock
+        self._seed = seed
+        self._fixtures = [os.fspath(f) for f in fixtures]
+        self._data = data
+        self._attach_url = url if url is not None else os.environ.get(URL_VARIABLE) or None
+        self._admin_token = admin_token if admin_token is not None else os.environ.get(ADMIN_TOKEN_VARIABLE) or None
+        self._startup_timeout = startup_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+        self._context: ssl.SSLContext | None = None
+        self.url = ""
+        self.ca_cert: str | None = None
+        self._tokens: dict[tuple[str, str | None], str] = {}
+
+    # ------------------------------------------------------------------ life cycle
+
+    @property
+    def started_here(self) -> bool:
+        """Whether this object runs the process (False when attached through a URL)."""
+        return self._process is not None
+
+    def start(self) -> MockServer:
+        """Starts the process (or attaches), fetches the certificate; idempotent."""
+        if self.url:
+            return self
+        self._workdir = tempfile.TemporaryDirectory(prefix="cckm-mock-kit-")
+        try:
+            if self._attach_url:
+                self.url = self._attach_url.rstrip("/")
+            else:
+                self.url = self._launch()
+            self._trust_certificate()
+            self._call("GET", "/__admin/health")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _launch(self) -> str:
+        binary = find_binary(self._binary)
+        command = [binary, "serve", "--port", "0", "--data", self._data, "--clock", self._clock, "--tls", "on" if self._tls else "off"]
+        if self._seed is not None:
+            command += ["--seed", str(self._seed)]
+        for fixture in self._fixtures:
+            command += ["--fixtures", fixture]
+        if not any(a.startswith("--log-level") for a in self._args):
+            command += ["--log-level", "warning"]  # errors still reach stderr; no access log
+        if self._admin_token:
+            command += ["--admin-token", self._admin_token]
+        command += self._args
+        assert self._workdir is not None
+        self._stderr = open(Path(self._workdir.name) / "stderr", "w+b")
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+                                         cwd=self._workdir.name)
+        line = self._first_line(time.monotonic() + self._startup_timeout)
+        if not line.startswith("listening on "):
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            raise ServerExited(self._process.returncode, self._stderr_tail() or f"(first line: {line!r})")
+        return line[len("listening on "):]
+
+    def _first_line(self, deadline: float) -> str:
+        """The first line on the server's standard output, or what came of it by `deadline`."""
+        assert self._process is not None and self._process.stdout is not None
+        stream = self._process.stdout
+        line = b""
+        while not line.endswith(b"\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            byte = os.read(stream.fileno(), 1)
+            if not byte:
+                break
+            line += byte
+        return line.decode(errors="replace").strip()
+
+    def _stderr_tail(self, lines: int = 20) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return "\n".join(self._stderr.read().decode(errors="replace").splitlines()[-lines:])
+
+    def _trust_certificate(self) -> None:
+        """Fetches the server's certificate once (the only unverified call) and verifies every
+        call after it against that certificate."""
+        if not self.url.startswith("https://"):
+            return
+        bootstrap = ssl.create_default_context()
+        bootstrap.check_hostname = False
+        bootstrap.verify_mode = ssl.CERT_NONE
+        with urllib.request.urlopen(self.url + "/__admin/tls/cert.pem", context=bootstrap, timeout=10) as answer:
+            pem = answer.read()
+        assert self._workdir is not None
+        path = Path(self._workdir.name) / "ca.pem"
+        path.write_bytes(pem)
+        self.ca_cert = str(path)
+        self._context = ssl.create_default_context(cafile=self.ca_cert)
+
+    def stop(self) -> None:
+        """Stops the process this object started (SIGTERM, then SIGKILL after 10 s); idempotent."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+        self.url = ""
+        self._tokens.clear()
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _call(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None, timeout: float = 30) -> Any:
+        """One control-API call; the parsed JSON answer (None for 204). Raises `MockError`."""
+        if not self.url:
+            raise RuntimeError("the server is not started: use `with MockServer() as server:` or call start()")
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self._admin_token and path.startswith("/__admin"):
+            request.add_header("Authorization", f"Bearer {self._admin_token}")
+        try:
+            with urllib.request.urlopen(request, context=self._context, timeout=timeout) as answer:
+                text = answer.read()
+                return json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            text = error.read()
+            try:
+                envelope = json.loads(text)
+            except ValueError:
+                envelope = {"message": text.decode(errors="replace")}
+            raise MockError(error.code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path) from None
+
+    # ------------------------------------------------------------------ login
+
+    def token(self, domain: str = "root", user: str | None = None, password: str | None = None) -> str:
+        """A bearer token (JWT) for `domain`: CM's password login when `user` is given, otherwise
+        the control API's admin token for the domain. Cached per domain and user."""
+        key = (domain, user)
+        if key not in self._tokens:
+            if user is not None:
+                body = {"grant_type": "password", "username": user, "password": password or "", "domain": domain}
+                self._tokens[key] = self._call("POST", "/api/v1/auth/tokens", body)["jwt"]
+            else:
+                self._tokens[key] = self._call("POST", "/__admin/tokens", {"domain": domain})["jwt"]
+        return self._tokens[key]
+
+    def session(self, domain: str = "root", user: str | None = None, password: str | None = None) -> Any:
+        """A `requests.Session` for the CCKM API: base URL in `.base_url`, the bearer token of
+        `domain` set, and TLS verified against the server's certificate."""
+        from cckm_mock.sessions import VerifiedSession
+
+        session = VerifiedSession()
+        session.headers["Authorization"] = f"Bearer {self.token(domain, user, password)}"
+        session.verify = self.ca_cert if self.ca_cert else True
+        session.base_url = self.url  # type: ignore[attr-defined]
+        return session
+
+    # ------------------------------------------------------------------ state and clock
+
+    def reset(self, to: str = "fixtures", domain: str | None = None) -> dict[str, Any]:
+        """Back to the loaded fixtures (`to="empty"`: nothing), for every domain or one. A full
+        reset also clears the journal and the fault rules."""
+        query = {"to": to, **({"domain": domain} if domain else {})}
+        self._tokens.clear()
+        return self._call("POST", "/__admin/reset?" + urllib.parse.urlencode(query))
+
+    def load_fixtures(self, *fixtures: Mapping[str, Any] | str | os.PathLike[str], mode: str = "merge") -> dict[str, Any]:
+        """Loads fixtures: dicts, JSON text, or files. `mode="replace"` makes them the whole state
+        (and what `reset()` returns to)."""
+        result: dict[str, Any] = {}
+        for index, fixture in enumerate(fixtures):
+            if isinstance(fixture, Mapping):
+                raw = json.dumps(fixture).encode()
+            elif isinstance(fixture, str) and fixture.lstrip().startswith("{"):
+                raw = fixture.encode()
+            else:
+                raw = Path(fixture).read_bytes()
+            result = self._call("POST", "/__admin/fixtures?mode=" + (mode if index == 0 else "merge"), raw=raw)
+        return result
+
+    def clock(self) -> dict[str, Any]:
+        """`{"mode", "now", "timeScale"}`."""
+        return self._call("GET", "/__admin/clock")
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Moves the manual clock; every transition due on the way fires."""
+        return self._call("POST", "/__admin/clock/advance", {"seconds": seconds})
+
+    def settle(self) -> dict[str, Any]:
+        """Runs every job in progress to its end."""
+        return self._call("POST", "/__admin/jobs/settle")
+
+    # ------------------------------------------------------------------ jobs
+
+    def job(self, job_id: str, family: str | None = None) -> dict[str, Any]:
+        """`{"family", "domain", "job"}` for the job with this id, across families."""
+        query = {"id": job_id, "limit": "1", **({"family": family} if family else {})}
+        found = self._call("GET", "/__admin/jobs?" + urllib.parse.urlencode(query))["resources"]
+        if not found:
+            raise MockError(404, {"code": 16, "codeDesc": "NCERRResourceNotFound: Resource not found", "message": f"No job {job_id}"})
+        return found[0]
+
+    def wait(self, job_id: str, status: str = "done", timeout: float = 10.0, family: str | None = None) -> dict[str, Any]:
+        """The job once it reaches `status` (`in_progress`, `completed`, `failed`, or `done` for either
+        end). With the manual clock something must move it meanwhile (another thread's `advance`).
+        Raises `WaitTimeout`, carrying the job's last state, after `timeout` seconds."""
+        query = {"status": status, "timeout": f"{max(1, int(timeout * 1000))}ms", **({"family": family} if family else {})}
+        try:
+            return self._call("GET", f"/__admin/jobs/{job_id}/wait?" + urllib.parse.urlencode(query), timeout=timeout + 10)
+        except MockError as error:
+            if error.status != 408:
+                raise
+            try:
+                last = self.job(job_id, family)["job"]
+            except MockError:
+                last = None
+            raise WaitTimeout(error.envelope, last) from None
+
+    def complete(self, job_id: str, target: str | None = None, message: str | None = None, family: str | None = None) -> dict[str, Any]:
+        """Ends the job's running targets (or one) well, now."""
+        return self._end(job_id, "complete", target, message, family)
+
+    def fail(self, job_id: str, target: str | None = None, message: str | None = None, family: str | None = None) -> dict[str, Any]:
+        """Ends the job's running targets (or one) as failed, now; `target` may be a region alone."""
+        return self._end(job_id, "fail", target, message, family)
+
+    def _end(self, job_id: str, verb: str, target: str | None, message: str | None, family: str | None) -> dict[str, Any]:
+        body = {k: v for k, v in (("target", target), ("message", message)) if v is not None}
+        query = "?" + urllib.parse.urlencode({"family": family}) if family else ""
+        return self._call("POST", f"/__admin/jobs/{job_id}/{verb}{query}", body or None)
+
+    # ------------------------------------------------------------------ faults and history
+
+    def fault(self, **rule: Any) -> Fault:
+        """Adds a fault rule (`path`, `method`, `family`, `status`, `code`, `message`, `latencyMs`,
+        `drop`, `probability`, `times`); the handle removes it, or use it in a `with` block."""
+        key = {"latency_ms": "latencyMs"}
+        return Fault(self, self._call("POST", "/__admin/faults", {key.get(k, k): v for k, v in rule.items()}))
+
+    def events(self, job: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        """Every state change (of one job, from a time), oldest first, every page fetched."""
+        events: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            query = {k: v for k, v in (("job", job), ("since", since), ("after", after)) if v}
+            page = self._call("GET", "/__admin/events?" + urllib.parse.urlencode(query))
+            events += page["events"]
+            after = page.get("next")
+            if not after:
+                return events
+
+    def requests(self, **matcher: Any) -> list[dict[str, Any]]:
+        """The journaled requests a matcher describes (the keywords of `verify`), oldest first."""
+        return self._call("POST", "/__admin/requests/find", _matcher(matcher))["requests"]
+
+    def verify(self, count: int | None = None, *, at_least: int | None = None, **matcher: Any) -> list[dict[str, Any]]:
+        """Asserts what the client sent: `count` requests (default: at least one) match `method`,
+        `path` (a `*` glob), `query` and `headers` (name to value, or `{"present": bool}`), `body`
+        (a dict is compared as JSON, extra members allowed; a str must be contained), `status` and
+        `domain`. Returns the matching requests; raises `VerificationError` with the near misses."""
+        wanted = _matcher(matcher)
+        found = self._call("POST", "/__admin/requests/find", wanted)["requests"]
+        minimum = at_least if at_least is not None else (1 if count is None else None)
+        if (count is not None and len(found) != count) or (minimum is not None and len(found) < minimum):
+            misses = self._call("POST", "/__admin/requests/near-misses", wanted)["nearMisses"]
+            raise VerificationError(str(count) if count is not None else f"at least {minimum}", len(found), wanted, misses)
+        return found
+
+
+def _matcher(keywords: Mapping[str, Any]) -> dict[str, Any]:
+    """The server's matcher from `verify`'s keywords: a body dict becomes JSON equality with extra
+    members allowed, a body str a `contains`; anything else goes as it is."""
+    matcher = dict(keywords)
+    body = matcher.get("body")
+    if isinstance(body, Mapping) and not ({"equalToJson", "contains", "members"} & set(body)):
+        matcher["body"] = {"equalToJson": dict(body), "ignoreExtraMembers": True}
+    elif isinstance(body, str):
+        matcher["body"] = {"contains": body}
+    return matcher
+
+
+__all__: Sequence[str] = ["MockServer", "Fault", "find_binary"]

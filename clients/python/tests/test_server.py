@@ -1,0 +1,155 @@
+"""MockServer against the real cckm-mock: HTTPS verified with the fetched certificate, the manual
+clock, faults, verification, and every error the kit promises."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from cckm_mock import BinaryNotFound, MockError, MockServer, ServerExited, VerificationError, WaitTimeout
+from cckm_mock.server import find_binary
+
+GOOGLE = "/api/v1/cckm/google/synchronization-jobs"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with MockServer(seed=7) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def clean(server):
+    server.reset(to="empty")
+
+
+def start(server, rings=("ring-1", "ring-2"), domain="root"):
+    answer = server.session(domain).post(server.url + GOOGLE, json={"key_rings": list(rings)})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_tls_is_verified_with_the_certificate_it_fetched(server):
+    assert server.url.startswith("https://127.0.0.1:")
+    assert Path(server.ca_cert).read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert requests.get(server.url + "/__admin/health", verify=server.ca_cert).json() == {"status": "ok"}
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(server.url + "/__admin/health")  # the system's CAs do not know it
+
+
+def test_a_job_runs_on_the_manual_clock(server):
+    job = start(server)
+    assert job["overall_status"] == "in_progress"
+    server.advance(60)
+    done = server.wait(job["id"], status="completed", timeout=2)
+    assert done["overall_status"] == "completed" and list(done["detailed_status"]) == ["ring-1", "ring-2"]
+    assert [e["to"] for e in server.events(job=job["id"])][-1] == "completed"
+
+
+def test_wait_answers_when_another_thread_advances(server):
+    job = start(server)
+    timer = threading.Timer(0.2, server.advance, args=(60,))
+    timer.start()
+    try:
+        assert server.wait(job["id"], timeout=5)["overall_status"] == "completed"
+    finally:
+        timer.join()
+
+
+def test_wait_past_its_timeout_says_the_last_state(server):
+    job = start(server)
+    with pytest.raises(WaitTimeout) as caught:
+        server.wait(job["id"], timeout=0.2)
+    assert caught.value.status == 408 and caught.value.job["overall_status"] == "in_progress"
+    assert "last state" in str(caught.value)
+
+
+def test_complete_and_fail_end_targets_now(server):
+    job = start(server)
+    failed = server.fail(job["id"], target="ring-1", message="quota exceeded")
+    assert failed["detailed_status"]["ring-1"] == "quota exceeded"
+    assert server.complete(job["id"])["overall_status"] == "failed"
+
+
+def test_a_fault_removes_itself(server):
+    session = server.session()
+    with server.fault(path=GOOGLE, status=503, message="maintenance") as fault:
+        answer = session.get(server.url + GOOGLE)
+        assert answer.status_code == 503 and answer.json()["message"] == "maintenance"
+        assert fault.hits == 1
+    assert session.get(server.url + GOOGLE).status_code == 200
+
+
+def test_verify_counts_and_says_what_came_instead(server):
+    start(server, rings=["ring-9"])
+    server.session().get(server.url + GOOGLE, params={"key_rings": "ring-9"})
+    found = server.verify(1, method="POST", path="/api/v1/cckm/google/*", body={"key_rings": ["ring-9"]}, status=201, domain="root")
+    assert found[0]["headers"]["Authorization"] == "***"
+    server.verify(method="GET", query={"key_rings": "ring-9"})
+    with pytest.raises(VerificationError) as caught:
+        server.verify(1, method="POST", body={"key_rings": ["ring-8"]})
+    assert caught.value.found == 0 and caught.value.near_misses
+    first_miss = str(caught.value).splitlines()[2]
+    assert first_miss.endswith('POST /api/v1/cckm/google/synchronization-jobs -> 201: body: expected {"key_rings":["ring-8"]}, got {"key_rings":["ring-9"]}')
+
+
+def test_admin_errors_raise_one_type_with_the_envelope(server):
+    with pytest.raises(MockError) as caught:
+        server.advance(-1)
+    assert caught.value.status == 400 and caught.value.code == 9 and "seconds" in caught.value.message
+    with pytest.raises(MockError) as bad:
+        server.requests(verb="GET")
+    assert bad.value.status == 400 and '"verb"' in bad.value.message
+
+
+def test_fixtures_load_from_dicts_and_reset_returns_to_them(server):
+    fixture = {"jobs": [{"family": "dsm", "id": "44444444-4444-4444-8444-444444444444", "createdAt": "now",
+                         "overall_status": "completed", "domains": ["d"]}]}
+    assert server.load_fixtures(fixture, mode="replace")["jobs"] == 1
+    start(server)
+    assert server.reset()["jobs"] == 1
+    assert server.job("44444444-4444-4444-8444-444444444444")["family"] == "dsm"
+    server.load_fixtures({}, mode="replace")
+
+
+def test_tokens_per_domain_see_only_their_jobs():
+    with MockServer("--domain", "team-a", tls=False) as server:
+        assert server.url.startswith("http://") and server.ca_cert is None
+        start(server, domain="team-a")
+        assert server.session().get(server.url + GOOGLE).json()["total"] == 0
+        assert server.session("team-a", user="admin", password="admin").get(server.url + GOOGLE).json()["total"] == 1
+
+
+def test_a_missing_binary_names_the_places_looked_at(monkeypatch, tmp_path):
+    monkeypatch.setenv("CCKM_MOCK_BIN", str(tmp_path / "nothing"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("cckm_mock.server.Path.resolve", lambda self: tmp_path / "a" / "b" / "c" / "d" / "e")
+    with pytest.raises(BinaryNotFound) as caught:
+        find_binary()
+    message = str(caught.value)
+    assert "$CCKM_MOCK_BIN=" in message and "cckm-mock on PATH" in message and "release build" in message
+
+
+def test_a_server_that_exits_at_start_shows_its_stderr():
+    with pytest.raises(ServerExited) as caught:
+        MockServer(None, "--time-scale", "0").start()
+    assert caught.value.returncode == 2 and "--time-scale must be from 0.001 to 10000" in caught.value.stderr
+
+
+def test_attaching_to_a_running_server_starts_nothing(server, monkeypatch):
+    monkeypatch.setenv("CCKM_MOCK_URL", server.url)
+    with MockServer() as attached:
+        assert not attached.started_here and attached.url == server.url
+        assert attached.ca_cert and attached.clock()["mode"] == "manual"
+    assert server.clock()["mode"] == "manual", "leaving the block did not stop the shared server"
+
+
+def test_no_process_is_left_behind_on_errors():
+    server = MockServer(None, "--fixtures", "no-such-scenario")
+    with pytest.raises(ServerExited):
+        server.start()
+    assert server._process is None and server.url == ""
