@@ -32,12 +32,12 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
     looked_at = []
     if binary is not None:
         if os.access(binary, os.X_OK):
-            return os.fspath(binary)
+            return os.path.abspath(binary)
         looked_at.append(f"binary={os.fspath(binary)!r} (not an executable file)")
     variable = os.environ.get(BINARY_VARIABLE)
     if variable:
         if os.access(variable, os.X_OK):
-            return variable
+            return os.path.abspath(variable)
         looked_at.append(f"${BINARY_VARIABLE}={variable} (not an executable file)")
     else:
         looked_at.append(f"${BINARY_VARIABLE} (not set)")
