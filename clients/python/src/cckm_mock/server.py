@@ -12,7 +12,6 @@ import ssl
 import subprocess
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -120,7 +119,7 @@ class MockServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
-        self._context: ssl.SSLContext | None = None
+        self._admin: Any = None
         self.url = ""
         self.ca_cert: str | None = None
         self._tokens: dict[tuple[str, str | None], str] = {}
@@ -143,6 +142,14 @@ class MockServer:
             else:
                 self.url = self._launch()
             self._trust_certificate()
+            # One kept-alive session for every control call: a TLS handshake each would triple a test's cost.
+            from cckm_mock.sessions import VerifiedSession
+
+            self._admin = VerifiedSession()
+            self._admin.verify = self.ca_cert if self.ca_cert else True
+            self._admin.trust_env = False  # loopback or a container: no proxy from the environment
+            if self._admin_token:
+                self._admin.headers["Authorization"] = f"Bearer {self._admin_token}"
             self._call("GET", "/__admin/health")
         except BaseException:
             self.stop()
@@ -209,7 +216,6 @@ class MockServer:
         path = Path(self._workdir.name) / "ca.pem"
         path.write_bytes(pem)
         self.ca_cert = str(path)
-        self._context = ssl.create_default_context(cafile=self.ca_cert)
 
     def stop(self) -> None:
         """Stops the process this object started (SIGTERM, then SIGKILL after 10 s); idempotent."""
@@ -226,6 +232,9 @@ class MockServer:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
         if self._workdir is not None:
             self._workdir.cleanup()
             self._workdir = None
@@ -242,25 +251,18 @@ class MockServer:
 
     def _call(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None, timeout: float = 30) -> Any:
         """One control-API call; the parsed JSON answer (None for 204). Raises `MockError`."""
-        if not self.url:
+        if not self.url or self._admin is None:
             raise RuntimeError("the server is not started: use `with MockServer() as server:` or call start()")
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if self._admin_token and path.startswith("/__admin"):
-            request.add_header("Authorization", f"Bearer {self._admin_token}")
-        try:
-            with urllib.request.urlopen(request, context=self._context, timeout=timeout) as answer:
-                text = answer.read()
-                return json.loads(text) if text else None
-        except urllib.error.HTTPError as error:
-            text = error.read()
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        answer = self._admin.request(method, self.url + path, data=data, headers=headers, timeout=timeout)
+        if answer.status_code >= 400:
             try:
-                envelope = json.loads(text)
+                envelope = answer.json()
             except ValueError:
-                envelope = {"message": text.decode(errors="replace")}
-            raise MockError(error.code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path) from None
+                envelope = {"message": answer.text}
+            raise MockError(answer.status_code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
+        return answer.json() if answer.content else None
 
     # ------------------------------------------------------------------ login
 
