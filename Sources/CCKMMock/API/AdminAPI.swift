@@ -95,6 +95,8 @@ extension CCKMApp {
             return .now(.json(200, "{\"count\":\(journal.entries(matching: try JournalFilter(query)).count)}"))
         case (.events, _):
             return .now(try events(query))
+        case (.schedules, _):
+            return .now(.json(200, try schedulesJSON()))
         case (.snapshots, _):
             return .now(.json(200, try snapshotsJSON()))
         case (.snapshot(let name), "POST"):
@@ -232,6 +234,21 @@ extension CCKMApp {
         }
     }
 
+    // MARK: - Schedules
+
+    /// `{"schedules":[{"id","domain","family","name","run_at","disabled","next_due","config"}]}`.
+    private func schedulesJSON() throws -> String {
+        let items = try store.allSchedulerConfigs().map { stored -> String in
+            let document = (try? JSONParser.parse(Array(stored.document.utf8))) ?? .null
+            return JSONValue.object([
+                ("id", .string(stored.id)), ("domain", .string(stored.domain)), ("family", .string(stored.family)),
+                ("name", document["name"] ?? .null), ("run_at", document["run_at"] ?? .null), ("disabled", document["disabled"] ?? .bool(false)),
+                ("next_due", stored.nextDue.map { .string($0.description) } ?? .null), ("config", document),
+            ]).jsonText
+        }
+        return "{\"schedules\":[" + items.joined(separator: ",") + "]}"
+    }
+
     // MARK: - Jobs across families
 
     private func listJobs(_ items: [QueryItem], _ query: AdminQuery) throws -> HTTPResponse {
@@ -241,6 +258,7 @@ extension CCKMApp {
             return family
         }
         let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
+        let scheduled = try store.schedulerConfigIDs(startedJobs: page.jobs.compactMap { Self.jobID(of: $0.document) })
         let resources = page.jobs.map { job in
             var writer = JSONWriter()
             writer.raw("{")
@@ -250,10 +268,21 @@ extension CCKMApp {
             writer.string(job.domain)
             writer.key("job")
             writer.raw(job.document)
+            // The scheduler job configuration whose run started it, when one did.
+            if let config = Self.jobID(of: job.document).flatMap({ scheduled[$0] }) {
+                writer.key("schedule")
+                writer.string(config)
+            }
             writer.raw("}")
             return writer.text
         }
         return .json(200, Self.listEnvelope(query: listQuery, total: page.total, resources: resources))
+    }
+
+    /// A rendered job's id: its first member, as every job renders it (`{"id":"…",`).
+    private static func jobID(of document: String) -> String? {
+        guard document.hasPrefix(#"{"id":""#) else { return nil }
+        return String(document.dropFirst(7).prefix(36))
     }
 
     /// The one job with this id, across families unless `?family=` narrows it.

@@ -17,6 +17,8 @@ public enum AdminRoute: Equatable, Sendable {
     case snapshots
     case snapshot(name: String)
     case snapshotRestore(name: String)
+    /// Every domain's scheduler job configurations, with their next due times.
+    case schedules
 
     /// Every control API path, `{…}` for a parameter: what `openapi.yaml` must describe.
     public static let templates = [
@@ -25,7 +27,7 @@ public enum AdminRoute: Equatable, Sendable {
         "/__admin/jobs/{id}/fail", "/__admin/jobs/{id}/wait", "/__admin/faults", "/__admin/faults/{id}", "/__admin/requests",
         "/__admin/requests/count", "/__admin/requests/find", "/__admin/requests/near-misses", "/__admin/events", "/__admin/snapshots",
         "/__admin/snapshots/{name}", "/__admin/snapshots/{name}/restore",
-        "/__admin/tls/cert.pem",
+        "/__admin/tls/cert.pem", "/__admin/schedules",
     ]
 
     /// `parts`: the path's segments after `/__admin/`.
@@ -55,6 +57,7 @@ public enum AdminRoute: Equatable, Sendable {
         case (2, "requests", "near-misses", _): self = .requestsNearMisses
         case (1, "events", _, _): self = .events
         case (1, "snapshots", _, _): self = .snapshots
+        case (1, "schedules", _, _): self = .schedules
         case (2, "snapshots", let name, _): self = .snapshot(name: name)
         case (3, "snapshots", let name, "restore"): self = .snapshotRestore(name: name)
         default: return nil
@@ -65,7 +68,7 @@ public enum AdminRoute: Equatable, Sendable {
         switch self {
         case .requestsCount: ["GET", "POST"]
         case .requestsFind, .requestsNearMisses: ["POST"]
-        case .health, .jobs, .jobWait, .events, .snapshots, .domains, .ui, .openAPI, .tlsCertificate: ["GET"]
+        case .health, .jobs, .jobWait, .events, .schedules, .snapshots, .domains, .ui, .openAPI, .tlsCertificate: ["GET"]
         case .clock: ["GET", "POST"]
         case .clockAdvance, .settle, .reset, .fixtures, .jobComplete, .jobFail, .snapshotRestore, .tokens: ["POST"]
         case .faults: ["GET", "POST", "DELETE"]

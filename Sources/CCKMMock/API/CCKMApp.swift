@@ -269,7 +269,7 @@ public final class CCKMApp: HTTPResponder {
     /// cached by then), root with login off; nil outside the CCKM paths or without a valid token.
     private func journalDomain(_ request: HTTPRequest, _ route: Route?) -> String? {
         switch route {
-        case .jobs?, .job?, .cancel?: try? tokens.domain(authorization: request.headers["Authorization"])
+        case .jobs?, .job?, .cancel?, .schedulerConfigs?, .schedulerConfig?: try? tokens.domain(authorization: request.headers["Authorization"])
         default: nil
         }
     }
@@ -291,6 +291,8 @@ public final class CCKMApp: HTTPResponder {
             return HTTPResponse(status: 204)
         case .admin:
             throw APIError.notFound()
+        case .schedulerConfigs, .schedulerConfig:
+            return try scheduler(route, method: method, request: request, domain: try tokens.domain(authorization: request.headers["Authorization"]))
         case .jobs, .job, .cancel:
             break
         }

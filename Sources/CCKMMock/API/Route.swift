@@ -12,9 +12,14 @@ public enum Route: Equatable, Sendable {
     case login
     /// `/api/v1/auth/revoke`: end a login session.
     case revoke
+    /// `/api/v1/scheduler/job-configs`: list (GET) and create (POST).
+    case schedulerConfigs
+    /// `/api/v1/scheduler/job-configs/<id>`: get, patch, delete.
+    case schedulerConfig(id: String)
 
     static let cckmPrefix = "/api/v1/cckm/"
     static let adminPrefix = "/__admin/"
+    static let schedulerPrefix = "/api/v1/scheduler/job-configs"
     private static let auth: [String: Route] = ["/api/v1/auth/tokens": .login, "/api/v1/auth/revoke": .revoke]
 
     /// The route for a path, or nil when nothing lives there. A trailing slash is accepted.
@@ -26,6 +31,16 @@ public enum Route: Equatable, Sendable {
         if path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") { path = Substring(path.utf8.dropLast()) }
         if let auth = Self.auth[String(path)] {
             self = auth
+            return
+        }
+        if let rest = path.afterASCIIPrefix(Self.schedulerPrefix) {
+            guard !rest.isEmpty else {
+                self = .schedulerConfigs
+                return
+            }
+            let parts = rest.slashSeparatedParts
+            guard parts.count == 2, parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+            self = .schedulerConfig(id: String(parts[1]))
             return
         }
         if let rest = path.afterASCIIPrefix(Self.adminPrefix) {
@@ -67,6 +82,8 @@ public enum Route: Equatable, Sendable {
         case .jobs: ["GET", "POST"]
         case .job: ["GET"]
         case .cancel, .login, .revoke: ["POST"]
+        case .schedulerConfigs: ["GET", "POST"]
+        case .schedulerConfig: ["GET", "PATCH", "DELETE"]
         case .admin(let admin): admin.allowedMethods
         }
     }

@@ -5,7 +5,7 @@ enum DashboardPage {
     static let labels: [String: String] = [
         "aws": "AWS keys", "aws-custom-key-stores": "AWS custom key stores", "azure": "Azure keys", "azure-certificates": "Azure certificates",
         "azure-secrets": "Azure secrets", "google": "Google Cloud", "oci": "Oracle OCI", "sap": "SAP Data Custodian",
-        "sfdc-keys": "Salesforce secrets", "sfdc-certificates": "Salesforce certificates", "luna-synchronize": "Luna HSM sync",
+        "sfdc-keys": "Salesforce keys", "sfdc-certificates": "Salesforce certificates", "luna-synchronize": "Luna HSM sync",
         "luna-refresh": "Luna HSM refresh", "dsm": "DSM refresh", "external-cm": "External CM refresh",
     ]
 
@@ -46,6 +46,7 @@ enum DashboardPage {
           .card h2 { display:flex; justify-content:space-between; align-items:center; font-size:1em; margin:0 0 .5em; }
           .card h2 small { color:var(--dim); font-weight:normal; margin-left:.4em; }
           .empty { color:var(--dim); font-size:.85em; }
+          .schedule { color:var(--dim); font-size:.8em; margin:-2px 0 6px; }
           .job { border-top:1px solid var(--line); padding:.45em 0; } .job:first-of-type { border-top:none; }
           .job .head { display:flex; gap:.5em; align-items:center; font-size:.9em; }
           .job code { color:var(--dim); } .job time { color:var(--dim); margin-left:auto; font-variant-numeric:tabular-nums; }
@@ -127,9 +128,12 @@ enum DashboardPage {
           return "fail";
         }
 
-        function renderFamilies(resources) {
+        function renderFamilies(resources, schedules) {
           const byFamily = {};
           for (const item of resources) { (byFamily[item.family] = byFamily[item.family] || []).push(item.job); }
+          // Scheduler configurations of this domain, per family, with when each runs next.
+          const scheduled = {};
+          for (const s of schedules.filter((s) => s.domain === domain)) { (scheduled[s.family] = scheduled[s.family] || []).push(s); }
           $("families").innerHTML = FAMILIES.map((family) => {
             const jobs = (byFamily[family.name] || []).slice(0, 4);
             const rows = jobs.map((job) => {
@@ -142,8 +146,10 @@ enum DashboardPage {
                 <code title="${esc(job.id)}">…${esc(job.id.slice(-8))}</code>${job.abort ? '<span class="abort">cancel asked</span>' : ""}${cancel}
                 <time>${esc(time(job.createdAt))}</time></div><div class="targets">${chips}</div></div>`;
             }).join("");
+            const plans = (scheduled[family.name] || []).map((s) =>
+              `<div class="schedule" title="${esc(s.run_at)}">scheduled: ${esc(s.name)} · ${s.next_due ? "next " + esc(s.next_due.slice(0, 10)) + " " + esc(time(s.next_due)) : "not due"}</div>`).join("");
             return `<div class="card" data-family="${esc(family.name)}"><h2><span>${esc(family.label)}<small>${esc(family.cloud)}</small></span>
-              <button data-start="${esc(family.path)}">Sync all</button></h2>${rows || '<div class="empty">no jobs yet</div>'}</div>`;
+              <button data-start="${esc(family.path)}">Sync all</button></h2>${plans}${rows || '<div class="empty">no jobs yet</div>'}</div>`;
           }).join("");
         }
 
@@ -163,9 +169,10 @@ enum DashboardPage {
 
         async function refresh() {
           try {
-            const [jobs, clock, faults, requests, domains] = await Promise.all([
+            const [jobs, clock, faults, requests, domains, schedules] = await Promise.all([
               call("GET", `/__admin/jobs?domain=${encodeURIComponent(domain)}&limit=200`), call("GET", "/__admin/clock"),
-              call("GET", "/__admin/faults"), call("GET", "/__admin/requests?limit=12"), call("GET", "/__admin/domains")]);
+              call("GET", "/__admin/faults"), call("GET", "/__admin/requests?limit=12"), call("GET", "/__admin/domains"),
+              call("GET", "/__admin/schedules")]);
             clockMode = clock.mode;
             $("clock").textContent = `${clock.now.slice(0, 10)} ${time(clock.now)} (${clock.mode})`;
             for (const button of $("advance").querySelectorAll("[data-seconds]")) { button.disabled = clock.mode !== "manual"; }
@@ -175,7 +182,7 @@ enum DashboardPage {
               select.innerHTML = domains.domains.map((d) => `<option>${esc(d)}</option>`).join("");
             }
             select.value = domain;
-            renderFamilies(jobs.resources);
+            renderFamilies(jobs.resources, schedules.schedules);
             renderFaults(faults.faults);
             renderRequests(requests.requests);
             $("status").textContent = `live · ${jobs.total} jobs in ${domain}`;

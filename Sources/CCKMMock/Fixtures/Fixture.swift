@@ -29,6 +29,8 @@ public struct Fixture: Sendable, Equatable {
     public var simulation: [String: FamilySimulation] = [:]
     /// JSON Lines files of jobs, validated at load and read again each time they are seeded.
     public var streams: [String] = []
+    /// Scheduler job configurations, checked when read.
+    public var schedules: [FixtureSchedule] = []
 
     public init(jobs: [Job] = [], held: Set<JobKey> = []) {
         self.jobs = jobs
@@ -48,6 +50,9 @@ public struct Fixture: Sendable, Equatable {
         scripts += other.scripts
         simulation.merge(other.simulation) { $1 }
         streams += other.streams
+        let replaced = Set(other.schedules.map { [$0.domain, $0.name] })
+        schedules.removeAll { replaced.contains([$0.domain, $0.name]) }
+        schedules += other.schedules
     }
 
     /// Reads and checks every file, reporting all problems of all files at once. Relative times
@@ -104,6 +109,15 @@ public struct Fixture: Sendable, Equatable {
         guard reader.problems.isEmpty else { throw FixtureError(problems: reader.problems) }
         return fixture
     }
+}
+
+/// A scheduler job configuration a fixture declares: its members as a `POST` would send them, the
+/// domain it belongs to (root by default) and, optionally, its id.
+public struct FixtureSchedule: Sendable, Equatable {
+    public var id: String?
+    public var domain: String
+    public var name: String
+    public var members: JSONValue
 }
 
 /// One known target: a name, and for AWS its account and regions, for Azure its location.

@@ -29,7 +29,7 @@ struct FixtureReader {
         self.now = now
     }
 
-    static let sections = ["domains", "users", "inventory", "simulator", "scripts", "jobs"]
+    static let sections = ["domains", "users", "inventory", "simulator", "scripts", "schedules", "jobs"]
 
     mutating func read(_ document: JSONValue) -> Fixture {
         var fixture = Fixture()
@@ -45,6 +45,7 @@ struct FixtureReader {
         fixture.inventory = inventory(document["inventory"], at: "$.inventory")
         fixture.simulation = simulation(document["simulator"], at: "$.simulator")
         fixture.scripts = scripts(document["scripts"], at: "$.scripts")
+        fixture.schedules = schedules(document["schedules"], at: "$.schedules")
         if let jobs = document["jobs"] {
             if let items = jobs.arrayValue {
                 fixture.jobs = items.enumerated().compactMap { index, item in job(item, at: "$.jobs[\(index)]") }
@@ -188,6 +189,37 @@ struct FixtureReader {
             return Script(
                 family: family, target: string(item, "target", at: here), job: string(item, "job", at: here)?.lowercased(), after: after,
                 outcome: outcome, message: string(item, "message", at: here))
+        }
+    }
+
+    /// Scheduler job configurations, each checked as `POST /api/v1/scheduler/job-configs` checks it.
+    private mutating func schedules(_ value: JSONValue?, at path: String) -> [FixtureSchedule] {
+        guard let value else { return [] }
+        guard let items = value.arrayValue else {
+            problem(path, "expected an array of scheduler job configurations, got \(value.typeName)")
+            return []
+        }
+        return items.enumerated().compactMap { index, item -> FixtureSchedule? in
+            let here = "\(path)[\(index)]"
+            guard let members = item.objectValue else {
+                problem(here, "expected a scheduler job configuration object, got \(item.typeName)")
+                return nil
+            }
+            let id = string(item, "id", at: here)
+            if let id, !isUUID(id) { problem(here + ".id", "\"\(id)\" is not a UUID") }
+            let own = members.filter { $0.key != "id" && $0.key != "domain" }
+            let config: SchedulerConfig
+            do {
+                config = try SchedulerConfig(fields: own)
+            } catch let error as APIError {
+                problem(here, error.message)
+                return nil
+            } catch {
+                problem(here, "\(error)")
+                return nil
+            }
+            return FixtureSchedule(
+                id: id?.lowercased(), domain: string(item, "domain", at: here) ?? Job.rootDomain, name: config.name, members: .object(own))
         }
     }
 

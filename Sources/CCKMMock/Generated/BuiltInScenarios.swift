@@ -52,7 +52,7 @@ enum BuiltInScenarios {
 }
 """#),
         BuiltInScenario(
-            name: "demo", summary: "a dashboard demo: two tenants, four jobs, 3-9 s targets with 1 in 10 failing, scripted AWS and Salesforce failures",
+            name: "demo", summary: "a dashboard demo: two tenants, four jobs, a Google synchronization scheduled every two minutes, 3-9 s targets with 1 in 10 failing",
             text: #"""
 {
   "domains": [
@@ -71,6 +71,18 @@ enum BuiltInScenarios {
       "failureRate": 0.1
     }
   },
+  "schedules": [
+    {
+      "name": "every-two-minutes",
+      "operation": "cckm_synchronization",
+      "run_at": "*/2 * * * *",
+      "description": "Jobs that appear on their own, as a CM scheduler starts them",
+      "cckm_synchronization_params": {
+        "cloud_name": "gcp",
+        "key_rings": ["ring-1", "ring-2"]
+      }
+    }
+  ],
   "scripts": [
     {
       "family": "aws",

@@ -3136,6 +3136,440 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/scheduler/job-configs": {
+      "get": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "list-scheduler-configs",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "configs to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "configs to return; -1 for all"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact name"
+          },
+          {
+            "name": "operation",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact operation"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/SchedulerConfig"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "post": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "create-scheduler-config",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "name",
+                  "operation",
+                  "run_at",
+                  "cckm_synchronization_params"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 256
+                  },
+                  "operation": {
+                    "enum": [
+                      "cckm_synchronization"
+                    ]
+                  },
+                  "run_at": {
+                    "type": "string",
+                    "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
+                  },
+                  "run_on": {
+                    "enum": [
+                      "any"
+                    ]
+                  },
+                  "start_date": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "end_date": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "disabled": {
+                    "type": "boolean"
+                  },
+                  "description": {
+                    "type": "string"
+                  },
+                  "cckm_synchronization_params": {
+                    "type": "object",
+                    "required": [
+                      "cloud_name"
+                    ],
+                    "properties": {
+                      "cloud_name": {
+                        "enum": [
+                          "aws",
+                          "AzureCloud",
+                          "gcp",
+                          "oci",
+                          "sap",
+                          "sfdc",
+                          "hsm-luna",
+                          "dsm"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The configuration.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SchedulerConfig"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/scheduler/job-configs/{id}": {
+      "get": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "get-scheduler-config",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SchedulerConfig"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "patch": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "patch-scheduler-config",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 256
+                  },
+                  "operation": {
+                    "enum": [
+                      "cckm_synchronization"
+                    ]
+                  },
+                  "run_at": {
+                    "type": "string",
+                    "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
+                  },
+                  "run_on": {
+                    "enum": [
+                      "any"
+                    ]
+                  },
+                  "start_date": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "end_date": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "disabled": {
+                    "type": "boolean"
+                  },
+                  "description": {
+                    "type": "string"
+                  },
+                  "cckm_synchronization_params": {
+                    "type": "object",
+                    "required": [
+                      "cloud_name"
+                    ],
+                    "properties": {
+                      "cloud_name": {
+                        "enum": [
+                          "aws",
+                          "AzureCloud",
+                          "gcp",
+                          "oci",
+                          "sap",
+                          "sfdc",
+                          "hsm-luna",
+                          "dsm"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SchedulerConfig"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "delete-scheduler-config",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
     "/__admin/health": {
       "get": {
         "tags": [
@@ -4804,6 +5238,47 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/__admin/schedules": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "schedules",
+        "summary": "Every domain's scheduler job configurations with their next due time.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "schedules"
+                  ],
+                  "properties": {
+                    "schedules": {
+                      "type": "array"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
     "/__admin/snapshots/{name}": {
       "post": {
         "tags": [
@@ -5636,6 +6111,89 @@ enum OpenAPIDocument {
                 }
               }
             ]
+          }
+        }
+      },
+      "SchedulerConfig": {
+        "type": "object",
+        "required": [
+          "id",
+          "uri",
+          "account",
+          "createdAt",
+          "updatedAt",
+          "name",
+          "operation",
+          "run_at"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "uri": {
+            "type": "string"
+          },
+          "account": {
+            "type": "string"
+          },
+          "createdAt": {
+            "type": "string"
+          },
+          "updatedAt": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256
+          },
+          "operation": {
+            "enum": [
+              "cckm_synchronization"
+            ]
+          },
+          "run_at": {
+            "type": "string",
+            "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
+          },
+          "run_on": {
+            "enum": [
+              "any"
+            ]
+          },
+          "start_date": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "end_date": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "disabled": {
+            "type": "boolean"
+          },
+          "description": {
+            "type": "string"
+          },
+          "cckm_synchronization_params": {
+            "type": "object",
+            "required": [
+              "cloud_name"
+            ],
+            "properties": {
+              "cloud_name": {
+                "enum": [
+                  "aws",
+                  "AzureCloud",
+                  "gcp",
+                  "oci",
+                  "sap",
+                  "sfdc",
+                  "hsm-luna",
+                  "dsm"
+                ]
+              }
+            }
           }
         }
       },

@@ -44,7 +44,7 @@ public final class Simulator: Sendable {
     /// Fires every transition due by the clock's now.
     @discardableResult
     public func tick() throws -> [JobEvent] {
-        let events = try store.advance(to: clock.now())
+        let events = try advanceStore(to: clock.now())
         answerWaiters(after: events)
         return events
     }
@@ -58,7 +58,7 @@ public final class Simulator: Sendable {
 
     private func move(to target: Timestamp) throws -> [JobEvent] {
         guard target <= Timestamp.latestClockTime else { try clock.advance(to: target); return [] }  // throws: past the end
-        let events = try store.advance(to: target)
+        let events = try advanceStore(to: target)
         try clock.advance(to: target)
         answerWaiters(after: events)
         return events
@@ -89,6 +89,11 @@ public final class Simulator: Sendable {
         planner.setRules(rules)
 
         let now = clock.now()
+        for schedule in fixture.schedules where domain == nil || schedule.domain == domain {
+            try store.replaceSchedulerConfig(
+                id: schedule.id ?? planner.randomness.uuid(), domain: schedule.domain,
+                config: try SchedulerConfig(fields: schedule.members.objectValue ?? []), at: now)
+        }
         func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
         let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
         try store.replace(jobs.map { plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })
@@ -117,6 +122,7 @@ public final class Simulator: Sendable {
     /// planner's rules back to the fixture's alone.
     public func reset(to fixture: Fixture?, domain: String?) throws {
         try store.deleteJobs(domain: domain)
+        try store.deleteSchedulerConfigs(domain: domain)
         if domain == nil { planner.setRules(PlanRules()) }
         if let fixture { try seed(fixture, domain: domain) }
     }

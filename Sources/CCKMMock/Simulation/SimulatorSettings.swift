@@ -10,6 +10,9 @@ public struct SimulatorSettings: Sendable, Equatable {
     public var cancelDelay: Double
     /// Lets a second job of a family and domain start while one is in progress.
     public var allowConcurrentJobs: Bool
+    /// The most scheduler runs one clock move makes; runs falling due past them before the new time
+    /// are dropped, not made up (a 10-year advance of a `* * * * *` schedule would be 5 million jobs).
+    public var maxSchedulerRunsPerAdvance = 10_000
 
     public init(
         targetDuration: ClosedRange<Double> = 2...6, failureRate: Double = 0, timeScale: Double = 1, cancelDelay: Double = 1,

@@ -27,9 +27,12 @@ extension JobStore {
         }
     }
 
-    /// Every domain that holds a job, from the per-domain counts (no scan of the jobs).
+    /// Every domain that holds a job or a scheduler configuration, from the per-domain counts (no scan of the jobs).
     public func domainsHoldingJobs() throws -> [String] {
-        try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT domain FROM job_count WHERE n > 0 ORDER BY domain") }
+        try database.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT domain FROM job_count WHERE n > 0 UNION SELECT domain FROM scheduler_config ORDER BY domain")
+        }
     }
 
     /// The domain of a job, for the control API, which acts across domains.
@@ -113,7 +116,9 @@ extension JobStore {
     // MARK: - Snapshots
 
     /// The tables a snapshot copies; `job_count` is not among them, its triggers rebuild it.
-    static let snapshotTables = ["job", "job_document", "job_target", "job_schedule", "job_event"]
+    static let snapshotTables = ["job", "job_document", "job_target", "job_schedule", "job_event", "scheduler_config", "scheduler_run"]
+    /// The tables of the first snapshot migration (v4), which must not follow later additions.
+    static let snapshotTablesOfV4 = ["job", "job_document", "job_target", "job_schedule", "job_event"]
 
     /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
     /// the clock's time.
@@ -135,7 +140,8 @@ extension JobStore {
             guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
                 throw APIError.notFound("No snapshot named \"\(name)\"")
             }
-            try db.execute(sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count")
+            try db.execute(
+                sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run")
             for table in Self.snapshotTables {
                 let columns = try db.columns(in: table).map(\.name).joined(separator: ", ")
                 try db.execute(

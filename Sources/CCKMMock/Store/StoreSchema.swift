@@ -152,10 +152,37 @@ enum StoreSchema {
         migrator.registerMigration("v4 snapshots") { db in
             try db.execute(sql: "CREATE TABLE snapshot (name TEXT PRIMARY KEY, clock INTEGER NOT NULL, jobs INTEGER NOT NULL) WITHOUT ROWID")
             // Each copy table has the columns of its table after a `snapshot` name column.
-            for table in JobStore.snapshotTables {
+            for table in JobStore.snapshotTablesOfV4 {
                 try db.execute(sql: "CREATE TABLE snapshot_\(table) AS SELECT '' AS snapshot, * FROM \(table) WHERE 0")
                 try db.execute(sql: "CREATE INDEX snapshot_\(table)_by_name ON snapshot_\(table)(snapshot)")
             }
+        }
+        migrator.registerMigration("v5 scheduler job configurations") { db in
+            // Literal SQL, as every migration from here on: what shipped never changes.
+            try db.execute(
+                sql: """
+                    CREATE TABLE scheduler_config (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        domain TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        operation TEXT NOT NULL,
+                        family TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        document TEXT NOT NULL,
+                        next_due INTEGER,
+                        UNIQUE (domain, name)
+                    );
+                    CREATE INDEX scheduler_config_due ON scheduler_config(next_due, seq) WHERE next_due IS NOT NULL;
+                    CREATE TABLE scheduler_run (
+                        job_id TEXT PRIMARY KEY,
+                        config_id TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE snapshot_scheduler_config AS SELECT '' AS snapshot, * FROM scheduler_config WHERE 0;
+                    CREATE INDEX snapshot_scheduler_config_by_name ON snapshot_scheduler_config(snapshot);
+                    CREATE TABLE snapshot_scheduler_run AS SELECT '' AS snapshot, * FROM scheduler_run WHERE 0;
+                    CREATE INDEX snapshot_scheduler_run_by_name ON snapshot_scheduler_run(snapshot);
+                    """)
         }
         return migrator
     }

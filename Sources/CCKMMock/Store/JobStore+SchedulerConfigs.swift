@@ -1,0 +1,199 @@
+import GRDB
+
+/// A scheduler job configuration as stored: the resource as served, and when it runs next.
+struct StoredSchedulerConfig: Sendable {
+    let id: String
+    let domain: String
+    let family: String
+    let document: String
+    let createdAt: Timestamp
+    let nextDue: Timestamp?
+}
+
+/// Scheduler job configurations (`scheduler_config`, migration v5) and the runs they made
+/// (`scheduler_run`: job → configuration). Every write goes through `write`, like the jobs'.
+extension JobStore {
+    /// Stores a new configuration; 409 when its domain already has one of that name.
+    func insertSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp) throws -> String {
+        let document = config.document(id: id, createdAt: now, updatedAt: now)
+        return try write { db in
+            try checkNameIsFree(config.name, domain: domain, except: nil, db)
+            try db.execute(
+                sql: """
+                    INSERT INTO scheduler_config (id, domain, name, operation, family, created_at, document, next_due)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, domain, config.name, config.operation, config.family.name, now.nanoseconds, document, config.nextDue(after: now)?.nanoseconds,
+                ])
+            return document
+        }
+    }
+
+    /// Stores a fixture's configuration, replacing one of the same name in the domain.
+    func replaceSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM scheduler_config WHERE (domain = ? AND name = ?) OR id = ?", arguments: [domain, config.name, id])
+            try db.execute(
+                sql:
+                    "INSERT INTO scheduler_config (id, domain, name, operation, family, created_at, document, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    id, domain, config.name, config.operation, config.family.name, now.nanoseconds,
+                    config.document(id: id, createdAt: now, updatedAt: now),
+                    config.nextDue(after: now)?.nanoseconds,
+                ])
+        }
+    }
+
+    /// Replaces a configuration's members (a `PATCH`); nil when there is none with that id in the domain.
+    func updateSchedulerConfig(id: String, domain: String, _ change: (SchedulerConfig) throws -> SchedulerConfig, at now: Timestamp) throws
+        -> String?
+    {
+        try write { db in
+            guard let stored = try Self.schedulerConfig(id: id, domain: domain, db) else { return nil }
+            let config = try change(try SchedulerConfig(document: stored.document))
+            try checkNameIsFree(config.name, domain: domain, except: id, db)
+            let document = config.document(id: id, createdAt: stored.createdAt, updatedAt: now)
+            try db.execute(
+                sql: "UPDATE scheduler_config SET name = ?, operation = ?, family = ?, document = ?, next_due = ? WHERE id = ?",
+                arguments: [config.name, config.operation, config.family.name, document, config.nextDue(after: now)?.nanoseconds, id])
+            return document
+        }
+    }
+
+    private func checkNameIsFree(_ name: String, domain: String, except id: String?, _ db: Database) throws {
+        let holder = try String.fetchOne(db, sql: "SELECT id FROM scheduler_config WHERE domain = ? AND name = ?", arguments: [domain, name])
+        if let holder, holder != id {
+            throw APIError.conflict("A job configuration named \"\(name)\" already exists in this domain (\(holder))")
+        }
+    }
+
+    func schedulerConfig(id: String, domain: String) throws -> StoredSchedulerConfig? {
+        try database.read { db in try Self.schedulerConfig(id: id, domain: domain, db) }
+    }
+
+    private static func schedulerConfig(id: String, domain: String, _ db: Database) throws -> StoredSchedulerConfig? {
+        try Row.fetchOne(db, sql: "SELECT * FROM scheduler_config WHERE id = ? AND domain = ?", arguments: [id, domain]).map(stored)
+    }
+
+    private static func stored(_ row: Row) -> StoredSchedulerConfig {
+        StoredSchedulerConfig(
+            id: row["id"], domain: row["domain"], family: row["family"], document: row["document"],
+            createdAt: Timestamp(nanoseconds: row["created_at"]), nextDue: (row["next_due"] as Int64?).map(Timestamp.init(nanoseconds:)))
+    }
+
+    /// One domain's configurations, oldest first, filtered by exact `name` and `operation`.
+    func schedulerConfigs(domain: String, name: String?, operation: String?, skip: Int, limit: Int) throws -> (total: Int, documents: [String]) {
+        var clauses = ["domain = ?"]
+        var arguments: StatementArguments = [domain]
+        if let name {
+            clauses.append("name = ?")
+            arguments += [name]
+        }
+        if let operation {
+            clauses.append("operation = ?")
+            arguments += [operation]
+        }
+        let condition = clauses.joined(separator: " AND ")
+        return try database.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scheduler_config WHERE \(condition)", arguments: arguments) ?? 0
+            var page = arguments
+            page += [limit, skip]
+            let documents = try String.fetchAll(
+                db, sql: "SELECT document FROM scheduler_config WHERE \(condition) ORDER BY seq LIMIT ? OFFSET ?", arguments: page)
+            return (total, documents)
+        }
+    }
+
+    /// Every configuration of every domain, for the control API and the dashboard.
+    func allSchedulerConfigs() throws -> [StoredSchedulerConfig] {
+        try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM scheduler_config ORDER BY seq").map(Self.stored) }
+    }
+
+    func deleteSchedulerConfig(id: String, domain: String) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM scheduler_config WHERE id = ? AND domain = ?", arguments: [id, domain])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Every configuration (of one domain), and the links of the runs they made: a reset.
+    func deleteSchedulerConfigs(domain: String?) throws {
+        try write { db in
+            if let domain {
+                try db.execute(
+                    sql: "DELETE FROM scheduler_run WHERE config_id IN (SELECT id FROM scheduler_config WHERE domain = ?)", arguments: [domain])
+                try db.execute(sql: "DELETE FROM scheduler_config WHERE domain = ?", arguments: [domain])
+            } else {
+                try db.execute(sql: "DELETE FROM scheduler_run; DELETE FROM scheduler_config")
+            }
+        }
+    }
+
+    /// The earliest due run of any configuration.
+    func nextSchedulerRun() throws -> Timestamp? {
+        try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(next_due) FROM scheduler_config WHERE next_due IS NOT NULL").map(Timestamp.init(nanoseconds:))
+        }
+    }
+
+    /// The configurations due at `time` (or before), in the order they were made.
+    func schedulerConfigsDue(by time: Timestamp) throws -> [StoredSchedulerConfig] {
+        try database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM scheduler_config WHERE next_due IS NOT NULL AND next_due <= ? ORDER BY next_due, seq",
+                arguments: [time.nanoseconds]
+            ).map(Self.stored)
+        }
+    }
+
+    /// One run at `due`: the planned job started as a `POST` would start it, or, when the family
+    /// already has a job in progress in the domain (CM refuses the start), a skipped run. Either
+    /// way an event says so, and the configuration moves on to `nextDue`. Returns the job's id
+    /// when one started.
+    /// `planned` is nil when the start itself was refused (`refusal` says why, as its 4xx did).
+    func run(
+        _ config: StoredSchedulerConfig, planned: PlannedJob?, refusal: String?, exclusive: Bool, at due: Timestamp, nextDue: Timestamp?
+    ) throws -> String? {
+        try write { db in
+            var started: String?
+            var skipped = refusal.map { "skipped: " + $0 }
+            if let planned {
+                do {
+                    try db.inSavepoint {
+                        _ = try start(planned, exclusive: exclusive, db)
+                        return .commit
+                    }
+                    started = planned.job.id
+                } catch let error as APIError where error.status == 409 {
+                    skipped = "skipped: a \(config.family) job is in progress"
+                }
+            }
+            if let started {
+                try db.execute(sql: "INSERT OR REPLACE INTO scheduler_run (job_id, config_id) VALUES (?, ?)", arguments: [started, config.id])
+            }
+            let outcome = started == nil ? skipped ?? "skipped" : "started"
+            try db.execute(
+                sql: "INSERT INTO job_event (family, domain, job_id, target, from_state, to_state, at) VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                arguments: [config.family, config.domain, started ?? config.id, "scheduler config " + config.id, outcome, due.nanoseconds])
+            try db.execute(
+                sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [nextDue?.nanoseconds, config.id])
+            return started
+        }
+    }
+
+    func setNextSchedulerRun(of id: String, to due: Timestamp?) throws {
+        try write { db in try db.execute(sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [due?.nanoseconds, id]) }
+    }
+
+    /// The configuration that started each of these jobs, by job id.
+    func schedulerConfigIDs(startedJobs ids: [String]) throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try database.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return try Dictionary(
+                Row.fetchAll(db, sql: "SELECT job_id, config_id FROM scheduler_run WHERE job_id IN (\(marks))", arguments: StatementArguments(ids))
+                    .map { ($0["job_id"] as String, $0["config_id"] as String) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+}
