@@ -79,16 +79,29 @@ public struct HTTPClient: Sendable {
     public var endpoint: Endpoint
     /// Seconds each step (connect, handshake, send, each read) may take.
     public var timeout: Double
-    /// PEM file of the certificates to trust; nil accepts any certificate (`--insecure`, and the
-    /// health check of a server's own self-signed certificate).
-    public var trustedCertificates: String?
+    /// Which certificates a TLS server's must chain to.
+    public enum Trust: Sendable, Equatable {
+        /// Any certificate (`--insecure`, and the health check of a server's own self-signed one).
+        case any
+        /// The system's certificate authorities.
+        case system
+        /// The certificates in this PEM file.
+        case file(String)
+    }
+
+    public var trust: Trust
     /// Largest response body read.
     public var maxResponseBytes = 256 << 20
 
-    public init(endpoint: Endpoint, timeout: Double = 2, trustedCertificates: String? = nil) {
+    public init(endpoint: Endpoint, timeout: Double = 2, trust: Trust = .any) {
         self.endpoint = endpoint
         self.timeout = timeout
-        self.trustedCertificates = trustedCertificates
+        self.trust = trust
+    }
+
+    /// Trusting the certificates of `file` (nil: any).
+    public init(endpoint: Endpoint, timeout: Double = 2, trustedCertificates file: String?) {
+        self.init(endpoint: endpoint, timeout: timeout, trust: file.map(Trust.file) ?? .any)
     }
 
     /// Sends one request and reads the whole answer.
@@ -96,7 +109,7 @@ public struct HTTPClient: Sendable {
         let descriptor = try connect()
         defer { close(descriptor) }
         var channel: any Channel = PlainChannel(descriptor: descriptor)
-        if endpoint.tls { channel = try TLSChannel(descriptor: descriptor, host: endpoint.host, trusted: trustedCertificates, timeout: timeout) }
+        if endpoint.tls { channel = try TLSChannel(descriptor: descriptor, host: endpoint.host, trust: trust, timeout: timeout) }
         let hostHeader = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
         var head = "\(method) \(endpoint.basePath)\(path) HTTP/1.1\r\nHost: \(hostHeader):\(endpoint.port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -229,7 +242,7 @@ private final class TLSChannel: Channel {
     private var session: gnutls_session_t?
     private var credentials: gnutls_certificate_credentials_t?
 
-    init(descriptor: Int32, host: String, trusted: String?, timeout: Double) throws(HTTPClient.Failure) {
+    init(descriptor: Int32, host: String, trust: HTTPClient.Trust, timeout: Double) throws(HTTPClient.Failure) {
         func check(_ code: Int32, _ operation: String) throws(HTTPClient.Failure) {
             guard code >= 0 else { throw HTTPClient.Failure(description: "\(GnuTLSError(code: code, operation: operation))") }
         }
@@ -237,12 +250,20 @@ private final class TLSChannel: Channel {
         try check(gnutls_init(&session, UInt32(GNUTLS_CLIENT)), "TLS session")
         try check(gnutls_set_default_priority(session), "TLS priorities")
         try check(gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, UnsafeMutableRawPointer(credentials)), "TLS credentials")
-        if let trusted {
-            let added = gnutls_certificate_set_x509_trust_file(credentials, trusted, GNUTLS_X509_FMT_PEM)
-            guard added > 0 else { throw HTTPClient.Failure(description: "no certificate read from \(trusted)") }
-            // Checks the chain and the name during the handshake.
-            gnutls_session_set_verify_cert(session, host, 0)
+        switch trust {
+        case .any:
+            break
+        case .system:
+            guard gnutls_certificate_set_x509_system_trust(credentials) > 0 else {
+                throw HTTPClient.Failure(description: "no system certificate authorities found")
+            }
+        case .file(let path):
+            guard gnutls_certificate_set_x509_trust_file(credentials, path, GNUTLS_X509_FMT_PEM) > 0 else {
+                throw HTTPClient.Failure(description: "no certificate read from \(path)")
+            }
         }
+        // Checks the chain and the name during the handshake.
+        if trust != .any { gnutls_session_set_verify_cert(session, host, 0) }
         if host.contains(where: \.isLetter), !host.contains(":") {
             _ = gnutls_server_name_set(session, GNUTLS_NAME_DNS, host, host.utf8.count)
         }
@@ -253,7 +274,7 @@ private final class TLSChannel: Channel {
         if status < 0 {
             let reason =
                 status == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR
-                ? "the server's certificate is not trusted by \(trusted ?? "")" : String(cString: gnutls_strerror(status))
+                ? "the server's certificate is not trusted (\(trust))" : String(cString: gnutls_strerror(status))
             throw HTTPClient.Failure(description: "TLS handshake with \(host): \(reason)")
         }
     }

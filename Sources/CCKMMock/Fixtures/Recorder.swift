@@ -1,0 +1,171 @@
+import HTTPServer
+
+/// Records a fixture from a live CipherTrust Manager (or another mock): logs in like a client, pages
+/// through every family's job list in each domain, and keeps the jobs exactly as served, their
+/// members in order. What `cckm-mock record` runs.
+public struct Recorder {
+    public enum Credentials: Sendable {
+        case password(user: String, password: String)
+        /// A bearer token for the one domain recorded.
+        case token(String)
+    }
+
+    /// Why a recording stopped: the first answer that was not what a CM gives.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public let client: HTTPClient
+    public let credentials: Credentials
+    public let domains: [String]
+    public let families: [JobFamily]
+    public var pageSize = 100
+    /// Progress lines (stderr in the CLI).
+    public var progress: (String) -> Void = { _ in }
+
+    public init(client: HTTPClient, credentials: Credentials, domains: [String], families: [JobFamily]) {
+        self.client = client
+        self.credentials = credentials
+        self.domains = domains
+        self.families = families
+    }
+
+    /// Every job of every family in every domain: `family` and `domain` first, then the job's
+    /// members as served. Oldest first, so that a fixture loaded from it keeps the server's order.
+    public func record() throws(Failure) -> [JSONValue] {
+        var jobs: [JSONValue] = []
+        for domain in domains {
+            var token = try login(domain)
+            var refreshed = false
+            for family in families {
+                var skip = 0
+                var count = 0
+                pages: while true {
+                    let path = "/api/v1/cckm/\(family.basePath)?sort=createdAt&skip=\(skip)&limit=\(pageSize)"
+                    let answer = try get(path, token: token)
+                    switch answer.status {
+                    case 200:
+                        break
+                    case 401 where !refreshed:
+                        // A token that expired mid-way is renewed once.
+                        refreshed = true
+                        token = try login(domain)
+                        continue pages
+                    case 404 where skip == 0:
+                        progress("\(family.name) in \(domain): skipped, the server has no \(family.basePath) (404)")
+                        break pages
+                    default:
+                        throw unexpected(path, answer)
+                    }
+                    guard let page = try? JSONParser.parse(answer.body), let total = page["total"]?.intValue,
+                        let resources = page["resources"]?.arrayValue, resources.allSatisfy({ $0["id"]?.stringValue != nil })
+                    else { throw unexpected(path, answer) }
+                    for job in resources {
+                        jobs.append(.object([("family", .string(family.name)), ("domain", .string(domain))] + (job.objectValue ?? [])))
+                    }
+                    count += resources.count
+                    skip += resources.count
+                    if resources.isEmpty || skip >= total { break }
+                }
+                if count > 0 { progress("\(family.name) in \(domain): \(count) job\(count == 1 ? "" : "s")") }
+            }
+        }
+        return jobs
+    }
+
+    private func login(_ domain: String) throws(Failure) -> String {
+        switch credentials {
+        case .token(let token):
+            return token
+        case .password(let user, let password):
+            let body = JSONValue.object([
+                ("grant_type", .string("password")), ("username", .string(user)), ("password", .string(password)), ("domain", .string(domain)),
+            ])
+            let answer: HTTPClient.Response
+            do {
+                answer = try client.send(
+                    "POST", "/api/v1/auth/tokens", headers: [("Content-Type", "application/json")], body: Array(body.jsonText.utf8))
+            } catch {
+                throw Failure(description: "login to \(domain): \(error)")
+            }
+            guard answer.status == 200, let jwt = (try? JSONParser.parse(answer.body))?["jwt"]?.stringValue else {
+                throw unexpected("/api/v1/auth/tokens (domain \(domain))", answer)
+            }
+            return jwt
+        }
+    }
+
+    private func get(_ path: String, token: String) throws(Failure) -> HTTPClient.Response {
+        do {
+            return try client.send("GET", path, headers: [("Authorization", "Bearer " + token), ("Accept", "application/json")])
+        } catch {
+            throw Failure(description: "GET \(path): \(error)")
+        }
+    }
+
+    private func unexpected(_ what: String, _ answer: HTTPClient.Response) -> Failure {
+        Failure(description: "unexpected answer to \(what): \(answer.status) \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+    }
+
+    /// The fixture: non-root domains, then the jobs; or JSON Lines, a job a line.
+    public static func fixture(_ jobs: [JSONValue], domains: [String], jsonLines: Bool) -> String {
+        if jsonLines { return jobs.map(\.jsonText).joined(separator: "\n") + (jobs.isEmpty ? "" : "\n") }
+        let declared = domains.filter { $0 != Job.rootDomain }
+        return JSONValue.object([("domains", .array(declared.map(JSONValue.string))), ("jobs", .array(jobs))]).jsonText + "\n"
+    }
+}
+
+/// Consistent stand-ins for what identifies a customer in recorded jobs: AWS account ids, and the
+/// names in target lists (vaults, key rings, organizations, groups, partitions, domains), in the
+/// target lists and in `detailed_status` keys alike. Regions stay: they identify no one.
+public struct Anonymizer {
+    private var aliases: [String: String] = [:]
+    private var counts: [String: Int] = [:]
+
+    public init() {}
+
+    private static let kinds: [String: String] = [
+        "kms": "kms", "key_vaults": "vault", "key_rings": "ring", "vaults": "vault", "groups": "group", "partitions": "partition",
+        "domains": "domain",
+    ]
+
+    public mutating func anonymize(_ job: JSONValue) -> JSONValue {
+        guard let members = job.objectValue else { return job }
+        let family = job["family"]?.stringValue.flatMap(JobFamily.named)
+        func isTargetList(_ key: String) -> Bool { Self.kinds[key] != nil && family?.targetFields.contains(key) == true }
+        // Target names first: `detailed_status`, which comes before the lists, names them too.
+        for (key, value) in members where isTargetList(key) {
+            let prefix = family?.name.hasPrefix("sfdc") == true ? "org" : Self.kinds[key] ?? "target"
+            for name in value.arrayValue?.compactMap(\.stringValue) ?? [] { _ = alias(name, prefix) }
+        }
+        var out: [(key: String, value: JSONValue)] = []
+        for (key, value) in members {
+            if isTargetList(key), let items = value.arrayValue {
+                out.append((key, .array(items.map { $0.stringValue.map { .string(aliases[$0] ?? $0) } ?? $0 })))
+            } else if key == "detailed_status", let entries = value.objectValue {
+                out.append((key, .object(entries.map { (rename($0.key), $0.value) })))
+            } else {
+                out.append((key, value))
+            }
+        }
+        return .object(out)
+    }
+
+    /// A `detailed_status` key, part by part: an account id or a name seen in a target list.
+    private mutating func rename(_ key: String) -> String {
+        key.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
+            let text = String(part)
+            if text.count == 12, text.allSatisfy(\.isNumber) { return alias(text, "account") }
+            return aliases[text] ?? text
+        }.joined(separator: "/")
+    }
+
+    private mutating func alias(_ value: String, _ kind: String) -> String {
+        if let known = aliases[value] { return known }
+        let number = counts[kind, default: 0] + 1
+        counts[kind] = number
+        let made = kind == "account" ? String(100_000_000_000 + number) : "\(kind)-\(number)"
+        aliases[value] = made
+        return made
+    }
+}
