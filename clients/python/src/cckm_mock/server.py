@@ -105,7 +105,8 @@ class MockServer:
     ) -> None:
         # MockServer("--allow-concurrent-jobs") means a flag: no executable's path starts with "-".
         if isinstance(binary, str) and binary.startswith("-"):
-            binary, args = None, (binary, *args)
+            args = (binary, *args)
+            binary = None
         self._binary = binary
         self._args = list(args)
         self._tls = tls
@@ -264,6 +265,20 @@ class MockServer:
             raise MockError(answer.status_code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
         return answer.json() if answer.content else None
 
+    def _object(self, method: str, path: str, body: Any = None, **options: Any) -> dict[str, Any]:
+        """A call whose answer is a JSON object."""
+        answer = self._call(method, path, body, **options)
+        if not isinstance(answer, dict):
+            raise MockError(0, {"message": f"expected a JSON object, got {answer!r:.200}"}, method, path)
+        return answer
+
+    def _list(self, method: str, path: str, body: Any, member: str) -> list[dict[str, Any]]:
+        """A call whose answer holds a list of objects under `member`."""
+        items = self._object(method, path, body).get(member)
+        if not isinstance(items, list):
+            raise MockError(0, {"message": f"expected a list in {member!r}"}, method, path)
+        return [item for item in items if isinstance(item, dict)]
+
     # ------------------------------------------------------------------ login
 
     def token(self, domain: str = "root", user: str | None = None, password: str | None = None) -> str:
@@ -273,9 +288,9 @@ class MockServer:
         if key not in self._tokens:
             if user is not None:
                 body = {"grant_type": "password", "username": user, "password": password or "", "domain": domain}
-                self._tokens[key] = self._call("POST", "/api/v1/auth/tokens", body)["jwt"]
+                self._tokens[key] = str(self._object("POST", "/api/v1/auth/tokens", body)["jwt"])
             else:
-                self._tokens[key] = self._call("POST", "/__admin/tokens", {"domain": domain})["jwt"]
+                self._tokens[key] = str(self._object("POST", "/__admin/tokens", {"domain": domain})["jwt"])
         return self._tokens[key]
 
     def session(self, domain: str = "root", user: str | None = None, password: str | None = None) -> Any:
@@ -296,7 +311,7 @@ class MockServer:
         reset also clears the journal and the fault rules."""
         query = {"to": to, **({"domain": domain} if domain else {})}
         self._tokens.clear()
-        return self._call("POST", "/__admin/reset?" + urllib.parse.urlencode(query))
+        return self._object("POST", "/__admin/reset?" + urllib.parse.urlencode(query))
 
     def load_fixtures(self, *fixtures: Mapping[str, Any] | str | os.PathLike[str], mode: str = "merge") -> dict[str, Any]:
         """Loads fixtures: dicts, JSON text, or files. `mode="replace"` makes them the whole state
@@ -309,27 +324,27 @@ class MockServer:
                 raw = fixture.encode()
             else:
                 raw = Path(fixture).read_bytes()
-            result = self._call("POST", "/__admin/fixtures?mode=" + (mode if index == 0 else "merge"), raw=raw)
+            result = self._object("POST", "/__admin/fixtures?mode=" + (mode if index == 0 else "merge"), raw=raw)
         return result
 
     def clock(self) -> dict[str, Any]:
         """`{"mode", "now", "timeScale"}`."""
-        return self._call("GET", "/__admin/clock")
+        return self._object("GET", "/__admin/clock")
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Moves the manual clock; every transition due on the way fires."""
-        return self._call("POST", "/__admin/clock/advance", {"seconds": seconds})
+        return self._object("POST", "/__admin/clock/advance", {"seconds": seconds})
 
     def settle(self) -> dict[str, Any]:
         """Runs every job in progress to its end."""
-        return self._call("POST", "/__admin/jobs/settle")
+        return self._object("POST", "/__admin/jobs/settle")
 
     # ------------------------------------------------------------------ jobs
 
     def job(self, job_id: str, family: str | None = None) -> dict[str, Any]:
         """`{"family", "domain", "job"}` for the job with this id, across families."""
         query = {"id": job_id, "limit": "1", **({"family": family} if family else {})}
-        found = self._call("GET", "/__admin/jobs?" + urllib.parse.urlencode(query))["resources"]
+        found = self._list("GET", "/__admin/jobs?" + urllib.parse.urlencode(query), None, "resources")
         if not found:
             raise MockError(404, {"code": 16, "codeDesc": "NCERRResourceNotFound: Resource not found", "message": f"No job {job_id}"})
         return found[0]
@@ -340,7 +355,7 @@ class MockServer:
         Raises `WaitTimeout`, carrying the job's last state, after `timeout` seconds."""
         query = {"status": status, "timeout": f"{max(1, int(timeout * 1000))}ms", **({"family": family} if family else {})}
         try:
-            return self._call("GET", f"/__admin/jobs/{job_id}/wait?" + urllib.parse.urlencode(query), timeout=timeout + 10)
+            return self._object("GET", f"/__admin/jobs/{job_id}/wait?" + urllib.parse.urlencode(query), timeout=timeout + 10)
         except MockError as error:
             if error.status != 408:
                 raise
@@ -361,7 +376,7 @@ class MockServer:
     def _end(self, job_id: str, verb: str, target: str | None, message: str | None, family: str | None) -> dict[str, Any]:
         body = {k: v for k, v in (("target", target), ("message", message)) if v is not None}
         query = "?" + urllib.parse.urlencode({"family": family}) if family else ""
-        return self._call("POST", f"/__admin/jobs/{job_id}/{verb}{query}", body or None)
+        return self._object("POST", f"/__admin/jobs/{job_id}/{verb}{query}", body or None)
 
     # ------------------------------------------------------------------ faults and history
 
@@ -369,7 +384,7 @@ class MockServer:
         """Adds a fault rule (`path`, `method`, `family`, `status`, `code`, `message`, `latencyMs`,
         `drop`, `probability`, `times`); the handle removes it, or use it in a `with` block."""
         key = {"latency_ms": "latencyMs"}
-        return Fault(self, self._call("POST", "/__admin/faults", {key.get(k, k): v for k, v in rule.items()}))
+        return Fault(self, self._object("POST", "/__admin/faults", {key.get(k, k): v for k, v in rule.items()}))
 
     def events(self, job: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
         """Every state change (of one job, from a time), oldest first, every page fetched."""
@@ -377,15 +392,15 @@ class MockServer:
         after: str | None = None
         while True:
             query = {k: v for k, v in (("job", job), ("since", since), ("after", after)) if v}
-            page = self._call("GET", "/__admin/events?" + urllib.parse.urlencode(query))
-            events += page["events"]
+            page = self._object("GET", "/__admin/events?" + urllib.parse.urlencode(query))
+            events += [event for event in page.get("events", []) if isinstance(event, dict)]
             after = page.get("next")
             if not after:
                 return events
 
     def requests(self, **matcher: Any) -> list[dict[str, Any]]:
         """The journaled requests a matcher describes (the keywords of `verify`), oldest first."""
-        return self._call("POST", "/__admin/requests/find", _matcher(matcher))["requests"]
+        return self._list("POST", "/__admin/requests/find", _matcher(matcher), "requests")
 
     def verify(self, count: int | None = None, *, at_least: int | None = None, **matcher: Any) -> list[dict[str, Any]]:
         """Asserts what the client sent: `count` requests (default: at least one) match `method`,
@@ -393,10 +408,10 @@ class MockServer:
         (a dict is compared as JSON, extra members allowed; a str must be contained), `status` and
         `domain`. Returns the matching requests; raises `VerificationError` with the near misses."""
         wanted = _matcher(matcher)
-        found = self._call("POST", "/__admin/requests/find", wanted)["requests"]
+        found = self._list("POST", "/__admin/requests/find", wanted, "requests")
         minimum = at_least if at_least is not None else (1 if count is None else None)
         if (count is not None and len(found) != count) or (minimum is not None and len(found) < minimum):
-            misses = self._call("POST", "/__admin/requests/near-misses", wanted)["nearMisses"]
+            misses = self._list("POST", "/__admin/requests/near-misses", wanted, "nearMisses")
             raise VerificationError(str(count) if count is not None else f"at least {minimum}", len(found), wanted, misses)
         return found
 

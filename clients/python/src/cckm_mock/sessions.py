@@ -13,7 +13,7 @@ class VerifiedSession(requests.Session):
     that does not pass `verify` itself (requests issue 3829), which breaks TLS to the mock on any
     machine that sets them."""
 
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> dict[str, Any]:
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify is None:
             settings["verify"] = self.verify
