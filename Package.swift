@@ -61,7 +61,7 @@ let package = Package(
             name: "CCKMMockTests",
             dependencies: ["CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock"],
             // The docs' examples are read from the source tree, as data, not bundled.
-            exclude: ["DocsExamples"]
+            exclude: ["DocsExamples", "Stores"]
         ),
     ]
 )

@@ -117,8 +117,6 @@ extension JobStore {
 
     /// The tables a snapshot copies; `job_count` is not among them, its triggers rebuild it.
     static let snapshotTables = ["job", "job_document", "job_target", "job_schedule", "job_event", "scheduler_config", "scheduler_run"]
-    /// The tables of the first snapshot migration (v4), which must not follow later additions.
-    static let snapshotTablesOfV4 = ["job", "job_document", "job_target", "job_schedule", "job_event"]
 
     /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
     /// the clock's time.

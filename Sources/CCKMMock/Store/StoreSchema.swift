@@ -52,6 +52,10 @@ enum StoreSchema {
         END
         """
 
+    /// Every migration is literal SQL that never changes once shipped: a data folder made by an
+    /// earlier build (a Docker volume, a CI cache) keeps what its migrations made. Later changes are
+    /// new migrations. The constants above are what the bulk loader drops and builds again; a test
+    /// checks they match what the migrations made.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 jobs, targets and counts") { db in
@@ -67,8 +71,11 @@ enum StoreSchema {
                         updated_at INTEGER NOT NULL,
                         completed_at INTEGER
                     );
-                    \(uniqueJobIndex);
-                    \(jobListIndexes.joined(separator: ";\n"));
+                    CREATE UNIQUE INDEX job_by_id ON job(family, id);
+                    CREATE INDEX job_by_created ON job(family, domain, created_at, seq);
+                    CREATE INDEX job_by_status ON job(family, domain, status, created_at, seq);
+                    CREATE INDEX job_by_updated ON job(family, domain, updated_at, seq);
+                    CREATE INDEX job_by_completed ON job(family, domain, coalesce(completed_at, 9223372036854775807), seq);
 
                     CREATE TABLE job_document (
                         seq INTEGER PRIMARY KEY REFERENCES job(seq) ON DELETE CASCADE,
@@ -82,7 +89,8 @@ enum StoreSchema {
                         value TEXT NOT NULL,
                         status TEXT NOT NULL
                     );
-                    \(targetListIndexes.joined(separator: ";\n"));
+                    CREATE INDEX job_target_by_value ON job_target(family, domain, value, status, job);
+                    CREATE INDEX job_target_by_job ON job_target(job);
                     CREATE TRIGGER job_target_status AFTER UPDATE OF status ON job BEGIN
                         UPDATE job_target SET status = NEW.status WHERE job = NEW.seq;
                     END;
@@ -94,7 +102,10 @@ enum StoreSchema {
                         n INTEGER NOT NULL,
                         PRIMARY KEY (family, domain, status)
                     ) WITHOUT ROWID;
-                    \(countTrigger);
+                    CREATE TRIGGER job_counted AFTER INSERT ON job BEGIN
+                        INSERT INTO job_count VALUES (NEW.family, NEW.domain, NEW.status, 1)
+                            ON CONFLICT DO UPDATE SET n = n + 1;
+                    END;
                     CREATE TRIGGER job_uncounted AFTER DELETE ON job BEGIN
                         UPDATE job_count SET n = n - 1
                             WHERE family = OLD.family AND domain = OLD.domain AND status = OLD.status;
@@ -150,12 +161,21 @@ enum StoreSchema {
                     """)
         }
         migrator.registerMigration("v4 snapshots") { db in
-            try db.execute(sql: "CREATE TABLE snapshot (name TEXT PRIMARY KEY, clock INTEGER NOT NULL, jobs INTEGER NOT NULL) WITHOUT ROWID")
             // Each copy table has the columns of its table after a `snapshot` name column.
-            for table in JobStore.snapshotTablesOfV4 {
-                try db.execute(sql: "CREATE TABLE snapshot_\(table) AS SELECT '' AS snapshot, * FROM \(table) WHERE 0")
-                try db.execute(sql: "CREATE INDEX snapshot_\(table)_by_name ON snapshot_\(table)(snapshot)")
-            }
+            try db.execute(
+                sql: """
+                    CREATE TABLE snapshot (name TEXT PRIMARY KEY, clock INTEGER NOT NULL, jobs INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE snapshot_job AS SELECT '' AS snapshot, * FROM job WHERE 0;
+                    CREATE INDEX snapshot_job_by_name ON snapshot_job(snapshot);
+                    CREATE TABLE snapshot_job_document AS SELECT '' AS snapshot, * FROM job_document WHERE 0;
+                    CREATE INDEX snapshot_job_document_by_name ON snapshot_job_document(snapshot);
+                    CREATE TABLE snapshot_job_target AS SELECT '' AS snapshot, * FROM job_target WHERE 0;
+                    CREATE INDEX snapshot_job_target_by_name ON snapshot_job_target(snapshot);
+                    CREATE TABLE snapshot_job_schedule AS SELECT '' AS snapshot, * FROM job_schedule WHERE 0;
+                    CREATE INDEX snapshot_job_schedule_by_name ON snapshot_job_schedule(snapshot);
+                    CREATE TABLE snapshot_job_event AS SELECT '' AS snapshot, * FROM job_event WHERE 0;
+                    CREATE INDEX snapshot_job_event_by_name ON snapshot_job_event(snapshot);
+                    """)
         }
         migrator.registerMigration("v5 scheduler job configurations") { db in
             // Literal SQL, as every migration from here on: what shipped never changes.

@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import CCKMMock
+
+/// Data folders outlive builds (Docker volumes, CI caches): a store made by an earlier landed build
+/// must open, migrate, keep its jobs and snapshots, and take a bulk load. The stores in
+/// `Tests/CCKMMockTests/Stores` were made by those builds (a few jobs, a snapshot), one folder each.
+@Suite struct StoreHistoryTests {
+    static let folder = Paths.repository + "/Tests/CCKMMockTests/Stores"
+    static var stores: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() }
+
+    /// Every table, index and trigger, by name, with its SQL: what the migrations made.
+    static func schema(_ store: JobStore) throws -> [String: String] {
+        try store.database.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+            return Dictionary(
+                uniqueKeysWithValues: rows.map {
+                    ($0["name"] as String, ($0["sql"] as String).split(whereSeparator: \.isWhitespace).joined(separator: " "))
+                })
+        }
+    }
+
+    @Test func theEarlierBuildsStoresAreHere() {
+        #expect(Self.stores.count >= 2, "stores of the last landed builds")
+    }
+
+    @Test(arguments: stores)
+    func aStoreMadeByAnEarlierBuildOpensMigratesAndTakesABulkLoad(name: String) throws {
+        let directory = try Paths.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Self.folder + "/" + name + "/jobs.sqlite", toPath: directory + "/jobs.sqlite")
+        let store = try JobStore(location: .directory(directory))
+        #expect(try store.count() == 8, "its jobs are kept")
+        let fresh = try JobStore(location: .directory(try Paths.temporaryDirectory()))
+        #expect(try Self.schema(store) == Self.schema(fresh), "the migrations make what the earlier build made, and add the rest")
+        try store.deleteJobs()
+        _ = try store.restoreSnapshot("before")
+        #expect(try store.count() == 8, "its snapshot restores")
+
+        // A JSON Lines fixture into the emptied store takes the bulk path: indexes dropped and rebuilt.
+        try store.deleteJobs()
+        let lines = (0..<300).map { n in
+            #"{"family":"dsm","id":"\#(TestJobs.id(n))","createdAt":"2021-01-01T00:00:00Z","overall_status":"completed","domains":["d\#(n % 7)"]}"#
+        }
+        let path = directory + "/many.jsonl"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let app = try InProcessApp(store: store)
+        var fixture = Fixture()
+        fixture.streams = [path]
+        try app.app.simulator.seed(fixture, alone: true)
+        #expect(try store.count() == 300)
+        #expect(try Self.schema(store) == Self.schema(fresh), "the bulk load rebuilt every index and trigger it dropped")
+        #expect(try app.get("/api/v1/cckm/dsm/refresh?domains=d3&limit=0").total == 43)
+        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).status == 201)
+    }
+
+    /// What the bulk loader drops and builds again must be what the migrations made.
+    @Test func theBulkLoadersStatementsAreTheMigrations() throws {
+        let schema = try Self.schema(JobStore(location: .directory(try Paths.temporaryDirectory())))
+        for statement in [StoreSchema.uniqueJobIndex] + StoreSchema.listIndexes + [StoreSchema.countTrigger] {
+            let words = statement.split(whereSeparator: \.isWhitespace)
+            let name = String(words[words.firstIndex { $0 == "ON" || $0 == "AFTER" }! - 1])
+            #expect(schema[name] == words.joined(separator: " "), "\(name)")
+        }
+    }
+}
