@@ -57,6 +57,11 @@ let package = Package(
             name: "cckm-mock",
             dependencies: ["CCKMMockCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The HTTP layer alone, with a responder of its own.
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer"]
+        ),
         .testTarget(
             name: "CCKMMockTests",
             dependencies: ["CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock"],

@@ -1,0 +1,158 @@
+import HTTPServer
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The HTTP layer alone, with a responder of its own: no CCKM, no store. What it promises any
+/// responder: keep-alive, limits answered through the responder, replies that come later on a
+/// suspended connection, and a graceful stop.
+@Suite(.timeLimit(.minutes(1))) struct HTTPServerTests {
+    /// Echoes the method, path and body; `/later` answers when the test releases it; `/hang` hangs up.
+    final class Responder: HTTPResponder {
+        let pending = Mutex<[@Sendable (HTTPResponse?) -> Void]>([])
+
+        func respond(to request: HTTPRequest) -> HTTPResponse {
+            .json(200, #"{"method":"\#(request.method)","path":"\#(request.path)","body":\#(request.body.count)}"#)
+        }
+
+        func reply(to request: HTTPRequest) -> HTTPReply {
+            switch request.path {
+            case "/later": .later { deliver in self.pending.withLock { $0.append(deliver) } }
+            case "/hang": .hangUp
+            default: .now(respond(to: request))
+            }
+        }
+
+        func release(_ response: HTTPResponse?) {
+            for deliver in pending.withLock({ pending in
+                defer { pending.removeAll() }
+                return pending
+            }) {
+                deliver(response)
+            }
+        }
+    }
+
+    static func serve(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws -> (HTTPServer, Responder) {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2)
+        configure(&configuration)
+        let responder = Responder()
+        return (try HTTPServer(configuration: configuration, responder: responder), responder)
+    }
+
+    /// A client socket with a receive timeout, so that no test can hang.
+    final class Client {
+        let fd: Int32
+
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(connected == 0)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(fd) }
+
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        /// One whole answer (head and a sized body); nil when the connection ended first.
+        func answer() -> (status: Int, body: String)? {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
+                    let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
+                    let length =
+                        head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                        .flatMap { Int($0.split(separator: ":")[1].filter { $0 != " " }) } ?? 0
+                    if received.count - end.upperBound >= length {
+                        let status = Int(head.split(separator: " ")[1]) ?? 0
+                        return (status, String(decoding: received[end.upperBound..<end.upperBound + length], as: UTF8.self))
+                    }
+                }
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { return nil }
+                received += buffer[0..<count]
+            }
+        }
+    }
+
+    @Test func twoRequestsOnOneKeptAliveConnection() throws {
+        let (server, _) = try Self.serve()
+        defer { server.shutdown() }
+        let client = try Client(port: server.port)
+        client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(client.answer()?.body == #"{"method":"GET","path":"/a","body":0}"#)
+        client.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(client.answer()?.body == #"{"method":"POST","path":"/b","body":3}"#)
+    }
+
+    @Test func limitsAreAnsweredThroughTheResponder() throws {
+        let (server, _) = try Self.serve { $0.maxBodyBytes = 10 }
+        defer { server.shutdown() }
+        let cases: [(String, Int)] = [
+            ("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n0123456789a", 413),
+            ("GET /x?" + (0..<300).map { "a\($0)" }.joined(separator: "&") + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("GET /x?q=" + String(repeating: "q", count: 33_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "h", count: 33_000) + "\r\n\r\n", 431),
+            ("GET /a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        ]
+        for (request, status) in cases {
+            let client = try Client(port: server.port)
+            client.send(request)
+            #expect(client.answer()?.status == status, "\(request.prefix(40))")
+        }
+    }
+
+    @Test func aLaterReplySuspendsTheConnectionUntilItIsDelivered() throws {
+        let (server, responder) = try Self.serve()
+        defer { server.shutdown() }
+        let waiting = try Client(port: server.port)
+        waiting.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        let other = try Client(port: server.port)
+        other.send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(other.answer()?.status == 200, "others are served while one waits")
+        while responder.pending.withLock({ $0.isEmpty }) { usleep(1000) }
+        responder.release(.json(202, #"{"late":true}"#))
+        #expect(waiting.answer()?.body == #"{"late":true}"#)
+        let hung = try Client(port: server.port)
+        hung.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(hung.answer() == nil, "hangUp closes without an answer")
+    }
+
+    @Test func aGracefulStopAnswersWhatIsParked() throws {
+        let (server, responder) = try Self.serve()
+        let waiting = try Client(port: server.port)
+        waiting.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        while responder.pending.withLock({ $0.isEmpty }) { usleep(1000) }
+        server.shutdown()
+        #expect(waiting.answer()?.status == 503, "the responder's respondWhileStopping")
+        server.shutdown()  // idempotent
+        #expect(!Self.accepts(port: server.port), "the listening socket is closed")
+    }
+
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
