@@ -11,7 +11,10 @@ public struct CCKMMockCommand: AsyncParsableCommand {
             be set through the environment variable named in its help.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, DemoCommand.self, HealthCommand.self, FixturesCommand.self, RecordCommand.self, GenerateCommand.self],
+        subcommands: [
+            ServeCommand.self, DemoCommand.self, HealthCommand.self, FixturesCommand.self, RecordCommand.self, GenerateCommand.self,
+            FamiliesCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 

@@ -1,18 +1,10 @@
 /// The live dashboard at `/__admin/ui`: one self-contained page (no external assets, so it works
 /// offline) that polls the control API and calls the real CCKM API for starts and cancels.
 enum DashboardPage {
-    /// Display names, in the endpoint table's order.
-    static let labels: [String: String] = [
-        "aws": "AWS keys", "aws-custom-key-stores": "AWS custom key stores", "azure": "Azure keys", "azure-certificates": "Azure certificates",
-        "azure-secrets": "Azure secrets", "google": "Google Cloud", "oci": "Oracle OCI", "sap": "SAP Data Custodian",
-        "sfdc-keys": "Salesforce keys", "sfdc-certificates": "Salesforce certificates", "luna-synchronize": "Luna HSM sync",
-        "luna-refresh": "Luna HSM refresh", "dsm": "DSM refresh", "external-cm": "External CM refresh",
-    ]
-
     static let families: String = {
         let items = JobFamily.all.map { family in
             JSONValue.object([
-                ("name", .string(family.name)), ("label", .string(labels[family.name] ?? family.name)),
+                ("name", .string(family.name)), ("label", .string(family.label)),
                 ("path", .string("/api/v1/cckm/" + family.basePath)), ("cloud", .string(family.cloud)),
             ]).jsonText
         }

@@ -135,7 +135,7 @@ public struct Anonymizer {
         func isTargetList(_ key: String) -> Bool { Self.kinds[key] != nil && family?.targetFields.contains(key) == true }
         // Target names first: `detailed_status`, which comes before the lists, names them too.
         for (key, value) in members where isTargetList(key) {
-            let prefix = family?.name.hasPrefix("sfdc") == true ? "org" : Self.kinds[key] ?? "target"
+            let prefix = family?.bodyTargetField == "organization_ids" ? "org" : Self.kinds[key] ?? "target"
             for name in value.arrayValue?.compactMap(\.stringValue) ?? [] { _ = alias(name, prefix) }
         }
         var out: [(key: String, value: JSONValue)] = []

@@ -15,23 +15,16 @@ public struct Inventory: Sendable, Equatable {
     public var azureLocations: [String: String]
 
     public static let standard: Inventory = {
+        // The targets come from the family table; the facts that shape keys (accounts, regions,
+        // locations) are the inventory's.
         let kms = [
             AWSKMS(name: "kms", account: "123456789012", regions: ["ap-south-1", "us-east-1", "eu-west-1"]),
             AWSKMS(name: "kms-prod", account: "210987654321", regions: ["us-east-1", "us-west-2"]),
         ]
-        let vaults = ["keyvault-softkeys::12e533dd-b5c2-4e58-a264-0cd812dc5a34", "keyvault-hsm::5b0c6f51-7f0a-4f61-9a1d-2c4b7e8d9f10"]
-        let domains = ["3e732d57-5ea1-491f-b238-9f4a39a9566f", "c4e5bd34-af39-4027-9058-6f1a4bb3519d"]
+        let vaults = JobFamily.all.first { $0.keyShape == .azureLocationVault }?.standardTargets ?? []
         return Inventory(
-            targets: [
-                "aws": kms.map(\.name), "aws-custom-key-stores": ["kms"], "azure": vaults, "azure-certificates": vaults,
-                "azure-secrets": vaults, "google": ["ring-1", "ring-2"], "oci": ["vault-1", "vault-2"],
-                "sap": ["742f9921-2d91-41fc-97fc-e98ad007f081", "8a1d3c5e-7f90-4b2a-9c4d-6e8f0a1b2c3d"],
-                "sfdc-keys": ["00DB000000040bIMAQ", "00DB000000051cJNBR"], "sfdc-certificates": ["00DB000000040bIMAQ", "00DB000000051cJNBR"],
-                "luna-synchronize": ["partition-1", "partition-2"], "luna-refresh": ["partition-1", "partition-2"], "dsm": domains,
-                "external-cm": domains,
-            ],
-            awsKMS: kms,
-            azureLocations: [vaults[0]: "northcentralus", vaults[1]: "westeurope"])
+            targets: Dictionary(uniqueKeysWithValues: JobFamily.all.map { ($0.name, $0.standardTargets) }), awsKMS: kms,
+            azureLocations: Dictionary(uniqueKeysWithValues: zip(vaults, ["northcentralus", "westeurope"])))
     }()
 
     func awsKMS(named name: String) -> AWSKMS {

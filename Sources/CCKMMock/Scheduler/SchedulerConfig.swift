@@ -18,12 +18,6 @@ struct SchedulerConfig: Sendable {
     static let members = [
         "name", "operation", "run_at", "run_on", "start_date", "end_date", "disabled", "description", "cckm_synchronization_params",
     ]
-    /// `cloud_name` as CM names clouds → the family whose job a run starts. *(chosen: Salesforce runs
-    /// key synchronizations, Luna the partition synchronization, Azure the key vaults' keys.)*
-    static let cloudFamilies: [(cloud: String, family: String)] = [
-        ("aws", "aws"), ("AzureCloud", "azure"), ("gcp", "google"), ("oci", "oci"), ("sap", "sap"), ("sfdc", "sfdc-keys"),
-        ("hsm-luna", "luna-synchronize"), ("dsm", "dsm"),
-    ]
     /// Other names CM's and Terraform's examples give a family's target list.
     static let targetAliases = ["oci_vaults": "vaults"]
 
@@ -76,8 +70,10 @@ struct SchedulerConfig: Sendable {
         let field = "cckm_synchronization_params"
         guard let params, let members = params.objectValue else { throw .invalidParameter(field, "required: an object with cloud_name and targets") }
         let cloud = try params.optionalString("cloud_name") ?? ""
-        guard let mapped = cloudFamilies.first(where: { $0.cloud == cloud }), let family = JobFamily.named(mapped.family) else {
-            throw .invalidParameter("\(field).cloud_name", "\"\(cloud)\" is not one of \(cloudFamilies.map(\.cloud).joined(separator: ", "))")
+        // The family table says which family each `cloud_name` runs (`schedulerCloud`).
+        guard let family = JobFamily.scheduled(cloud: cloud) else {
+            let clouds = JobFamily.all.compactMap(\.schedulerCloud)
+            throw .invalidParameter("\(field).cloud_name", "\"\(cloud)\" is not one of \(clouds.joined(separator: ", "))")
         }
         var body: [(key: String, value: JSONValue)] = []
         let allowed = [family.bodyTargetField, "synchronize_all"] + family.extraBodyFields.keys.sorted()

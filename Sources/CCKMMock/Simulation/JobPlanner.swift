@@ -43,7 +43,7 @@ public struct PlanRules: Sendable, Equatable {
             strictFamilies.insert(family)
             inventory.targets[family] = items.map(\.name)
             for item in items {
-                if family.hasPrefix("aws") {
+                if JobFamily.named(family)?.keyShape == .awsAccountRegion {
                     inventory.awsKMS.removeAll { $0.name == item.name }
                     inventory.awsKMS.append(
                         Inventory.AWSKMS(
@@ -92,16 +92,16 @@ public final class JobPlanner: Sendable {
         }
         let lists: [[String]]
         let keys: [String]
-        switch family.name {
-        case "aws", "aws-custom-key-stores":
+        switch family.keyShape {
+        case .awsAccountRegion:
             let kms = targets.map(inventory.awsKMS(named:))
             let regions = request.regions ?? kms.flatMap(\.regions).uniqued()
             keys = kms.flatMap { one in (request.regions ?? one.regions).map { "\(one.account)/\($0)" } }
             lists = [regions, targets]
-        case "azure", "azure-certificates", "azure-secrets":
+        case .azureLocationVault:
             keys = targets.map { "\(inventory.azureLocations[$0] ?? "eastus")/\($0)" }
             lists = [targets]
-        default:
+        case .target:
             keys = targets
             lists = [targets]
         }
