@@ -1,4 +1,3 @@
-import GRDB
 import HTTPServer
 import Logging
 import Synchronization
@@ -26,8 +25,6 @@ public final class CCKMApp: HTTPResponder {
     let requestIDs = RequestIDs()
     /// The id of the request being answered on this thread, for the log line of an unexpected error.
     @TaskLocal static var requestID: String?
-    /// Set on the live server: starts and cancels are committed in groups (see `WriteBatcher`).
-    private let batcher: WriteBatcher?
     let randomness: Randomness
     let logger: Logger
     /// The fixture `reset` goes back to: the one loaded at start, changed by `POST /__admin/fixtures`.
@@ -47,17 +44,12 @@ public final class CCKMApp: HTTPResponder {
         self.cache = ResponseCache(capacity: cacheBytes)
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.randomness = randomness
-        self.simulator = Simulator(store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness))
+        self.simulator = Simulator(
+            store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness), groupCommit: batchWrites)
         self.tokens = try TokenService(settings: auth, key: signingKey, store: store, now: tokenClock)
         self.journal = journal
         self.fixture = Mutex(fixture)
         self.logger = logger
-        let simulator = self.simulator
-        batcher =
-            batchWrites
-            ? WriteBatcher(
-                store: store, prepare: { db in try store.advance(to: simulator.clock.now(), db) },
-                finished: { simulator.answerWaiters(after: $0) }) : nil
     }
 
     /// Control API requests are answered as they are; every other request is first offered to the
@@ -101,32 +93,31 @@ public final class CCKMApp: HTTPResponder {
             }
         }
         guard let fault = faults.hit(request, family: route?.family?.name, randomness: randomness) else {
-            if let batcher, let route, request.method == "POST", let work = batchedWork(request, route) {
-                return batched(request, route, work, batcher)
-            }
-            return .now(answer(request, route: route))
+            return answer(request, route: route)
         }
         let delay = Duration.milliseconds(fault.latencyMilliseconds)
-        let effect: @Sendable () -> HTTPResponse? = {
+        let effect: @Sendable () -> HTTPReply = {
             if fault.dropConnection {
                 // Journaled with status 0: the client did send it.
                 self.journal.record(request, status: 0, domain: self.journalDomain(request, route), at: SystemClock().now())
-                return nil
+                return .hangUp
             }
             guard let status = fault.status else { return self.answer(request, route: route) }
             let error = APIError(
                 status: status, code: fault.code ?? 14, name: "NCERRFault", description: "Injected fault",
                 message: fault.message ?? "Fault \(fault.id) injected by the mock")
             self.journal.record(request, status: status, domain: self.journalDomain(request, route), at: SystemClock().now())
-            return self.response(for: error)
+            return .now(self.response(for: error))
         }
-        if fault.latencyMilliseconds == 0 {
-            return effect().map(HTTPReply.now) ?? .hangUp
-        }
+        if fault.latencyMilliseconds == 0 { return effect() }
         return .later { deliver in
             Task {
                 try? await Task.sleep(for: delay)
-                deliver(effect())
+                switch effect() {
+                case .now(let response): deliver(response)
+                case .hangUp: deliver(nil)
+                case .later(let start): start(deliver)
+                }
             }
         }
     }
@@ -150,52 +141,20 @@ public final class CCKMApp: HTTPResponder {
         }
     }
 
-    /// For a start or a cancel: the checks and planning done now, the write left for the batch.
-    /// Nil for every other request. A failed check is work that only answers the error.
-    private func batchedWork(_ request: HTTPRequest, _ route: Route) -> (@Sendable (Database) throws -> HTTPResponse)? {
-        let store = self.store
-        let settings = simulator.settings
-        do {
-            switch route {
-            case .jobs(let family):
-                let domain = try tokens.domain(authorization: request.headers["Authorization"])
-                let planned = try simulator.planStart(family: family, domain: domain, body: request.body)
-                return { db in .json(201, try store.start(planned, exclusive: !settings.allowConcurrentJobs, db)) }
-            case .cancel(let family, let id):
-                let domain = try tokens.domain(authorization: request.headers["Authorization"])
-                let (now, stopAt) = simulator.cancelTimes()
-                return { db in .json(200, try store.cancel(family: family, domain: domain, id: id.lowercased(), now: now, stopAt: stopAt, db)) }
-            default:
-                return nil
-            }
-        } catch {
-            let answer = response(for: error, to: request)
-            return { _ in answer }
-        }
-    }
-
-    private func batched(
-        _ request: HTTPRequest, _ route: Route, _ work: @escaping @Sendable (Database) throws -> HTTPResponse, _ batcher: WriteBatcher
-    ) -> HTTPReply {
-        let journal = self.journal
-        let id = Self.requestID
-        return .later { deliver in
-            batcher.submit(
-                WriteBatcher.Item(
-                    work: work, fail: { error in Self.$requestID.withValue(id) { self.response(for: error, to: request) } },
-                    deliver: { response in
-                        journal.record(request, status: response.status, domain: self.journalDomain(request, route), at: SystemClock().now())
-                        deliver(response)
-                    }))
-        }
-    }
-
-    /// The answer when it can be given at once; a reply that would come later (a wait, a delay)
-    /// or hang up is a 500 here, so tests of those use `reply(to:)`.
+    /// The answer when it is given before this returns (a start or a cancel in-process, where the
+    /// group commit is a batch of one written at once); a reply that comes later (a wait, a delay)
+    /// or hangs up is a 500 here, so tests of those use `reply(to:)`.
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         switch reply(to: request) {
-        case .now(let response): response
-        case .later, .hangUp: response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
+        case .now(let response):
+            return response
+        case .later(let start):
+            let delivered = Mutex<HTTPResponse??>(nil)
+            start { response in delivered.withLock { $0 = .some(response) } }
+            if case .some(.some(let response)) = delivered.withLock({ $0 }) { return response }
+            return response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
+        case .hangUp:
+            return response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
         }
     }
 
@@ -243,7 +202,15 @@ public final class CCKMApp: HTTPResponder {
     /// Any error as the client sees it: an `APIError` as its CM envelope. This is the one place
     /// an unexpected error becomes a 500; it is logged, never shown raw.
     func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
-        if let error = error as? APIError { return response(for: error) }
+        if let error = error as? APIError {
+            // CM's message stays CM's; the mock's own way out goes to the log.
+            if error.status == 409, request.method == "POST", case .jobs? = Route(path: request.path) {
+                logger.info(
+                    "start refused while a job of the family runs; serve --allow-concurrent-jobs lifts the rule",
+                    metadata: ["path": "\(request.path)", "requestID": "\(Self.requestID ?? "-")"])
+            }
+            return response(for: error)
+        }
         if let error = error as? StoreError, error == .diskFull {
             logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
             return response(for: .diskFull)
@@ -254,15 +221,42 @@ public final class CCKMApp: HTTPResponder {
         return response(for: .internalError())
     }
 
-    /// A CCKM or login request answered and journaled.
-    private func answer(_ request: HTTPRequest, route: Route?) -> HTTPResponse {
-        let response: HTTPResponse
-        switch guarded(request, { .now(try self.route(request, route)) }) {
-        case .now(let answer): response = answer
-        case .later, .hangUp: response = self.response(for: .internalError())
+    /// A CCKM or login request answered and journaled. Starts and cancels are answered once the
+    /// simulator's group commit has them on disk.
+    private func answer(_ request: HTTPRequest, route: Route?) -> HTTPReply {
+        let journal = self.journal
+        let domainOfRequest = journalDomain(request, route)
+        let journaled: @Sendable (HTTPResponse) -> HTTPResponse = { response in
+            journal.record(request, status: response.status, domain: domainOfRequest, at: SystemClock().now())
+            return response
         }
-        journal.record(request, status: response.status, domain: journalDomain(request, route), at: SystemClock().now())
-        return response
+        if let route, request.method == "POST", case .jobs(let family) = route {
+            return write(request) { domain, finish in self.simulator.start(family: family, domain: domain, body: request.body, finish: finish) }
+                .map(201, journaled)
+        }
+        if let route, request.method == "POST", case .cancel(let family, let id) = route {
+            return write(request) { domain, finish in self.simulator.cancel(family: family, domain: domain, id: id.lowercased(), finish: finish) }
+                .map(200, journaled)
+        }
+        switch guarded(request, { .now(try self.route(request, route)) }) {
+        case .now(let answer): return .now(journaled(answer))
+        case .later, .hangUp: return .now(journaled(response(for: .internalError())))
+        }
+    }
+
+    /// A start or a cancel: the token checked now, the write handed to the simulator, which
+    /// finishes it after the group commit with the job's JSON or an error.
+    private func write(
+        _ request: HTTPRequest,
+        _ perform: @escaping @Sendable (_ domain: String, _ finish: @escaping @Sendable (Result<String, any Error>) -> Void) -> Void
+    ) -> PendingWrite {
+        let id = Self.requestID
+        do {
+            let domain = try tokens.domain(authorization: request.headers["Authorization"])
+            return PendingWrite(app: self, request: request, requestID: id) { finish in perform(domain, finish) }
+        } catch {
+            return PendingWrite(app: self, request: request, requestID: id) { finish in finish(.failure(error)) }
+        }
     }
 
     /// The domain a CCKM request acted in, for the journal: its token's (already checked and
@@ -297,18 +291,9 @@ public final class CCKMApp: HTTPResponder {
             break
         }
         let domain = try tokens.domain(authorization: request.headers["Authorization"])
-        if method == "GET" {
-            return try cache.response(for: Self.cacheKey(domain: domain, request: request), generation: { store.generation }) {
-                try read(route, domain: domain, request: request)
-            }
-        }
-        switch (route, method) {
-        case (.jobs(let family), _):
-            return .json(201, try simulator.start(family: family, domain: domain, body: request.body))
-        case (.cancel(let family, let id), _):
-            return .json(200, try simulator.cancel(family: family, domain: domain, id: id.lowercased()))
-        default:
-            throw APIError.notFound()
+        // Starts and cancels (the POSTs) went to the simulator's group commit in `answer`.
+        return try cache.response(for: Self.cacheKey(domain: domain, request: request), generation: { store.generation }) {
+            try read(route, domain: domain, request: request)
         }
     }
 
@@ -352,5 +337,28 @@ public final class CCKMApp: HTTPResponder {
         }
         body += "]}"
         return body
+    }
+}
+
+/// A start or a cancel on its way through the group commit, and how its result becomes a reply.
+struct PendingWrite {
+    let app: CCKMApp
+    let request: HTTPRequest
+    let requestID: String?
+    let perform: @Sendable (_ finish: @escaping @Sendable (Result<String, any Error>) -> Void) -> Void
+
+    /// The reply: `status` with the job's JSON, or the error's CM envelope, passed through `finished`.
+    func map(_ status: Int, _ finished: @escaping @Sendable (HTTPResponse) -> HTTPResponse) -> HTTPReply {
+        let (app, request, id, perform) = (app, request, requestID, perform)
+        return .later { deliver in
+            perform { result in
+                let response: HTTPResponse =
+                    switch result {
+                    case .success(let document): .json(status, document)
+                    case .failure(let error): CCKMApp.$requestID.withValue(id) { app.response(for: error, to: request) }
+                    }
+                deliver(finished(response))
+            }
+        }
     }
 }

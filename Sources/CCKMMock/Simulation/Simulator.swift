@@ -1,32 +1,51 @@
 /// Jobs in motion: starts them, cancels them, and moves them along as the clock advances.
 /// The rules live in `JobProgress` and `JobPlanner`; this type only sequences them with the store.
+/// Starts and cancels go through the store's group commit (`WriteBatcher`) on the live server and
+/// in-process alike: one write path, the batch inline (of one, at once) when `groupCommit` is off.
 public final class Simulator: Sendable {
     public let store: JobStore
     public let clock: any SimulationClock
     public let planner: JobPlanner
     /// Requests waiting for a job to reach a status; checked after every change made here.
     public let waiters = JobWaiters()
+    private let writes: WriteBatcher
 
-    public init(store: JobStore, clock: any SimulationClock, planner: JobPlanner) {
+    public init(store: JobStore, clock: any SimulationClock, planner: JobPlanner, groupCommit: Bool = false) {
         self.store = store
         self.clock = clock
         self.planner = planner
+        let waiters = self.waiters
+        writes = WriteBatcher(
+            store: store, inline: !groupCommit,
+            // Every batch first moves the jobs to now, so a start's conflict check sees current state.
+            prepare: { db in try store.advance(to: clock.now(), db) },
+            finished: { events in Self.answer(waiters, after: events, store: store) })
     }
 
     public var settings: SimulatorSettings { planner.settings }
 
-    /// Validates the body, plans the job and stores it; returns its JSON (for the 201).
-    public func start(family: JobFamily, domain: String, body: [UInt8]) throws -> String {
-        try tick()
-        let planned = try planStart(family: family, domain: domain, body: body)
-        return try store.start(planned, exclusive: !settings.allowConcurrentJobs)
+    /// Validates the body and plans the job now, then stores it with the next group commit;
+    /// `finish` gets its JSON (for the 201) once it is on disk, or the error.
+    public func start(family: JobFamily, domain: String, body: [UInt8], finish: @escaping @Sendable (Result<String, any Error>) -> Void) {
+        let planned: PlannedJob
+        do {
+            planned = try planStart(family: family, domain: domain, body: body)
+        } catch {
+            finish(.failure(error))
+            return
+        }
+        let exclusive = !settings.allowConcurrentJobs
+        let store = self.store
+        writes.submit(WriteBatcher.Item(work: { db in try store.start(planned, exclusive: exclusive, db) }, finish: finish))
     }
 
-    /// Sets `abort`; the job stops `cancelDelay` later, unfinished targets cancelled.
-    public func cancel(family: JobFamily, domain: String, id: String) throws -> String {
-        try tick()
+    /// Sets `abort` with the next group commit; the job stops `cancelDelay` later, unfinished
+    /// targets cancelled. `finish` gets the job's JSON, or the error.
+    public func cancel(family: JobFamily, domain: String, id: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void) {
         let (now, stopAt) = cancelTimes()
-        return try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt)
+        let store = self.store
+        writes.submit(
+            WriteBatcher.Item(work: { db in try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db) }, finish: finish))
     }
 
     /// The part of a start that needs no store (also what batched writes use): the checked body, planned.
@@ -136,6 +155,10 @@ public final class Simulator: Sendable {
     /// After a write, here or in a batch of the live server's: answers the waits on the jobs whose
     /// status it moved. (A start or a cancel alone moves no status: a cancelled job stops later.)
     func answerWaiters(after events: [JobEvent]) {
+        Self.answer(waiters, after: events, store: store)
+    }
+
+    private static func answer(_ waiters: JobWaiters, after events: [JobEvent], store: JobStore) {
         if !events.isEmpty, waiters.count > 0 { waiters.check(jobs: events.map { JobKey(family: $0.family.name, id: $0.jobID) }, store: store) }
     }
 

@@ -20,7 +20,7 @@ extension JobStore {
                         arguments: [job.family.name, job.domain]) ?? 0
                 if running > 0 {
                     throw APIError.conflict(
-                        "A job of family \(job.family.name) is already in progress in this domain; wait for it, cancel it, or start the mock with --allow-concurrent-jobs"
+                        "A job of family \(job.family.name) is already in progress in this domain; wait for it or cancel it"
                     )
                 }
             }

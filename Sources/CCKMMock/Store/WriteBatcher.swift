@@ -1,21 +1,24 @@
 import Dispatch
 import GRDB
-import HTTPServer
 import Synchronization
 
-/// Group commit for the live server: starts and cancels that arrive together are written in one
-/// transaction (one WAL commit instead of one each), each in its own savepoint so one failure
-/// leaves the others alone. Answers go out after the commit, so a 201 still means "on disk".
-/// The HTTP threads are not held meanwhile: they hand the work over and take the next request.
+/// Group commit: starts and cancels that arrive together are written in one transaction (one WAL
+/// commit instead of one each), each in its own savepoint so one failure leaves the others alone.
+/// Each finishes after the commit, so an acknowledged start is on disk. Callers are not held
+/// meanwhile: they hand the work over and are called back.
+///
+/// `inline` writes each item at once on the caller's thread, a batch of one, through the same
+/// code: what an in-process app uses, so its tests run the path the live server runs.
 final class WriteBatcher: Sendable {
     struct Item: Sendable {
-        let work: @Sendable (Database) throws -> HTTPResponse
-        /// The answer when `work` (or the batch's transaction) fails.
-        let fail: @Sendable (any Error) -> HTTPResponse
-        let deliver: @Sendable (HTTPResponse) -> Void
+        /// The write, inside the batch's transaction; returns the job's JSON.
+        let work: @Sendable (Database) throws -> String
+        /// Called once, after the commit (or the failure).
+        let finish: @Sendable (Result<String, any Error>) -> Void
     }
 
     private let store: JobStore
+    private let inline: Bool
     /// Runs first in every batch (the simulator's tick, so conflicts are judged on current state).
     private let prepare: @Sendable (Database) throws -> [JobEvent]
     /// Runs after every batch with what `prepare` fired (waiters).
@@ -23,13 +26,21 @@ final class WriteBatcher: Sendable {
     private let queue = DispatchQueue(label: "cckm-mock.writes")
     private let pending = Mutex<(items: [Item], draining: Bool)>(([], false))
 
-    init(store: JobStore, prepare: @escaping @Sendable (Database) throws -> [JobEvent], finished: @escaping @Sendable ([JobEvent]) -> Void) {
+    init(
+        store: JobStore, inline: Bool, prepare: @escaping @Sendable (Database) throws -> [JobEvent],
+        finished: @escaping @Sendable ([JobEvent]) -> Void
+    ) {
         self.store = store
+        self.inline = inline
         self.prepare = prepare
         self.finished = finished
     }
 
     func submit(_ item: Item) {
+        if inline {
+            write([item])
+            return
+        }
         let start = pending.withLock { state -> Bool in
             state.items.append(item)
             defer { state.draining = true }
@@ -47,31 +58,38 @@ final class WriteBatcher: Sendable {
                 return items
             }
             guard !batch.isEmpty else { return }
-            var responses: [HTTPResponse] = []
-            var events: [JobEvent] = []
-            do {
-                try store.write { db in
-                    responses = []
-                    events = try prepare(db)
-                    for item in batch {
-                        var response: HTTPResponse?
-                        do {
-                            try db.inSavepoint {
-                                response = try item.work(db)
-                                return .commit
-                            }
-                        } catch {
-                            response = item.fail(StoreError.translated(error))
+            write(batch)
+        }
+    }
+
+    private func write(_ batch: [Item]) {
+        var results: [Result<String, any Error>] = []
+        var events: [JobEvent] = []
+        do {
+            try store.write { db in
+                results = []
+                events = try prepare(db)
+                for item in batch {
+                    do {
+                        var document = ""
+                        try db.inSavepoint {
+                            document = try item.work(db)
+                            return .commit
                         }
-                        responses.append(response ?? item.fail(APIError.internalError()))
+                        results.append(.success(document))
+                    } catch {
+                        // A full disk (or I/O error) can make SQLite roll back the whole transaction:
+                        // then the batch fails as one, and `write` gets to retry it or say why.
+                        if !db.isInsideTransaction { throw error }
+                        results.append(.failure(StoreError.translated(error)))
                     }
                 }
-            } catch {
-                responses = batch.map { $0.fail(error) }
-                events = []
             }
-            finished(events)
-            for (item, response) in zip(batch, responses) { item.deliver(response) }
+        } catch {
+            results = batch.map { _ in .failure(error) }
+            events = []
         }
+        finished(events)
+        for (item, result) in zip(batch, results) { item.finish(result) }
     }
 }
