@@ -1,6 +1,6 @@
 /// An error as CipherTrust Manager reports it: HTTP status plus the JSON envelope
 /// `{"code","codeDesc","message","requestID"}`. Every failure the mock answers goes through here.
-public struct APIError: Error, Equatable, Sendable {
+public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     public var status: Int
     public var code: Int
     /// `NCERR…` name and its fixed description, e.g. `NCERRResourceNotFound: Resource not found`.
@@ -90,4 +90,9 @@ public struct APIError: Error, Equatable, Sendable {
         writer.raw("}")
         return writer.text
     }
+}
+
+extension APIError {
+    /// The message, as a refused scheduler run records it.
+    public var description: String { message }
 }

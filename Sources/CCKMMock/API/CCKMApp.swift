@@ -202,7 +202,10 @@ public final class CCKMApp: HTTPResponder {
     /// Any error as the client sees it: an `APIError` as its CM envelope. This is the one place
     /// an unexpected error becomes a 500; it is logged, never shown raw.
     func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
-        if let error = error as? APIError {
+        if let error = APIError(error) {
+            if error.status == 507 {
+                logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
+            }
             // CM's message stays CM's; the mock's own way out goes to the log.
             if error.status == 409, request.method == "POST", case .jobs? = Route(path: request.path) {
                 logger.info(
@@ -210,10 +213,6 @@ public final class CCKMApp: HTTPResponder {
                     metadata: ["path": "\(request.path)", "requestID": "\(Self.requestID ?? "-")"])
             }
             return response(for: error)
-        }
-        if let error = error as? StoreError, error == .diskFull {
-            logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
-            return response(for: .diskFull)
         }
         logger.error(
             "unexpected error",

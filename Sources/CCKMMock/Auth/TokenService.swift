@@ -93,14 +93,14 @@ public final class TokenService: Sendable {
     /// Answers a login body with CM's token response, or 401 code 5 for wrong credentials.
     public func login(body: [UInt8]) throws -> String {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
-            throw APIError.badRequest("Request body must be a JSON object with grant_type and credentials")
+            throw AuthError.badRequest("Request body must be a JSON object with grant_type and credentials")
         }
         let grant = document["grant_type"]?.stringValue ?? (document["refresh_token"] != nil ? "refresh_token" : "password")
         let session: LoginSession
         switch grant {
         case "password":
             guard let username = document["username"]?.stringValue, let password = document["password"]?.stringValue else {
-                throw APIError.badRequest("The password grant needs \"username\" and \"password\"")
+                throw AuthError.badRequest("The password grant needs \"username\" and \"password\"")
             }
             // `auth_domain_path` (Thales' Ansible modules send it) names the domain as a path, such as
             // `root/team-a`; as CM does, it wins over `domain` (chosen: its last part is the domain).
@@ -108,7 +108,7 @@ public final class TokenService: Sendable {
                 Self.domain(fromPath: document["auth_domain_path"]?.stringValue) ?? document["domain"]?.stringValue
                 ?? document["auth_domain"]?.stringValue ?? Job.rootDomain
             guard currentAccounts.users[username] == password, knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
-                throw APIError.wrongCredentials
+                throw AuthError.wrongCredentials
             }
             session = LoginSession(
                 refreshToken: Crypto.randomBytes(32).map { String($0, radix: 16).leftPadded(2) }.joined(), refreshTokenID: randomUUID(),
@@ -116,12 +116,11 @@ public final class TokenService: Sendable {
             try store.saveSession(session, createdAt: now())
         case "refresh_token":
             guard let token = document["refresh_token"]?.stringValue, let found = try store.session(refreshToken: token) else {
-                throw APIError(
-                    status: 401, code: 5, name: "NCERRUnauthorizedAccess", description: "Unauthorized access", message: "Invalid refresh token.")
+                throw AuthError.invalidRefreshToken
             }
             session = found
         default:
-            throw APIError.invalidParameter("grant_type", "\"\(grant)\" is not one of password, refresh_token")
+            throw AuthError.invalidParameter("grant_type", "\"\(grant)\" is not one of password, refresh_token")
         }
         var writer = JSONWriter()
         writer.raw("{")
@@ -187,10 +186,10 @@ public final class TokenService: Sendable {
     /// no password, for the dashboard and for tests that need a token quickly.
     public func adminToken(body: [UInt8]) throws -> String {
         let document = body.isEmpty ? JSONValue.object([]) : (try? JSONParser.parse(body)) ?? .null
-        guard document.objectValue != nil else { throw APIError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
+        guard document.objectValue != nil else { throw AuthError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
         try document.rejectUnknownMembers(known: ["domain"])
         let domain = try document.optionalString("domain") ?? Job.rootDomain
-        guard knowsDomain(domain) else { throw APIError.notFound("Unknown domain \"\(domain)\"") }
+        guard knowsDomain(domain) else { throw AuthError.unknownDomain(domain) }
         let username = currentAccounts.users.keys.contains("admin") ? "admin" : currentAccounts.users.keys.sorted().first ?? "admin"
         let credentials = JSONValue.object([
             ("grant_type", .string("password")), ("username", .string(username)),
@@ -202,7 +201,7 @@ public final class TokenService: Sendable {
     // MARK: - Requests
 
     /// The domain a request acts in: root when auth is off, else the bearer token's.
-    public func domain(authorization: String?) throws(APIError) -> String {
+    public func domain(authorization: String?) throws(AuthError) -> String {
         guard settings.enabled else { return Job.rootDomain }
         guard let authorization, !authorization.isEmpty else {
             throw .unauthorized("Authorization header is missing; send Authorization: Bearer <jwt>")
@@ -223,7 +222,7 @@ public final class TokenService: Sendable {
         return String(decoding: bytes.dropFirst(7).drop { $0 == 0x20 }, as: UTF8.self)
     }
 
-    private func verifiedToken(_ jwt: String) throws(APIError) -> VerifiedToken {
+    private func verifiedToken(_ jwt: String) throws(AuthError) -> VerifiedToken {
         if let known = verified.withLock({ $0[jwt] }) { return known }
         let claims: JSONValue
         do {
@@ -247,25 +246,26 @@ public final class TokenService: Sendable {
     /// `POST /api/v1/auth/revoke {"token": <refresh token>}`: ends the session and every JWT it issued.
     public func revoke(body: [UInt8]) throws {
         guard let token = (try? JSONParser.parse(body))?["token"]?.stringValue else {
-            throw APIError.badRequest("Request body must be {\"token\": \"<refresh token>\"}")
+            throw AuthError.badRequest("Request body must be {\"token\": \"<refresh token>\"}")
         }
-        guard let sid = try store.revokeSession(refreshToken: token) else { throw APIError.notFound("Unknown refresh token") }
+        guard let sid = try store.revokeSession(refreshToken: token) else { throw AuthError.unknownRefreshToken }
         revoked.withLock { _ = $0.insert(sid) }
     }
 }
 
-extension APIError {
-    /// 401, code 5: CM's answer to a wrong username, password or domain.
-    static let wrongCredentials = APIError(
-        status: 401, code: 5, name: "NCERRUnauthorizedAccess", description: "Unauthorized access", message: "Wrong username or password.",
-        headers: [("WWW-Authenticate", "Bearer")])
-
-    /// 401, code 1: a missing, malformed, badly signed, expired or revoked bearer token.
-    static func unauthorized(_ message: String) -> APIError {
-        APIError(
-            status: 401, code: 1, name: "NCERRUnauthorized", description: "Unauthorized", message: message,
-            headers: [("WWW-Authenticate", "Bearer")])
-    }
+/// Why a login, a revocation or a bearer token was refused; the API edge turns each into CM's answer.
+public enum AuthError: Error, Equatable {
+    /// A body that is not what the call takes, in words.
+    case badRequest(String)
+    /// A member with a value the call does not take.
+    case invalidParameter(String, String)
+    /// A wrong username, password or domain.
+    case wrongCredentials
+    case invalidRefreshToken
+    case unknownRefreshToken
+    case unknownDomain(String)
+    /// A missing, malformed, badly signed, expired or revoked bearer token, in words.
+    case unauthorized(String)
 }
 
 extension String {

@@ -57,6 +57,18 @@ public struct PlanRules: Sendable, Equatable {
     }
 }
 
+/// Why a start could not be planned.
+public enum PlanError: Error, Equatable, CustomStringConvertible {
+    /// A target the fixture's inventory does not list, for a family whose inventory it declares.
+    case unknownTarget(String)
+
+    public var description: String {
+        switch self {
+        case .unknownTarget(let message): message
+        }
+    }
+}
+
 /// Turns a start request into a new job and draws how each target will end.
 public final class JobPlanner: Sendable {
     private let configured: Mutex<SimulatorSettings>
@@ -82,13 +94,13 @@ public final class JobPlanner: Sendable {
         rules.withLock { $0 = new }
     }
 
-    public func plan(_ request: StartRequest, family: JobFamily, domain: String, now: Timestamp) throws(APIError) -> PlannedJob {
+    public func plan(_ request: StartRequest, family: JobFamily, domain: String, now: Timestamp) throws(PlanError) -> PlannedJob {
         let rules = currentRules
         let inventory = rules.inventory
         let known = inventory.targets[family.name] ?? []
         let targets = request.synchronizeAll ? known : request.targets
         if rules.strictFamilies.contains(family.name), let unknown = targets.first(where: { !known.contains($0) }) {
-            throw .notFound("Unknown \(family.bodyTargetField) value \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
+            throw .unknownTarget("Unknown \(family.bodyTargetField) value \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
         }
         let lists: [[String]]
         let keys: [String]

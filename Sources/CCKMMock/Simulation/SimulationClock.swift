@@ -6,6 +6,16 @@ import Synchronization
     import Foundation
 #endif
 
+/// Why the clock did not move.
+public enum ClockError: Error, Equatable {
+    /// The system clock follows the wall; only a manual clock moves on request.
+    case systemClock
+    /// The seconds asked for cannot be (negative, not finite, past the clock's end); why, in words.
+    case invalidSeconds(String)
+    /// Moving would pass the manual clock's end (2200); in words.
+    case pastEnd(String)
+}
+
 /// Where the mock reads "now" for job times. The system clock follows the wall; the manual clock
 /// moves only when a test says so, which makes a whole job lifecycle run in milliseconds and
 /// the same way twice.
@@ -16,9 +26,9 @@ public protocol SimulationClock: Sendable {
     /// Where `advance(to:)` would take a manual clock `seconds` from now, checked but not moved
     /// (so that a caller can do its writes first and move the clock only if they succeed); the
     /// system clock refuses.
-    func target(advancingBy seconds: Double) throws(APIError) -> Timestamp
+    func target(advancingBy seconds: Double) throws(ClockError) -> Timestamp
     /// Moves a manual clock forward to `time` (never back); the system clock refuses.
-    func advance(to time: Timestamp) throws(APIError)
+    func advance(to time: Timestamp) throws(ClockError)
     /// Sets a manual clock to `time`, backwards too (snapshot restore); the system clock ignores it.
     func restore(to time: Timestamp)
 }
@@ -33,11 +43,10 @@ public struct SystemClock: SimulationClock {
 
     public var isManual: Bool { false }
 
-    public func target(advancingBy seconds: Double) throws(APIError) -> Timestamp { throw Self.refusal }
-    public func advance(to time: Timestamp) throws(APIError) { throw Self.refusal }
+    public func target(advancingBy seconds: Double) throws(ClockError) -> Timestamp { throw .systemClock }
+    public func advance(to time: Timestamp) throws(ClockError) { throw .systemClock }
     public func restore(to time: Timestamp) {}
 
-    static let refusal = APIError.conflict("The clock is the system clock; start the mock with --clock manual to move it")
 }
 
 /// A clock that stands still until advanced. Never goes back.
@@ -55,19 +64,19 @@ public final class ManualClock: SimulationClock {
     public var isManual: Bool { true }
 
     /// Refuses to go past `Timestamp.latestClockTime`, so that durations added later cannot overflow.
-    public func target(advancingBy seconds: Double) throws(APIError) -> Timestamp {
-        guard seconds >= 0, seconds.isFinite else { throw .invalidParameter("seconds", "must be a number of 0 or more") }
+    public func target(advancingBy seconds: Double) throws(ClockError) -> Timestamp {
+        guard seconds >= 0, seconds.isFinite else { throw .invalidSeconds("must be a number of 0 or more") }
         let later = now().adding(seconds: seconds)
         guard later <= Timestamp.latestClockTime else {
-            throw .invalidParameter("seconds", "the clock may not pass \(Timestamp.latestClockTime)")
+            throw .invalidSeconds("the clock may not pass \(Timestamp.latestClockTime)")
         }
         return later
     }
 
     /// Refuses to go past `Timestamp.latestClockTime`, whoever asks (an advance, a settle).
-    public func advance(to time: Timestamp) throws(APIError) {
+    public func advance(to time: Timestamp) throws(ClockError) {
         guard time <= Timestamp.latestClockTime else {
-            throw .conflict("The clock may not pass \(Timestamp.latestClockTime); it would have to reach \(time)")
+            throw .pastEnd("The clock may not pass \(Timestamp.latestClockTime); it would have to reach \(time)")
         }
         current.withLock { $0 = max($0, time) }
     }

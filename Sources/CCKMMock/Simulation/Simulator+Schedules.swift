@@ -28,7 +28,7 @@ extension Simulator {
             let request = try StartRequest.parse(body: parsed.startBody, family: parsed.family)
             planned = try planner.plan(request, family: parsed.family, domain: config.domain, now: due)
         } catch {
-            refusal = error.message
+            refusal = "\(error)"
         }
         _ = try store.run(
             config, planned: planned, refusal: refusal, exclusive: !settings.allowConcurrentJobs, at: due, nextDue: parsed.nextDue(after: due))

@@ -50,9 +50,9 @@ extension JobStore {
     ) throws {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, status FROM job WHERE family = ? AND id = ?", arguments: [family.name, id])
-            else { throw APIError.notFound() }
+            else { throw StoreError.notFound(nil) }
             guard row["status"] as String == JobStatus.inProgress.rawValue else {
-                throw APIError.conflict("Job \(id) is \(row["status"] as String); only a job in progress can be completed or failed")
+                throw StoreError.conflict("Job \(id) is \(row["status"] as String); only a job in progress can be completed or failed")
             }
             let seq: Int64 = row["seq"]
             var targets = try String.fetchAll(
@@ -62,7 +62,7 @@ extension JobStore {
                 // `123456789012/ap-south-1`) when that names one target.
                 let named = targets.contains(target) ? [target] : targets.filter { $0.hasSuffix("/" + target) }
                 guard named.count == 1 else {
-                    throw APIError.conflict(
+                    throw StoreError.conflict(
                         "Target \"\(target)\" of job \(id) is \(named.isEmpty ? "not running" : "ambiguous") (running: \(targets.joined(separator: ", ")))"
                     )
                 }
@@ -136,7 +136,7 @@ extension JobStore {
     public func restoreSnapshot(_ name: String) throws -> Timestamp {
         try write { db in
             guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
-                throw APIError.notFound("No snapshot named \"\(name)\"")
+                throw StoreError.notFound("No snapshot named \"\(name)\"")
             }
             try db.execute(
                 sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run")

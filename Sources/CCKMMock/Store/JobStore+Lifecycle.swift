@@ -19,7 +19,7 @@ extension JobStore {
                         db.cachedStatement(sql: "SELECT n FROM job_count WHERE family = ? AND domain = ? AND status = 'in_progress'"),
                         arguments: [job.family.name, job.domain]) ?? 0
                 if running > 0 {
-                    throw APIError.conflict(
+                    throw StoreError.conflict(
                         "A job of family \(job.family.name) is already in progress in this domain; wait for it or cancel it"
                     )
                 }
@@ -40,9 +40,9 @@ extension JobStore {
     /// `cancel` inside a transaction the caller holds (a batch of writes).
     func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp, _ db: Database) throws -> String {
         do {
-            guard let (seq, job) = try load(family: family, domain: domain, id: id, db) else { throw APIError.notFound() }
+            guard let (seq, job) = try load(family: family, domain: domain, id: id, db) else { throw StoreError.notFound(nil) }
             guard job.status == .inProgress else {
-                throw APIError.conflict("Job \(id) is \(job.status.rawValue); only a job in progress can be cancelled")
+                throw StoreError.conflict("Job \(id) is \(job.status.rawValue); only a job in progress can be cancelled")
             }
             guard !job.abort else { return job.json }
             var cancelled = job

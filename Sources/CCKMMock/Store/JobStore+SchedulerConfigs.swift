@@ -64,7 +64,7 @@ extension JobStore {
     private func checkNameIsFree(_ name: String, domain: String, except id: String?, _ db: Database) throws {
         let holder = try String.fetchOne(db, sql: "SELECT id FROM scheduler_config WHERE domain = ? AND name = ?", arguments: [domain, name])
         if let holder, holder != id {
-            throw APIError.conflict("A job configuration named \"\(name)\" already exists in this domain (\(holder))")
+            throw StoreError.conflict("A job configuration named \"\(name)\" already exists in this domain (\(holder))")
         }
     }
 
@@ -165,7 +165,7 @@ extension JobStore {
                         return .commit
                     }
                     started = planned.job.id
-                } catch let error as APIError where error.status == 409 {
+                } catch StoreError.conflict {
                     skipped = "skipped: a \(config.family) job is in progress"
                 }
             }

@@ -19,6 +19,10 @@ public enum StoreError: Error, Equatable {
     case corruptDocument(problems: [String])
     /// The disk (or the volume's quota) is full: nothing of the write was stored.
     case diskFull
+    /// No such job (or snapshot); the text, when given, says which.
+    case notFound(String?)
+    /// The write contradicts what is stored (a job not in progress, a name taken), in words.
+    case conflict(String)
 
     /// The store's word for an SQLite error callers act on (a full disk); any other error as it is.
     static func translated(_ error: any Error) -> any Error {
