@@ -1,0 +1,123 @@
+import HTTPServer
+
+/// The control API's jobs across families: listing, completing or failing, and waiting.
+extension CCKMApp {
+    func listJobs(_ items: [QueryItem], _ query: AdminQuery) throws -> HTTPResponse {
+        let listQuery = try ListQuery.parse(items, targetParameter: "target")
+        let family = try query["family"].map { name throws(APIError) in
+            guard let family = JobFamily.named(name) else { throw .invalidParameter("family", "unknown family \"\(name)\"") }
+            return family
+        }
+        let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
+        let scheduled = try store.schedulerConfigIDs(startedJobs: page.jobs.compactMap { Self.jobID(of: $0.document) })
+        let resources = page.jobs.map { job in
+            var writer = JSONWriter()
+            writer.raw("{")
+            writer.key("family", first: true)
+            writer.string(job.family)
+            writer.key("domain")
+            writer.string(job.domain)
+            writer.key("job")
+            writer.raw(job.document)
+            // The scheduler job configuration whose run started it, when one did.
+            if let config = Self.jobID(of: job.document).flatMap({ scheduled[$0] }) {
+                writer.key("schedule")
+                writer.string(config)
+            }
+            writer.raw("}")
+            return writer.text
+        }
+        return .json(200, Self.listEnvelope(query: listQuery, total: page.total, resources: resources))
+    }
+
+    /// A rendered job's id: its first member, as every job renders it (`{"id":"…",`).
+    static func jobID(of document: String) -> String? {
+        guard document.hasPrefix(#"{"id":""#) else { return nil }
+        return String(document.dropFirst(7).prefix(36))
+    }
+
+    /// The one job with this id, across families unless `?family=` narrows it.
+    func locate(_ id: String, _ query: AdminQuery) throws -> JobFamily {
+        if let name = query["family"] {
+            guard let family = JobFamily.named(name) else { throw APIError.invalidParameter("family", "unknown family \"\(name)\"") }
+            return family
+        }
+        let families = try store.families(holding: id.lowercased())
+        guard let family = families.first else { throw APIError.notFound() }
+        guard families.count == 1 else {
+            throw APIError.conflict("Job \(id) exists in families \(families.map(\.name).joined(separator: ", ")); add ?family=")
+        }
+        return family
+    }
+
+    func force(id: String, query: AdminQuery, body: [UInt8], fail: Bool) throws -> HTTPResponse {
+        let family = try locate(id, query)
+        var target: String?
+        var message: String?
+        if !body.isEmpty {
+            guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
+                throw APIError.badRequest(#"Request body must be empty or a JSON object such as {"target": "…", "message": "…"}"#)
+            }
+            try document.rejectUnknownMembers(known: ["target", "message"])
+            target = try document.optionalString("target")
+            message = try document.optionalString("message")
+        }
+        _ = try simulator.force(family: family, id: id.lowercased(), target: target, fail: fail, message: message)
+        guard let domain = try store.domain(family: family, id: id.lowercased()),
+            let document = try store.document(family: family, domain: domain, id: id.lowercased())
+        else { throw APIError.notFound() }
+        return .json(200, document)
+    }
+
+    /// Answers when the job reaches `status` (default: any final status), or 408 after `timeout`.
+    func wait(id: String, query: AdminQuery) throws -> HTTPReply {
+        let family = try locate(id, query)
+        let wanted = query["status"] ?? "done"
+        let accepts: @Sendable (JobStatus) -> Bool
+        if wanted == "done" {
+            accepts = { $0 != .inProgress }
+        } else if let status = JobStatus(lenient: wanted) {
+            accepts = { $0 == status }
+        } else {
+            throw APIError.invalidParameter("status", "\"\(wanted)\" is not one of in_progress, completed, failed, done")
+        }
+        let timeout = try Self.duration(query["timeout"] ?? "30s")
+        let jobID = id.lowercased()
+        guard let domain = try store.domain(family: family, id: jobID), let document = try store.document(family: family, domain: domain, id: jobID)
+        else { throw APIError.notFound() }
+        if let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:)), accepts(status) {
+            return .now(.json(200, document))
+        }
+        let timedOut = response(
+            for: APIError(
+                status: 408, code: 15, name: "NCERRRequestTimeout", description: "Request timeout",
+                message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")"))
+        let waiters = simulator.waiters
+        return .later { deliver in
+            let waiter = JobWaiters.Waiter(family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver)
+            let ticket = waiters.add(waiter)
+            // A change between the check above and the parking is caught here.
+            waiters.check(jobs: [waiter.key], store: self.store)
+            Task {
+                try? await Task.sleep(for: timeout)
+                waiters.expire(ticket, of: waiter.key, with: timedOut)
+            }
+        }
+    }
+
+    /// `250ms`, `10s`, `2m`, or plain seconds; at most 5 minutes.
+    static func duration(_ text: String) throws(APIError) -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+        var number = text
+        var scale = 1.0
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count))
+            scale = factor
+            break
+        }
+        guard let value = Double(number), value >= 0, value * scale <= 300 else {
+            throw .invalidParameter("timeout", "\"\(text)\" is not a duration such as 500ms, 10s or 2m, at most 5m")
+        }
+        return .milliseconds(Int64((value * scale * 1000).rounded()))
+    }
+}

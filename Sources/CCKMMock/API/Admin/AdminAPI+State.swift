@@ -1,0 +1,73 @@
+import HTTPServer
+
+/// The control API's state: resets, fixture loads, snapshots and the scheduler configurations.
+extension CCKMApp {
+    func reset(_ query: AdminQuery) throws -> HTTPResponse {
+        let target = query["to"] ?? "fixtures"
+        guard target == "fixtures" || target == "empty" else {
+            throw APIError.invalidParameter("to", "\"\(target)\" is not one of fixtures, empty")
+        }
+        let domain = query["domain"]
+        do {
+            try simulator.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
+        } catch let error as FixtureError {
+            // A JSON Lines file is read again at each reset, and it may have changed since the start.
+            throw APIError.conflict("The fixtures no longer load (nothing of them was stored):\n" + error.description)
+        }
+        try adoptDomainsOfStoredJobs()
+        if domain == nil {
+            journal.clear()
+            faults.removeAll()
+        }
+        return .json(200, "{\"jobs\":\(try store.count())}")
+    }
+
+    func loadFixture(_ body: [UInt8], mode: String) throws -> HTTPResponse {
+        guard mode == "merge" || mode == "replace" else { throw APIError.invalidParameter("mode", "\"\(mode)\" is not one of merge, replace") }
+        let loaded: Fixture
+        do {
+            loaded = try Fixture.parse(bytes: body, source: "request body", now: simulator.clock.now())
+        } catch {
+            throw APIError.badRequest("Invalid fixture:\n" + error.description)
+        }
+        tokens.add(users: loaded.users, domains: loaded.domains)
+        if mode == "replace" {
+            fixture.withLock { $0 = loaded }
+            try simulator.reset(to: loaded, domain: nil)
+        } else {
+            fixture.withLock { $0.merge(loaded) }
+            try simulator.seed(loaded)
+        }
+        try adoptDomainsOfStoredJobs()
+        return .json(200, "{\"loaded\":\(loaded.jobs.count),\"jobs\":\(try store.count())}")
+    }
+
+    func snapshotsJSON(only name: String? = nil) throws -> String {
+        let rows = try store.snapshots().filter { name == nil || $0.name == name }
+        let items = rows.map { row in
+            JSONValue.object([("name", .string(row.name)), ("clock", .string(row.clock.description)), ("jobs", .number(String(row.jobs)))])
+                .jsonText
+        }
+        return name == nil ? "{\"snapshots\":[" + items.joined(separator: ",") + "]}" : items.first ?? "{}"
+    }
+
+    static func checkSnapshotName(_ name: String) throws(APIError) {
+        guard (1...64).contains(name.count), name.utf8.allSatisfy({ $0 < 128 }), name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
+        else {
+            throw .invalidParameter("name", "use 1 to 64 letters, digits, '.', '_' or '-'")
+        }
+    }
+
+    /// `{"schedules":[{"id","domain","family","name","run_at","disabled","next_due","config"}]}`.
+    func schedulesJSON() throws -> String {
+        let items = try store.allSchedulerConfigs().map { stored -> String in
+            let document = (try? JSONParser.parse(Array(stored.document.utf8))) ?? .null
+            return JSONValue.object([
+                ("id", .string(stored.id)), ("domain", .string(stored.domain)), ("family", .string(stored.family)),
+                ("name", document["name"] ?? .null), ("run_at", document["run_at"] ?? .null), ("disabled", document["disabled"] ?? .bool(false)),
+                ("next_due", stored.nextDue.map { .string($0.description) } ?? .null), ("config", document),
+            ]).jsonText
+        }
+        return "{\"schedules\":[" + items.joined(separator: ",") + "]}"
+    }
+}

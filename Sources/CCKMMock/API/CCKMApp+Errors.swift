@@ -1,0 +1,69 @@
+import HTTPServer
+import Logging
+import Synchronization
+
+/// How errors leave the app: the CM envelope for every error, the answers to requests the HTTP
+/// layer refuses before routing, and the one place an unexpected error is logged as a 500.
+extension CCKMApp {
+    public func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
+        identified(response(for: .payloadTooLarge(limit: limit)), request, id: requestIDs.next(), since: .now)
+    }
+
+    public func respondToRefusedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
+        identified(refusal(part, limit: limit), request, id: requestIDs.next(), since: .now)
+    }
+
+    func refusal(_ part: HTTPHeadPart, limit: Int) -> HTTPResponse {
+        switch part {
+        case .queryParameters:
+            return response(
+                for: APIError(
+                    status: part.status, code: 15, name: "NCERRBadRequest", description: "Bad request",
+                    message: "The query has more than the limit of \(limit) parameters"))
+        case .pathWithNUL:
+            return response(for: .badRequest("The path holds an encoded NUL (%00)"))
+        case .target, .headers:
+            return response(for: .headTooLarge(status: part.status, part: part.rawValue, limit: limit))
+        }
+    }
+
+    public func respondWhileStopping() -> HTTPResponse {
+        response(
+            for: APIError(status: 503, code: 14, name: "NCERRServiceUnavailable", description: "Service unavailable", message: "The mock is stopping")
+        )
+    }
+
+    func response(for error: APIError) -> HTTPResponse {
+        .json(error.status, error.json(requestID: randomness.uuid()), headers: error.headers)
+    }
+
+    /// Runs `body`, turning errors into CM envelopes.
+    func guarded(_ request: HTTPRequest, _ body: () throws -> HTTPReply) -> HTTPReply {
+        do {
+            return try body()
+        } catch {
+            return .now(response(for: error, to: request))
+        }
+    }
+
+    /// Any error as the client sees it: an `APIError` as its CM envelope. This is the one place
+    /// an unexpected error becomes a 500; it is logged, never shown raw.
+    func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
+        if let error = APIError(error) {
+            if error.status == 507 {
+                logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
+            }
+            // CM's message stays CM's; the mock's own way out goes to the log.
+            if error.status == 409, request.method == "POST", case .jobs? = Route(path: request.path) {
+                logger.info(
+                    "start refused while a job of the family runs; serve --allow-concurrent-jobs lifts the rule",
+                    metadata: ["path": "\(request.path)", "requestID": "\(Self.requestID ?? "-")"])
+            }
+            return response(for: error)
+        }
+        logger.error(
+            "unexpected error",
+            metadata: ["method": "\(request.method)", "path": "\(request.path)", "requestID": "\(Self.requestID ?? "-")", "error": "\(error)"])
+        return response(for: .internalError())
+    }
+}
