@@ -1,0 +1,25 @@
+import Testing
+
+@testable import CCKMMock
+
+@Suite struct JobProgressTests {
+    let job = TestJobs.make(JobFamily.named("google")!, 1, status: .inProgress, targets: ["a", "b"])
+
+    @Test func finishingATargetChangesOnlyIt() {
+        var copy = job
+        let event = JobProgress.finish(target: "a", message: "done", at: job.createdAt.adding(seconds: 2), job: &copy)
+        #expect(copy.detailedStatus?.map(\.message) == ["done", "in_progress"])
+        #expect(copy.status == .inProgress && copy.completedAt == nil && copy.updatedAt == job.createdAt.adding(seconds: 2))
+        #expect(event.target == "a" && event.from == "in_progress" && event.to == "done")
+    }
+
+    @Test func completionFollowsFailuresUnlessAborted() {
+        var failed = job
+        _ = JobProgress.complete(anyFailed: true, at: job.createdAt.adding(seconds: 9), job: &failed)
+        #expect(failed.status == .failed && failed.completedAt == job.createdAt.adding(seconds: 9))
+        var aborted = job
+        _ = JobProgress.abort(at: job.createdAt, job: &aborted)
+        _ = JobProgress.complete(anyFailed: true, at: job.createdAt.adding(seconds: 9), job: &aborted)
+        #expect(aborted.status == .completed && aborted.abort)
+    }
+}

@@ -1,0 +1,68 @@
+import Testing
+
+@testable import CCKMMock
+
+/// The store keeps tenants apart from the first day, though only auth will give them names.
+@Suite struct StoreTenantTests {
+    @Test func listsAndDetailsSeeOneDomain() throws {
+        let aws = JobFamily.named("aws")!
+        let store = try JobStore(location: .memory)
+        try store.replace([TestJobs.make(aws, 1), TestJobs.make(aws, 2, domain: "b"), TestJobs.make(aws, 3, domain: "b")])
+        #expect(try store.list(family: aws, domain: "root", query: ListQuery()).total == 1)
+        #expect(try store.list(family: aws, domain: "b", query: ListQuery()).documents.count == 2)
+        #expect(try store.document(family: aws, domain: "root", id: TestJobs.id(2)) == nil)
+        #expect(try store.document(family: aws, domain: "b", id: TestJobs.id(2)) != nil)
+        #expect(try store.count() == 3)
+    }
+
+    @Test func replacingAJobKeepsCountsRight() throws {
+        let aws = JobFamily.named("aws")!
+        let store = try JobStore(location: .memory)
+        try store.replace([TestJobs.make(aws, 1, status: .inProgress, targets: ["a"])])
+        try store.replace([TestJobs.make(aws, 1, status: .completed, targets: ["b"])])
+        var query = ListQuery()
+        query.statuses = [.inProgress]
+        #expect(try store.list(family: aws, domain: "root", query: query).total == 0)
+        query.statuses = [.completed]
+        #expect(try store.list(family: aws, domain: "root", query: query).total == 1)
+        query.statuses = []
+        query.targets = ["a"]
+        #expect(try store.list(family: aws, domain: "root", query: query).total == 0)
+        query.targets = ["b"]
+        #expect(try store.list(family: aws, domain: "root", query: query).total == 1)
+    }
+
+    @Test func everyListShapeUsesAnIndex() throws {
+        let aws = JobFamily.named("aws")!
+        let store = try JobStore(location: .memory)
+        var shapes: [ListQuery] = []
+        var query = ListQuery()
+        shapes.append(query)
+        query.statuses = [.failed]
+        shapes.append(query)
+        query.targets = ["k"]
+        shapes.append(query)
+        query = ListQuery()
+        query.ids = ["x"]
+        shapes.append(query)
+        for field in [ListQuery.SortField.createdAt, .updatedAt, .completedAt] {
+            for descending in [false, true] {
+                query = ListQuery()
+                query.sort = [.init(field, descending: descending)]
+                shapes.append(query)
+            }
+        }
+        query = ListQuery()
+        query.statuses = [.completed, .failed]
+        query.sort = [.init(.overallStatus), .init(.createdAt)]
+        shapes.append(query)
+        for shape in shapes {
+            let plan = try store.queryPlan(family: aws, domain: "root", query: shape).joined(separator: "; ")
+            #expect(!plan.contains("SCAN job"), "full scan in: \(plan)")
+            #expect(plan.contains("USING"), "no index in: \(plan)")
+            if shape.targets.isEmpty && shape.statuses.count < 2 {
+                #expect(!plan.contains("TEMP B-TREE"), "sorts outside an index: \(plan)")
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+@testable import CCKMMock
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+@Suite(.timeLimit(.minutes(1))) struct DemoCommandTests {
+    @Test func demoPrintsTheDashboardAndServesIt() async throws {
+        let server = try ServerProcess(["demo", "--port", "0", "--fixtures", Paths.repository + "/fixtures/demo.json"])
+        defer {
+            server.signal(SIGTERM)
+            _ = server.finish()
+        }
+        let listening = try #require(server.firstLine())
+        let dashboard = try #require(server.firstLine())
+        let base = try #require(listening.split(separator: " ").last.map(String.init))
+        #expect(base.hasPrefix("http://127.0.0.1:"), "plain HTTP, so a browser opens it without a warning")
+        #expect(dashboard == "dashboard: \(base)/__admin/ui")
+        let (data, _) = try await LiveServer.session.data(from: URL(string: base + "/__admin/jobs?limit=0")!)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"total\":4"))
+        let (page, _) = try await LiveServer.session.data(from: URL(string: dashboard.replacingOccurrences(of: "dashboard: ", with: ""))!)
+        #expect(String(decoding: page, as: UTF8.self).contains("<title>cckm-mock dashboard</title>"))
+    }
+}

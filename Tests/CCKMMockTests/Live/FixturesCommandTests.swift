@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+@testable import CCKMMock
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `cckm-mock fixtures …` as a process.
+@Suite(.timeLimit(.minutes(1))) struct FixturesCommandTests {
+    @Test func validateReportsEveryProblemAndFails() throws {
+        let directory = try Paths.temporaryDirectory()
+        let bad = directory + "/bad.json"
+        _ = FileManager.default.createFile(atPath: bad, contents: Data(#"{"jobs":[{"family":"aws","id":"nope","createdAt":"x"}]}"#.utf8))
+        let process = try ServerProcess(["fixtures", "validate", bad, Paths.docsFixture])
+        let lines = [process.firstLine(), process.firstLine()]
+        let (status, errors) = process.finish()
+        #expect(status == 1 && errors == "2 problem(s) found\n")
+        #expect(lines[0] == "\(bad):1:31: $.jobs[0].id: \"nope\" is not a UUID")
+        #expect(lines[1]?.hasPrefix("\(bad):1:50: $.jobs[0].createdAt: \"x\" is not an RFC 3339 time") == true)
+    }
+
+    @Test func validateAcceptsTheShippedScenarios() throws {
+        let names = ["docs-examples", "happy-path", "partial-failures", "cancel-race", "tenants"]
+        let process = try ServerProcess(["fixtures", "validate"] + names.map { Paths.repository + "/fixtures/\($0).json" })
+        #expect(process.firstLine() == "ok: 5 file(s), 25 job(s)")
+        #expect(process.finish().status == 0)
+    }
+
+    @Test func generateWritesValidJSONLines() throws {
+        let process = try ServerProcess(["fixtures", "generate", "30", "--seed", "5"])
+        var lines: [String] = []
+        while let line = process.firstLine() { lines.append(line) }
+        #expect(process.finish().status == 0 && lines.count == 30)
+        let families = Set(try lines.map { try JSONParser.parse($0)["family"]?.stringValue ?? "" })
+        #expect(families.count == 14)
+        let directory = try Paths.temporaryDirectory()
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/g.jsonl", atomically: true, encoding: .utf8)
+        #expect(try ServerProcess(["fixtures", "validate", directory + "/g.jsonl"]).finish().status == 0)
+    }
+}

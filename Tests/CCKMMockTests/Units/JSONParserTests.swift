@@ -1,0 +1,55 @@
+import Testing
+
+@testable import CCKMMock
+
+@Suite struct JSONParserTests {
+    @Test func keepsObjectKeyOrder() throws {
+        let value = try JSONParser.parse(#"{"z":1,"a":[true,null,"x"],"m":{"b":2,"a":1}}"#)
+        #expect(value.objectValue?.map(\.key) == ["z", "a", "m"])
+        #expect(value["m"]?.objectValue?.map(\.key) == ["b", "a"])
+        #expect(value.jsonText == #"{"z":1,"a":[true,null,"x"],"m":{"b":2,"a":1}}"#)
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONParser.parse(#"["a\"b\\c\/d\n\t\u00e9\ud83d\ude00"]"#)
+        #expect(value.arrayValue?.first?.stringValue == "a\"b\\c/d\n\té😀")
+    }
+
+    @Test func writesEscapesBack() {
+        let text = JSONValue.string("q\"b\\n\n\u{01}é").jsonText
+        #expect(text == #""q\"b\\n\n\u0001é""#)
+    }
+
+    @Test(arguments: [
+        ("", 1, 1, "unexpected end of input"),
+        ("{\"a\":1,}", 1, 8, "expected a string key"),
+        ("[1,2", 1, 5, "expected ',' or ']'"),
+        ("{\"a\" 1}", 1, 6, "expected ':'"),
+        ("{\n  \"a\": tru\n}", 2, 8, "expected true"),
+        ("\"abc", 1, 5, "unterminated string"),
+        ("[01]", 1, 3, "expected ',' or ']'"),
+        ("[1.]", 1, 4, "expected a digit after '.'"),
+        ("\"a\u{01}\"", 1, 3, "control character"),
+        ("\"\\x\"", 1, 3, "invalid escape"),
+        ("\"\\ud800\"", 1, 8, "unpaired surrogate"),
+        ("{} {}", 1, 4, "unexpected text after"),
+    ])
+    func reportsSyntaxErrorsWithPosition(text: String, line: Int, column: Int, reason: String) {
+        #expect {
+            try JSONParser.parse(text)
+        } throws: { error in
+            guard let error = error as? JSONSyntaxError else { return false }
+            return error.line == line && error.column == column && error.reason.contains(reason)
+        }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func limitsNesting() {
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(deep) }
+        #expect((try? JSONParser.parse(String(repeating: "[", count: 10) + String(repeating: "]", count: 10))) != nil)
+    }
+}
