@@ -172,14 +172,11 @@ extension CCKMApp {
 
     /// `{"skip","limit","total","resources":[…]}` around already-rendered resources.
     static func listEnvelope(query: ListQuery, total: Int, resources: [String]) -> String {
-        var body = "{\"skip\":\(query.skip),\"limit\":\(query.limit),\"total\":\(total),\"resources\":["
-        body.reserveCapacity(body.utf8.count + resources.reduce(resources.count + 2) { $0 + $1.utf8.count })
-        for (index, resource) in resources.enumerated() {
-            if index > 0 { body += "," }
-            body += resource
-        }
-        body += "]}"
-        return body
+        listEnvelope(skip: query.skip, limit: query.limit, total: total, resources: resources)
+    }
+
+    static func listEnvelope(skip: Int, limit: Int, total: Int, resources: [String]) -> String {
+        JSONWriter.object([("skip", .number(skip)), ("limit", .number(limit)), ("total", .number(total)), ("resources", .array(resources))])
     }
 }
 

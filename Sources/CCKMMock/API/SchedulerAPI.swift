@@ -17,8 +17,7 @@ extension CCKMApp {
             let limit = try query.number("limit", in: -1...1_000_000_000) ?? 10
             let page = try store.schedulerConfigs(
                 domain: domain, name: query["name"], operation: query["operation"], skip: skip, limit: limit < 0 ? Int.max : limit)
-            return .json(
-                200, "{\"skip\":\(skip),\"limit\":\(limit),\"total\":\(page.total),\"resources\":[" + page.documents.joined(separator: ",") + "]}")
+            return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
         case (.schedulerConfig(let id), "GET"):
             guard let stored = try store.schedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
             return .json(200, stored.document)

@@ -95,3 +95,48 @@ extension JSONValue {
 func jsonNumber(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
 }
+
+/// One member's value in `JSONWriter.object`: parts already rendered as JSON are kept as they are.
+public enum JSONPart {
+    case number(Int)
+    case string(String)
+    /// Text that is JSON already (a rendered job, an entry).
+    case rendered(String)
+    /// An array of rendered JSON texts.
+    case array([String])
+    case null
+}
+
+extension JSONWriter {
+    /// `{"name": value, …}` in the order given: the one way envelopes around rendered parts are
+    /// written (lists, journals, events), instead of concatenating strings.
+    public static func object(_ members: [(String, JSONPart)]) -> String {
+        let size = members.reduce(16) { total, member in
+            switch member.1 {
+            case .rendered(let text), .string(let text): total + member.0.utf8.count + text.utf8.count + 6
+            case .array(let items): total + member.0.utf8.count + items.reduce(items.count + 6) { $0 + $1.utf8.count }
+            case .number, .null: total + member.0.utf8.count + 24
+            }
+        }
+        var writer = JSONWriter(capacity: size)
+        writer.raw("{")
+        for (index, (name, part)) in members.enumerated() {
+            writer.key(name, first: index == 0)
+            switch part {
+            case .number(let value): writer.raw(String(value))
+            case .string(let value): writer.string(value)
+            case .rendered(let text): writer.raw(text)
+            case .null: writer.raw("null")
+            case .array(let items):
+                writer.raw("[")
+                for (position, item) in items.enumerated() {
+                    if position > 0 { writer.raw(",") }
+                    writer.raw(item)
+                }
+                writer.raw("]")
+            }
+        }
+        writer.raw("}")
+        return writer.text
+    }
+}

@@ -13,7 +13,7 @@ extension CCKMApp {
         let items = closest.map { item in
             "{\"request\":" + item.element.0.json + ",\"differences\":" + JSONValue.array(item.element.1.map(JSONValue.string)).jsonText + "}"
         }
-        return "{\"nearMisses\":[" + items.joined(separator: ",") + "]}"
+        return JSONWriter.object([("nearMisses", .array(items))])
     }
 
     /// The most events one page holds, and the default page.
@@ -40,7 +40,6 @@ extension CCKMApp {
                 ("to", .string(event.to)), ("at", .string(event.at.description)),
             ]).jsonText
         }
-        let next = page.next.map { "\"\($0)\"" } ?? "null"
-        return .json(200, "{\"events\":[" + items.joined(separator: ",") + "],\"next\":" + next + "}")
+        return .json(200, JSONWriter.object([("events", .array(items)), ("next", page.next.map { .string(String($0)) } ?? .null)]))
     }
 }

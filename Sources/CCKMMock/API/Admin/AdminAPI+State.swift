@@ -19,7 +19,7 @@ extension CCKMApp {
             journal.clear()
             faults.removeAll()
         }
-        return .json(200, "{\"jobs\":\(try store.count())}")
+        return .json(200, JSONWriter.object([("jobs", .number(try store.count()))]))
     }
 
     func loadFixture(_ body: [UInt8], mode: String) throws -> HTTPResponse {
@@ -39,7 +39,7 @@ extension CCKMApp {
             try simulator.seed(loaded)
         }
         try adoptDomainsOfStoredJobs()
-        return .json(200, "{\"loaded\":\(loaded.jobs.count),\"jobs\":\(try store.count())}")
+        return .json(200, JSONWriter.object([("loaded", .number(loaded.jobs.count)), ("jobs", .number(try store.count()))]))
     }
 
     func snapshotsJSON(only name: String? = nil) throws -> String {
@@ -48,7 +48,7 @@ extension CCKMApp {
             JSONValue.object([("name", .string(row.name)), ("clock", .string(row.clock.description)), ("jobs", .number(String(row.jobs)))])
                 .jsonText
         }
-        return name == nil ? "{\"snapshots\":[" + items.joined(separator: ",") + "]}" : items.first ?? "{}"
+        return name == nil ? JSONWriter.object([("snapshots", .array(items))]) : items.first ?? "{}"
     }
 
     static func checkSnapshotName(_ name: String) throws(APIError) {
@@ -68,6 +68,6 @@ extension CCKMApp {
                 ("next_due", stored.nextDue.map { .string($0.description) } ?? .null), ("config", document),
             ]).jsonText
         }
-        return "{\"schedules\":[" + items.joined(separator: ",") + "]}"
+        return JSONWriter.object([("schedules", .array(items))])
     }
 }

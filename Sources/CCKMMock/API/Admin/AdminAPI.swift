@@ -19,7 +19,7 @@ extension CCKMApp {
             return .now(.json(200, clockJSON()))
         case (.domains, _):
             let domains = [Job.rootDomain] + tokens.currentAccounts.domains
-            return .now(.json(200, "{\"domains\":[" + domains.map { JSONValue.string($0).jsonText }.joined(separator: ",") + "]}"))
+            return .now(.json(200, JSONWriter.object([("domains", .array(domains.map { JSONValue.string($0).jsonText }))])))
         case (.tokens, _):
             return .now(.json(200, try tokens.adminToken(body: request.body)))
         case (.tlsCertificate, _):
@@ -52,7 +52,7 @@ extension CCKMApp {
         case (.jobWait(let id), _):
             return try wait(id: id, query: query)
         case (.faults, "GET"):
-            return .now(.json(200, "{\"faults\":[" + faults.all.map(\.json).joined(separator: ",") + "]}"))
+            return .now(.json(200, JSONWriter.object([("faults", .array(faults.all.map(\.json)))])))
         case (.faults, "POST"):
             let rule = try FaultRule.parse(request.body, id: randomness.uuid())
             faults.add(rule)
@@ -73,26 +73,26 @@ extension CCKMApp {
             let limit = try query.number("limit", in: 0...RequestJournal.maxShown)
             // With `after`, a page forward from that entry; without, the last `limit` entries.
             let shown = filter.after == nil ? entries.suffix(limit ?? entries.count) : entries.prefix(limit ?? entries.count)
-            let next = filter.after != nil && shown.count < entries.count ? shown.last.map { "\"\($0.sequence)\"" } ?? "null" : "null"
+            let next = filter.after != nil && shown.count < entries.count ? shown.last.map { JSONPart.string(String($0.sequence)) } : nil
             return .now(
                 .json(
                     200,
-                    "{\"total\":\(entries.count),\"requests\":[" + shown.map(\.json).joined(separator: ",") + "],\"next\":" + next + "}"))
+                    JSONWriter.object([("total", .number(entries.count)), ("requests", .array(shown.map(\.json))), ("next", next ?? .null)])))
         case (.requests, _):
             journal.clear()
             return .now(HTTPResponse(status: 204))
         case (.requestsCount, "POST"):
             let matcher = try RequestMatcher.parse(request.body)
-            return .now(.json(200, "{\"count\":\(journal.entries(matching: JournalFilter()).filter(matcher.matches).count)}"))
+            return .now(.json(200, JSONWriter.object([("count", .number(journal.entries(matching: JournalFilter()).filter(matcher.matches).count))])))
         case (.requestsFind, _):
             let matcher = try RequestMatcher.parse(request.body)
             let found = journal.entries(matching: JournalFilter()).filter(matcher.matches)
-            return .now(.json(200, "{\"requests\":[" + found.map(\.json).joined(separator: ",") + "]}"))
+            return .now(.json(200, JSONWriter.object([("requests", .array(found.map(\.json)))])))
         case (.requestsNearMisses, _):
             return .now(.json(200, nearMisses(try RequestMatcher.parse(request.body))))
         case (.requestsCount, _):
             try query.rejectUnknown(["method", "path", "status", "after"])
-            return .now(.json(200, "{\"count\":\(journal.entries(matching: try JournalFilter(query)).count)}"))
+            return .now(.json(200, JSONWriter.object([("count", .number(journal.entries(matching: try JournalFilter(query)).count))])))
         case (.events, _):
             return .now(try events(query))
         case (.schedules, _):
