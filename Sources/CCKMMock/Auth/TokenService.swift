@@ -7,20 +7,6 @@ import Synchronization
     import Foundation
 #endif
 
-/// How the mock authenticates: on (CM's login and bearer tokens) or off (every request is root's).
-public struct AuthSettings: Sendable, Equatable {
-    public var enabled: Bool
-    public var accounts: Accounts
-    /// Seconds a JWT lives (`duration` in the login answer).
-    public var tokenTTL: Int
-
-    public init(enabled: Bool = true, accounts: Accounts = Accounts(), tokenTTL: Int = 300) {
-        self.enabled = enabled
-        self.accounts = accounts
-        self.tokenTTL = tokenTTL
-    }
-}
-
 /// CM's login (`POST /api/v1/auth/tokens`), bearer-token checks and revocation. Token times follow
 /// the real clock even when jobs run on the manual one: client libraries compare `exp` with theirs.
 public final class TokenService: Sendable {
@@ -251,21 +237,6 @@ public final class TokenService: Sendable {
         guard let sid = try store.revokeSession(refreshToken: token) else { throw AuthError.unknownRefreshToken }
         revoked.withLock { _ = $0.insert(sid) }
     }
-}
-
-/// Why a login, a revocation or a bearer token was refused; the API edge turns each into CM's answer.
-public enum AuthError: Error, Equatable {
-    /// A body that is not what the call takes, in words.
-    case badRequest(String)
-    /// A member with a value the call does not take.
-    case invalidParameter(String, String)
-    /// A wrong username, password or domain.
-    case wrongCredentials
-    case invalidRefreshToken
-    case unknownRefreshToken
-    case unknownDomain(String)
-    /// A missing, malformed, badly signed, expired or revoked bearer token, in words.
-    case unauthorized(String)
 }
 
 extension String {
