@@ -35,7 +35,7 @@ public final class TokenService: Sendable {
     let store: JobStore
     /// Unix seconds now; injectable so that expiry is tested without waiting.
     let now: @Sendable () -> Int64
-    private let revoked: Mutex<Set<String>>
+    let revoked: Mutex<Set<String>>
     /// Tokens whose signature and claims were already checked: token → what the request needs.
     /// Expiry and revocation are still checked on every request; the cache only saves the
     /// base64, HMAC and JSON work, which a polling client would otherwise repeat each time.
@@ -73,116 +73,6 @@ public final class TokenService: Sendable {
     public func knowsDomain(_ name: String) -> Bool { directory.withLock { $0.knows(name) } }
 
     public static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
-
-    // MARK: - Login
-
-    /// Answers a login body with CM's token response, or 401 code 5 for wrong credentials.
-    public func login(body: [UInt8]) throws -> String {
-        guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
-            throw AuthError.badRequest("Request body must be a JSON object with grant_type and credentials")
-        }
-        let grant = document["grant_type"]?.stringValue ?? (document["refresh_token"] != nil ? "refresh_token" : "password")
-        let session: LoginSession
-        switch grant {
-        case "password":
-            guard let username = document["username"]?.stringValue, let password = document["password"]?.stringValue else {
-                throw AuthError.badRequest("The password grant needs \"username\" and \"password\"")
-            }
-            // `auth_domain_path` (Thales' Ansible modules send it) names the domain as a path, such as
-            // `root/team-a`; as CM does, it wins over `domain` (chosen: its last part is the domain).
-            let domain =
-                Self.domain(fromPath: document["auth_domain_path"]?.stringValue) ?? document["domain"]?.stringValue
-                ?? document["auth_domain"]?.stringValue ?? Job.rootDomain
-            guard currentAccounts.users[username] == password, knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
-                throw AuthError.wrongCredentials
-            }
-            session = LoginSession(
-                refreshToken: Crypto.randomBytes(32).map { String($0, radix: 16).leftPadded(2) }.joined(), refreshTokenID: randomUUID(),
-                sid: randomUUID(), clientID: randomUUID(), username: username, domain: domain.isEmpty ? Job.rootDomain : domain)
-            try store.saveSession(session, createdAt: now())
-        case "refresh_token":
-            guard let token = document["refresh_token"]?.stringValue, let found = try store.session(refreshToken: token) else {
-                throw AuthError.invalidRefreshToken
-            }
-            session = found
-        default:
-            throw AuthError.invalidParameter("grant_type", "\"\(grant)\" is not one of password, refresh_token")
-        }
-        var writer = JSONWriter()
-        writer.raw("{")
-        writer.key("jwt", first: true)
-        writer.string(issue(for: session))
-        writer.key("duration")
-        writer.raw(String(settings.tokenTTL))
-        writer.key("token_type")
-        writer.string("Bearer")
-        writer.key("client_id")
-        writer.string(session.clientID)
-        writer.key("refresh_token_id")
-        writer.string(session.refreshTokenID)
-        writer.key("refresh_token")
-        writer.string(session.refreshToken)
-        writer.raw("}")
-        return writer.text
-    }
-
-    /// The domain a path such as `root/team-a` or `/team-a` names: its last part; nil for no path.
-    static func domain(fromPath path: String?) -> String? {
-        guard let path, !path.isEmpty else { return nil }
-        return path.split(separator: "/").last.map(String.init) ?? Job.rootDomain
-    }
-
-    /// A JWT with CM's claims, in the order CM's tokens carry them.
-    func issue(for session: LoginSession) -> String {
-        let issuedAt = now()
-        var writer = JSONWriter()
-        writer.raw("{")
-        writer.key("aud", first: true)
-        writer.string(session.clientID)
-        writer.key("sub")
-        writer.string("local|" + Accounts.userID(session.username))
-        writer.key("iss")
-        writer.string("kylo")
-        writer.key("acc")
-        writer.string("kylo")
-        writer.key("preferred_username")
-        writer.string(session.username)
-        writer.key("cust")
-        writer.raw("{")
-        writer.key("domain_id", first: true)
-        writer.string(Accounts.domainID(session.domain))
-        writer.key("groups")
-        writer.stringArray(["admin"])
-        writer.key("sid")
-        writer.string(session.sid)
-        writer.key("zone_id")
-        writer.string(Accounts.rootDomainID)
-        writer.raw("}")
-        writer.key("jwtid")
-        writer.string(randomUUID())
-        writer.key("iat")
-        writer.raw(String(issuedAt))
-        writer.key("exp")
-        writer.raw(String(issuedAt + Int64(settings.tokenTTL)))
-        writer.raw("}")
-        return JWT.sign(claims: writer.text, key: key)
-    }
-
-    /// `POST /__admin/tokens {"domain": "team-a"}`: a login answer for `admin` in that domain, with
-    /// no password, for the dashboard and for tests that need a token quickly.
-    public func adminToken(body: [UInt8]) throws -> String {
-        let document = body.isEmpty ? JSONValue.object([]) : (try? JSONParser.parse(body)) ?? .null
-        guard document.objectValue != nil else { throw AuthError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
-        try document.rejectUnknownMembers(known: ["domain"])
-        let domain = try document.optionalString("domain") ?? Job.rootDomain
-        guard knowsDomain(domain) else { throw AuthError.unknownDomain(domain) }
-        let username = currentAccounts.users.keys.contains("admin") ? "admin" : currentAccounts.users.keys.sorted().first ?? "admin"
-        let credentials = JSONValue.object([
-            ("grant_type", .string("password")), ("username", .string(username)),
-            ("password", .string(currentAccounts.users[username] ?? "")), ("domain", .string(domain)),
-        ])
-        return try login(body: Array(credentials.jsonText.utf8))
-    }
 
     // MARK: - Requests
 
@@ -229,18 +119,4 @@ public final class TokenService: Sendable {
         return token
     }
 
-    /// `POST /api/v1/auth/revoke {"token": <refresh token>}`: ends the session and every JWT it issued.
-    public func revoke(body: [UInt8]) throws {
-        guard let token = (try? JSONParser.parse(body))?["token"]?.stringValue else {
-            throw AuthError.badRequest("Request body must be {\"token\": \"<refresh token>\"}")
-        }
-        guard let sid = try store.revokeSession(refreshToken: token) else { throw AuthError.unknownRefreshToken }
-        revoked.withLock { _ = $0.insert(sid) }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
