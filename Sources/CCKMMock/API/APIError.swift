@@ -77,18 +77,9 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The envelope's JSON, fields in CM's order.
     public func json(requestID: String) -> String {
-        var writer = JSONWriter()
-        writer.raw("{")
-        writer.key("code", first: true)
-        writer.raw(String(code))
-        writer.key("codeDesc")
-        writer.string(codeDesc)
-        writer.key("message")
-        writer.string(message)
-        writer.key("requestID")
-        writer.string(requestID)
-        writer.raw("}")
-        return writer.text
+        JSONWriter.object([
+            ("code", .number(code)), ("codeDesc", .string(codeDesc)), ("message", .string(message)), ("requestID", .string(requestID)),
+        ])
     }
 }
 

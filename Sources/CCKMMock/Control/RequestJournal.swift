@@ -22,43 +22,15 @@ public struct JournalEntry: Sendable {
     static let bodyLimit = 16 * 1024
 
     var json: String {
-        var writer = JSONWriter()
-        writer.raw("{")
-        writer.key("sequence", first: true)
-        writer.raw(String(sequence))
-        writer.key("method")
-        writer.string(method)
-        writer.key("path")
-        writer.string(path)
-        writer.key("query")
-        writer.raw("[")
-        for (index, item) in query.enumerated() {
-            if index > 0 { writer.raw(",") }
-            writer.raw("{")
-            writer.key("name", first: true)
-            writer.string(item.name)
-            writer.key("value")
-            if let value = item.value { writer.string(value) } else { writer.raw("null") }
-            writer.raw("}")
+        let items = query.map { item in
+            JSONValue.object([("name", .string(item.name)), ("value", item.value.map(JSONValue.string) ?? .null)]).jsonText
         }
-        writer.raw("]")
-        writer.key("headers")
-        writer.raw("{")
-        for (index, field) in headers.fields.enumerated() {
-            writer.key(field.name, first: index == 0)
-            writer.string(field.value)
-        }
-        writer.raw("}")
-        writer.key("body")
-        writer.string(body)
-        writer.key("status")
-        writer.raw(String(status))
-        writer.key("domain")
-        if let domain { writer.string(domain) } else { writer.raw("null") }
-        writer.key("at")
-        writer.string(at.description)
-        writer.raw("}")
-        return writer.text
+        let fields = JSONValue.object(headers.fields.map { ($0.name, .string($0.value)) }).jsonText
+        return JSONWriter.object([
+            ("sequence", .number(sequence)), ("method", .string(method)), ("path", .string(path)), ("query", .array(items)),
+            ("headers", .rendered(fields)), ("body", .string(body)), ("status", .number(status)), ("domain", domain.map(JSONPart.string) ?? .null),
+            ("at", .string(at.description)),
+        ])
     }
 }
 
