@@ -1,5 +1,5 @@
 """The benchmark run behind scripts/bench: see that script for how to call it."""
-import json, os, platform, re, shutil, signal, socket, ssl, statistics, subprocess, sys, tempfile, time, urllib.request
+import glob, json, os, platform, re, shutil, signal, socket, ssl, statistics, subprocess, sys, tempfile, time, urllib.request
 
 MOCK = sys.argv[1]
 JOBS = int(os.environ.get("BENCH_JOBS", "1000000"))
@@ -7,8 +7,12 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WRK = ["wrk", "-t1", "-c32", f"-d{SECONDS}s", "--latency"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CEILING = os.path.join(ROOT, "..", "shared", "bench", "ceiling")
+CEILING = os.path.join(HERE, "peers", "ceiling", "ceiling")
 CACHE = os.path.join(ROOT, ".build-bench")
+PEERS = os.environ.get("BENCH_PEERS") == "1"
+FLEET_SECONDS = int(os.environ.get("BENCH_FLEET_SECONDS", str(max(SECONDS, 5))))
+FLEET_CONNECTIONS = 32
+PEER_JOBS = 100_000
 TLS = ssl.create_default_context()
 TLS.check_hostname = False
 TLS.verify_mode = ssl.CERT_NONE
@@ -164,6 +168,10 @@ def main():
     rows.append(("login", paired(writer_base + "/api/v1/auth/tokens", [], login)))
     stop(writer)
 
+    rows.insert(1, (f"fleet: {FLEET_CONNECTIONS} client tests in a loop (requests/s; p50/p99 per test)", fleet(scratch)))
+    peer_rows, peer_measures = peers(scratch, measure_ceiling) if PEERS else ([], [])
+    rows += peer_rows
+
     # Start to the first answered health check, and memory idle.
     starts = []
     for _ in range(15):
@@ -209,6 +217,14 @@ def main():
               f"| start with a {JOBS:,}-job JSON Lines fixture to healthy | {load_seconds:.1f} s |",
               f"| resident memory, idle | {idle:.1f} MB |",
               f"| resident memory, {JOBS:,} jobs stored, after the read runs | {rss_loaded:.1f} MB |"]
+    if peer_rows:
+        uncached = dict(rows)["list, default page, every URL new (no cache hit)"]["rps"]
+        wiremock, flask = peer_rows[0][1]["rps"], peer_rows[1][1]["rps"]
+        peer_measures.insert(3, f"| cckm-mock (empty store; idle) | {statistics.median(starts):.0f} ms | {idle:.0f} MB |")
+        table += peer_measures
+        table += ["", f"**cckm-mock's uncached list = {uncached / wiremock:.1f}× WireMock, {uncached / flask:.0f}× Flask** "
+                      f"(cckm-mock with {JOBS:,} jobs, every URL new; WireMock's static stub of the same response; the Flask "
+                      f"mock's list over {PEER_JOBS:,} jobs), from this run."]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, {memory_gb():.0f} GiB; {version}"
     text = "\n".join(table)
     print(text)
@@ -220,8 +236,71 @@ def main():
                   f"(AWS list in the root domain: about {JOBS // 14 // 3:,} jobs), 2 worker threads, bearer token on every request. "
                   f"Repeated GETs of one URL are answered from a response cache that every write invalidates; the 'every URL new' row "
                   f"shows the uncached path. "
-                  f"The ceiling is `../shared/bench/ceiling` with the same wrk settings in the same run, measured again just before each "
+                  f"The ceiling is `scripts/peers/ceiling` (a copy of the project's reference program) with the same wrk settings in the same run, measured again just before each "
                   f"scenario (each ratio is to that neighbour: the ceiling alone drifts by a third within minutes here); wrk shares the cores.\n\n{text}\n")
+
+
+def fleet(scratch):
+    """The headline: a fleet of client tests on the system clock (scripts/bench_fleet.py)."""
+    domains = ",".join(f"fleet-{n}" for n in range(FLEET_CONNECTIONS))
+    os.environ["CCKM_MOCK_DOMAINS"] = domains
+    try:
+        server, base = serve("--data", os.path.join(scratch, "fleet"), "--target-duration", "0.1")
+    finally:
+        del os.environ["CCKM_MOCK_DOMAINS"]
+    try:
+        output = subprocess.run([sys.executable, os.path.join(HERE, "bench_fleet.py"), base, str(FLEET_SECONDS), str(FLEET_CONNECTIONS)],
+                                capture_output=True, text=True, check=True).stdout
+    finally:
+        stop(server)
+    result = json.loads(output)
+    print(f"fleet: {result['tests']} tests, {result['tests_per_s']:.0f} tests/s, {result['rps']:,.0f} req/s, "
+          f"per test p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, unexpected answers {result['surprises']} {result['first_surprises']}", flush=True)
+    return {"rps": result["rps"], "p50": result["p50"], "p99": result["p99"], "non2xx": result["surprises"]}
+
+
+def peers(scratch, measure_ceiling):
+    """WireMock serving a static stub of the ceiling's list response, and the hand-written Flask mock
+    (scripts/peers/flask_mock.py) listing 100,000 jobs: same wrk settings, each next to a ceiling."""
+    body = os.path.join(HERE, "peers", "ceiling", "list-response.json")
+    path = "/api/v1/cckm/aws/synchronization-jobs"
+    stubs = os.path.join(scratch, "wiremock")
+    os.makedirs(os.path.join(stubs, "mappings"))
+    os.makedirs(os.path.join(stubs, "__files"))
+    shutil.copy(body, os.path.join(stubs, "__files", "list.json"))
+    json.dump({"request": {"method": "GET", "urlPath": path},
+               "response": {"status": 200, "bodyFileName": "list.json", "headers": {"Content-Type": "application/json"}}},
+              open(os.path.join(stubs, "mappings", "list.json"), "w"))
+    import wiremock  # installed by scripts/bench --peers into its venv
+    jar = next(p for p in glob.glob(os.path.join(os.path.dirname(wiremock.__file__), "server", "wiremock-standalone-*.jar")))
+    jar_version = re.search(r"standalone-([\d.]+)\.jar", jar).group(1)
+    rows, measures = [], ["", "| peer | start to first answer | resident memory after its run |", "|---|---|---|"]
+    for name, command, ready in [
+        (f"peer: WireMock {jar_version}, static stub of the list (defaults, warmed up)", lambda port: ["java", "-jar", jar, "--port", str(port), "--root-dir", stubs, "--disable-banner"], path),
+        (f"peer: Flask hand mock, list over {PEER_JOBS:,} jobs", lambda port: [sys.executable, os.path.join(HERE, "peers", "flask_mock.py"), str(port), str(PEER_JOBS)], "/__health"),
+    ]:
+        ceiling_now = measure_ceiling()
+        port = free_port()
+        began = time.perf_counter()
+        process = subprocess.Popen(command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(6000):
+            try:
+                if get(f"http://127.0.0.1:{port}{ready}")[0] == 200:
+                    break
+            except Exception:
+                time.sleep(0.01)
+        started = (time.perf_counter() - began) * 1000
+        try:
+            # A discarded warm-up first: the JVM compiles WireMock's hot path in its first seconds.
+            subprocess.run(["wrk", "-t1", "-c32", "-d3s", f"http://127.0.0.1:{port}{path}"], capture_output=True, check=True)
+            result = wrk(f"http://127.0.0.1:{port}{path}")
+            result["ceiling"] = ceiling_now["rps"]
+            memory = rss_mb(process.pid)
+        finally:
+            stop(process)
+        rows.append((name, result))
+        measures.append(f"| {name.split(',')[0].removeprefix('peer: ')} | {started:,.0f} ms | {memory:.0f} MB |")
+    return rows, measures
 
 
 def cpu_model():
