@@ -77,6 +77,9 @@ extension CCKMApp {
             return write(request) { domain, finish in self.simulator.start(family: family, domain: domain, body: request.body, finish: finish) }
                 .map(201, journaled)
         }
+        if request.method == "POST", case .login? = route {
+            return login(request).map(200, journaled)
+        }
         if let route, request.method == "POST", case .cancel(let family, let id) = route {
             return write(request) { domain, finish in self.simulator.cancel(family: family, domain: domain, id: id.lowercased(), finish: finish) }
                 .map(200, journaled)
@@ -99,6 +102,21 @@ extension CCKMApp {
             return PendingWrite(app: self, request: request, requestID: id) { finish in perform(domain, finish) }
         } catch {
             return PendingWrite(app: self, request: request, requestID: id) { finish in finish(.failure(error)) }
+        }
+    }
+
+    /// A login: checked now; a password grant's new session saved with the simulator's group
+    /// commit and answered after it, a refresh token answered at once (nothing to write).
+    func login(_ request: HTTPRequest) -> PendingWrite {
+        let (tokens, simulator) = (self.tokens, self.simulator)
+        return PendingWrite(app: self, request: request, requestID: Self.requestID) { finish in
+            do {
+                let login = try tokens.checkLogin(body: request.body)
+                guard login.isNew else { return finish(.success(login.response)) }
+                simulator.saveSession(login.session, createdAt: tokens.now(), response: login.response, finish: finish)
+            } catch {
+                finish(.failure(error))
+            }
         }
     }
 

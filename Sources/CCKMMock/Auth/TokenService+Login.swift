@@ -9,8 +9,25 @@ import Synchronization
 
 /// CM's login (`POST /api/v1/auth/tokens`), the control API's admin tokens, and revocation.
 extension TokenService {
-    /// Answers a login body with CM's token response, or 401 code 5 for wrong credentials.
+    /// Answers a login body with CM's token response, or 401 code 5 for wrong credentials; a new
+    /// session is saved on its own. The live server uses `checkLogin` and the group commit instead.
     public func login(body: [UInt8]) throws -> String {
+        let login = try checkLogin(body: body)
+        if login.isNew { try store.saveSession(login.session, createdAt: now()) }
+        return login.response
+    }
+
+    /// A checked login: its session (new for the password grant, stored for a refresh token) and
+    /// the response to send once a new session is saved.
+    public struct CheckedLogin: Sendable {
+        public let session: LoginSession
+        public let isNew: Bool
+        public let response: String
+    }
+
+    /// Checks a login body and builds its answer without writing, so that the session can be saved
+    /// with the next group commit: logins then share one WAL commit as starts do.
+    public func checkLogin(body: [UInt8]) throws -> CheckedLogin {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw AuthError.badRequest("Request body must be a JSON object with grant_type and credentials")
         }
@@ -32,7 +49,6 @@ extension TokenService {
             session = LoginSession(
                 refreshToken: Crypto.randomBytes(32).map { String($0, radix: 16).leftPadded(2) }.joined(), refreshTokenID: randomUUID(),
                 sid: randomUUID(), clientID: randomUUID(), username: username, domain: domain.isEmpty ? Job.rootDomain : domain)
-            try store.saveSession(session, createdAt: now())
         case "refresh_token":
             guard let token = document["refresh_token"]?.stringValue, let found = try store.session(refreshToken: token) else {
                 throw AuthError.invalidRefreshToken
@@ -56,7 +72,7 @@ extension TokenService {
         writer.key("refresh_token")
         writer.string(session.refreshToken)
         writer.raw("}")
-        return writer.text
+        return CheckedLogin(session: session, isNew: grant == "password", response: writer.text)
     }
 
     /// The domain a path such as `root/team-a` or `/team-a` names: its last part; nil for no path.

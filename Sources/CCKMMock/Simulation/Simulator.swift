@@ -48,6 +48,20 @@ public final class Simulator: Sendable {
             WriteBatcher.Item(work: { db in try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db) }, finish: finish))
     }
 
+    /// A new login session saved with the next group commit, so that logins arriving together
+    /// share one WAL commit as starts do; `finish` gets `response` once it is on disk, or the error.
+    public func saveSession(
+        _ session: LoginSession, createdAt: Int64, response: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void
+    ) {
+        let store = self.store
+        writes.submit(
+            WriteBatcher.Item(
+                work: { db in
+                    try store.saveSession(session, createdAt: createdAt, db)
+                    return response
+                }, finish: finish))
+    }
+
     /// The part of a start that needs no store (also what batched writes use): the checked body, planned.
     func planStart(family: JobFamily, domain: String, body: [UInt8]) throws -> PlannedJob {
         let request = try StartRequest.parse(body: body, family: family)

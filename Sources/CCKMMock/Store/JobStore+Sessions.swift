@@ -13,16 +13,19 @@ public struct LoginSession: Sendable, Equatable {
 /// Login sessions live beside the jobs, so refresh tokens and revocations survive a restart.
 extension JobStore {
     public func saveSession(_ session: LoginSession, createdAt: Int64) throws {
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO auth_session (refresh_token, refresh_token_id, sid, client_id, username, domain, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    session.refreshToken, session.refreshTokenID, session.sid, session.clientID, session.username, session.domain, createdAt,
-                ])
-        }
+        try write { db in try saveSession(session, createdAt: createdAt, db) }
+    }
+
+    /// The insert alone, inside a caller's transaction (the group commit's).
+    func saveSession(_ session: LoginSession, createdAt: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO auth_session (refresh_token, refresh_token_id, sid, client_id, username, domain, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                session.refreshToken, session.refreshTokenID, session.sid, session.clientID, session.username, session.domain, createdAt,
+            ])
     }
 
     /// The session of a refresh token that was not revoked.

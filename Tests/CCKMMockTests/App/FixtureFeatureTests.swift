@@ -216,6 +216,23 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/" + JobStore.fileName + "-wal"))
     }
 
+    /// A file store's log is checkpointed from the checkpointer's own connection, never inside a
+    /// commit: the writer's automatic checkpoint is off, the checkpointer moves every frame, and it
+    /// is back after a start-up bulk load (which closes it to leave WAL).
+    @Test func theLogIsCheckpointedOffTheWriter() throws {
+        let directory = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try JobStore(location: .directory(directory))
+        let jobs = SyntheticJobs(count: 1_000, seed: 5).map { PreparedJob(PlannedJob(job: $0)) }
+        try store.bulkReplace(alone: true) { insert in try insert(Array(jobs.prefix(10))) }
+        #expect(try store.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 0)
+        try store.replace(jobs.dropFirst(10).map(\.planned))
+        let round = try #require(try store.checkpointer.withLock { try $0?.checkpointNow() }, "running again after the bulk load")
+        #expect(round.log > 100 && round.checkpointed == round.log, "every frame moved: \(round)")
+        let memory = try JobStore(location: .memory)
+        #expect(memory.checkpointer.withLock { $0 == nil } && memory.file == nil)
+    }
+
     @Test func everyShippedFixtureIsValid() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Paths.repository + "/fixtures").filter {
             $0.hasSuffix(".json") && $0 != "schema.json"

@@ -7,7 +7,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// Starts and cancels are committed in groups on the live server; each still answers as if alone.
+/// Starts, cancels and logins are committed in groups on the live server; each still answers as if alone.
 @Suite(.timeLimit(.minutes(1))) struct GroupCommitTests {
     @Test func concurrentStartsAllCommitWithTheirOwnIDs() async throws {
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(allowConcurrentJobs: true))
@@ -22,6 +22,30 @@ import Testing
         #expect(Set(replies.compactMap { $0.json["id"]?.stringValue }).count == 120)
         #expect(try await live.get("/api/v1/cckm/oci/synchronization-jobs?limit=0").total == 120)
         #expect(try await live.get("/__admin/requests/count?method=POST").json["count"]?.intValue == 120)
+    }
+
+    @Test func concurrentLoginsCommitTogetherAndSurviveARestart() async throws {
+        let first = try LiveServer(fixtures: [], auth: AuthSettings())
+        let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+            for index in 0..<60 {
+                let password = index % 6 == 0 ? "wrong" : "admin"
+                group.addTask {
+                    try await first.post("/api/v1/auth/tokens", #"{"grant_type":"password","username":"admin","password":"\#(password)"}"#)
+                }
+            }
+            return try await group.reduce(into: [Reply]()) { $0.append($1) }
+        }
+        first.stop()
+        let refused = replies.filter { $0.status == 401 }
+        #expect(refused.count == 10 && refused.allSatisfy { $0.json["code"]?.intValue == 5 }, "a wrong password fails alone")
+        let tokens = Set(replies.compactMap { $0.status == 200 ? $0.json["refresh_token"]?.stringValue : nil })
+        #expect(tokens.count == 50)
+        let second = try LiveServer(fixtures: [], directory: first.directory, auth: AuthSettings())
+        defer { second.stop() }
+        for token in tokens {
+            let refreshed = try await second.post("/api/v1/auth/tokens", #"{"grant_type":"refresh_token","refresh_token":"\#(token)"}"#)
+            #expect(refreshed.status == 200 && refreshed.json["refresh_token"]?.stringValue == token, "acknowledged, so on disk")
+        }
     }
 
     @Test func oneRunningJobPerFamilyHoldsWithinABatch() async throws {
