@@ -165,8 +165,12 @@ def main():
     rows.append(("writes: starts only", paired(writer_base + "/api/v1/cckm/google/synchronization-jobs", ["Authorization: Bearer " + token(writer_base)], starts_only)))
     login = os.path.join(scratch, "login.lua")
     open(login, "w").write('wrk.method = "POST"\nwrk.body = \'{"grant_type":"password","username":"admin","password":"admin"}\'\n')
-    rows.append(("login", paired(writer_base + "/api/v1/auth/tokens", [], login)))
+    # The write rows leave about 160,000 jobs running (30-60 s each): their ticks share the writer.
+    rows.append(("login, while the jobs the write rows started still run", paired(writer_base + "/api/v1/auth/tokens", [], login)))
     stop(writer)
+    fresh, fresh_base = serve("--data", os.path.join(scratch, "login"))
+    rows.append(("login, a server of its own (as a test fleet logs in)", paired(fresh_base + "/api/v1/auth/tokens", [], login)))
+    stop(fresh)
 
     rows.insert(1, (f"fleet: {FLEET_CONNECTIONS} client tests in a loop (requests/s; p50/p99 per test)", fleet(scratch)))
     peer_rows, peer_measures = peers(scratch, measure_ceiling) if PEERS else ([], [])
