@@ -67,7 +67,7 @@ public struct RecordCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard let endpoint = HTTPClient.Endpoint(url: from) else {
+        guard HTTPClient.Endpoint(url: from) != nil else {
             throw ValidationError("--from must be http://HOST[:PORT] or https://HOST[:PORT], got \(from)")
         }
         guard (user != nil) == (password != nil) else { throw ValidationError("--user and --password go together") }
