@@ -30,17 +30,17 @@ def get(url, data=None, headers=None, method=None):
         return answer.status, answer.read()
 
 
-def wait_healthy(base, process, deadline=120):
+def wait_healthy(base, process, deadline=120, path="/__admin/health"):
     end = time.time() + deadline
     while time.time() < end:
         if process.poll() is not None:
             raise SystemExit(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
         try:
-            if get(base + "/__admin/health")[0] == 200:
+            if get(base + path)[0] == 200:
                 return
         except Exception:
             time.sleep(0.002)
-    raise SystemExit("server did not become healthy")
+    raise SystemExit(f"{base} did not become healthy")
 
 
 def serve(*args, tls=False, deadline=120):
@@ -246,12 +246,8 @@ def main():
 
 def fleet(scratch):
     """The headline: a fleet of client tests on the system clock (scripts/bench_fleet.py)."""
-    domains = ",".join(f"fleet-{n}" for n in range(FLEET_CONNECTIONS))
-    os.environ["CCKM_MOCK_DOMAINS"] = domains
-    try:
-        server, base = serve("--data", os.path.join(scratch, "fleet"), "--target-duration", "0.1")
-    finally:
-        del os.environ["CCKM_MOCK_DOMAINS"]
+    domains = [flag for n in range(FLEET_CONNECTIONS) for flag in ("--domain", f"fleet-{n}")]
+    server, base = serve("--data", os.path.join(scratch, "fleet"), "--target-duration", "0.1", *domains)
     try:
         output = subprocess.run([sys.executable, os.path.join(HERE, "bench_fleet.py"), base, str(FLEET_SECONDS), str(FLEET_CONNECTIONS)],
                                 capture_output=True, text=True, check=True).stdout
@@ -287,12 +283,7 @@ def peers(scratch, measure_ceiling):
         port = free_port()
         began = time.perf_counter()
         process = subprocess.Popen(command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(6000):
-            try:
-                if get(f"http://127.0.0.1:{port}{ready}")[0] == 200:
-                    break
-            except Exception:
-                time.sleep(0.01)
+        wait_healthy(f"http://127.0.0.1:{port}", process, deadline=60, path=ready)
         started = (time.perf_counter() - began) * 1000
         try:
             # A discarded warm-up first: the JVM compiles WireMock's hot path in its first seconds.

@@ -140,7 +140,8 @@ extension CCKMApp {
         }
         switch route {
         case .login:
-            return .json(200, try tokens.login(body: request.body))
+            // A POST was answered by `login(_:)` through the group commit; other methods stop above.
+            throw APIError.internalError()
         case .revoke:
             try tokens.revoke(body: request.body)
             return HTTPResponse(status: 204)
