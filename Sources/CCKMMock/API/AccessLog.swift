@@ -56,18 +56,18 @@ public final class AccessLog: Sendable {
 /// Request ids for `X-Request-ID` and the logs: a random per-process prefix and a counter, in a
 /// UUID's shape. Not drawn from the seeded generator, so that they leave seeded answers alone.
 final class RequestIDs: Sendable {
+    /// The first 20 hex digits as `xxxxxxxx-xxxx-xxxx-xxxx-`: formatted once, not per request.
     private let prefix: String
     private let counter = Atomic<UInt64>(0)
 
     init() {
-        prefix = Crypto.randomBytes(10).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let hex = Array(Crypto.randomBytes(10).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        prefix = String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-" + String(hex[16..<20]) + "-"
     }
 
     func next() -> String {
-        let number = counter.add(1, ordering: .relaxed).newValue
+        let number = counter.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF_FFFF
         let digits = String(number, radix: 16)
-        let tail = String(repeating: "0", count: max(0, 12 - digits.count)) + digits
-        let p = Array(prefix)
-        return String(p[0..<8]) + "-" + String(p[8..<12]) + "-" + String(p[12..<16]) + "-" + String(p[16..<20]) + "-" + String(tail.suffix(12))
+        return prefix + String(repeating: "0", count: 12 - digits.count) + digits
     }
 }

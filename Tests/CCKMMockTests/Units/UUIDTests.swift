@@ -3,6 +3,15 @@ import Testing
 @testable import CCKMMock
 
 @Suite struct UUIDTests {
+    @Test func requestIDsAreUUIDShapedCountersBehindOnePrefix() {
+        let ids = RequestIDs()
+        let drawn = (0..<300).map { _ in ids.next() }
+        #expect(Set(drawn).count == 300)
+        #expect(drawn.allSatisfy(isUUID))
+        #expect(Set(drawn.map { $0.prefix(24) }).count == 1)
+        #expect(drawn[0].hasSuffix("-000000000001") && drawn[299].hasSuffix("-00000000012c"))
+    }
+
     @Test func randomUUIDsAreVersion4() {
         let ids = (0..<100).map { _ in randomUUID() }
         #expect(Set(ids).count == 100)
