@@ -182,10 +182,11 @@ public final class JobStore: Sendable {
         ])
         let seq = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, document ?? job.json])
-        let target = try db.cachedStatement(sql: "INSERT INTO job_target (job, family, domain, value, status) VALUES (?, ?, ?, ?, ?)")
+        let target = try db.cachedStatement(
+            sql: "INSERT INTO job_target (job, family, domain, value, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         let values = job.filterValues
         for (index, value) in values.enumerated() where !values[..<index].contains(value) {
-            try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue])
+            try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue, job.createdAt.nanoseconds])
         }
         return seq
     }
@@ -225,12 +226,11 @@ public final class JobStore: Sendable {
         return try database.read { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
             guard query.limit != 0, query.skip < total else { return (total, []) }
-            let page = "SELECT seq, family, domain FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?"
-            var arguments = filter.arguments
+            var arguments = filter.pageArguments
             arguments += [query.limit, query.skip]
             var seqs: [Int64] = []
             var jobs: [ListedJob] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: page), arguments: arguments)
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: filter.pageSQL), arguments: arguments)
             while let row = try rows.next() {
                 seqs.append(row[0])
                 jobs.append(ListedJob(family: row[1], domain: row[2], document: ""))
@@ -266,13 +266,10 @@ public final class JobStore: Sendable {
     /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.
     public func queryPlan(family: JobFamily, domain: String, query: ListQuery) throws -> [String] {
         let filter = ListFilter(family: family, domain: domain, query: query)
-        var arguments = filter.arguments
+        var arguments = filter.pageArguments
         arguments += [query.limit, query.skip]
         return try database.read { db in
-            try Row.fetchAll(
-                db, sql: "EXPLAIN QUERY PLAN SELECT seq FROM job WHERE \(filter.whereSQL) ORDER BY \(filter.orderSQL) LIMIT ? OFFSET ?",
-                arguments: arguments
-            ).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + filter.pageSQL, arguments: arguments).map { $0["detail"] as String }
         }
     }
 }

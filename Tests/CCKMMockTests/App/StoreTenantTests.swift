@@ -56,12 +56,27 @@ import Testing
         query.statuses = [.completed, .failed]
         query.sort = [.init(.overallStatus), .init(.createdAt)]
         shapes.append(query)
+        // A fleet's polls: what still runs, most recently updated first; one target, newest first.
+        query = ListQuery()
+        query.statuses = [.inProgress]
+        query.sort = [.init(.updatedAt, descending: true)]
+        shapes.append(query)
+        query.targets = ["k"]
+        shapes.append(query)
+        query = ListQuery()
+        query.targets = ["k"]
+        query.statuses = [.failed]
+        shapes.append(query)
         for shape in shapes {
             let plan = try store.queryPlan(family: aws, domain: "root", query: shape).joined(separator: "; ")
             #expect(!plan.contains("SCAN job"), "full scan in: \(plan)")
             #expect(plan.contains("USING"), "no index in: \(plan)")
-            if shape.targets.isEmpty && shape.statuses.count < 2 {
+            let oneTargetByCreation = shape.targets.count == 1 && shape.sort.allSatisfy { $0.field == .createdAt }
+            if (shape.targets.isEmpty || oneTargetByCreation) && shape.statuses.count < 2 {
                 #expect(!plan.contains("TEMP B-TREE"), "sorts outside an index: \(plan)")
+            }
+            if oneTargetByCreation {
+                #expect(plan.contains("job_target_by_created"), "one target by creation reads its own index: \(plan)")
             }
         }
     }

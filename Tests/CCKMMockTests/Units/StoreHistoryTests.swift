@@ -32,11 +32,13 @@ import Testing
         try FileManager.default.copyItem(atPath: Self.folder + "/" + name + "/jobs.sqlite", toPath: directory + "/jobs.sqlite")
         let store = try JobStore(location: .directory(directory))
         #expect(try store.count() == 8, "its jobs are kept")
+        try Self.expectTargetCopiesAgree(store)
         let fresh = try JobStore(location: .directory(try Paths.temporaryDirectory()))
         #expect(try Self.schema(store) == Self.schema(fresh), "the migrations make what the earlier build made, and add the rest")
         try store.deleteJobs()
         _ = try store.restoreSnapshot("before")
         #expect(try store.count() == 8, "its snapshot restores")
+        try Self.expectTargetCopiesAgree(store)
 
         // A JSON Lines fixture into the emptied store takes the bulk path: indexes dropped and rebuilt.
         try store.deleteJobs()
@@ -55,10 +57,34 @@ import Testing
         #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).status == 201)
     }
 
+    /// `job_target` keeps copies of its job's creation time and status, and `job_target_count` its
+    /// rows per value and status: a migration that added them must have filled them in.
+    static func expectTargetCopiesAgree(_ store: JobStore, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (copies, counts, targets) = try store.database.read { db in
+            (
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM job_target AS t JOIN job AS j ON j.seq = t.job WHERE t.created_at != j.created_at OR t.status != j.status"
+                ),
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM (SELECT family, domain, value, status, count(*) AS rows FROM job_target GROUP BY 1, 2, 3, 4) AS g
+                        LEFT JOIN job_target_count AS c USING (family, domain, value, status) WHERE c.n IS NOT g.rows
+                        """),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job_target")
+            )
+        }
+        #expect(copies == 0, "creation times and statuses copied", sourceLocation: sourceLocation)
+        #expect(counts == 0, "target counts are the rows'", sourceLocation: sourceLocation)
+        #expect((targets ?? 0) > 0, "the store has targets to check", sourceLocation: sourceLocation)
+    }
+
     /// What the bulk loader drops and builds again must be what the migrations made.
     @Test func theBulkLoadersStatementsAreTheMigrations() throws {
         let schema = try Self.schema(JobStore(location: .directory(try Paths.temporaryDirectory())))
-        for statement in [StoreSchema.uniqueJobIndex] + StoreSchema.listIndexes + [StoreSchema.countTrigger] {
+        for statement in [StoreSchema.uniqueJobIndex] + StoreSchema.listIndexes + StoreSchema.countTriggers {
             let words = statement.split(whereSeparator: \.isWhitespace)
             let name = String(words[words.firstIndex { $0 == "ON" || $0 == "AFTER" }! - 1])
             #expect(schema[name] == words.joined(separator: " "), "\(name)")
