@@ -141,6 +141,9 @@ def main():
     distinct = os.path.join(CACHE, "distinct.lua")
     open(distinct, "w").write(DISTINCT_LUA)
     rows.append(("list, default page, every URL new (no cache hit)", paired(aws, auth, distinct)))
+    mix = os.path.join(CACHE, "fleet-mix.lua")
+    open(mix, "w").write(FLEET_MIX_LUA)
+    rows.append((FLEET_MIX_ROW, paired(aws, auth, mix)))
     for name, url in [
         ("list, default page", aws),
         ("list, overall_status + two-field sort", aws + "?overall_status=failed&sort=-updatedAt,id"),
@@ -313,6 +316,22 @@ def memory_gb():
 
 
 # Every request a URL not seen before (an ignored parameter counts up), so no answer comes from the cache.
+FLEET_MIX_ROW = "list, a fleet's mix, every URL new (pages 1-20; 1/2 `kms=`, 1/3 `overall_status` + `sort=-updatedAt`)"
+
+# What a fleet's polls look like: the first 20 pages; every second request filters by one of seven
+# KMS names, every third by one of the three statuses sorted by last update; every URL new.
+FLEET_MIX_LUA = r'''
+local n = 0
+local statuses = {"completed", "failed", "in_progress"}
+request = function()
+  n = n + 1
+  local q = "?n=" .. n .. "&skip=" .. ((n % 20) * 10)
+  if n % 2 == 0 then q = q .. "&kms=kms-" .. (n % 7) end
+  if n % 3 == 0 then q = q .. "&overall_status=" .. statuses[math.floor(n / 3) % 3 + 1] .. "&sort=-updatedAt" end
+  return wrk.format(nil, wrk.path .. q)
+end
+'''
+
 DISTINCT_LUA = r'''
 local n = 0
 request = function()

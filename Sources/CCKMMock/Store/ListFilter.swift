@@ -62,7 +62,7 @@ struct ListFilter {
             countSQL = "SELECT COUNT(*) FROM job WHERE " + clauses.joined(separator: " AND ")
             countArguments = arguments
         } else if targets.count > 1 {
-            // A job can match several values: each counted once, from the covering `job_target_by_value`.
+            // A job can match several values: each counted once, from the covering `job_target_by_created`.
             countSQL = "SELECT COUNT(DISTINCT job) FROM job_target WHERE " + targetWhere
             countArguments = targetArguments
         } else {

