@@ -13,16 +13,16 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
 /// One line per request: time, method, path (credentials in the query masked), status, body
 /// bytes, microseconds and the request id the client got in `X-Request-ID`. Written to standard
 /// error with the other logs, each line in one `write`, so lines from several threads never mix.
-public final class AccessLog: Sendable {
-    public let format: AccessLogFormat
+final class AccessLog: Sendable {
+    let format: AccessLogFormat
     private let sink: @Sendable (String) -> Void
 
-    public init(format: AccessLogFormat, sink: (@Sendable (String) -> Void)? = nil) {
+    init(format: AccessLogFormat, sink: (@Sendable (String) -> Void)? = nil) {
         self.format = format
         self.sink = sink ?? AccessLog.standardError
     }
 
-    public static let standardError: @Sendable (String) -> Void = { line in
+    static let standardError: @Sendable (String) -> Void = { line in
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }

@@ -13,9 +13,9 @@ import Synchronization
 public final class CCKMApp: HTTPResponder {
     public let store: JobStore
     public let simulator: Simulator
-    public let tokens: TokenService
-    public let journal: RequestJournal
-    public let faults = FaultRules()
+    let tokens: TokenService
+    let journal: RequestJournal
+    let faults = FaultRules()
     let cache: ResponseCache
     /// When set, every `/__admin` request must carry `Authorization: Bearer <adminToken>`.
     let adminToken: [UInt8]?
@@ -30,7 +30,7 @@ public final class CCKMApp: HTTPResponder {
     /// The fixture `reset` goes back to: the one loaded at start, changed by `POST /__admin/fixtures`.
     let fixture: Mutex<Fixture>
 
-    public init(
+    init(
         store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
         randomness: Randomness = Randomness(), auth: AuthSettings = AuthSettings(enabled: false),
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,

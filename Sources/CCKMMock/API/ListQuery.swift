@@ -1,38 +1,38 @@
 import HTTPServer
 
 /// What a `GET` on a job list asks for: paging, filters and order, parsed and checked.
-public struct ListQuery: Sendable, Equatable {
+struct ListQuery: Sendable, Equatable {
     /// `-1` in the request; the store reads it as "no limit".
-    public static let unlimited = -1
+    static let unlimited = -1
     /// Most values one filter may carry (repeated and comma-joined together): more is a 400, not a huge SQL statement.
-    public static let maxFilterValues = 1000
+    static let maxFilterValues = 1000
     /// Longest one occurrence of a filter parameter may be, in Unicode scalars (JSON Schema's
     /// `maxLength`); repeat the parameter for more.
-    public static let maxFilterLength = 4096
+    static let maxFilterLength = 4096
     /// Largest `skip` or `limit`: past any store the mock will hold, and far from overflow.
-    public static let maxPaging = 1_000_000_000
+    static let maxPaging = 1_000_000_000
 
-    public var skip = 0
-    public var limit = 10
-    public var ids: [String] = []
-    public var statuses: [JobStatus] = []
-    public var targets: [String] = []
+    var skip = 0
+    var limit = 10
+    var ids: [String] = []
+    var statuses: [JobStatus] = []
+    var targets: [String] = []
     /// Empty means the default order: newest `createdAt` first.
-    public var sort: [SortKey] = []
+    var sort: [SortKey] = []
 
-    public init() {}
+    init() {}
 
-    public struct SortKey: Sendable, Equatable {
-        public var field: SortField
-        public var descending: Bool
+    struct SortKey: Sendable, Equatable {
+        var field: SortField
+        var descending: Bool
 
-        public init(_ field: SortField, descending: Bool = false) {
+        init(_ field: SortField, descending: Bool = false) {
             self.field = field
             self.descending = descending
         }
     }
 
-    public enum SortField: String, Sendable, CaseIterable {
+    enum SortField: String, Sendable, CaseIterable {
         case id, createdAt, updatedAt
         case completedAt = "completed_at"
         case overallStatus = "overall_status"
@@ -41,12 +41,12 @@ public struct ListQuery: Sendable, Equatable {
     /// Reads `skip`, `limit`, `id`, `overall_status`, `sort` and the family's target filter.
     /// Other parameters are ignored, as CM ignores them. Multi-valued filters come as repeated keys
     /// or comma-joined values; an empty value counts as absent.
-    public static func parse(_ items: [QueryItem], family: JobFamily) throws(APIError) -> ListQuery {
+    static func parse(_ items: [QueryItem], family: JobFamily) throws(APIError) -> ListQuery {
         try parse(items, targetParameter: family.filterParameter)
     }
 
     /// The same rules, with the target filter read from `targetParameter`.
-    public static func parse(_ items: [QueryItem], targetParameter: String) throws(APIError) -> ListQuery {
+    static func parse(_ items: [QueryItem], targetParameter: String) throws(APIError) -> ListQuery {
         var query = ListQuery()
         for item in items {
             guard let value = item.value, !value.isEmpty else { continue }

@@ -1,5 +1,5 @@
 /// A random version 4 UUID in lower-case text, as CM prints ids and `requestID`s.
-public func randomUUID<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
+func randomUUID<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
     uuid(high: generator.next(), low: generator.next())
 }
 
@@ -7,7 +7,7 @@ public func randomUUID<Generator: RandomNumberGenerator>(using generator: inout 
 /// of `time`, as in a UUIDv7, and the rest random. Job ids are made so: each new job's id then
 /// lands at the end of the id indexes instead of on a random page, which measured 4,300 starts/s
 /// with random ids and 5,100 with these. Clients see well-formed, unique ids, as before.
-public func timeOrderedUUID<Generator: RandomNumberGenerator>(at time: Timestamp, using generator: inout Generator) -> String {
+func timeOrderedUUID<Generator: RandomNumberGenerator>(at time: Timestamp, using generator: inout Generator) -> String {
     let milliseconds = UInt64(bitPattern: time.nanoseconds / 1_000_000) & 0xFFFF_FFFF_FFFF
     return uuid(high: milliseconds << 16 | generator.next() & 0xFFFF, low: generator.next())
 }
@@ -23,7 +23,7 @@ private func uuid(high: UInt64, low: UInt64) -> String {
         + String(characters[16..<20]) + "-" + String(characters[20..<32])
 }
 
-public func randomUUID() -> String {
+func randomUUID() -> String {
     var generator = SystemRandomNumberGenerator()
     return randomUUID(using: &generator)
 }

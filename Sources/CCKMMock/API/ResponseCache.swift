@@ -6,9 +6,9 @@ import Synchronization
 /// moves it, and the next lookup or store drops every entry at once (they are all stale then).
 /// Bounded in bytes, not entries: sixty `limit=-1` lists over a large store were 260 MB when the
 /// bound was a count. Oldest entries go first when a new one needs room.
-public final class ResponseCache: Sendable {
+final class ResponseCache: Sendable {
     /// The default bound: `--cache-size`'s default.
-    public static let defaultBytes = 32 << 20
+    static let defaultBytes = 32 << 20
 
     private struct Entry {
         let response: HTTPResponse

@@ -1,5 +1,5 @@
 /// What a request path names, before the method is looked at.
-public enum Route: Equatable, Sendable {
+enum Route: Equatable, Sendable {
     /// `/api/v1/cckm/<base>`: list (GET) and start (POST).
     case jobs(JobFamily)
     /// `/api/v1/cckm/<base>/<id>`.
@@ -26,7 +26,7 @@ public enum Route: Equatable, Sendable {
     ///
     /// Matched on UTF-8 bytes: `Character` counts and comparisons walk grapheme clusters, and
     /// measured about a tenth of a cached list request's time.
-    public init?(path: String) {
+    init?(path: String) {
         var path = Substring(path)
         if path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") { path = Substring(path.utf8.dropLast()) }
         if let auth = Self.auth[String(path)] {
@@ -69,7 +69,7 @@ public enum Route: Equatable, Sendable {
     }
 
     /// The family a CCKM route belongs to.
-    public var family: JobFamily? {
+    var family: JobFamily? {
         switch self {
         case .jobs(let family), .job(let family, _), .cancel(let family, _): family
         default: nil
@@ -77,7 +77,7 @@ public enum Route: Equatable, Sendable {
     }
 
     /// The methods this route answers, for 405's `Allow` header.
-    public var allowedMethods: [String] {
+    var allowedMethods: [String] {
         switch self {
         case .jobs: ["GET", "POST"]
         case .job: ["GET"]

@@ -1,12 +1,12 @@
 /// The body of `POST B`: the family's targets or `synchronize_all`, checked field by field.
-public struct StartRequest: Sendable, Equatable {
+struct StartRequest: Sendable, Equatable {
     /// The targets named in the body (`kms`, `key_vaults`, `organization_ids`, ...), without repeats.
-    public var targets: [String] = []
+    var targets: [String] = []
     /// AWS only: the regions to synchronize; nil means each KMS's known regions.
-    public var regions: [String]?
-    public var synchronizeAll = false
+    var regions: [String]?
+    var synchronizeAll = false
 
-    public static func parse(body: [UInt8], family: JobFamily) throws(APIError) -> StartRequest {
+    static func parse(body: [UInt8], family: JobFamily) throws(APIError) -> StartRequest {
         let document: JSONValue
         do {
             document = try JSONParser.parse(body)

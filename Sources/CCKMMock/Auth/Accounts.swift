@@ -2,7 +2,7 @@ import HTTPServer
 
 /// Who may log in, and the domains (tenants) they may log in to. The root domain always exists.
 public struct Accounts: Sendable, Equatable {
-    public static let rootDomainID = "00000000-0000-0000-0000-000000000000"
+    static let rootDomainID = "00000000-0000-0000-0000-000000000000"
 
     /// Username → password.
     public var users: [String: String]
@@ -16,18 +16,18 @@ public struct Accounts: Sendable, Equatable {
 
     /// The domain's id as tokens carry it: all zeros for root, otherwise a UUID derived from the name,
     /// so that it is the same on every start and every machine.
-    public static func domainID(_ name: String) -> String {
+    static func domainID(_ name: String) -> String {
         name == Job.rootDomain ? rootDomainID : namedUUID("domain", name)
     }
 
-    public static func userID(_ name: String) -> String { namedUUID("user", name) }
+    static func userID(_ name: String) -> String { namedUUID("user", name) }
 
     /// The domain name for an id, if the domain is declared.
-    public func domainName(id: String) -> String? {
+    func domainName(id: String) -> String? {
         ([Job.rootDomain] + domains).first { Self.domainID($0) == id }
     }
 
-    public func knowsDomain(_ name: String) -> Bool {
+    func knowsDomain(_ name: String) -> Bool {
         name == Job.rootDomain || domains.contains(name)
     }
 }

@@ -1,5 +1,5 @@
 /// Why a login, a revocation or a bearer token was refused; the API edge turns each into CM's answer.
-public enum AuthError: Error, Equatable {
+enum AuthError: Error, Equatable {
     /// A body that is not what the call takes, in words.
     case badRequest(String)
     /// A member with a value the call does not take.

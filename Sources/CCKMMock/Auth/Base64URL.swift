@@ -1,5 +1,5 @@
 /// Base64url without padding (RFC 4648 §5), as JWTs use it.
-public enum Base64URL {
+enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     /// Digit value by byte, 0xFF for bytes outside the alphabet: a table, not a dictionary, because
     /// every bearer token is decoded on its first use.
@@ -9,7 +9,7 @@ public enum Base64URL {
         return table
     }()
 
-    public static func encode(_ bytes: [UInt8]) -> String {
+    static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0
@@ -28,7 +28,7 @@ public enum Base64URL {
     }
 
     /// Nil for characters outside the alphabet, padding, an impossible length, or a non-canonical last digit.
-    public static func decode(_ text: Substring) -> [UInt8]? {
+    static func decode(_ text: Substring) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count % 4 != 1 else { return nil }
         var out: [UInt8] = []

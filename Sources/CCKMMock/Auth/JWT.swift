@@ -16,7 +16,7 @@ public enum JWT {
 
     /// The claims of a token whose header says HS256 and whose signature checks out under `key`.
     /// Nothing else is checked here: expiry and revocation are the caller's.
-    public static func verify(_ token: String, key: [UInt8]) throws(Failure) -> JSONValue {
+    static func verify(_ token: String, key: [UInt8]) throws(Failure) -> JSONValue {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]), let claimBytes = Base64URL.decode(parts[1]),
             let header = try? JSONParser.parse(headerBytes)

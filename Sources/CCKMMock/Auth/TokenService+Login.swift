@@ -11,7 +11,7 @@ import Synchronization
 extension TokenService {
     /// Answers a login body with CM's token response, or 401 code 5 for wrong credentials; a new
     /// session is saved on its own. The live server uses `checkLogin` and the group commit instead.
-    public func login(body: [UInt8]) throws -> String {
+    func login(body: [UInt8]) throws -> String {
         let login = try checkLogin(body: body)
         if login.isNew { try store.saveSession(login.session, createdAt: now()) }
         return login.response
@@ -19,15 +19,15 @@ extension TokenService {
 
     /// A checked login: its session (new for the password grant, stored for a refresh token) and
     /// the response to send once a new session is saved.
-    public struct CheckedLogin: Sendable {
-        public let session: LoginSession
-        public let isNew: Bool
-        public let response: String
+    struct CheckedLogin: Sendable {
+        let session: LoginSession
+        let isNew: Bool
+        let response: String
     }
 
     /// Checks a login body and builds its answer without writing, so that the session can be saved
     /// with the next group commit: logins then share one WAL commit as starts do.
-    public func checkLogin(body: [UInt8]) throws -> CheckedLogin {
+    func checkLogin(body: [UInt8]) throws -> CheckedLogin {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw AuthError.badRequest("Request body must be a JSON object with grant_type and credentials")
         }
@@ -119,7 +119,7 @@ extension TokenService {
 
     /// `POST /__admin/tokens {"domain": "team-a"}`: a login answer for `admin` in that domain, with
     /// no password, for the dashboard and for tests that need a token quickly.
-    public func adminToken(body: [UInt8]) throws -> String {
+    func adminToken(body: [UInt8]) throws -> String {
         let document = body.isEmpty ? JSONValue.object([]) : (try? JSONParser.parse(body)) ?? .null
         guard document.objectValue != nil else { throw AuthError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
         try document.rejectUnknownMembers(known: ["domain"])
@@ -134,7 +134,7 @@ extension TokenService {
     }
 
     /// `POST /api/v1/auth/revoke {"token": <refresh token>}`: ends the session and every JWT it issued.
-    public func revoke(body: [UInt8]) throws {
+    func revoke(body: [UInt8]) throws {
         guard let token = (try? JSONParser.parse(body))?["token"]?.stringValue else {
             throw AuthError.badRequest("Request body must be {\"token\": \"<refresh token>\"}")
         }

@@ -9,8 +9,8 @@ import Synchronization
 
 /// CM's login (`POST /api/v1/auth/tokens`), bearer-token checks and revocation. Token times follow
 /// the real clock even when jobs run on the manual one: client libraries compare `exp` with theirs.
-public final class TokenService: Sendable {
-    public let settings: AuthSettings
+final class TokenService: Sendable {
+    let settings: AuthSettings
     /// The settings' accounts plus those fixtures add, with their domains indexed.
     private let directory: Mutex<Directory>
 
@@ -48,7 +48,7 @@ public final class TokenService: Sendable {
         let domainID: String
     }
 
-    public init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
+    init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
         self.settings = settings
         self.directory = Mutex(Directory(settings.accounts))
         self.key = key
@@ -58,7 +58,7 @@ public final class TokenService: Sendable {
     }
 
     /// Lets fixtures declare more users and domains.
-    public func add(users: [String: String], domains: [String]) {
+    func add(users: [String: String], domains: [String]) {
         directory.withLock { directory in
             directory.accounts.users.merge(users) { $1 }
             let added = domains.filter { $0 != Job.rootDomain && !directory.knows($0) }.uniqued()
@@ -67,17 +67,17 @@ public final class TokenService: Sendable {
         }
     }
 
-    public var currentAccounts: Accounts { directory.withLock { $0.accounts } }
+    var currentAccounts: Accounts { directory.withLock { $0.accounts } }
 
     /// Whether the domain is root or declared.
-    public func knowsDomain(_ name: String) -> Bool { directory.withLock { $0.knows(name) } }
+    func knowsDomain(_ name: String) -> Bool { directory.withLock { $0.knows(name) } }
 
-    public static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
     // MARK: - Requests
 
     /// The domain a request acts in: root when auth is off, else the bearer token's.
-    public func domain(authorization: String?) throws(AuthError) -> String {
+    func domain(authorization: String?) throws(AuthError) -> String {
         guard settings.enabled else { return Job.rootDomain }
         guard let authorization, !authorization.isEmpty else {
             throw .unauthorized("Authorization header is missing; send Authorization: Bearer <jwt>")

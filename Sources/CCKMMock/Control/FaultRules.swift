@@ -2,24 +2,24 @@ import HTTPServer
 import Synchronization
 
 /// A fault a test asked for: which requests it hits, and what it does to them.
-public struct FaultRule: Sendable, Equatable {
-    public var id: String
+struct FaultRule: Sendable, Equatable {
+    var id: String
     /// Match: all given conditions must hold.
-    public var method: String?
+    var method: String?
     /// `*` for any run of characters, e.g. `/api/v1/cckm/aws/*`.
-    public var path: String?
-    public var family: String?
+    var path: String?
+    var family: String?
     /// Effect: an error answer (with `code` and `message` in the CM envelope), a delay, or a hang-up.
-    public var status: Int?
-    public var code: Int?
-    public var message: String?
-    public var latencyMilliseconds: Int
-    public var dropConnection: Bool
+    var status: Int?
+    var code: Int?
+    var message: String?
+    var latencyMilliseconds: Int
+    var dropConnection: Bool
     /// Chance, drawn from the seeded generator, that a matching request is hit.
-    public var probability: Double
+    var probability: Double
     /// Hits left; nil for no limit.
-    public var remaining: Int?
-    public var hits: Int
+    var remaining: Int?
+    var hits: Int
 
     /// The request's family, worked out by the caller, so the rule needs no routing.
     func matches(_ request: HTTPRequest, family requestFamily: String?) -> Bool {
@@ -91,17 +91,17 @@ public struct FaultRule: Sendable, Equatable {
 }
 
 /// The fault rules in force, first added first tried.
-public final class FaultRules: Sendable {
+final class FaultRules: Sendable {
     private let rules = Mutex<[FaultRule]>([])
 
-    public func add(_ rule: FaultRule) {
+    func add(_ rule: FaultRule) {
         rules.withLock { $0.append(rule) }
     }
 
-    public var all: [FaultRule] { rules.withLock { $0 } }
+    var all: [FaultRule] { rules.withLock { $0 } }
 
     @discardableResult
-    public func remove(id: String) -> Bool {
+    func remove(id: String) -> Bool {
         rules.withLock { rules in
             let before = rules.count
             rules.removeAll { $0.id == id }
@@ -109,7 +109,7 @@ public final class FaultRules: Sendable {
         }
     }
 
-    public func removeAll() {
+    func removeAll() {
         rules.withLock { $0.removeAll() }
     }
 

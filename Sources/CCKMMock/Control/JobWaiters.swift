@@ -4,7 +4,7 @@ import Synchronization
 /// Requests parked on `/__admin/jobs/{id}/wait` until the job reaches a status. Parked by job, so
 /// that a change to one job looks only at that job's waiters (a thousand parked waits used to be
 /// re-read on every write). A timeout answers 408. No thread is held while waiting.
-public final class JobWaiters: Sendable {
+final class JobWaiters: Sendable {
     struct Waiter {
         let family: JobFamily
         let domain: String

@@ -2,20 +2,20 @@ import HTTPServer
 import Synchronization
 
 /// One request the mock answered, as the journal keeps it.
-public struct JournalEntry: Sendable {
-    public var sequence: Int
-    public var method: String
-    public var path: String
-    public var query: [QueryItem]
+struct JournalEntry: Sendable {
+    var sequence: Int
+    var method: String
+    var path: String
+    var query: [QueryItem]
     /// Headers with secrets (`Authorization`, `Cookie`) masked.
-    public var headers: HTTPHeaders
+    var headers: HTTPHeaders
     /// The body with secret members masked (see `Secrets`).
-    public var body: String
-    public var status: Int
+    var body: String
+    var status: Int
     /// The domain the request acted in (its token's, or root with login off); nil for requests
     /// outside the CCKM paths (login) and those refused before their token was read.
-    public var domain: String?
-    public var at: Timestamp
+    var domain: String?
+    var at: Timestamp
 
     static let secretHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]
     /// Bodies longer than this are kept cut, with a note.
@@ -36,10 +36,10 @@ public struct JournalEntry: Sendable {
 
 /// The last `capacity` requests outside `/__admin`, oldest first: what a test verifies its client sent.
 /// A ring: recording never moves the entries already kept.
-public final class RequestJournal: Sendable {
+final class RequestJournal: Sendable {
     /// Largest `limit` a journal listing takes (the spec's bound; far above any `--journal-size` in use).
-    public static let maxShown = 1_000_000
-    public let capacity: Int
+    static let maxShown = 1_000_000
+    let capacity: Int
     private let state: Mutex<Ring>
 
     private struct Ring {
@@ -51,7 +51,7 @@ public final class RequestJournal: Sendable {
         var ordered: [JournalEntry] { Array(slots[oldest...] + slots[..<oldest]) }
     }
 
-    public init(capacity: Int = 10_000) {
+    init(capacity: Int = 10_000) {
         self.capacity = max(0, capacity)
         state = Mutex(Ring())
     }
@@ -86,31 +86,31 @@ public final class RequestJournal: Sendable {
     }
 
     /// Entries whose method matches (any case) and whose path matches `pattern` (`*` for any run).
-    public func entries(method: String? = nil, path pattern: String? = nil) -> [JournalEntry] {
+    func entries(method: String? = nil, path pattern: String? = nil) -> [JournalEntry] {
         entries(matching: JournalFilter(method: method, path: pattern))
     }
 
     /// Entries the filter keeps, oldest first.
-    public func entries(matching filter: JournalFilter) -> [JournalEntry] {
+    func entries(matching filter: JournalFilter) -> [JournalEntry] {
         state.withLock { $0.ordered }.filter(filter.matches)
     }
 
-    public func clear() {
+    func clear() {
         state.withLock { $0 = Ring(next: $0.next) }
     }
 }
 
 /// Which journal entries a listing or count keeps: `?method=&path=&status=&after=`.
-public struct JournalFilter: Sendable {
-    public var method: String?
+struct JournalFilter: Sendable {
+    var method: String?
     /// A `*` glob.
-    public var path: String?
+    var path: String?
     /// A status (`503`) or a class of them (`5xx`).
-    public var status: ClosedRange<Int>?
+    var status: ClosedRange<Int>?
     /// Only entries numbered after this one (a page's cursor).
-    public var after: Int?
+    var after: Int?
 
-    public init(method: String? = nil, path: String? = nil, status: ClosedRange<Int>? = nil, after: Int? = nil) {
+    init(method: String? = nil, path: String? = nil, status: ClosedRange<Int>? = nil, after: Int? = nil) {
         self.method = method
         self.path = path
         self.status = status

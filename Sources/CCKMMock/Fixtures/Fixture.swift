@@ -18,27 +18,27 @@ public struct FixtureError: Error, Equatable, CustomStringConvertible {
 public struct Fixture: Sendable, Equatable {
     public var jobs: [Job] = []
     /// Jobs marked `"simulate": false`: kept exactly as written, never moved by the simulator.
-    public var held: Set<JobKey> = []
+    var held: Set<JobKey> = []
     public var domains: [String] = []
     /// Username → password.
     public var users: [String: String] = [:]
     /// Family name → its known targets. A family listed here refuses unknown targets (404).
-    public var inventory: [String: [InventoryItem]] = [:]
-    public var scripts: [Script] = []
+    var inventory: [String: [InventoryItem]] = [:]
+    var scripts: [Script] = []
     /// Family name (or `*` for all) → durations and failure rate.
-    public var simulation: [String: FamilySimulation] = [:]
+    var simulation: [String: FamilySimulation] = [:]
     /// JSON Lines files of jobs, validated at load and read again each time they are seeded.
     public var streams: [String] = []
     /// Scheduler job configurations, checked when read.
-    public var schedules: [FixtureSchedule] = []
+    var schedules: [FixtureSchedule] = []
 
-    public init(jobs: [Job] = [], held: Set<JobKey> = []) {
+    init(jobs: [Job] = [], held: Set<JobKey> = []) {
         self.jobs = jobs
         self.held = held
     }
 
     /// Adds `other`: its jobs replace jobs of the same family and id; its lists add to these.
-    public mutating func merge(_ other: Fixture) {
+    mutating func merge(_ other: Fixture) {
         let incoming = Set(other.jobs.map { JobKey(family: $0.family.name, id: $0.id) })
         jobs.removeAll { incoming.contains(JobKey(family: $0.family.name, id: $0.id)) }
         held.subtract(incoming)
@@ -96,7 +96,7 @@ public struct Fixture: Sendable, Equatable {
     }
 
     /// Parses one fixture document; `source` names it in problems.
-    public static func parse(bytes: [UInt8], source: String, now: Timestamp) throws(FixtureError) -> Fixture {
+    static func parse(bytes: [UInt8], source: String, now: Timestamp) throws(FixtureError) -> Fixture {
         let document: JSONValue
         let locator: JSONLocator
         do {
@@ -113,37 +113,37 @@ public struct Fixture: Sendable, Equatable {
 
 /// A scheduler job configuration a fixture declares: its members as a `POST` would send them, the
 /// domain it belongs to (root by default) and, optionally, its id.
-public struct FixtureSchedule: Sendable, Equatable {
-    public var id: String?
-    public var domain: String
-    public var name: String
-    public var members: JSONValue
+struct FixtureSchedule: Sendable, Equatable {
+    var id: String?
+    var domain: String
+    var name: String
+    var members: JSONValue
 }
 
 /// One known target: a name, and for AWS its account and regions, for Azure its location.
-public struct InventoryItem: Sendable, Equatable {
-    public var name: String
-    public var account: String?
-    public var regions: [String]?
-    public var location: String?
+struct InventoryItem: Sendable, Equatable {
+    var name: String
+    var account: String?
+    var regions: [String]?
+    var location: String?
 }
 
 /// "Target eu-west-1 of aws jobs fails after 30 s with this message": applies to seeded jobs and
 /// to jobs started later, matched by family, target (a `detailed_status` key, or its part after
 /// the last `/`) and, when given, job id.
-public struct Script: Sendable, Equatable {
-    public enum Outcome: String, Sendable, Equatable {
+struct Script: Sendable, Equatable {
+    enum Outcome: String, Sendable, Equatable {
         case succeed, fail
         /// Never ends on its own: only cancel or `/__admin/jobs/{id}/complete|fail` end it.
         case hang
     }
 
-    public var family: String
-    public var target: String?
-    public var job: String?
-    public var after: Double?
-    public var outcome: Outcome
-    public var message: String?
+    var family: String
+    var target: String?
+    var job: String?
+    var after: Double?
+    var outcome: Outcome
+    var message: String?
 
     func matches(family: JobFamily, jobID: String, target key: String) -> Bool {
         family.name == self.family && (job == nil || job == jobID)
@@ -152,9 +152,9 @@ public struct Script: Sendable, Equatable {
 }
 
 /// Simulator settings for one family.
-public struct FamilySimulation: Sendable, Equatable {
-    public var targetDuration: ClosedRange<Double>?
-    public var failureRate: Double?
+struct FamilySimulation: Sendable, Equatable {
+    var targetDuration: ClosedRange<Double>?
+    var failureRate: Double?
 }
 
 extension Job {
@@ -172,9 +172,9 @@ extension Job {
 }
 
 /// A job's identity across the store: ids are unique within a family.
-public struct JobKey: Sendable, Hashable {
-    public var family: String
-    public var id: String
+struct JobKey: Sendable, Hashable {
+    var family: String
+    var id: String
 }
 
 /// `8-4-4-4-12` hexadecimal digits, either case.

@@ -376,7 +376,7 @@ struct FixtureReader {
 
 /// The longest a target may take, in simulated seconds: 10 years. Longer ones (or `1e300`) would
 /// push job times past the clock's end; a job that should never end is a `hang` script.
-public let maxTargetDuration = 10 * 365.25 * 86_400.0
+let maxTargetDuration = 10 * 365.25 * 86_400.0
 
 /// `5` or `2-6` (also `2.5-3`) seconds, at most `maxTargetDuration`.
 public func durationRange(_ text: String) -> ClosedRange<Double>? {

@@ -19,7 +19,7 @@ public struct Recorder {
     public let credentials: Credentials
     public let domains: [String]
     public let families: [JobFamily]
-    public var pageSize = 100
+    var pageSize = 100
     /// Progress lines (stderr in the CLI).
     public var progress: (String) -> Void = { _ in }
 

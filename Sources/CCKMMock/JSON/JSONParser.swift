@@ -8,13 +8,13 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Where a value starts in a JSON text.
-public struct JSONPosition: Sendable, Equatable {
-    public var line: Int
-    public var column: Int
+struct JSONPosition: Sendable, Equatable {
+    var line: Int
+    var column: Int
 }
 
 /// Answers "where is `$.jobs[3].createdAt`?" for a parsed text.
-public struct JSONLocator: Sendable {
+struct JSONLocator: Sendable {
     private let bytes: [UInt8]
     private let offsets: [String: Int]
 
@@ -24,7 +24,7 @@ public struct JSONLocator: Sendable {
     }
 
     /// The position of `path`, or of its nearest recorded ancestor.
-    public func position(of path: String) -> JSONPosition? {
+    func position(of path: String) -> JSONPosition? {
         var path = Substring(path)
         while !path.isEmpty {
             if let offset = offsets[String(path)] { return Self.position(of: offset, in: bytes) }
@@ -61,7 +61,7 @@ public struct JSONParser {
     }
 
     /// Parses and also returns where every value starts, by its JSON path.
-    public static func parseWithLocator(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONSyntaxError) -> (JSONValue, JSONLocator) {
+    static func parseWithLocator(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONSyntaxError) -> (JSONValue, JSONLocator) {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.offsets = [:]
         let value = try parser.parseDocument()

@@ -31,23 +31,23 @@ public indirect enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    public var intValue: Int? {
+    var intValue: Int? {
         if case .number(let text) = self { return Int(text) }
         return nil
     }
 
-    public var arrayValue: [JSONValue]? {
+    var arrayValue: [JSONValue]? {
         if case .array(let items) = self { return items }
         return nil
     }
 
-    public var objectValue: [(key: String, value: JSONValue)]? {
+    var objectValue: [(key: String, value: JSONValue)]? {
         if case .object(let members) = self { return members }
         return nil
     }
 
     /// The JSON type's name, for error messages ("expected an array, got a string").
-    public var typeName: String {
+    var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

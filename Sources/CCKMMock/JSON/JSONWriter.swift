@@ -1,21 +1,21 @@
 /// Compact JSON text, written into one growing byte buffer: no intermediate values, no Foundation.
 /// Bytes rather than a `String`: appending to a string re-checks its capacity, count and ASCII
 /// flags on every call, which was most of the time spent rendering a large fixture's jobs.
-public struct JSONWriter {
+struct JSONWriter {
     private var bytes: [UInt8] = []
 
-    public init(capacity: Int = 256) {
+    init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
     /// What has been written.
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    public mutating func raw(_ fragment: String) {
+    mutating func raw(_ fragment: String) {
         bytes.append(contentsOf: fragment.utf8)
     }
 
-    public mutating func string(_ value: String) {
+    mutating func string(_ value: String) {
         bytes.append(0x22)
         var clean = true
         for unit in value.utf8 where unit < 0x20 || unit == 0x22 || unit == 0x5C {
@@ -43,13 +43,13 @@ public struct JSONWriter {
     }
 
     /// `"key":` with the comma that separates it from a previous member when `first` is false.
-    public mutating func key(_ name: String, first: Bool = false) {
+    mutating func key(_ name: String, first: Bool = false) {
         if !first { raw(",") }
         string(name)
         raw(":")
     }
 
-    public mutating func stringArray(_ values: [String]) {
+    mutating func stringArray(_ values: [String]) {
         raw("[")
         for (index, value) in values.enumerated() {
             if index > 0 { raw(",") }
@@ -58,7 +58,7 @@ public struct JSONWriter {
         raw("]")
     }
 
-    public mutating func value(_ value: JSONValue) {
+    mutating func value(_ value: JSONValue) {
         switch value {
         case .null: raw("null")
         case .bool(let flag): raw(flag ? "true" : "false")
@@ -84,7 +84,7 @@ public struct JSONWriter {
 
 extension JSONValue {
     /// Compact JSON text of this value.
-    public var jsonText: String {
+    var jsonText: String {
         var writer = JSONWriter()
         writer.value(self)
         return writer.text
@@ -97,7 +97,7 @@ func jsonNumber(_ value: Double) -> String {
 }
 
 /// One member's value in `JSONWriter.object`: parts already rendered as JSON are kept as they are.
-public enum JSONPart {
+enum JSONPart {
     case number(Int)
     case string(String)
     /// Text that is JSON already (a rendered job, an entry).
@@ -110,7 +110,7 @@ public enum JSONPart {
 extension JSONWriter {
     /// `{"name": value, …}` in the order given: the one way envelopes around rendered parts are
     /// written (lists, journals, events), instead of concatenating strings.
-    public static func object(_ members: [(String, JSONPart)]) -> String {
+    static func object(_ members: [(String, JSONPart)]) -> String {
         let size = members.reduce(16) { total, member in
             switch member.1 {
             case .rendered(let text), .string(let text): total + member.0.utf8.count + text.utf8.count + 6

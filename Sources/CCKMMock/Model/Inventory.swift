@@ -1,20 +1,20 @@
 /// The targets the mock knows per family: what `synchronize_all` expands to, and the facts that
 /// shape `detailed_status` keys (an AWS KMS's account and regions, an Azure vault's location).
 /// Fixtures will be able to replace it; any target is accepted whether listed or not.
-public struct Inventory: Sendable, Equatable {
-    public struct AWSKMS: Sendable, Equatable {
-        public var name: String
-        public var account: String
-        public var regions: [String]
+struct Inventory: Sendable, Equatable {
+    struct AWSKMS: Sendable, Equatable {
+        var name: String
+        var account: String
+        var regions: [String]
     }
 
     /// Targets per family name, in the order `synchronize_all` lists them.
-    public var targets: [String: [String]]
-    public var awsKMS: [AWSKMS]
+    var targets: [String: [String]]
+    var awsKMS: [AWSKMS]
     /// Azure vault → location (region), the prefix of its `detailed_status` key.
-    public var azureLocations: [String: String]
+    var azureLocations: [String: String]
 
-    public static let standard: Inventory = {
+    static let standard: Inventory = {
         // The targets come from the family table; the facts that shape keys (accounts, regions,
         // locations) are the inventory's.
         let kms = [

@@ -7,21 +7,21 @@ public struct Job: Sendable, Equatable {
     public var family: JobFamily
     public var domain: String
     public var id: String
-    public var uri: String
+    var uri: String
     public var account: String
-    public var application: String
-    public var devAccount: String
-    public var createdAt: Timestamp
-    public var updatedAt: Timestamp
+    var application: String
+    var devAccount: String
+    var createdAt: Timestamp
+    var updatedAt: Timestamp
     /// Absent while the job runs.
-    public var completedAt: Timestamp?
+    var completedAt: Timestamp?
     public var status: JobStatus
     /// Target → message, in the order targets were listed; nil prints no `detailed_status` at all.
-    public var detailedStatus: [TargetStatus]?
-    public var cloud: String
+    var detailedStatus: [TargetStatus]?
+    var cloud: String
     /// One list per `family.targetFields`, same order.
     public var targets: [[String]]
-    public var abort: Bool
+    var abort: Bool
 
     public struct TargetStatus: Sendable, Equatable {
         public var target: String
@@ -56,7 +56,7 @@ public struct Job: Sendable, Equatable {
     }
 
     /// The values the family's list filter matches (`kms` for AWS, `key_vaults` for Azure, ...).
-    public var filterValues: [String] {
+    var filterValues: [String] {
         family.targetFields.firstIndex(of: family.filterField).map { targets[$0] } ?? []
     }
 

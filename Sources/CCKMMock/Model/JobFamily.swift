@@ -9,20 +9,20 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     /// Short stable name used in fixtures, the store and the control API (`aws`, `sfdc-keys`, ...).
     public let name: String
     /// Path under `/api/v1/cckm/`, without slashes at either end.
-    public let basePath: String
-    public let cloud: String
+    let basePath: String
+    let cloud: String
     /// Target lists of the job object, in the order the docs print them.
-    public let targetFields: [String]
+    let targetFields: [String]
     /// Query parameter that filters the list by target.
-    public let filterParameter: String
+    let filterParameter: String
     /// Which of `targetFields` that filter matches.
-    public let filterField: String
+    let filterField: String
     /// The body field that lists targets in `POST B` (`kms`, `organization_ids`, `key_vaults`, ...).
-    public let bodyTargetField: String
+    let bodyTargetField: String
     /// Optional body fields besides the target list and `synchronize_all`, with their JSON type.
     let extraBodyFields: [String: ExtraField]
     /// `detailed_status` message of a target that finished well (API-CONTRACT.md).
-    public let successMessage: String
+    let successMessage: String
     /// A realistic cloud error for a target that failed; `{target}` is the target, `{region}` the
     /// part of its key after the last `/`.
     let failureTemplate: String
@@ -31,7 +31,7 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     /// What the dashboard calls it.
     public let label: String
     /// `cloud_name` in a CM scheduler configuration that runs this family's job, if one does.
-    public let schedulerCloud: String?
+    let schedulerCloud: String?
     /// The targets `synchronize_all` stands for when no fixture lists them.
     let standardTargets: [String]
 
@@ -130,10 +130,10 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     public static func named(_ name: String) -> JobFamily? { byName[name] }
     public static func at(basePath: String) -> JobFamily? { byBasePath[basePath] }
     /// The family a scheduler configuration's `cloud_name` runs.
-    public static func scheduled(cloud: String) -> JobFamily? { bySchedulerCloud[cloud] }
+    static func scheduled(cloud: String) -> JobFamily? { bySchedulerCloud[cloud] }
 
     /// A realistic cloud error for a failed target (its `detailed_status` key).
-    public func failureMessage(target: String) -> String {
+    func failureMessage(target: String) -> String {
         failureTemplate.replacingAll("{target}", with: target).replacingAll(
             "{region}", with: String(target.split(separator: "/").last ?? ""))
     }

@@ -1,7 +1,7 @@
 /// The running message of a target, and the one a cancel leaves on unfinished targets.
-public enum TargetMessage {
-    public static let inProgress = "in_progress"
-    public static let cancelled = "synchronization cancelled"
+enum TargetMessage {
+    static let inProgress = "in_progress"
+    static let cancelled = "synchronization cancelled"
 
     /// Both spellings CM has printed for a running target.
     static func isRunning(_ message: String) -> Bool {

@@ -2,7 +2,7 @@
 /// one docs example prints nanoseconds, so a time read with sub-microsecond digits keeps them.
 public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Nanoseconds since 1970-01-01T00:00:00Z.
-    public var nanoseconds: Int64
+    var nanoseconds: Int64
 
     public init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds
@@ -12,7 +12,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Saturates at the ends of the representable range (years 1677 to 2262) instead of trapping:
     /// the amount can come from a request.
-    public func adding(seconds: Double) -> Timestamp {
+    func adding(seconds: Double) -> Timestamp {
         let delta = (seconds * 1e9).rounded()
         guard delta.isFinite, abs(delta) < 9.2e18 else { return Timestamp(nanoseconds: delta < 0 ? .min : .max) }
         let (sum, overflow) = nanoseconds.addingReportingOverflow(Int64(delta))
@@ -20,7 +20,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// To the nearest microsecond, the precision CM prints.
-    public var roundedToMicroseconds: Timestamp {
+    var roundedToMicroseconds: Timestamp {
         let remainder = (nanoseconds % 1000 + 1000) % 1000  // floored, so times before 1970 round the same way
         // At the very start of the range (a saturated time) there is no microsecond below: keep it.
         let (down, underflow) = nanoseconds.subtractingReportingOverflow(remainder)
@@ -32,13 +32,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The latest time the manual clock may reach: far enough for any test, and far from the end
     /// of the nanosecond range (year 2262), so that durations added to it never overflow.
-    public static let latestClockTime = Timestamp(rfc3339: "2200-01-01T00:00:00Z")!
+    static let latestClockTime = Timestamp(rfc3339: "2200-01-01T00:00:00Z")!
 
     /// The earliest time read from outside (fixtures, `since`): the start of `readableYears`.
-    public static let earliestReadable = Timestamp(rfc3339: "1900-01-01T00:00:00Z")!
+    static let earliestReadable = Timestamp(rfc3339: "1900-01-01T00:00:00Z")!
 
     /// Whether the time lies in `readableYears` (1900 to the manual clock's end in 2200).
-    public var isReadable: Bool { self >= Self.earliestReadable && self <= Self.latestClockTime }
+    var isReadable: Bool { self >= Self.earliestReadable && self <= Self.latestClockTime }
 
     /// RFC 3339 in UTC with six fractional digits, or nine when the time has sub-microsecond digits.
     public var description: String {
@@ -71,7 +71,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Years `init(rfc3339:)` reads: nanoseconds in 64 bits reach only 1677 to 2262, and the
     /// manual clock stops at the start of 2200.
-    public static let readableYears: ClosedRange<Int64> = 1900...2200
+    static let readableYears: ClosedRange<Int64> = 1900...2200
 
     /// Reads RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, fraction up to nine digits, a
     /// year in `readableYears`.

@@ -3,8 +3,8 @@
 /// `*/n` or `a-b/n`, or a comma list of those; three-letter month (`jan`) and day (`sat`) names.
 /// Days of week run 0-6 from Sunday (7 is Sunday too). When both day fields are restricted, a day
 /// matching either fires, as in cron. Times are UTC *(chosen: CM's own zone is not in the record)*.
-public struct CronExpression: Sendable, Equatable {
-    public let text: String
+struct CronExpression: Sendable, Equatable {
+    let text: String
     let minutes: Set<Int>
     let hours: Set<Int>
     let days: Set<Int>
@@ -14,14 +14,14 @@ public struct CronExpression: Sendable, Equatable {
     let weekdaysRestricted: Bool
 
     /// Why an expression was refused, in words for a 400 naming `run_at`.
-    public struct Problem: Error, Equatable, CustomStringConvertible {
-        public var description: String
+    struct Problem: Error, Equatable, CustomStringConvertible {
+        var description: String
     }
 
     private static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     private static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
-    public init(_ text: String) throws(Problem) {
+    init(_ text: String) throws(Problem) {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { String($0).lowercased() }
         guard fields.count == 5 else {
             throw Problem(description: "expected 5 fields (minute hour day-of-month month day-of-week), got \(fields.count)")
@@ -82,7 +82,7 @@ public struct CronExpression: Sendable, Equatable {
 
     /// The first time after `time` (strictly) that the expression fires, at a whole minute; nil
     /// when it never fires within 5 years (`0 0 30 2 *`).
-    public func next(after time: Timestamp) -> Timestamp? {
+    func next(after time: Timestamp) -> Timestamp? {
         let minute: Int64 = 60_000_000_000
         // The next whole minute after `time`.
         var candidate = (time.nanoseconds.floorDivided(by: minute) + 1) * minute

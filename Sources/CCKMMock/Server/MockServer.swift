@@ -7,8 +7,8 @@ import Logging
     import Foundation
 #endif
 
-public struct StartupError: Error, CustomStringConvertible {
-    public var description: String
+struct StartupError: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// A running mock: the store opened, fixtures seeded, the HTTP server listening.

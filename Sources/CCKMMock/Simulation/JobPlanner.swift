@@ -1,44 +1,44 @@
 import Synchronization
 
 /// One target's planned end: when, and how.
-public struct ScheduledTarget: Sendable, Equatable {
-    public enum Outcome: Int, Sendable {
+struct ScheduledTarget: Sendable, Equatable {
+    enum Outcome: Int, Sendable {
         case succeeds = 0
         case fails = 1
         case cancelled = 2
     }
 
     /// The `detailed_status` key.
-    public var target: String
-    public var dueAt: Timestamp
-    public var outcome: Outcome
+    var target: String
+    var dueAt: Timestamp
+    var outcome: Outcome
     /// The `detailed_status` message the target ends with.
-    public var message: String
+    var message: String
 }
 
 /// A job with the plan for its running targets.
-public struct PlannedJob: Sendable, Equatable {
-    public var job: Job
-    public var schedule: [ScheduledTarget]
+struct PlannedJob: Sendable, Equatable {
+    var job: Job
+    var schedule: [ScheduledTarget]
 
-    public init(job: Job, schedule: [ScheduledTarget] = []) {
+    init(job: Job, schedule: [ScheduledTarget] = []) {
         self.job = job
         self.schedule = schedule
     }
 }
 
 /// What fixtures tell the planner: known targets, scripted outcomes, simulator settings per family.
-public struct PlanRules: Sendable, Equatable {
-    public var inventory: Inventory = .standard
+struct PlanRules: Sendable, Equatable {
+    var inventory: Inventory = .standard
     /// Families whose inventory a fixture declared: unknown targets are refused (404).
-    public var strictFamilies: Set<String> = []
-    public var scripts: [Script] = []
-    public var simulation: [String: FamilySimulation] = [:]
+    var strictFamilies: Set<String> = []
+    var scripts: [Script] = []
+    var simulation: [String: FamilySimulation] = [:]
 
-    public init() {}
+    init() {}
 
     /// The standard inventory with the fixture's on top.
-    public init(_ fixture: Fixture) {
+    init(_ fixture: Fixture) {
         for (family, items) in fixture.inventory {
             strictFamilies.insert(family)
             inventory.targets[family] = items.map(\.name)
@@ -58,11 +58,11 @@ public struct PlanRules: Sendable, Equatable {
 }
 
 /// Why a start could not be planned.
-public enum PlanError: Error, Equatable, CustomStringConvertible {
+enum PlanError: Error, Equatable, CustomStringConvertible {
     /// A target the fixture's inventory does not list, for a family whose inventory it declares.
     case unknownTarget(String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .unknownTarget(let message): message
         }
@@ -70,31 +70,31 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Turns a start request into a new job and draws how each target will end.
-public final class JobPlanner: Sendable {
+final class JobPlanner: Sendable {
     private let configured: Mutex<SimulatorSettings>
-    public let randomness: Randomness
+    let randomness: Randomness
     private let rules: Mutex<PlanRules>
 
-    public init(settings: SimulatorSettings, rules: PlanRules = PlanRules(), randomness: Randomness) {
+    init(settings: SimulatorSettings, rules: PlanRules = PlanRules(), randomness: Randomness) {
         self.configured = Mutex(settings)
         self.rules = Mutex(rules)
         self.randomness = randomness
     }
 
     /// The settings in force; only the time scale changes at runtime (the dashboard's control).
-    public var settings: SimulatorSettings { configured.withLock { $0 } }
+    var settings: SimulatorSettings { configured.withLock { $0 } }
 
-    public func setTimeScale(_ scale: Double) {
+    func setTimeScale(_ scale: Double) {
         configured.withLock { $0.timeScale = scale }
     }
 
-    public var currentRules: PlanRules { rules.withLock { $0 } }
+    var currentRules: PlanRules { rules.withLock { $0 } }
 
-    public func setRules(_ new: PlanRules) {
+    func setRules(_ new: PlanRules) {
         rules.withLock { $0 = new }
     }
 
-    public func plan(_ request: StartRequest, family: JobFamily, domain: String, now: Timestamp) throws(PlanError) -> PlannedJob {
+    func plan(_ request: StartRequest, family: JobFamily, domain: String, now: Timestamp) throws(PlanError) -> PlannedJob {
         let rules = currentRules
         let inventory = rules.inventory
         let known = inventory.targets[family.name] ?? []
@@ -124,7 +124,7 @@ public final class JobPlanner: Sendable {
     }
 
     /// A plan for a job seeded as running: its targets still running start over from `now`.
-    public func resume(_ job: Job, now: Timestamp) -> PlannedJob {
+    func resume(_ job: Job, now: Timestamp) -> PlannedJob {
         guard job.status == .inProgress else { return PlannedJob(job: job) }
         let running = (job.detailedStatus ?? []).filter { TargetMessage.isRunning($0.message) }.map(\.target)
         let targets = job.detailedStatus == nil ? job.filterValues : running
@@ -159,7 +159,7 @@ public final class JobPlanner: Sendable {
 
 extension Timestamp {
     /// The due time of a target that never ends on its own (a script's `hang`).
-    public static let never = Timestamp(nanoseconds: .max)
+    static let never = Timestamp(nanoseconds: .max)
 }
 
 extension Array where Element: Hashable {

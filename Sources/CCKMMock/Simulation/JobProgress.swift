@@ -1,19 +1,19 @@
 /// One state change of a job or one of its targets, as the event log records it.
-public struct JobEvent: Sendable, Equatable {
-    public var family: JobFamily
-    public var domain: String
-    public var jobID: String
+struct JobEvent: Sendable, Equatable {
+    var family: JobFamily
+    var domain: String
+    var jobID: String
     /// The `detailed_status` key, or nil for the job itself.
-    public var target: String?
-    public var from: String?
-    public var to: String
-    public var at: Timestamp
+    var target: String?
+    var from: String?
+    var to: String
+    var at: Timestamp
 }
 
 /// The lifecycle rules, as pure functions on a job value: no store, no clock.
-public enum JobProgress {
+enum JobProgress {
     /// A target ended with `message`; the job's `updatedAt` moves to `at`.
-    public static func finish(target: String, message: String, at: Timestamp, job: inout Job) -> JobEvent {
+    static func finish(target: String, message: String, at: Timestamp, job: inout Job) -> JobEvent {
         var entries = job.detailedStatus ?? []
         let previous = entries.firstIndex { $0.target == target }.map { entries[$0].message }
         if let index = entries.firstIndex(where: { $0.target == target }) {
@@ -27,7 +27,7 @@ public enum JobProgress {
     }
 
     /// Every target ended: `failed` if any failed, unless the job was cancelled, which ends `completed`.
-    public static func complete(anyFailed: Bool, at: Timestamp, job: inout Job) -> JobEvent {
+    static func complete(anyFailed: Bool, at: Timestamp, job: inout Job) -> JobEvent {
         let previous = job.status.rawValue
         job.status = anyFailed && !job.abort ? .failed : .completed
         job.updatedAt = max(job.updatedAt, at)
@@ -36,13 +36,13 @@ public enum JobProgress {
     }
 
     /// A cancel was asked: `abort` is set, the job keeps running until its targets stop.
-    public static func abort(at: Timestamp, job: inout Job) -> JobEvent {
+    static func abort(at: Timestamp, job: inout Job) -> JobEvent {
         job.abort = true
         job.updatedAt = max(job.updatedAt, at)
         return event(job, target: nil, from: job.status.rawValue, to: "abort_requested", at: at)
     }
 
-    public static func started(_ job: Job) -> JobEvent {
+    static func started(_ job: Job) -> JobEvent {
         event(job, target: nil, from: nil, to: job.status.rawValue, at: job.createdAt)
     }
 

@@ -7,7 +7,7 @@ import Synchronization
 #endif
 
 /// Why the clock did not move.
-public enum ClockError: Error, Equatable {
+enum ClockError: Error, Equatable {
     /// The system clock follows the wall; only a manual clock moves on request.
     case systemClock
     /// The seconds asked for cannot be (negative, not finite, past the clock's end); why, in words.
@@ -19,7 +19,7 @@ public enum ClockError: Error, Equatable {
 /// Where the mock reads "now" for job times. The system clock follows the wall; the manual clock
 /// moves only when a test says so, which makes a whole job lifecycle run in milliseconds and
 /// the same way twice.
-public protocol SimulationClock: Sendable {
+protocol SimulationClock: Sendable {
     func now() -> Timestamp
     /// Whether `advance` may move it.
     var isManual: Bool { get }
@@ -34,18 +34,18 @@ public protocol SimulationClock: Sendable {
 }
 
 /// The wall clock, in UTC.
-public struct SystemClock: SimulationClock {
-    public init() {}
+struct SystemClock: SimulationClock {
+    init() {}
 
-    public func now() -> Timestamp {
+    func now() -> Timestamp {
         Timestamp(nanoseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) * 1000)
     }
 
-    public var isManual: Bool { false }
+    var isManual: Bool { false }
 
-    public func target(advancingBy seconds: Double) throws(ClockError) -> Timestamp { throw .systemClock }
-    public func advance(to time: Timestamp) throws(ClockError) { throw .systemClock }
-    public func restore(to time: Timestamp) {}
+    func target(advancingBy seconds: Double) throws(ClockError) -> Timestamp { throw .systemClock }
+    func advance(to time: Timestamp) throws(ClockError) { throw .systemClock }
+    func restore(to time: Timestamp) {}
 
 }
 
@@ -64,7 +64,7 @@ public final class ManualClock: SimulationClock {
     public var isManual: Bool { true }
 
     /// Refuses to go past `Timestamp.latestClockTime`, so that durations added later cannot overflow.
-    public func target(advancingBy seconds: Double) throws(ClockError) -> Timestamp {
+    func target(advancingBy seconds: Double) throws(ClockError) -> Timestamp {
         guard seconds >= 0, seconds.isFinite else { throw .invalidSeconds("must be a number of 0 or more") }
         let later = now().adding(seconds: seconds)
         guard later <= Timestamp.latestClockTime else {
@@ -74,7 +74,7 @@ public final class ManualClock: SimulationClock {
     }
 
     /// Refuses to go past `Timestamp.latestClockTime`, whoever asks (an advance, a settle).
-    public func advance(to time: Timestamp) throws(ClockError) {
+    func advance(to time: Timestamp) throws(ClockError) {
         guard time <= Timestamp.latestClockTime else {
             throw .pastEnd("The clock may not pass \(Timestamp.latestClockTime); it would have to reach \(time)")
         }

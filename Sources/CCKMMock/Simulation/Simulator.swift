@@ -4,13 +4,13 @@
 /// in-process alike: one write path, the batch inline (of one, at once) when `groupCommit` is off.
 public final class Simulator: Sendable {
     public let store: JobStore
-    public let clock: any SimulationClock
-    public let planner: JobPlanner
+    let clock: any SimulationClock
+    let planner: JobPlanner
     /// Requests waiting for a job to reach a status; checked after every change made here.
-    public let waiters = JobWaiters()
+    let waiters = JobWaiters()
     private let writes: WriteBatcher
 
-    public init(store: JobStore, clock: any SimulationClock, planner: JobPlanner, groupCommit: Bool = false) {
+    init(store: JobStore, clock: any SimulationClock, planner: JobPlanner, groupCommit: Bool = false) {
         self.store = store
         self.clock = clock
         self.planner = planner
@@ -41,7 +41,7 @@ public final class Simulator: Sendable {
 
     /// Sets `abort` with the next group commit; the job stops `cancelDelay` later, unfinished
     /// targets cancelled. `finish` gets the job's JSON, or the error.
-    public func cancel(family: JobFamily, domain: String, id: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void) {
+    func cancel(family: JobFamily, domain: String, id: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void) {
         let (now, stopAt) = cancelTimes()
         let store = self.store
         writes.submit(
@@ -50,7 +50,7 @@ public final class Simulator: Sendable {
 
     /// A new login session saved with the next group commit, so that logins arriving together
     /// share one WAL commit as starts do; `finish` gets `response` once it is on disk, or the error.
-    public func saveSession(
+    func saveSession(
         _ session: LoginSession, createdAt: Int64, response: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void
     ) {
         let store = self.store
@@ -76,7 +76,7 @@ public final class Simulator: Sendable {
 
     /// Fires every transition due by the clock's now.
     @discardableResult
-    public func tick() throws -> [JobEvent] {
+    func tick() throws -> [JobEvent] {
         let events = try advanceStore(to: clock.now())
         answerWaiters(after: events)
         return events
@@ -85,7 +85,7 @@ public final class Simulator: Sendable {
     /// Moves a manual clock forward, firing what falls due on the way with the times it falls due.
     /// The clock moves only once the store has: a failed write (a full disk) leaves it where it was,
     /// so that a retry does not advance twice.
-    public func advance(seconds: Double) throws -> [JobEvent] {
+    func advance(seconds: Double) throws -> [JobEvent] {
         try move(to: try clock.target(advancingBy: seconds))
     }
 
@@ -99,7 +99,7 @@ public final class Simulator: Sendable {
 
     /// Ends the job's running targets (or one) now, well or with a failure; `message` replaces the
     /// family's usual words.
-    public func force(family: JobFamily, id: String, target: String?, fail: Bool, message: String?) throws -> [JobEvent] {
+    func force(family: JobFamily, id: String, target: String?, fail: Bool, message: String?) throws -> [JobEvent] {
         try store.force(
             family: family, id: id, target: target, outcome: fail ? .fails : .succeeds,
             message: { message ?? (fail ? family.failureMessage(target: $0) : family.successMessage) }, at: clock.now())
@@ -153,7 +153,7 @@ public final class Simulator: Sendable {
 
     /// Back to `fixture` (nothing when nil), for every domain or one. A full reset also puts the
     /// planner's rules back to the fixture's alone.
-    public func reset(to fixture: Fixture?, domain: String?) throws {
+    func reset(to fixture: Fixture?, domain: String?) throws {
         try store.deleteJobs(domain: domain)
         try store.deleteSchedulerConfigs(domain: domain)
         if domain == nil { planner.setRules(PlanRules()) }
@@ -178,7 +178,7 @@ public final class Simulator: Sendable {
 
     /// Runs every job in progress to its end. A manual clock moves to the last due time; under the
     /// system clock, what was due later ends now.
-    public func settle() throws -> [JobEvent] {
+    func settle() throws -> [JobEvent] {
         guard let last = try store.lastDueTime() else { return try tick() }
         if clock.isManual { return try move(to: max(last, clock.now())) }
         try store.dueNoLaterThan(clock.now())

@@ -7,12 +7,12 @@ public struct SimulatorSettings: Sendable, Equatable {
     /// Simulated durations run this many times faster (demos: 10 makes a 5 s target take 0.5 s).
     public var timeScale: Double
     /// Seconds between a cancel request and the job stopping (before `timeScale`).
-    public var cancelDelay: Double
+    var cancelDelay: Double
     /// Lets a second job of a family and domain start while one is in progress.
     public var allowConcurrentJobs: Bool
     /// The most scheduler runs one clock move makes; runs falling due past them before the new time
     /// are dropped, not made up (a 10-year advance of a `* * * * *` schedule would be 5 million jobs).
-    public var maxSchedulerRunsPerAdvance = 10_000
+    var maxSchedulerRunsPerAdvance = 10_000
 
     public init(
         targetDuration: ClosedRange<Double> = 2...6, failureRate: Double = 0, timeScale: Double = 1, cancelDelay: Double = 1,

@@ -11,7 +11,7 @@ extension JobStore {
     /// an empty store that journal holds only the few pages that existed, while the WAL would
     /// take every page of the load and copy it into the database at the checkpoint: measured on
     /// 1,000,000 jobs, the commit went from 7.5 s to 0.7 s.
-    public func bulkReplace(alone: Bool = false, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
+    func bulkReplace(alone: Bool = false, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
         // The pool's idle readers would keep the store from leaving WAL.
         // So would the checkpointer's connection: closed for the load, opened again after it.
         if alone, let pool = database as? DatabasePool {
@@ -99,11 +99,11 @@ extension JobStore {
 
 /// A job ready for the store: planned, its JSON rendered (which a bulk load does on the reading
 /// thread, off the writer's).
-public struct PreparedJob: Sendable {
-    public var planned: PlannedJob
-    public var document: String
+struct PreparedJob: Sendable {
+    var planned: PlannedJob
+    var document: String
 
-    public init(_ planned: PlannedJob, document: String? = nil) {
+    init(_ planned: PlannedJob, document: String? = nil) {
         self.planned = planned
         self.document = document ?? planned.job.json
     }

@@ -3,7 +3,7 @@ import GRDB
 /// Writes of the control API: reset, forced outcomes, snapshots.
 extension JobStore {
     /// Deletes every job (of one domain when given), with its schedule and events.
-    public func deleteJobs(domain: String? = nil) throws {
+    func deleteJobs(domain: String? = nil) throws {
         try write { db in
             if let domain {
                 try db.execute(sql: "DELETE FROM job WHERE domain = ?", arguments: [domain])
@@ -28,7 +28,7 @@ extension JobStore {
     }
 
     /// Every domain that holds a job or a scheduler configuration, from the per-domain counts (no scan of the jobs).
-    public func domainsHoldingJobs() throws -> [String] {
+    func domainsHoldingJobs() throws -> [String] {
         try database.read { db in
             try String.fetchAll(
                 db, sql: "SELECT domain FROM job_count WHERE n > 0 UNION SELECT domain FROM scheduler_config ORDER BY domain")
@@ -44,7 +44,7 @@ extension JobStore {
 
     /// Makes the job's running targets (or just `target`) end at `at` with `outcome` and
     /// `message`; the next advance applies it. 409 for a job not in progress or a target not running.
-    public func force(
+    func force(
         family: JobFamily, id: String, target: String?, outcome: ScheduledTarget.Outcome, message: @escaping (String) -> String,
         at: Timestamp
     ) throws {
@@ -77,13 +77,13 @@ extension JobStore {
     }
 
     /// Events oldest first, of one job when `jobID` is given, at or after `since` when given.
-    public func events(jobID: String? = nil, since: Timestamp? = nil, limit: Int = 10_000) throws -> [JobEvent] {
+    func events(jobID: String? = nil, since: Timestamp? = nil, limit: Int = 10_000) throws -> [JobEvent] {
         try eventPage(jobID: jobID, since: since, limit: limit).events
     }
 
     /// One page of events, oldest first, after the event numbered `after` when given; `next` is
     /// the number to ask after for the rest, nil when this page holds the last.
-    public func eventPage(jobID: String? = nil, since: Timestamp? = nil, after: Int64? = nil, limit: Int) throws -> EventPage {
+    func eventPage(jobID: String? = nil, since: Timestamp? = nil, after: Int64? = nil, limit: Int) throws -> EventPage {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if let jobID {
@@ -120,7 +120,7 @@ extension JobStore {
 
     /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
     /// the clock's time.
-    public func saveSnapshot(_ name: String, clock: Timestamp) throws {
+    func saveSnapshot(_ name: String, clock: Timestamp) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
             for table in Self.snapshotTables {
@@ -133,7 +133,7 @@ extension JobStore {
     }
 
     /// Puts the jobs, schedules and events back as saved; returns the clock's time then. 404 for an unknown name.
-    public func restoreSnapshot(_ name: String) throws -> Timestamp {
+    func restoreSnapshot(_ name: String) throws -> Timestamp {
         try write { db in
             guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
                 throw StoreError.notFound("No snapshot named \"\(name)\"")
@@ -149,7 +149,7 @@ extension JobStore {
         }
     }
 
-    public func snapshots() throws -> [(name: String, clock: Timestamp, jobs: Int)] {
+    func snapshots() throws -> [(name: String, clock: Timestamp, jobs: Int)] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT name, clock, jobs FROM snapshot ORDER BY name").map {
                 ($0["name"], Timestamp(nanoseconds: $0["clock"]), $0["jobs"])
@@ -158,7 +158,7 @@ extension JobStore {
     }
 
     @discardableResult
-    public func deleteSnapshot(_ name: String) throws -> Bool {
+    func deleteSnapshot(_ name: String) throws -> Bool {
         try write { db in
             for table in Self.snapshotTables {
                 try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
@@ -170,8 +170,8 @@ extension JobStore {
 }
 
 /// A page of `/__admin/events`.
-public struct EventPage: Sendable {
-    public var events: [JobEvent]
+struct EventPage: Sendable {
+    var events: [JobEvent]
     /// The cursor for the next page; nil on the last.
-    public var next: Int64?
+    var next: Int64?
 }

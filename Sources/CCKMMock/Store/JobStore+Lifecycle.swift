@@ -5,7 +5,7 @@ import GRDB
 extension JobStore {
     /// Stores a new job, unless `exclusive` and the family already has a job in progress in the
     /// domain (409). Returns the job's JSON.
-    public func start(_ planned: PlannedJob, exclusive: Bool) throws -> String {
+    func start(_ planned: PlannedJob, exclusive: Bool) throws -> String {
         try write { db in try start(planned, exclusive: exclusive, db) }
     }
 
@@ -33,7 +33,7 @@ extension JobStore {
 
     /// Asks a running job to stop: `abort` is set now, and every target not done by `stopAt` ends
     /// then as cancelled. 404 for an unknown job, 409 for one that is not in progress.
-    public func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp) throws -> String {
+    func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp) throws -> String {
         try write { db in try cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db) }
     }
 
@@ -60,7 +60,7 @@ extension JobStore {
     /// Ends every target due at or before `time`, in order of due time, each stamped with its own
     /// due time, and completes the jobs whose last target ended. Returns the events, in order.
     @discardableResult
-    public func advance(to time: Timestamp) throws -> [JobEvent] {
+    func advance(to time: Timestamp) throws -> [JobEvent] {
         // A tick with nothing due (most of them) costs a read, not a write transaction.
         let due = try database.read { db in
             try Bool.fetchOne(
@@ -108,7 +108,7 @@ extension JobStore {
     }
 
     /// The latest due time of any running target, or nil when nothing runs.
-    public func lastDueTime() throws -> Timestamp? {
+    func lastDueTime() throws -> Timestamp? {
         try database.read { db in
             try Int64.fetchOne(
                 db, sql: "SELECT MAX(due_at) FROM job_schedule WHERE done = 0 AND due_at < ?", arguments: [Timestamp.never.nanoseconds]
@@ -118,7 +118,7 @@ extension JobStore {
     }
 
     /// Brings every running target's due time forward to `time` at the latest.
-    public func dueNoLaterThan(_ time: Timestamp) throws {
+    func dueNoLaterThan(_ time: Timestamp) throws {
         try write { db in
             try db.execute(
                 sql: "UPDATE job_schedule SET due_at = ? WHERE done = 0 AND due_at > ? AND due_at < ?",

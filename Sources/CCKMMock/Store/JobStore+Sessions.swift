@@ -1,18 +1,18 @@
 import GRDB
 
 /// A login: what its refresh token stands for.
-public struct LoginSession: Sendable, Equatable {
-    public var refreshToken: String
-    public var refreshTokenID: String
-    public var sid: String
-    public var clientID: String
-    public var username: String
-    public var domain: String
+struct LoginSession: Sendable, Equatable {
+    var refreshToken: String
+    var refreshTokenID: String
+    var sid: String
+    var clientID: String
+    var username: String
+    var domain: String
 }
 
 /// Login sessions live beside the jobs, so refresh tokens and revocations survive a restart.
 extension JobStore {
-    public func saveSession(_ session: LoginSession, createdAt: Int64) throws {
+    func saveSession(_ session: LoginSession, createdAt: Int64) throws {
         try write { db in try saveSession(session, createdAt: createdAt, db) }
     }
 
@@ -29,7 +29,7 @@ extension JobStore {
     }
 
     /// The session of a refresh token that was not revoked.
-    public func session(refreshToken: String) throws -> LoginSession? {
+    func session(refreshToken: String) throws -> LoginSession? {
         try database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM auth_session WHERE refresh_token = ? AND revoked = 0", arguments: [refreshToken]).map {
                 LoginSession(
@@ -40,7 +40,7 @@ extension JobStore {
     }
 
     /// Revokes the session; returns its `sid`, or nil when the token is unknown.
-    public func revokeSession(refreshToken: String) throws -> String? {
+    func revokeSession(refreshToken: String) throws -> String? {
         try write { db in
             let sid = try String.fetchOne(db, sql: "SELECT sid FROM auth_session WHERE refresh_token = ?", arguments: [refreshToken])
             try db.execute(sql: "UPDATE auth_session SET revoked = 1 WHERE refresh_token = ?", arguments: [refreshToken])
@@ -48,7 +48,7 @@ extension JobStore {
         }
     }
 
-    public func revokedSessionIDs() throws -> Set<String> {
+    func revokedSessionIDs() throws -> Set<String> {
         try database.read { db in Set(try String.fetchAll(db, sql: "SELECT sid FROM auth_session WHERE revoked = 1")) }
     }
 }

@@ -14,7 +14,7 @@ public enum StoreLocation: Sendable, Equatable {
 }
 
 /// The store found itself inconsistent; answered as a logged 500.
-public enum StoreError: Error, Equatable {
+enum StoreError: Error, Equatable {
     case missingDocument(seq: Int64)
     case corruptDocument(problems: [String])
     /// The disk (or the volume's quota) is full: nothing of the write was stored.
@@ -32,9 +32,9 @@ public enum StoreError: Error, Equatable {
 }
 
 /// One page of a job list: the count of every match, and the matching jobs' JSON for this page.
-public struct JobPage: Sendable, Equatable {
-    public var total: Int
-    public var documents: [String]
+struct JobPage: Sendable, Equatable {
+    var total: Int
+    var documents: [String]
 }
 
 /// Jobs in SQLite through GRDB. Reads run concurrently on the pool's readers; writes are
@@ -45,7 +45,7 @@ public final class JobStore: Sendable {
     /// Moves on every write, so that anything built from the data (cached responses) knows it is stale.
     private let writes = Atomic<Int>(0)
 
-    public var generation: Int { writes.load(ordering: .acquiring) }
+    var generation: Int { writes.load(ordering: .acquiring) }
 
     /// Checkpoints the log of a file store off the writer (none for `:memory:`); stopped while a
     /// bulk load leaves WAL (`bulkReplace(alone:)`).
@@ -124,12 +124,12 @@ public final class JobStore: Sendable {
     }
 
     /// Stores the jobs, replacing any job of the same family and id, in one transaction.
-    public func replace(_ jobs: [Job]) throws {
+    func replace(_ jobs: [Job]) throws {
         try replace(jobs.map { PlannedJob(job: $0) })
     }
 
     /// Stores the jobs with their schedules, replacing any job of the same family and id.
-    public func replace(_ jobs: [PlannedJob]) throws {
+    func replace(_ jobs: [PlannedJob]) throws {
         try write { db in try replace(jobs.map { PreparedJob($0) }, db) }
     }
 
@@ -192,7 +192,7 @@ public final class JobStore: Sendable {
     }
 
     /// The job's JSON, or nil when the family has no job with that id in that domain.
-    public func document(family: JobFamily, domain: String, id: String) throws -> String? {
+    func document(family: JobFamily, domain: String, id: String) throws -> String? {
         try database.read { db in
             try String.fetchOne(
                 db.cachedStatement(
@@ -202,16 +202,16 @@ public final class JobStore: Sendable {
     }
 
     /// The page the query asks for, and the count of all its matches.
-    public func list(family: JobFamily, domain: String, query: ListQuery) throws -> JobPage {
+    func list(family: JobFamily, domain: String, query: ListQuery) throws -> JobPage {
         let page = try listAcross(family: family, domain: domain, query: query)
         return JobPage(total: page.total, documents: page.jobs.map { $0.document })
     }
 
     /// A job on a page of the control API's list, with what the CCKM API does not show.
-    public struct ListedJob: Sendable, Equatable {
-        public var family: String
-        public var domain: String
-        public var document: String
+    struct ListedJob: Sendable, Equatable {
+        var family: String
+        var domain: String
+        var document: String
     }
 
     /// Like `list`, with `family` or `domain` nil meaning all of them.
@@ -221,7 +221,7 @@ public final class JobStore: Sendable {
     /// statements for a default page, and GRDB's cost per statement was most of the read.) The
     /// documents are not joined into the page query itself: an order no index serves is sorted,
     /// and SQLite would carry every match's document through the sort.
-    public func listAcross(family: JobFamily?, domain: String?, query: ListQuery) throws -> (total: Int, jobs: [ListedJob]) {
+    func listAcross(family: JobFamily?, domain: String?, query: ListQuery) throws -> (total: Int, jobs: [ListedJob]) {
         let filter = ListFilter(family: family, domain: domain, query: query)
         return try database.read { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
@@ -264,7 +264,7 @@ public final class JobStore: Sendable {
     }
 
     /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.
-    public func queryPlan(family: JobFamily, domain: String, query: ListQuery) throws -> [String] {
+    func queryPlan(family: JobFamily, domain: String, query: ListQuery) throws -> [String] {
         let filter = ListFilter(family: family, domain: domain, query: query)
         var arguments = filter.pageArguments
         arguments += [query.limit, query.skip]

@@ -1,5 +1,5 @@
 /// A path under `/__admin`: the control API's own routes.
-public enum AdminRoute: Equatable, Sendable {
+enum AdminRoute: Equatable, Sendable {
     case health, clock, clockAdvance, settle, reset, fixtures, domains, tokens, ui, openAPI
     /// The PEM chain the server presents, so that a client can verify TLS instead of turning it off.
     case tlsCertificate
@@ -21,7 +21,7 @@ public enum AdminRoute: Equatable, Sendable {
     case schedules
 
     /// Every control API path, `{…}` for a parameter: what `openapi.yaml` must describe.
-    public static let templates = [
+    static let templates = [
         "/__admin/health", "/__admin/clock", "/__admin/clock/advance", "/__admin/jobs/settle", "/__admin/reset", "/__admin/fixtures",
         "/__admin/domains", "/__admin/tokens", "/__admin/ui", "/__admin/openapi.yaml", "/__admin/jobs", "/__admin/jobs/{id}/complete",
         "/__admin/jobs/{id}/fail", "/__admin/jobs/{id}/wait", "/__admin/faults", "/__admin/faults/{id}", "/__admin/requests",
