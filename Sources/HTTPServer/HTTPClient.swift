@@ -91,7 +91,7 @@ public struct HTTPClient: Sendable {
 
     public var trust: Trust
     /// Largest response body read.
-    public var maxResponseBytes = 256 << 20
+    var maxResponseBytes = 256 << 20
 
     public init(endpoint: Endpoint, timeout: Double = 2, trust: Trust = .any) {
         self.endpoint = endpoint

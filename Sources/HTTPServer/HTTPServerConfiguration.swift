@@ -19,20 +19,20 @@ public struct HTTPServerConfiguration: Sendable {
     /// Most query parameters a request may carry; more get `respondToRefusedHead` (414) with the
     /// query cut off. libmicrohttpd keeps a record per parameter in the connection's memory, and
     /// past roughly 900 it ran out and never answered.
-    public var maxQueryParameters: Int
+    var maxQueryParameters: Int
     /// Largest request body accepted; larger ones are answered by `respondToOversizedBody`.
     public var maxBodyBytes: Int
     /// Longest request target (path and query, decoded) answered normally; longer ones are
     /// answered by `respondToRefusedHead` (414).
-    public var maxURLBytes: Int
+    var maxURLBytes: Int
     /// Largest header block (names and values) answered normally; larger ones are answered by
     /// `respondToRefusedHead` (431).
-    public var maxHeaderBytes: Int
+    var maxHeaderBytes: Int
     /// libmicrohttpd's memory for one connection. Heads past it get libmicrohttpd's own HTML 414
     /// or 431, so it is kept above `maxURLBytes` and `maxHeaderBytes` (64 KB takes a 63,000-byte
     /// URL or header). Not more: libmicrohttpd zeroes all of it between two requests on a
     /// kept-alive connection, and at 256 KB that was a quarter of the CPU time of cached reads.
-    public var connectionMemoryBytes: Int
+    var connectionMemoryBytes: Int
     /// Serve HTTPS with this certificate (TLS 1.2 and 1.3 only); nil serves plain HTTP.
     public var tls: TLSIdentity?
 

@@ -110,7 +110,7 @@ public struct TLSIdentity: Sendable, Equatable {
 
 /// What a certificate says about itself.
 public struct CertificateFacts: Sendable, Equatable {
-    public var sha256Fingerprint: [UInt8]
+    var sha256Fingerprint: [UInt8]
     /// DNS names and IP addresses, as text.
     public var subjectAltNames: [String]
 
