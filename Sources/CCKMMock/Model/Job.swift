@@ -26,11 +26,6 @@ public struct Job: Sendable, Equatable {
     public struct TargetStatus: Sendable, Equatable {
         public var target: String
         public var message: String
-
-        public init(target: String, message: String) {
-            self.target = target
-            self.message = message
-        }
     }
 
     public init(
