@@ -10,6 +10,7 @@ ROOT = os.path.dirname(HERE)
 CEILING = os.path.join(HERE, "peers", "ceiling", "ceiling")
 CACHE = os.path.join(ROOT, ".build-bench")
 PEERS = os.environ.get("BENCH_PEERS") == "1"
+PROFILE = os.environ.get("BENCH_PROFILE", "1") == "1" and shutil.which("perf") is not None
 FLEET_SECONDS = int(os.environ.get("BENCH_FLEET_SECONDS", str(max(SECONDS, 5))))
 FLEET_CONNECTIONS = 32
 PEER_JOBS = 100_000
@@ -134,6 +135,14 @@ def main():
         result["ceiling"] = ceiling_now["rps"]
         return result
 
+    profiles = []
+
+    def profiled(name, process, url, headers=(), script=None):
+        """Where the server's time goes in this scenario: a separate 4 s wrk run under `perf record`
+        (the measured run is left unprofiled). Skipped when perf is missing or not allowed."""
+        if PROFILE:
+            profiles.append((name, profile(process.pid, url, headers, script)))
+
     server, base = serve("--data", store)
     auth = ["Authorization: Bearer " + token(base)]
     aws = base + "/api/v1/cckm/aws/synchronization-jobs"
@@ -144,6 +153,8 @@ def main():
     mix = os.path.join(CACHE, "fleet-mix.lua")
     open(mix, "w").write(FLEET_MIX_LUA)
     rows.append((FLEET_MIX_ROW, paired(aws, auth, mix)))
+    profiled("list, default page, every URL new", server, aws, auth, distinct)
+    profiled("list, a fleet's mix, every URL new", server, aws, auth, mix)
     for name, url in [
         ("list, default page", aws),
         ("list, overall_status + two-field sort", aws + "?overall_status=failed&sort=-updatedAt,id"),
@@ -155,7 +166,9 @@ def main():
     stop(server)
 
     secure, secure_base = serve("--data", store, tls=True)
-    rows.append(("list, default page, HTTPS", paired(secure_base + "/api/v1/cckm/aws/synchronization-jobs", ["Authorization: Bearer " + token(secure_base)])))
+    secure_auth = ["Authorization: Bearer " + token(secure_base)]
+    rows.append(("list, default page, HTTPS", paired(secure_base + "/api/v1/cckm/aws/synchronization-jobs", secure_auth)))
+    profiled("list, default page, HTTPS", secure, secure_base + "/api/v1/cckm/aws/synchronization-jobs", secure_auth)
     stop(secure)
 
     scratch = tempfile.mkdtemp()
@@ -166,6 +179,7 @@ def main():
     starts_only = os.path.join(scratch, "starts.lua")
     open(starts_only, "w").write('wrk.method = "POST"\nwrk.body = \'{"synchronize_all":true}\'\n')
     rows.append(("writes: starts only", paired(writer_base + "/api/v1/cckm/google/synchronization-jobs", ["Authorization: Bearer " + token(writer_base)], starts_only)))
+    profiled("writes: starts only", writer, writer_base + "/api/v1/cckm/google/synchronization-jobs", ["Authorization: Bearer " + token(writer_base)], starts_only)
     login = os.path.join(scratch, "login.lua")
     open(login, "w").write('wrk.method = "POST"\nwrk.body = \'{"grant_type":"password","username":"admin","password":"admin"}\'\n')
     # The write rows leave about 160,000 jobs running (30-60 s each): their ticks share the writer.
@@ -173,6 +187,7 @@ def main():
     stop(writer)
     fresh, fresh_base = serve("--data", os.path.join(scratch, "login"))
     rows.append(("login, a server of its own (as a test fleet logs in)", paired(fresh_base + "/api/v1/auth/tokens", [], login)))
+    profiled("login, a server of its own", fresh, fresh_base + "/api/v1/auth/tokens", [], login)
     stop(fresh)
 
     rows.insert(1, (f"fleet: {FLEET_CONNECTIONS} client tests in a loop (requests/s; p50/p99 per test)", fleet(scratch)))
@@ -232,6 +247,14 @@ def main():
         table += ["", f"**cckm-mock's uncached list = {uncached / wiremock:.1f}× WireMock, {uncached / flask:.0f}× Flask** "
                       f"(cckm-mock with {JOBS:,} jobs, every URL new; WireMock's static stub of the same response; the Flask "
                       f"mock's list over {PEER_JOBS:,} jobs), from this run."]
+    if profiles:
+        table += ["", "## Where the time goes (perf, same run)", "",
+                  "For each scenario below its goal, `perf record -F 999` of the server during a separate 4 s wrk run: the share of "
+                  "samples by library, then the functions with the most samples of their own (Swift names demangled). The kernel "
+                  "share is mostly the loopback socket sends and wake-ups, which the ceiling pays too.", ""]
+        for name, (libraries, functions) in profiles:
+            table += [f"**{name}**: " + ", ".join(f"{library} {share:.0f} %" for library, share in libraries), ""]
+            table += ["| samples | function |", "|---|---|"] + [f"| {share:.1f} % | `{function}` |" for share, function in functions] + [""]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, {memory_gb():.0f} GiB; {version}"
     text = "\n".join(table)
     print(text)
@@ -245,6 +268,35 @@ def main():
                   f"shows the uncached path. "
                   f"The ceiling is `scripts/peers/ceiling` (a copy of the project's reference program) with the same wrk settings in the same run, measured again just before each "
                   f"scenario (each ratio is to that neighbour: the ceiling alone drifts by a third within minutes here); wrk shares the cores.\n\n{text}\n")
+
+
+def profile(pid, url, headers, script):
+    """Top libraries and functions of `pid` while wrk drives `url` for 4 s."""
+    data = tempfile.mktemp(suffix=".perf")
+    recorder = subprocess.Popen(["perf", "record", "-q", "-F", "999", "-p", str(pid), "-o", data, "--", "sleep", "4"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = ["wrk", "-t1", "-c32", "-d4s"] + [flag for header in headers for flag in ("-H", header)] + (["-s", script] if script else []) + [url]
+    subprocess.run(command, capture_output=True)
+    recorder.wait()
+
+    def top(sort, count):
+        output = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--stdio", "-g", "none"],
+                                capture_output=True, text=True).stdout
+        rows = []
+        for line in output.splitlines():
+            match = re.match(r"\s*([\d.]+)%\s+(?:\[[.k]\]\s+)?(.+?)\s*$", line)
+            if match and not line.lstrip().startswith("#"):
+                rows.append((float(match.group(1)), match.group(2).strip()))
+        return rows[:count]
+
+    libraries = [(name.replace("[kernel.kallsyms]", "kernel"), share) for share, name in top("dso", 6)]
+    functions = top("symbol", 12)
+    names = subprocess.run(["swift", "demangle", "--simplified"], input="\n".join(name for _, name in functions),
+                           capture_output=True, text=True).stdout.splitlines()
+    if len(names) == len(functions):
+        functions = [(share, name.split(" ---> ")[-1].strip()[:110]) for (share, _), name in zip(functions, names)]
+    os.unlink(data)
+    return libraries, functions
 
 
 def fleet(scratch):
