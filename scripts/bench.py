@@ -286,7 +286,8 @@ def profile(pid, url, headers, script):
         for line in output.splitlines():
             match = re.match(r"\s*([\d.]+)%\s+(?:\[[.k]\]\s+)?(.+?)\s*$", line)
             if match and not line.lstrip().startswith("#"):
-                rows.append((float(match.group(1)), match.group(2).strip()))
+                # perf pads the name and adds its empty parent columns ("-  -") after it.
+                rows.append((float(match.group(1)), re.split(r"\s{2,}", match.group(2).strip())[0]))
         return rows[:count]
 
     libraries = [(name.replace("[kernel.kallsyms]", "kernel"), share) for share, name in top("dso", 6)]
