@@ -50,8 +50,11 @@ public final class JobStore: Sendable {
     /// Checkpoints the log of a file store off the writer (none for `:memory:`); stopped while a
     /// bulk load leaves WAL (`bulkReplace(alone:)`).
     let checkpointer: Mutex<WALCheckpointer?>
+    /// The checkpointer's request that the writer checkpoint once itself.
+    let logRestart = LogRestart()
     /// The database file, nil for `:memory:`.
     let file: String?
+    let logRestartFrames: Int
 
     /// Page cache per connection.
     static let cacheKilobytes = 8_000
@@ -60,13 +63,28 @@ public final class JobStore: Sendable {
     /// is checkpointed and truncated (the log is what grows between checkpoints), then reported
     /// as `StoreError.diskFull`; the transaction is rolled back either way.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        defer { writes.add(1, ordering: .releasing) }
+        defer {
+            writes.add(1, ordering: .releasing)
+            restartLogIfDue()
+        }
         return try retryingWhenFull { try database.write(body) }
     }
 
     func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        defer { writes.add(1, ordering: .releasing) }
+        defer {
+            writes.add(1, ordering: .releasing)
+            restartLogIfDue()
+        }
         return try retryingWhenFull { try database.writeWithoutTransaction(body) }
+    }
+
+    /// Asked for by the checkpointer when the log has run long (see `WALCheckpointer`): a passive
+    /// checkpoint on the writer's own connection copies the frames left, so that the next write
+    /// starts the log from its beginning. Queued behind this write on the writer rather than run
+    /// in it, so the clients of this write are answered first. A failure leaves it to the next request.
+    private func restartLogIfDue() {
+        guard logRestart.due.exchange(false, ordering: .relaxed) else { return }
+        database.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
     }
 
     private func retryingWhenFull<T>(_ attempt: () throws -> T) throws -> T {
@@ -82,7 +100,13 @@ public final class JobStore: Sendable {
         }
     }
 
-    public init(location: StoreLocation, readers: Int = 4) throws {
+    public convenience init(location: StoreLocation, readers: Int = 4) throws {
+        try self.init(location: location, readers: readers, logRestartFrames: WALCheckpointer.defaultRestartFrames)
+    }
+
+    /// `logRestartFrames`: how long the log may run before the writer checkpoints (tests make it short).
+    init(location: StoreLocation, readers: Int, logRestartFrames: Int) throws {
+        self.logRestartFrames = logRestartFrames
         var configuration = Configuration()
         configuration.maximumReaderCount = max(2, readers)
         configuration.prepareDatabase { db in
@@ -92,9 +116,10 @@ public final class JobStore: Sendable {
             // A file store's log is checkpointed by `WALCheckpointer` from its own connection, so
             // no commit waits for a checkpoint's fsync; the automatic one (here for `:memory:`,
             // where it costs nothing) is off for files below. A full disk also checkpoints and
-            // truncates the log (`write`), and the log is cut back to 16 MB after each checkpoint.
+            // truncates the log (`write`), and the log is cut back to 64 MB when it starts over
+            // (the size at which the writer checkpoints: a log reused in place is not zeroed again).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(location == .memory ? 4000 : 0)")
-            try db.execute(sql: "PRAGMA journal_size_limit = \(16 << 20)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
             // 8 MB of pages per connection (SQLite's default is 2 MB): the hot index slices of a
             // million-job store stay in memory; sorted lists over 1M jobs measured twice as fast.
             try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKilobytes)")
@@ -109,7 +134,7 @@ public final class JobStore: Sendable {
             try Self.createPrivately(file)
             database = try DatabasePool(path: file, configuration: configuration)
             self.file = file
-            checkpointer = Mutex(try WALCheckpointer(path: file))
+            checkpointer = Mutex(try WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames))
         }
         try StoreSchema.migrator.migrate(database)
     }

@@ -10,18 +10,32 @@ import Synchronization
 /// 15,000 logins/s against 3 ms with no file). A passive checkpoint from a second connection
 /// takes no write lock, so the writer keeps committing meanwhile. The store turns the automatic
 /// checkpoint off only when one of these is running.
+///
+/// What such a checkpoint cannot do is start the log again from its beginning: SQLite does that at
+/// the next write only when every frame was copied, and under a steady stream of writes new frames
+/// always arrive while a checkpoint copies the old ones. The log then grew without end (1 GB in 6 s
+/// of starts), and every page it grew by was zeroed by the kernel first: a quarter of the starts'
+/// CPU. So when a round finds the log longer than `restartFrames`, it asks the writer
+/// (`LogRestart`) to checkpoint once itself after its next commit; between the writer's commits no
+/// frame arrives, its checkpoint copies the last frames, and its next write starts the log over.
 final class WALCheckpointer: Sendable {
     private let connection: DatabaseQueue
     private let queue = DispatchQueue(label: "cckm-mock.checkpoint")
     private let stopped = Atomic<Bool>(false)
+    private let restart: LogRestart
+    private let restartFrames: Int
 
     /// How often the log is checked: a passive checkpoint with nothing to copy costs microseconds.
-    static let interval = DispatchTimeInterval.milliseconds(50)
+    static let interval = DispatchTimeInterval.milliseconds(10)
+    /// 64 MB of 4 KB pages: a few writer checkpoints a second at the most under a full load of starts.
+    static let defaultRestartFrames = 16_384
 
-    init(path: String) throws {
+    init(path: String, restart: LogRestart, restartFrames: Int = WALCheckpointer.defaultRestartFrames) throws {
         var configuration = Configuration()
         configuration.label = "cckm-mock.checkpoint"
         connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.restart = restart
+        self.restartFrames = restartFrames
         scheduleNext()
     }
 
@@ -31,7 +45,7 @@ final class WALCheckpointer: Sendable {
             guard let self, !self.stopped.load(ordering: .relaxed) else { return }
             // A failure (a full disk, a reader holding an old snapshot) leaves the log for the
             // next round; a full disk is also handled by the writer, which truncates the log.
-            _ = try? self.connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            _ = try? self.round()
             self.scheduleNext()
         }
     }
@@ -39,10 +53,14 @@ final class WALCheckpointer: Sendable {
     /// One round now, on the rounds' queue: the log's frames and how many of them are now in the
     /// database file (SQLite's `wal_checkpoint` answer), for checks.
     func checkpointNow() throws -> (log: Int, checkpointed: Int) {
-        try queue.sync {
-            let row = try connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
-            return (row?[1] ?? -1, row?[2] ?? -1)
-        }
+        try queue.sync { try round() }
+    }
+
+    private func round() throws -> (log: Int, checkpointed: Int) {
+        let row = try connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        let (log, checkpointed): (Int, Int) = (row?[1] ?? -1, row?[2] ?? -1)
+        if log > restartFrames { restart.due.store(true, ordering: .relaxed) }
+        return (log, checkpointed)
     }
 
     /// Stops the rounds and closes the connection once a round in flight is over, so that the
@@ -53,4 +71,12 @@ final class WALCheckpointer: Sendable {
             try? connection.close()
         }
     }
+}
+
+/// Set by the checkpointer when the log has run long; the store's writer checkpoints once after
+/// its next commit and clears it (`JobStore.write`).
+final class LogRestart: Sendable {
+    let due = Atomic<Bool>(false)
+
+    var isDue: Bool { due.load(ordering: .relaxed) }
 }
