@@ -226,6 +226,8 @@ def main():
     loader, _ = serve("--data", os.path.join(scratch, "l"), "--fixtures", lines, "--domain", "tenant-a", "--domain", "tenant-b", deadline=1800)
     load_seconds = time.perf_counter() - began
     stop(loader)
+    if PROFILE:
+        profiles.append((f"start with a {JOBS:,}-job JSON Lines fixture (the whole load)", profile_load(lines, os.path.join(scratch, "pl"))))
     shutil.rmtree(scratch, ignore_errors=True)
 
     ceiling_rps = base_ceiling["rps"]
@@ -278,6 +280,28 @@ def profile(pid, url, headers, script):
     command = ["wrk", "-t1", "-c32", "-d4s"] + [flag for header in headers for flag in ("-H", header)] + (["-s", script] if script else []) + [url]
     subprocess.run(command, capture_output=True)
     recorder.wait()
+    return summarize(data)
+
+
+def profile_load(lines, data_dir):
+    """Top libraries and functions of a server loading `lines` at start, from its start to healthy:
+    a second load, run under `perf record` (the measured one is not)."""
+    data = tempfile.mktemp(suffix=".perf")
+    port = free_port()
+    recorder = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-o", data, "--", MOCK, "serve", "--port", str(port), "--tls", "off",
+                                 "--log-level", "error", "--data", data_dir, "--fixtures", lines],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_healthy(f"http://127.0.0.1:{port}", recorder, deadline=1800)
+    # Healthy: the recording stops here (SIGINT to perf), then the server, perf's child, is killed
+    # (after a large load its simulator catches up on due jobs, which is not the load).
+    recorder.send_signal(signal.SIGINT)
+    recorder.wait()
+    subprocess.run(["pkill", "-KILL", "-f", f"^{re.escape(MOCK)} serve --port {port} "])
+    return summarize(data)
+
+
+def summarize(data):
+    """A perf recording as (top libraries, top functions), Swift names demangled."""
 
     def top(sort, count):
         output = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--stdio", "-g", "none"],

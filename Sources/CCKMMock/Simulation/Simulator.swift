@@ -36,7 +36,8 @@ public final class Simulator: Sendable {
         }
         let exclusive = !settings.allowConcurrentJobs
         let store = self.store
-        writes.submit(WriteBatcher.Item(work: { db in try store.start(planned, exclusive: exclusive, db) }, finish: finish))
+        writes.submit(
+            WriteBatcher.Item(work: { db in try store.start(planned, exclusive: exclusive, db) }, finish: finish, needsCurrentJobs: exclusive))
     }
 
     /// Sets `abort` with the next group commit; the job stops `cancelDelay` later, unfinished
@@ -59,7 +60,7 @@ public final class Simulator: Sendable {
                 work: { db in
                     try store.saveSession(session, createdAt: createdAt, db)
                     return response
-                }, finish: finish))
+                }, finish: finish, needsCurrentJobs: false))
     }
 
     /// The part of a start that needs no store (also what batched writes use): the checked body, planned.

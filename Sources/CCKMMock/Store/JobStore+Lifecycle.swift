@@ -59,27 +59,48 @@ extension JobStore {
 
     /// Ends every target due at or before `time`, in order of due time, each stamped with its own
     /// due time, and completes the jobs whose last target ended. Returns the events, in order.
+    ///
+    /// In transactions of at most `advanceChunk` targets: thousands of jobs falling due at once
+    /// (a fleet's worth started together) were one transaction that every start, cancel and login
+    /// behind it waited for. A chunk goes on from where the last stopped, in the same order, so
+    /// the outcome is the one a single transaction would have had.
     @discardableResult
     func advance(to time: Timestamp) throws -> [JobEvent] {
-        // A tick with nothing due (most of them) costs a read, not a write transaction.
-        let due = try database.read { db in
-            try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE done = 0 AND due_at <= ?)"),
-                arguments: [time.nanoseconds]) ?? false
+        var events: [JobEvent] = []
+        while true {
+            // A tick with nothing due (most of them) costs a read, not a write transaction.
+            let due = try database.read { db in
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE done = 0 AND due_at <= ?)"),
+                    arguments: [time.nanoseconds]) ?? false
+            }
+            guard due else { return events }
+            let (chunk, more) = try write { db in try advance(to: time, limit: Self.advanceChunk, db) }
+            events += chunk
+            if !more { return events }
         }
-        guard due else { return [] }
-        return try write { db in try advance(to: time, db) }
     }
+
+    /// Most targets one transaction of `advance(to:)` ends.
+    static let advanceChunk = 100
 
     /// `advance` inside a transaction the caller holds.
     func advance(to time: Timestamp, _ db: Database) throws -> [JobEvent] {
+        try advance(to: time, limit: -1, db).events
+    }
+
+    /// Ends the first `limit` targets due (all of them for -1); `more` when that left some.
+    private func advance(to time: Timestamp, limit: Int, _ db: Database) throws -> (events: [JobEvent], more: Bool) {
         do {
             var events: [JobEvent] = []
             var jobs: [Int64: (job: Job, pending: Int)] = [:]
             let due = try Row.fetchAll(
                 db.cachedStatement(
-                    sql: "SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ? ORDER BY due_at, seq, target"),
-                arguments: [time.nanoseconds])
+                    sql: """
+                        SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ?
+                        ORDER BY due_at, seq, target LIMIT ?
+                        """),
+                arguments: [time.nanoseconds, limit])
             for row in due {
                 let seq: Int64 = row["seq"]
                 let at = Timestamp(nanoseconds: row["due_at"])
@@ -103,7 +124,7 @@ extension JobStore {
                 try save(entry.job, seq: seq, db)
             }
             try record(events, db)
-            return events
+            return (events, limit >= 0 && due.count == limit)
         }
     }
 

@@ -15,11 +15,17 @@ final class WriteBatcher: Sendable {
         let work: @Sendable (Database) throws -> String
         /// Called once, after the commit (or the failure).
         let finish: @Sendable (Result<String, any Error>) -> Void
+        /// Whether the work judges the jobs as they stand (a cancel, a start that must not run
+        /// beside another): the batch then first fires what fell due. A login, or a start that may
+        /// run beside others, does not wait for that.
+        var needsCurrentJobs = true
     }
 
     private let store: JobStore
     private let inline: Bool
-    /// Runs first in every batch (the simulator's tick, so conflicts are judged on current state).
+    /// Runs first in a batch with an item that `needsCurrentJobs` (the simulator's tick, so
+    /// conflicts are judged on current state). A batch of logins skips it: with many jobs falling
+    /// due it was most of the batch's transaction (logins beside 160,000 running jobs: p99 0.5-1.1 s).
     private let prepare: @Sendable (Database) throws -> [JobEvent]
     /// Runs after every batch with what `prepare` fired (waiters).
     private let finished: @Sendable ([JobEvent]) -> Void
@@ -68,7 +74,7 @@ final class WriteBatcher: Sendable {
         do {
             try store.write { db in
                 results = []
-                events = try prepare(db)
+                events = batch.contains { $0.needsCurrentJobs } ? try prepare(db) : []
                 for item in batch {
                     do {
                         var document = ""

@@ -1,0 +1,59 @@
+import GRDB
+import Synchronization
+import Testing
+
+@testable import CCKMMock
+
+/// Thousands of targets falling due at once are ended in transactions of `JobStore.advanceChunk`
+/// (so that writes queued behind them are not held for the whole lot), with the outcome a single
+/// transaction has; and a batch of logins does not wait for the jobs that fell due.
+@Suite struct AdvanceChunkTests {
+    /// 420 three-vault OCI jobs, all due 5 s after they start, with varied outcomes (the seed).
+    static func busyApp() throws -> InProcessApp {
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5, allowConcurrentJobs: true), seed: 11)
+        for n in 0..<420 {
+            let reply = try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["a-\#(n)","b-\#(n)","c-\#(n)"]}"#)
+            #expect(reply.status == 201)
+        }
+        return app
+    }
+
+    /// Every job's document and every event, in order.
+    static func outcome(_ app: InProcessApp) throws -> (documents: [String], events: [String]) {
+        let documents = try app.app.store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT document FROM job_document ORDER BY seq")
+        }
+        let events = try app.app.store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT job_id || ' ' || coalesce(target, '-') || ' ' || to_state || ' ' || at FROM job_event ORDER BY id")
+        }
+        return (documents, events)
+    }
+
+    @Test func chunkedAdvanceEndsAsOneTransactionWould() throws {
+        let chunked = try Self.busyApp()
+        let whole = try Self.busyApp()
+        let target = try #require(Timestamp(rfc3339: "2100-01-01T00:00:00Z"))
+        #expect(JobStore.advanceChunk < 420 * 3, "the advance below takes several chunks")
+        let events = try chunked.app.store.advance(to: target)
+        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, db) }
+        #expect(events.count == 420 * 4 && events == single)
+        let (a, b) = (try Self.outcome(chunked), try Self.outcome(whole))
+        #expect(a.documents == b.documents)
+        #expect(a.events == b.events && a.events.count >= 420 * 4)
+        #expect(a.documents.allSatisfy { !$0.contains(#""overall_status":"in_progress""#) })
+    }
+
+    @Test func aBatchOfLoginsLeavesDueJobsToTheTick() throws {
+        let store = try JobStore(location: .memory)
+        let prepared = Mutex(0)
+        let batcher = WriteBatcher(
+            store: store, inline: true,
+            prepare: { _ in
+                prepared.withLock { $0 += 1 }; return []
+            }, finished: { _ in })
+        batcher.submit(.init(work: { _ in "login" }, finish: { _ in }, needsCurrentJobs: false))
+        #expect(prepared.withLock { $0 } == 0)
+        batcher.submit(.init(work: { _ in "cancel" }, finish: { _ in }))
+        #expect(prepared.withLock { $0 } == 1, "a cancel judges the jobs as they stand")
+    }
+}
