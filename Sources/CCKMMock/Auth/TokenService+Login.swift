@@ -46,9 +46,18 @@ extension TokenService {
             guard currentAccounts.users[username] == password, knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
                 throw AuthError.wrongCredentials
             }
+            // The session's two keys (the refresh token and `sid`) lead with the time, as job ids
+            // do, so that each login's row lands at the end of both B-trees: at random places, every
+            // login dirtied pages of its own, 15 KB of log per login (a checkpoint every 0.3 s at
+            // 16,000 logins/s). The refresh token keeps 26 random bytes after its 6 of time.
+            let now = SystemClock().now()
+            var random = SystemRandomNumberGenerator()
+            let milliseconds = UInt64(bitPattern: now.nanoseconds / 1_000_000) & 0xFFFF_FFFF_FFFF
+            let refreshToken =
+                String(milliseconds, radix: 16).leftPadded(12) + Crypto.randomBytes(26).map { String($0, radix: 16).leftPadded(2) }.joined()
             session = LoginSession(
-                refreshToken: Crypto.randomBytes(32).map { String($0, radix: 16).leftPadded(2) }.joined(), refreshTokenID: randomUUID(),
-                sid: randomUUID(), clientID: randomUUID(), username: username, domain: domain.isEmpty ? Job.rootDomain : domain)
+                refreshToken: refreshToken, refreshTokenID: randomUUID(), sid: timeOrderedUUID(at: now, using: &random), clientID: randomUUID(),
+                username: username, domain: domain.isEmpty ? Job.rootDomain : domain)
         case "refresh_token":
             guard let token = document["refresh_token"]?.stringValue, let found = try store.session(refreshToken: token) else {
                 throw AuthError.invalidRefreshToken

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 
@@ -43,6 +44,27 @@ final class TokenClock: Sendable {
             claims["cust"]?["domain_id"]?.stringValue == Accounts.rootDomainID && claims["cust"]?["zone_id"]?.stringValue == Accounts.rootDomainID)
         #expect(claims["cust"]?["groups"]?.arrayValue == [.string("admin")] && isUUID(claims["cust"]?["sid"]?.stringValue ?? ""))
         #expect(claims["iat"]?.intValue == 1_700_000_000 && claims["exp"]?.intValue == 1_700_000_300)
+    }
+
+    /// Both keys of a session lead with the time (so a login appends to the session table's
+    /// B-trees instead of dirtying a page at random), and the refresh token is still 64 hex digits
+    /// with 26 random bytes after the time.
+    @Test func sessionKeysLeadWithTheTime() throws {
+        let body = #"{"grant_type":"password","username":"admin","password":"admin"}"#
+        var replies: [Reply] = []
+        for _ in 0..<40 { replies.append(try login(body)) }
+        let tokens = replies.compactMap { $0.json["refresh_token"]?.stringValue }
+        let sids = try replies.map {
+            try JWT.verify($0.json["jwt"]!.stringValue!, key: Array(repeating: 7, count: 32))["cust"]?["sid"]?.stringValue ?? ""
+        }
+        #expect(tokens.count == 40 && Set(tokens).count == 40 && Set(sids).count == 40)
+        #expect(tokens.allSatisfy { $0.count == 64 && $0.allSatisfy { "0123456789abcdef".contains($0) } })
+        #expect(Set(tokens.map { $0.dropFirst(12) }).count == 40, "the random part differs")
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        let stamped = tokens.compactMap { UInt64($0.prefix(12), radix: 16) }
+        #expect(stamped.allSatisfy { $0 <= now && now - $0 < 60_000 }, "milliseconds of the login")
+        #expect(stamped == stamped.sorted() && sids.map { $0.prefix(13) } == sids.map { $0.prefix(13) }.sorted())
+        #expect(sids.allSatisfy(isUUID))
     }
 
     @Test func refreshGrantKeepsTheRefreshToken() throws {
