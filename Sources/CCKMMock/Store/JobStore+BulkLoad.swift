@@ -20,7 +20,7 @@ extension JobStore {
         }
         defer {
             if alone, let file {
-                let restarted = try? WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames)
+                let restarted = try? WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames, every: checkpointEvery)
                 checkpointer.withLock { $0 = restarted }
                 // Without it the writer checkpoints again, rather than let the log grow unbounded.
                 if restarted == nil { _ = try? writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000") } }

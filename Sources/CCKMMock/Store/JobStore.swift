@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 import Synchronization
 
@@ -55,6 +56,7 @@ public final class JobStore: Sendable {
     /// The database file, nil for `:memory:`.
     let file: String?
     let logRestartFrames: Int
+    let checkpointEvery: DispatchTimeInterval?
 
     /// Page cache per connection.
     static let cacheKilobytes = 8_000
@@ -104,9 +106,13 @@ public final class JobStore: Sendable {
         try self.init(location: location, readers: readers, logRestartFrames: WALCheckpointer.defaultRestartFrames)
     }
 
-    /// `logRestartFrames`: how long the log may run before the writer checkpoints (tests make it short).
-    init(location: StoreLocation, readers: Int, logRestartFrames: Int) throws {
+    /// `logRestartFrames`: how long the log may run before the writer checkpoints; `checkpointEvery`
+    /// nil: checkpoint rounds only when a test asks (`WALCheckpointer.checkpointNow`).
+    init(
+        location: StoreLocation, readers: Int, logRestartFrames: Int, checkpointEvery: DispatchTimeInterval? = WALCheckpointer.interval
+    ) throws {
         self.logRestartFrames = logRestartFrames
+        self.checkpointEvery = checkpointEvery
         var configuration = Configuration()
         configuration.maximumReaderCount = max(2, readers)
         configuration.prepareDatabase { db in
@@ -134,7 +140,7 @@ public final class JobStore: Sendable {
             try Self.createPrivately(file)
             database = try DatabasePool(path: file, configuration: configuration)
             self.file = file
-            checkpointer = Mutex(try WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames))
+            checkpointer = Mutex(try WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames, every: checkpointEvery))
         }
         try StoreSchema.migrator.migrate(database)
     }

@@ -24,24 +24,31 @@ final class WALCheckpointer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let restart: LogRestart
     private let restartFrames: Int
+    /// Time between rounds; nil runs rounds only when asked (`checkpointNow`, for tests).
+    private let every: DispatchTimeInterval?
 
     /// How often the log is checked: a passive checkpoint with nothing to copy costs microseconds.
     static let interval = DispatchTimeInterval.milliseconds(10)
     /// 64 MB of 4 KB pages: a few writer checkpoints a second at the most under a full load of starts.
     static let defaultRestartFrames = 16_384
 
-    init(path: String, restart: LogRestart, restartFrames: Int = WALCheckpointer.defaultRestartFrames) throws {
+    init(
+        path: String, restart: LogRestart, restartFrames: Int = WALCheckpointer.defaultRestartFrames,
+        every: DispatchTimeInterval? = WALCheckpointer.interval
+    ) throws {
         var configuration = Configuration()
         configuration.label = "cckm-mock.checkpoint"
         connection = try DatabaseQueue(path: path, configuration: configuration)
         self.restart = restart
         self.restartFrames = restartFrames
+        self.every = every
         scheduleNext()
     }
 
     /// The rounds hold the checkpointer weakly: they stop when the store that owns it goes away.
     private func scheduleNext() {
-        queue.asyncAfter(deadline: .now() + Self.interval) { [weak self] in
+        guard let every else { return }
+        queue.asyncAfter(deadline: .now() + every) { [weak self] in
             guard let self, !self.stopped.load(ordering: .relaxed) else { return }
             // A failure (a full disk, a reader holding an old snapshot) leaves the log for the
             // next round; a full disk is also handled by the writer, which truncates the log.
