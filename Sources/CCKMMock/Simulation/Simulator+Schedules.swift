@@ -3,21 +3,29 @@
 /// runs in order in one advance.
 extension Simulator {
     /// Moves the store to `target`, running every configuration due on the way at its due time.
+    /// The store commits this in steps; when one fails, the waiters of what the earlier steps
+    /// committed are answered before the error goes up (nothing else would wake them).
     func advanceStore(to target: Timestamp) throws -> [JobEvent] {
         var events: [JobEvent] = []
         var runs = 0
-        while let due = try store.nextSchedulerRun(), due <= target {
-            events += try store.advance(to: due)
-            for config in try store.schedulerConfigsDue(by: due) {
-                if runs >= settings.maxSchedulerRunsPerAdvance {
-                    try skipAhead(config, past: target)
-                } else {
-                    try run(config, at: config.nextDue ?? due)
-                    runs += 1
+        do {
+            while let due = try store.nextSchedulerRun(), due <= target {
+                try store.advance(to: due, into: &events)
+                for config in try store.schedulerConfigsDue(by: due) {
+                    if runs >= settings.maxSchedulerRunsPerAdvance {
+                        try skipAhead(config, past: target)
+                    } else {
+                        try run(config, at: config.nextDue ?? due)
+                        runs += 1
+                    }
                 }
             }
+            try store.advance(to: target, into: &events)
+        } catch {
+            answerWaiters(after: events)
+            throw error
         }
-        return events + (try store.advance(to: target))
+        return events
     }
 
     private func run(_ config: StoredSchedulerConfig, at due: Timestamp) throws {

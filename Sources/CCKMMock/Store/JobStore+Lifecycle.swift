@@ -67,6 +67,14 @@ extension JobStore {
     @discardableResult
     func advance(to time: Timestamp) throws -> [JobEvent] {
         var events: [JobEvent] = []
+        try advance(to: time, into: &events)
+        return events
+    }
+
+    /// `advance(to:)` adding each committed chunk's events to `events` as it goes, so that a
+    /// caller still has them when a later chunk fails (a full disk): they happened, and their
+    /// waiters are owed an answer.
+    func advance(to time: Timestamp, into events: inout [JobEvent]) throws {
         while true {
             // A tick with nothing due (most of them) costs a read, not a write transaction.
             let due = try database.read { db in
@@ -74,10 +82,10 @@ extension JobStore {
                     db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE done = 0 AND due_at <= ?)"),
                     arguments: [time.nanoseconds]) ?? false
             }
-            guard due else { return events }
+            guard due else { return }
             let (chunk, more) = try write { db in try advance(to: time, limit: Self.advanceChunk, db) }
             events += chunk
-            if !more { return events }
+            if !more { return }
         }
     }
 

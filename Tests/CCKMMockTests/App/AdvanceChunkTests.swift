@@ -1,4 +1,5 @@
 import GRDB
+import HTTPServer
 import Synchronization
 import Testing
 
@@ -41,6 +42,38 @@ import Testing
         #expect(a.documents == b.documents)
         #expect(a.events == b.events && a.events.count >= 420 * 4)
         #expect(a.documents.allSatisfy { !$0.contains(#""overall_status":"in_progress""#) })
+    }
+
+    /// A chunk that fails (here a trigger stands in for a full disk) leaves the chunks before it
+    /// committed, and a wait parked on a job they ended is answered; the clock stays, and a retry
+    /// ends the rest.
+    @Test func aFailingChunkKeepsTheEarlierOnesAndAnswersTheirWaiters() throws {
+        let app = try Self.busyApp()
+        let store = app.app.store
+        let ids = try store.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM job ORDER BY seq") }
+        // All targets fall due at once, in job order: job 300's are rows 900-902, the tenth chunk.
+        let (first, late) = (ids[0], ids[300])
+        try store.write { db in
+            try db.execute(
+                sql: "CREATE TEMP TRIGGER fail_here AFTER INSERT ON job_event WHEN NEW.job_id = '\(late)' BEGIN SELECT RAISE(ABORT, 'full'); END")
+        }
+        let wait = HTTPRequest(method: "GET", path: "/__admin/jobs/\(first)/wait", query: [QueryItem(name: "status", value: "completed")])
+        guard case .later(let start) = app.app.reply(to: wait) else {
+            Issue.record("the wait was answered before the job ended")
+            return
+        }
+        let answered = Mutex<Int?>(nil)
+        start { response in answered.withLock { $0 = response?.status } }
+        #expect(answered.withLock { $0 } == nil, "parked")
+        let clock = try app.get("/__admin/clock").json["now"]
+        #expect(try app.post("/__admin/clock/advance", #"{"seconds": 10}"#).status == 500)
+        #expect(answered.withLock { $0 } == 200, "its job ended in a committed chunk")
+        #expect(try app.get("/__admin/clock").json["now"] == clock, "the clock stays")
+        let running = try app.get("/api/v1/cckm/oci/synchronization-jobs?overall_status=in_progress&limit=0").total
+        #expect(running == 420 - 300, "the first nine chunks (300 jobs) are kept")
+        try store.write { db in try db.execute(sql: "DROP TRIGGER temp.fail_here") }
+        try app.advance(10)
+        #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs?overall_status=in_progress&limit=0").total == 0)
     }
 
     @Test func aBatchOfLoginsLeavesDueJobsToTheTick() throws {
