@@ -61,13 +61,11 @@ final class RequestIDs: Sendable {
     private let counter = Atomic<UInt64>(0)
 
     init() {
-        let hex = Array(Crypto.randomBytes(10).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        let hex = Array(Hex.digits(Crypto.randomBytes(10)))
         prefix = String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-" + String(hex[16..<20]) + "-"
     }
 
     func next() -> String {
-        let number = counter.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF_FFFF
-        let digits = String(number, radix: 16)
-        return prefix + String(repeating: "0", count: 12 - digits.count) + digits
+        prefix + Hex.digits(counter.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF_FFFF, width: 12)
     }
 }

@@ -52,9 +52,7 @@ extension TokenService {
             // 16,000 logins/s). The refresh token keeps 26 random bytes after its 6 of time.
             let now = SystemClock().now()
             var random = SystemRandomNumberGenerator()
-            let milliseconds = UInt64(bitPattern: now.nanoseconds / 1_000_000) & 0xFFFF_FFFF_FFFF
-            let refreshToken =
-                String(milliseconds, radix: 16).leftPadded(12) + Crypto.randomBytes(26).map { String($0, radix: 16).leftPadded(2) }.joined()
+            let refreshToken = Hex.digits(now.keyMilliseconds, width: 12) + Hex.digits(Crypto.randomBytes(26))
             session = LoginSession(
                 refreshToken: refreshToken, refreshTokenID: randomUUID(), sid: timeOrderedUUID(at: now, using: &random), clientID: randomUUID(),
                 username: username, domain: domain.isEmpty ? Job.rootDomain : domain)
@@ -149,11 +147,5 @@ extension TokenService {
         }
         guard let sid = try store.revokeSession(refreshToken: token) else { throw AuthError.unknownRefreshToken }
         revoked.withLock { _ = $0.insert(sid) }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -17,8 +17,8 @@ enum Secrets {
     static func isSecret(_ name: String) -> Bool {
         let lowered = name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 == 0x2D ? 0x5F : $0 }
         // `token_type` and `grant_type` name a kind, not a value.
-        guard !lowered.ends(with: kindSuffix) else { return false }
-        return secretPartBytes.contains { lowered.contains(subsequence: $0) }
+        guard !lowered.reversed().starts(with: kindSuffix.reversed()) else { return false }
+        return secretPartBytes.contains { lowered.contains($0) }
     }
 
     /// The body as the journal keeps it: JSON with secret members masked (kept in order), a form
@@ -80,16 +80,5 @@ enum Secrets {
         default:
             return value
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    fileprivate func ends(with suffix: [UInt8]) -> Bool {
-        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
-    }
-
-    fileprivate func contains(subsequence part: [UInt8]) -> Bool {
-        guard part.count <= count else { return false }
-        return (0...(count - part.count)).contains { start in self[start..<(start + part.count)].elementsEqual(part) }
     }
 }

@@ -25,7 +25,7 @@ struct DataDirectory {
             return key
         }
         let key = Crypto.randomBytes(32)
-        try writePrivate(key.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(), to: file)
+        try writePrivate(Hex.digits(key), to: file)
         return key
     }
 

@@ -19,9 +19,11 @@ extension JobStore {
             checkpointer.withLock { $0?.stop() }
         }
         defer {
-            if alone, let file {
-                let restarted = try? WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames, every: checkpointEvery)
-                checkpointer.withLock { $0 = restarted }
+            if alone, file != nil {
+                let restarted = checkpointer.withLock { stopped -> WALCheckpointer? in
+                    stopped = try? stopped?.reopened()
+                    return stopped
+                }
                 // Without it the writer checkpoints again, rather than let the log grow unbounded.
                 if restarted == nil { _ = try? writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000") } }
             }

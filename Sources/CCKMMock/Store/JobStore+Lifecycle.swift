@@ -58,34 +58,25 @@ extension JobStore {
     }
 
     /// Ends every target due at or before `time`, in order of due time, each stamped with its own
-    /// due time, and completes the jobs whose last target ended. Returns the events, in order.
+    /// due time, and completes the jobs whose last target ended, adding the events to `events` in order.
     ///
     /// In transactions of at most `advanceChunk` targets: thousands of jobs falling due at once
     /// (a fleet's worth started together) were one transaction that every start, cancel and login
     /// behind it waited for. A chunk goes on from where the last stopped, in the same order, so
-    /// the outcome is the one a single transaction would have had.
-    @discardableResult
-    func advance(to time: Timestamp) throws -> [JobEvent] {
-        var events: [JobEvent] = []
-        try advance(to: time, into: &events)
-        return events
-    }
-
-    /// `advance(to:)` adding each committed chunk's events to `events` as it goes, so that a
-    /// caller still has them when a later chunk fails (a full disk): they happened, and their
-    /// waiters are owed an answer.
+    /// the outcome is the one a single transaction would have had. Each committed chunk's events
+    /// are added to `events` as it goes, so that a caller still has them when a later chunk fails
+    /// (a full disk): they happened, and their waiters are owed an answer.
     func advance(to time: Timestamp, into events: inout [JobEvent]) throws {
-        while true {
-            // A tick with nothing due (most of them) costs a read, not a write transaction.
-            let due = try database.read { db in
-                try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE done = 0 AND due_at <= ?)"),
-                    arguments: [time.nanoseconds]) ?? false
-            }
-            guard due else { return }
-            let (chunk, more) = try write { db in try advance(to: time, limit: Self.advanceChunk, db) }
+        // A tick with nothing due (most of them) costs a read, not a write transaction.
+        var more = try database.read { db in
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE done = 0 AND due_at <= ?)"),
+                arguments: [time.nanoseconds]) ?? false
+        }
+        while more {
+            let chunk: [JobEvent]
+            (chunk, more) = try write { db in try advance(to: time, limit: Self.advanceChunk, db) }
             events += chunk
-            if !more { return }
         }
     }
 

@@ -55,8 +55,6 @@ public final class JobStore: Sendable {
     let logRestart = LogRestart()
     /// The database file, nil for `:memory:`.
     let file: String?
-    let logRestartFrames: Int
-    let checkpointEvery: DispatchTimeInterval?
 
     /// Page cache per connection.
     static let cacheKilobytes = 8_000
@@ -65,19 +63,20 @@ public final class JobStore: Sendable {
     /// is checkpointed and truncated (the log is what grows between checkpoints), then reported
     /// as `StoreError.diskFull`; the transaction is rolled back either way.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        defer {
-            writes.add(1, ordering: .releasing)
-            restartLogIfDue()
-        }
-        return try retryingWhenFull { try database.write(body) }
+        try written { try database.write(body) }
     }
 
     func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try written { try database.writeWithoutTransaction(body) }
+    }
+
+    /// A write, and what follows every write: the generation moves, the log starts over if asked.
+    private func written<T>(_ attempt: () throws -> T) throws -> T {
         defer {
             writes.add(1, ordering: .releasing)
             restartLogIfDue()
         }
-        return try retryingWhenFull { try database.writeWithoutTransaction(body) }
+        return try retryingWhenFull(attempt)
     }
 
     /// Asked for by the checkpointer when the log has run long (see `WALCheckpointer`): a passive
@@ -111,8 +110,6 @@ public final class JobStore: Sendable {
     init(
         location: StoreLocation, readers: Int, logRestartFrames: Int, checkpointEvery: DispatchTimeInterval? = WALCheckpointer.interval
     ) throws {
-        self.logRestartFrames = logRestartFrames
-        self.checkpointEvery = checkpointEvery
         var configuration = Configuration()
         configuration.maximumReaderCount = max(2, readers)
         configuration.prepareDatabase { db in
@@ -266,12 +263,7 @@ public final class JobStore: Sendable {
                 seqs.append(row[0])
                 jobs.append(ListedJob(family: row[1], domain: row[2], document: ""))
             }
-            var list = "["
-            for (index, seq) in seqs.enumerated() {
-                if index > 0 { list += "," }
-                list += String(seq)
-            }
-            list += "]"
+            let list = "[" + seqs.map(String.init).joined(separator: ",") + "]"
             let documents = try Row.fetchCursor(db.cachedStatement(sql: Self.documentsInOrder), arguments: [list])
             var index = 0
             while let row = try documents.next() {

@@ -19,6 +19,7 @@ import Synchronization
 /// (`LogRestart`) to checkpoint once itself after its next commit; between the writer's commits no
 /// frame arrives, its checkpoint copies the last frames, and its next write starts the log over.
 final class WALCheckpointer: Sendable {
+    private let path: String
     private let connection: DatabaseQueue
     private let queue = DispatchQueue(label: "cckm-mock.checkpoint")
     private let stopped = Atomic<Bool>(false)
@@ -39,6 +40,7 @@ final class WALCheckpointer: Sendable {
         var configuration = Configuration()
         configuration.label = "cckm-mock.checkpoint"
         connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.path = path
         self.restart = restart
         self.restartFrames = restartFrames
         self.every = every
@@ -68,6 +70,11 @@ final class WALCheckpointer: Sendable {
         let (log, checkpointed): (Int, Int) = (row?[1] ?? -1, row?[2] ?? -1)
         if log > restartFrames { restart.due.store(true, ordering: .relaxed) }
         return (log, checkpointed)
+    }
+
+    /// A new checkpointer like this one, once this one is stopped (a bulk load closed it).
+    func reopened() throws -> WALCheckpointer {
+        try WALCheckpointer(path: path, restart: restart, restartFrames: restartFrames, every: every)
     }
 
     /// Stops the rounds and closes the connection once a round in flight is over, so that the

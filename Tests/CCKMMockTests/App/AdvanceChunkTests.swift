@@ -35,7 +35,8 @@ import Testing
         let whole = try Self.busyApp()
         let target = try #require(Timestamp(rfc3339: "2100-01-01T00:00:00Z"))
         #expect(JobStore.advanceChunk < 420 * 3, "the advance below takes several chunks")
-        let events = try chunked.app.store.advance(to: target)
+        var events: [JobEvent] = []
+        try chunked.app.store.advance(to: target, into: &events)
         let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, db) }
         #expect(events.count == 420 * 4 && events == single)
         let (a, b) = (try Self.outcome(chunked), try Self.outcome(whole))

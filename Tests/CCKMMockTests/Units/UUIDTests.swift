@@ -3,6 +3,13 @@ import Testing
 @testable import CCKMMock
 
 @Suite struct UUIDTests {
+    @Test func hexIsTwoLowerCaseDigitsAByteAndPadsToItsWidth() {
+        #expect(Hex.digits([0, 15, 16, 255]) == "000f10ff")
+        #expect(Hex.digits(0xabc, width: 6) == "000abc" && Hex.digits(0x1_0000, width: 2) == "10000")
+        let time = Timestamp(nanoseconds: 1_700_000_000_123_456_789)
+        #expect(time.keyMilliseconds == 1_700_000_000_123)
+    }
+
     @Test func requestIDsAreUUIDShapedCountersBehindOnePrefix() {
         let ids = RequestIDs()
         let drawn = (0..<300).map { _ in ids.next() }
