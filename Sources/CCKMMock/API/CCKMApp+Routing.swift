@@ -124,7 +124,8 @@ extension CCKMApp {
     /// cached by then), root with login off; nil outside the CCKM paths or without a valid token.
     func journalDomain(_ request: HTTPRequest, _ route: Route?) -> String? {
         switch route {
-        case .jobs?, .job?, .cancel?, .schedulerConfigs?, .schedulerConfig?: try? tokens.domain(authorization: request.headers["Authorization"])
+        case .jobs?, .job?, .cancel?: try? tokens.domain(authorization: request.headers["Authorization"])
+        case let route? where route.isScheduler: try? tokens.domain(authorization: request.headers["Authorization"])
         default: nil
         }
     }
@@ -147,7 +148,7 @@ extension CCKMApp {
             return HTTPResponse(status: 204)
         case .admin:
             throw APIError.notFound()
-        case .schedulerConfigs, .schedulerConfig:
+        case .schedulerConfigs, .schedulerConfig, .schedulerRunNow, .schedulerRuns, .schedulerRun, .schedulerOperations:
             return try scheduler(route, method: method, request: request, domain: try tokens.domain(authorization: request.headers["Authorization"]))
         case .jobs, .job, .cancel:
             break

@@ -16,10 +16,18 @@ enum Route: Equatable, Sendable {
     case schedulerConfigs
     /// `/api/v1/scheduler/job-configs/<id>`: get, patch, delete.
     case schedulerConfig(id: String)
+    /// `/api/v1/scheduler/job-configs/<id>/run-now`.
+    case schedulerRunNow(configID: String)
+    /// `/api/v1/scheduler/jobs`: the job runs.
+    case schedulerRuns
+    /// `/api/v1/scheduler/jobs/<id>`: get, delete.
+    case schedulerRun(id: String)
+    /// `/api/v1/scheduler/operations`.
+    case schedulerOperations
 
     static let cckmPrefix = "/api/v1/cckm/"
     static let adminPrefix = "/__admin/"
-    static let schedulerPrefix = "/api/v1/scheduler/job-configs"
+    static let schedulerPrefix = "/api/v1/scheduler/"
     private static let auth: [String: Route] = ["/api/v1/auth/tokens": .login, "/api/v1/auth/revoke": .revoke]
 
     /// The route for a path, or nil when nothing lives there. A trailing slash is accepted.
@@ -34,13 +42,8 @@ enum Route: Equatable, Sendable {
             return
         }
         if let rest = path.afterASCIIPrefix(Self.schedulerPrefix) {
-            guard !rest.isEmpty else {
-                self = .schedulerConfigs
-                return
-            }
-            let parts = rest.slashSeparatedParts
-            guard parts.count == 2, parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-            self = .schedulerConfig(id: String(parts[1]))
+            guard let scheduler = Self.scheduler(rest.slashSeparatedParts) else { return nil }
+            self = scheduler
             return
         }
         if let rest = path.afterASCIIPrefix(Self.adminPrefix) {
@@ -68,6 +71,28 @@ enum Route: Equatable, Sendable {
         }
     }
 
+    /// What lives under `/api/v1/scheduler/`.
+    private static func scheduler(_ parts: [Substring]) -> Route? {
+        guard !parts.contains(where: { $0.isEmpty }) else { return nil }
+        switch (parts.first, parts.count) {
+        case ("job-configs", 1): return .schedulerConfigs
+        case ("job-configs", 2): return .schedulerConfig(id: String(parts[1]))
+        case ("job-configs", 3) where parts[2] == "run-now": return .schedulerRunNow(configID: String(parts[1]))
+        case ("jobs", 1): return .schedulerRuns
+        case ("jobs", 2): return .schedulerRun(id: String(parts[1]))
+        case ("operations", 1): return .schedulerOperations
+        default: return nil
+        }
+    }
+
+    /// Whether the route is the scheduler's.
+    var isScheduler: Bool {
+        switch self {
+        case .schedulerConfigs, .schedulerConfig, .schedulerRunNow, .schedulerRuns, .schedulerRun, .schedulerOperations: true
+        default: false
+        }
+    }
+
     /// The family a CCKM route belongs to.
     var family: JobFamily? {
         switch self {
@@ -81,9 +106,11 @@ enum Route: Equatable, Sendable {
         switch self {
         case .jobs: ["GET", "POST"]
         case .job: ["GET"]
-        case .cancel, .login, .revoke: ["POST"]
+        case .cancel, .login, .revoke, .schedulerRunNow: ["POST"]
         case .schedulerConfigs: ["GET", "POST"]
         case .schedulerConfig: ["GET", "PATCH", "DELETE"]
+        case .schedulerRuns, .schedulerOperations: ["GET"]
+        case .schedulerRun: ["GET", "DELETE"]
         case .admin(let admin): admin.allowedMethods
         }
     }

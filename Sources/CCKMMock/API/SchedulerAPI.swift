@@ -1,7 +1,7 @@
 import HTTPServer
 
-/// `/api/v1/scheduler/job-configs`: CM's scheduler job configurations, with the CCKM paths' login
-/// and domains. Only `operation: "cckm_synchronization"`; runs happen on the simulator's clock.
+/// `/api/v1/scheduler/...`: CM's scheduler job configurations, their job runs, run-now and the
+/// operations, with the CCKM paths' login and domains. Runs happen on the simulator's clock.
 extension CCKMApp {
     func scheduler(_ route: Route, method: String, request: HTTPRequest, domain: String) throws -> HTTPResponse {
         let now = simulator.clock.now()
@@ -11,13 +11,7 @@ extension CCKMApp {
             let document = try store.insertSchedulerConfig(id: randomness.uuid(), domain: domain, config: config, at: now)
             return .json(201, document)
         case (.schedulerConfigs, _):
-            let query = AdminQuery(request.query)
-            try query.rejectUnknown(["skip", "limit", "name", "operation"])
-            let skip = try query.number("skip", in: 0...1_000_000_000) ?? 0
-            let limit = try query.number("limit", in: -1...1_000_000_000) ?? 10
-            let page = try store.schedulerConfigs(
-                domain: domain, name: query["name"], operation: query["operation"], skip: skip, limit: limit < 0 ? Int.max : limit)
-            return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
+            return try schedulerConfigs(AdminQuery(request.query), domain: domain)
         case (.schedulerConfig(let id), "GET"):
             guard let stored = try store.schedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
             return .json(200, stored.document)
@@ -30,9 +24,74 @@ extension CCKMApp {
         case (.schedulerConfig(let id), _):
             guard try store.deleteSchedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
             return HTTPResponse(status: 204)
+        case (.schedulerRunNow(let id), _):
+            guard let run = try simulator.runNow(configID: id, domain: domain) else { throw APIError.notFound() }
+            return .json(201, run.document)
+        case (.schedulerRuns, _):
+            let query = try Self.runQuery(AdminQuery(request.query))
+            let page = try store.schedulerRuns(domain: domain, query: query)
+            return .json(
+                200,
+                CCKMApp.listEnvelope(
+                    skip: query.skip, limit: query.limit == Int.max ? -1 : query.limit, total: page.total, resources: page.runs.map(\.document)))
+        case (.schedulerRun(let id), "GET"):
+            guard let run = try store.schedulerRun(id: id, domain: domain) else { throw APIError.notFound() }
+            return .json(200, run.document)
+        case (.schedulerRun(let id), _):
+            guard try store.deleteSchedulerRun(id: id, domain: domain) else { throw APIError.notFound() }
+            return HTTPResponse(status: 204)
+        case (.schedulerOperations, _):
+            let operations = SchedulerOperation.all.map(\.json.jsonText)
+            return .json(200, CCKMApp.listEnvelope(skip: 0, limit: operations.count, total: operations.count, resources: operations))
         default:
             throw APIError.notFound()
         }
+    }
+
+    /// A page of configurations; `limit=-1` is all of them.
+    private func schedulerConfigs(_ query: AdminQuery, domain: String) throws -> HTTPResponse {
+        try query.rejectUnknown(["skip", "limit", "name", "id", "operation", "disabled"])
+        let (skip, limit) = try Self.page(query)
+        var disabled: Bool?
+        if let text = query["disabled"] {
+            guard let flag = Bool(text) else { throw APIError.invalidParameter("disabled", "\"\(text)\" is not one of true, false") }
+            disabled = flag
+        }
+        let page = try store.schedulerConfigs(
+            domain: domain, filter: .init(name: query["name"], id: query["id"], operation: query["operation"], disabled: disabled), skip: skip,
+            limit: limit < 0 ? Int.max : limit)
+        return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
+    }
+
+    private static func page(_ query: AdminQuery) throws(APIError) -> (skip: Int, limit: Int) {
+        (try query.number("skip", in: 0...1_000_000_000) ?? 0, try query.number("limit", in: -1...1_000_000_000) ?? 10)
+    }
+
+    /// `GET /api/v1/scheduler/jobs`'s query: filters `id`, `job_config_id`, `job_status`,
+    /// `operation`, `name`; `sort` by comma-separated fields, `-` for descending.
+    static func runQuery(_ query: AdminQuery) throws(APIError) -> SchedulerRunQuery {
+        try query.rejectUnknown(["skip", "limit", "sort", "id", "job_config_id", "job_status", "operation", "name"])
+        var runs = SchedulerRunQuery(id: query["id"], configID: query["job_config_id"], operation: query["operation"], name: query["name"])
+        if let status = query["job_status"] {
+            guard SchedulerRun.statuses.contains(status) else {
+                throw .invalidParameter("job_status", "\"\(status)\" is not one of \(SchedulerRun.statuses.joined(separator: ", "))")
+            }
+            runs.status = status
+        }
+        if let sort = query["sort"] {
+            runs.sort = try sort.split(separator: ",", omittingEmptySubsequences: false).map { field throws(APIError) in
+                let descending = field.hasPrefix("-")
+                let name = String(descending ? field.dropFirst() : field)
+                guard let column = SchedulerRun.sortFields[name] else {
+                    throw .invalidParameter("sort", "\"\(name)\" is not one of \(SchedulerRun.sortFields.keys.sorted().joined(separator: ", "))")
+                }
+                return (column, descending)
+            }
+        }
+        let (skip, limit) = try page(query)
+        runs.skip = skip
+        runs.limit = limit < 0 ? Int.max : limit
+        return runs
     }
 
     /// The members of a JSON object body, in order.

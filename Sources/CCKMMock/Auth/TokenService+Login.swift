@@ -31,19 +31,29 @@ extension TokenService {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw AuthError.badRequest("Request body must be a JSON object with grant_type and credentials")
         }
-        let grant = document["grant_type"]?.stringValue ?? (document["refresh_token"] != nil ? "refresh_token" : "password")
+        // Every member a client sends is a string but `renew_refresh_token`; `""` means not set
+        // (Thales' Terraform provider sends `"domain": ""` and `"auth_domain": ""`).
+        for name in Self.loginMembers {
+            if let value = document[name], value.stringValue == nil {
+                throw AuthError.invalidParameter(name, "expected a string, got \(value.typeName)")
+            }
+        }
+        if let renew = document["renew_refresh_token"], renew.typeName != JSONValue.bool(true).typeName {
+            throw AuthError.invalidParameter("renew_refresh_token", "expected a boolean, got \(renew.typeName)")
+        }
+        func text(_ name: String) -> String? { document[name]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        let grant = text("grant_type") ?? (text("refresh_token") != nil ? "refresh_token" : "password")
         let session: LoginSession
         switch grant {
         case "password":
-            guard let username = document["username"]?.stringValue, let password = document["password"]?.stringValue else {
-                throw AuthError.badRequest("The password grant needs \"username\" and \"password\"")
+            // `name` is what some clients call the user (CM accepts both).
+            guard let username = text("username") ?? text("name"), let password = document["password"]?.stringValue else {
+                throw AuthError.badRequest("The password grant needs \"username\" (or \"name\") and \"password\"")
             }
             // `auth_domain_path` (Thales' Ansible modules send it) names the domain as a path, such as
             // `root/team-a`; as CM does, it wins over `domain` (chosen: its last part is the domain).
-            let domain =
-                Self.domain(fromPath: document["auth_domain_path"]?.stringValue) ?? document["domain"]?.stringValue
-                ?? document["auth_domain"]?.stringValue ?? Job.rootDomain
-            guard currentAccounts.users[username] == password, knowsDomain(domain.isEmpty ? Job.rootDomain : domain) else {
+            let domain = Self.domain(fromPath: text("auth_domain_path")) ?? text("domain") ?? text("auth_domain") ?? Job.rootDomain
+            guard currentAccounts.users[username] == password, knowsDomain(domain) else {
                 throw AuthError.wrongCredentials
             }
             // The session's two keys (the refresh token and `sid`) lead with the time, as job ids
@@ -55,9 +65,9 @@ extension TokenService {
             let refreshToken = Hex.digits(now.keyMilliseconds, width: 12) + Hex.digits(Crypto.randomBytes(26))
             session = LoginSession(
                 refreshToken: refreshToken, refreshTokenID: randomUUID(), sid: timeOrderedUUID(at: now, using: &random), clientID: randomUUID(),
-                username: username, domain: domain.isEmpty ? Job.rootDomain : domain)
+                username: username, domain: domain)
         case "refresh_token":
-            guard let token = document["refresh_token"]?.stringValue, let found = try store.session(refreshToken: token) else {
+            guard let token = text("refresh_token"), let found = try store.session(refreshToken: token) else {
                 throw AuthError.invalidRefreshToken
             }
             session = found
@@ -81,6 +91,10 @@ extension TokenService {
         writer.raw("}")
         return CheckedLogin(session: session, isNew: grant == "password", response: writer.text)
     }
+
+    /// The string members of a login body, each checked for its type (`connection`, CM's name of
+    /// the identity provider, is accepted and needs no provider here).
+    static let loginMembers = ["grant_type", "username", "name", "password", "domain", "auth_domain", "auth_domain_path", "connection", "refresh_token"]
 
     /// The domain a path such as `root/team-a` or `/team-a` names: its last part; nil for no path.
     static func domain(fromPath path: String?) -> String? {

@@ -69,6 +69,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// RFC 3339 as Go's `time.Time` writes it (CM is written in Go): the fraction's trailing zeros
+    /// dropped, none for a whole second. A client that sent `2025-01-01T00:00:00Z` reads it back
+    /// unchanged, as Terraform's plan-and-state comparison needs.
+    var shortRFC3339: String {
+        var text = description.dropLast()  // the "Z"
+        while text.last == "0" { text = text.dropLast() }
+        if text.last == "." { text = text.dropLast() }
+        return text + "Z"
+    }
+
     /// Years `init(rfc3339:)` reads: nanoseconds in 64 bits reach only 1677 to 2262, and the
     /// manual clock stops at the start of 2200.
     static let readableYears: ClosedRange<Int64> = 1900...2200

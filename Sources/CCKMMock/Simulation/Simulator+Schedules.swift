@@ -28,18 +28,36 @@ extension Simulator {
         return events
     }
 
-    private func run(_ config: StoredSchedulerConfig, at due: Timestamp) throws {
+    /// One run of `config` at `due`: a synchronization planned and started as a `POST` would start
+    /// it, any other operation recorded as done. Returns the run's id.
+    @discardableResult
+    private func run(_ config: StoredSchedulerConfig, at due: Timestamp, trigger: SchedulerRun.Trigger = .schedule) throws -> String {
         let parsed = try SchedulerConfig(document: config.document)
         var planned: PlannedJob?
         var refusal: String?
-        do {
-            let request = try StartRequest.parse(body: parsed.startBody, family: parsed.family)
-            planned = try planner.plan(request, family: parsed.family, domain: config.domain, now: due)
-        } catch {
-            refusal = "\(error)"
+        if let synchronization = parsed.synchronization {
+            do {
+                let request = try StartRequest.parse(body: synchronization.startBody, family: synchronization.family)
+                planned = try planner.plan(request, family: synchronization.family, domain: config.domain, now: due)
+            } catch {
+                refusal = "\(error)"
+            }
         }
-        _ = try store.run(
-            config, planned: planned, refusal: refusal, exclusive: !settings.allowConcurrentJobs, at: due, nextDue: parsed.nextDue(after: due))
+        let run = SchedulerRun.Request(
+            id: planner.randomness.uuid(orderedAt: due), name: parsed.name, operation: parsed.operation.name, trigger: trigger, at: due)
+        try store.run(
+            config, run, planned: planned, refusal: refusal, exclusive: !settings.allowConcurrentJobs, nextDue: parsed.nextDue(after: due))
+        return run.id
+    }
+
+    /// `POST /api/v1/scheduler/job-configs/{id}/run-now`: the run happens now on the simulator's
+    /// clock, after what fell due before, exactly as a due time would run it; the schedule stays.
+    /// Nil when the domain has no such configuration.
+    func runNow(configID: String, domain: String) throws -> SchedulerRun? {
+        try tick()
+        guard let config = try store.schedulerConfig(id: configID, domain: domain) else { return nil }
+        let id = try run(config, at: clock.now(), trigger: .runNow)
+        return try store.schedulerRun(id: id, domain: domain)
     }
 
     private func skipAhead(_ config: StoredSchedulerConfig, past target: Timestamp) throws {

@@ -24,7 +24,7 @@ extension JobStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    id, domain, config.name, config.operation, config.family.name, now.nanoseconds, document, config.nextDue(after: now)?.nanoseconds,
+                    id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds, document, config.nextDue(after: now)?.nanoseconds,
                 ])
             return document
         }
@@ -38,7 +38,7 @@ extension JobStore {
                 sql:
                     "INSERT INTO scheduler_config (id, domain, name, operation, family, created_at, document, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    id, domain, config.name, config.operation, config.family.name, now.nanoseconds,
+                    id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds,
                     config.document(id: id, createdAt: now, updatedAt: now),
                     config.nextDue(after: now)?.nanoseconds,
                 ])
@@ -56,7 +56,7 @@ extension JobStore {
             let document = config.document(id: id, createdAt: stored.createdAt, updatedAt: now)
             try db.execute(
                 sql: "UPDATE scheduler_config SET name = ?, operation = ?, family = ?, document = ?, next_due = ? WHERE id = ?",
-                arguments: [config.name, config.operation, config.family.name, document, config.nextDue(after: now)?.nanoseconds, id])
+                arguments: [config.name, config.operation.name, config.family?.name ?? "", document, config.nextDue(after: now)?.nanoseconds, id])
             return document
         }
     }
@@ -82,17 +82,27 @@ extension JobStore {
             createdAt: Timestamp(nanoseconds: row["created_at"]), nextDue: (row["next_due"] as Int64?).map(Timestamp.init(nanoseconds:)))
     }
 
-    /// One domain's configurations, oldest first, filtered by exact `name` and `operation`.
-    func schedulerConfigs(domain: String, name: String?, operation: String?, skip: Int, limit: Int) throws -> (total: Int, documents: [String]) {
+    /// What a list of configurations matches: each filter exact, nil for any.
+    struct SchedulerConfigFilter {
+        var name: String?
+        var id: String?
+        var operation: String?
+        var disabled: Bool?
+    }
+
+    /// One domain's configurations, oldest first, filtered.
+    func schedulerConfigs(domain: String, filter: SchedulerConfigFilter, skip: Int, limit: Int) throws -> (total: Int, documents: [String]) {
         var clauses = ["domain = ?"]
         var arguments: StatementArguments = [domain]
-        if let name {
-            clauses.append("name = ?")
-            arguments += [name]
+        for (column, value) in [("name", filter.name), ("id", filter.id), ("operation", filter.operation)] {
+            guard let value else { continue }
+            clauses.append("\(column) = ?")
+            arguments += [value]
         }
-        if let operation {
-            clauses.append("operation = ?")
-            arguments += [operation]
+        if let disabled = filter.disabled {
+            // Stores of earlier builds kept only what the client sent: no `disabled` is false.
+            clauses.append("coalesce(json_extract(document, '$.disabled'), 0) = ?")
+            arguments += [disabled]
         }
         let condition = clauses.joined(separator: " AND ")
         return try database.read { db in
@@ -117,15 +127,16 @@ extension JobStore {
         }
     }
 
-    /// Every configuration (of one domain), and the links of the runs they made: a reset.
+    /// Every configuration (of one domain), and the runs they made: a reset.
     func deleteSchedulerConfigs(domain: String?) throws {
         try write { db in
             if let domain {
                 try db.execute(
                     sql: "DELETE FROM scheduler_run WHERE config_id IN (SELECT id FROM scheduler_config WHERE domain = ?)", arguments: [domain])
+                try db.execute(sql: "DELETE FROM scheduler_job WHERE domain = ?", arguments: [domain])
                 try db.execute(sql: "DELETE FROM scheduler_config WHERE domain = ?", arguments: [domain])
             } else {
-                try db.execute(sql: "DELETE FROM scheduler_run; DELETE FROM scheduler_config")
+                try db.execute(sql: "DELETE FROM scheduler_run; DELETE FROM scheduler_config; DELETE FROM scheduler_job")
             }
         }
     }
@@ -147,17 +158,19 @@ extension JobStore {
         }
     }
 
-    /// One run at `due`: the planned job started as a `POST` would start it, or, when the family
-    /// already has a job in progress in the domain (CM refuses the start), a skipped run. Either
-    /// way an event says so, and the configuration moves on to `nextDue`. Returns the job's id
-    /// when one started.
-    /// `planned` is nil when the start itself was refused (`refusal` says why, as its 4xx did).
+    /// One run at `due`, recorded as a job run with the id `run.id`: for a synchronization, the
+    /// planned job started as a `POST` would start it, or, when the family already has a job in
+    /// progress in the domain (CM refuses the start) or the start itself was refused, a failed run.
+    /// An event says which. A run by the clock moves the configuration on to `nextDue`; run-now
+    /// leaves its schedule alone. `planned` is nil when the start was refused (`refusal` says why, as
+    /// its 4xx did) or when the operation starts no job.
     func run(
-        _ config: StoredSchedulerConfig, planned: PlannedJob?, refusal: String?, exclusive: Bool, at due: Timestamp, nextDue: Timestamp?
-    ) throws -> String? {
+        _ config: StoredSchedulerConfig, _ run: SchedulerRun.Request, planned: PlannedJob?, refusal: String?, exclusive: Bool,
+        nextDue: Timestamp?
+    ) throws {
         try write { db in
             var started: String?
-            var skipped = refusal.map { "skipped: " + $0 }
+            var refused = refusal
             if let planned {
                 do {
                     try db.inSavepoint {
@@ -166,19 +179,30 @@ extension JobStore {
                     }
                     started = planned.job.id
                 } catch StoreError.conflict {
-                    skipped = "skipped: a \(config.family) job is in progress"
+                    refused = "a \(config.family) job is in progress"
                 }
             }
             if let started {
                 try db.execute(sql: "INSERT OR REPLACE INTO scheduler_run (job_id, config_id) VALUES (?, ?)", arguments: [started, config.id])
             }
-            let outcome = started == nil ? skipped ?? "skipped" : "started"
+            let startsJobs = !config.family.isEmpty
+            let outcome = started != nil || !startsJobs ? "started" : "skipped" + (refused.map { ": " + $0 } ?? "")
             try db.execute(
                 sql: "INSERT INTO job_event (family, domain, job_id, target, from_state, to_state, at) VALUES (?, ?, ?, NULL, ?, ?, ?)",
-                arguments: [config.family, config.domain, started ?? config.id, "scheduler config " + config.id, outcome, due.nanoseconds])
+                arguments: [config.family, config.domain, started ?? config.id, "scheduler config " + config.id, outcome, run.at.nanoseconds])
+            let status = started != nil ? "in_progress" : startsJobs ? "failed" : "completed"
             try db.execute(
-                sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [nextDue?.nanoseconds, config.id])
-            return started
+                sql: """
+                    INSERT INTO scheduler_job (id, domain, config_id, name, operation, trigger, status, family, job_id, message, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run.id, config.domain, config.id, run.name, run.operation, run.trigger.rawValue, status, startsJobs ? config.family : nil,
+                    started, started == nil && startsJobs ? refused : nil, run.at.nanoseconds, run.at.nanoseconds,
+                ])
+            if run.trigger == .schedule {
+                try db.execute(sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [nextDue?.nanoseconds, config.id])
+            }
         }
     }
 

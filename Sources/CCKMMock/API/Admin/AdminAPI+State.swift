@@ -58,14 +58,17 @@ extension CCKMApp {
         }
     }
 
-    /// `{"schedules":[{"id","domain","family","name","run_at","disabled","next_due","config"}]}`.
+    /// `{"schedules":[{"id","domain","family","name","run_at","disabled","next_due","last_run","config"}]}`;
+    /// `family` is "" for an operation that starts no job, `last_run` the newest job run or null.
     func schedulesJSON() throws -> String {
+        let latest = try store.latestSchedulerRuns()
         let items = try store.allSchedulerConfigs().map { stored -> String in
             let document = (try? JSONParser.parse(Array(stored.document.utf8))) ?? .null
             return JSONValue.object([
                 ("id", .string(stored.id)), ("domain", .string(stored.domain)), ("family", .string(stored.family)),
                 ("name", document["name"] ?? .null), ("run_at", document["run_at"] ?? .null), ("disabled", document["disabled"] ?? .bool(false)),
-                ("next_due", stored.nextDue.map { .string($0.description) } ?? .null), ("config", document),
+                ("next_due", stored.nextDue.map { .string($0.description) } ?? .null),
+                ("last_run", latest[stored.id].map { (try? JSONParser.parse(Array($0.document.utf8))) ?? .null } ?? .null), ("config", document),
             ]).jsonText
         }
         return JSONWriter.object([("schedules", .array(items))])
