@@ -2980,6 +2980,9 @@ enum OpenAPIDocument {
                   "username": {
                     "type": "string"
                   },
+                  "name": {
+                    "type": "string"
+                  },
                   "password": {
                     "type": "string"
                   },
@@ -2992,14 +2995,33 @@ enum OpenAPIDocument {
                   "auth_domain_path": {
                     "type": "string"
                   },
+                  "connection": {
+                    "type": "string"
+                  },
                   "refresh_token": {
                     "type": "string"
+                  },
+                  "renew_refresh_token": {
+                    "type": "boolean"
                   }
                 },
                 "anyOf": [
                   {
                     "required": [
                       "username",
+                      "password"
+                    ],
+                    "properties": {
+                      "grant_type": {
+                        "enum": [
+                          "password"
+                        ]
+                      }
+                    }
+                  },
+                  {
+                    "required": [
+                      "name",
                       "password"
                     ],
                     "properties": {
@@ -3164,7 +3186,7 @@ enum OpenAPIDocument {
                 }
               ]
             },
-            "description": "configs to pass over"
+            "description": "items to pass over"
           },
           {
             "name": "limit",
@@ -3182,7 +3204,7 @@ enum OpenAPIDocument {
                 }
               ]
             },
-            "description": "configs to return; -1 for all"
+            "description": "items to return; -1 for all"
           },
           {
             "name": "name",
@@ -3194,6 +3216,15 @@ enum OpenAPIDocument {
             "description": "exact name"
           },
           {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact id"
+          },
+          {
             "name": "operation",
             "in": "query",
             "required": false,
@@ -3201,6 +3232,25 @@ enum OpenAPIDocument {
               "type": "string"
             },
             "description": "exact operation"
+          },
+          {
+            "name": "disabled",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "enum": [
+                    "true",
+                    "false"
+                  ]
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "only disabled (true) or enabled (false) configs"
           }
         ],
         "responses": {
@@ -3271,62 +3321,211 @@ enum OpenAPIDocument {
                 "required": [
                   "name",
                   "operation",
-                  "run_at",
-                  "cckm_synchronization_params"
+                  "run_at"
                 ],
                 "properties": {
                   "name": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 256
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 256
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
+                    ]
                   },
                   "operation": {
-                    "enum": [
-                      "cckm_synchronization"
+                    "anyOf": [
+                      {
+                        "enum": [
+                          "cckm_synchronization",
+                          "cckm_key_rotation",
+                          "cckm_xks_credential_rotation",
+                          "database_backup"
+                        ]
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
                     ]
                   },
                   "run_at": {
-                    "type": "string",
-                    "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
+                    ]
                   },
                   "run_on": {
-                    "enum": [
-                      "any"
+                    "anyOf": [
+                      {
+                        "enum": [
+                          "any"
+                        ]
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
                     ]
                   },
                   "start_date": {
-                    "type": "string",
-                    "format": "date-time"
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "format": "date-time"
+                      },
+                      {
+                        "type": "null"
+                      },
+                      {
+                        "const": ""
+                      }
+                    ]
                   },
                   "end_date": {
-                    "type": "string",
-                    "format": "date-time"
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "format": "date-time"
+                      },
+                      {
+                        "type": "null"
+                      },
+                      {
+                        "const": ""
+                      }
+                    ]
                   },
                   "disabled": {
-                    "type": "boolean"
+                    "type": [
+                      "boolean",
+                      "null"
+                    ]
                   },
                   "description": {
-                    "type": "string"
+                    "type": [
+                      "string",
+                      "null"
+                    ]
                   },
                   "cckm_synchronization_params": {
-                    "type": "object",
-                    "required": [
-                      "cloud_name"
-                    ],
-                    "properties": {
-                      "cloud_name": {
-                        "enum": [
-                          "aws",
-                          "AzureCloud",
-                          "gcp",
-                          "oci",
-                          "sap",
-                          "sfdc",
-                          "hsm-luna",
-                          "dsm"
-                        ]
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "cloud_name": {
+                            "anyOf": [
+                              {
+                                "enum": [
+                                  "aws",
+                                  "AzureCloud",
+                                  "gcp",
+                                  "oci",
+                                  "sap",
+                                  "sfdc",
+                                  "hsm-luna",
+                                  "dsm"
+                                ]
+                              },
+                              {
+                                "const": ""
+                              }
+                            ]
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
                       }
-                    }
+                    ]
+                  },
+                  "cckm_key_rotation_params": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "cloud_name": {
+                            "type": "string"
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "cckm_xks_credential_rotation_params": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "cloud_name": {
+                            "type": "string"
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "database_backup_params": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "scope": {
+                            "type": "string"
+                          },
+                          "retentionCount": {
+                            "type": "integer"
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "job_config_params": {
+                    "type": [
+                      "object",
+                      "null"
+                    ]
                   }
                 }
               }
@@ -3436,57 +3635,207 @@ enum OpenAPIDocument {
                 "additionalProperties": false,
                 "properties": {
                   "name": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 256
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 256
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
+                    ]
                   },
                   "operation": {
-                    "enum": [
-                      "cckm_synchronization"
+                    "anyOf": [
+                      {
+                        "enum": [
+                          "cckm_synchronization",
+                          "cckm_key_rotation",
+                          "cckm_xks_credential_rotation",
+                          "database_backup"
+                        ]
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
                     ]
                   },
                   "run_at": {
-                    "type": "string",
-                    "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
+                    ]
                   },
                   "run_on": {
-                    "enum": [
-                      "any"
+                    "anyOf": [
+                      {
+                        "enum": [
+                          "any"
+                        ]
+                      },
+                      {
+                        "anyOf": [
+                          {
+                            "type": "null"
+                          },
+                          {
+                            "const": ""
+                          }
+                        ]
+                      }
                     ]
                   },
                   "start_date": {
-                    "type": "string",
-                    "format": "date-time"
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "format": "date-time"
+                      },
+                      {
+                        "type": "null"
+                      },
+                      {
+                        "const": ""
+                      }
+                    ]
                   },
                   "end_date": {
-                    "type": "string",
-                    "format": "date-time"
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "format": "date-time"
+                      },
+                      {
+                        "type": "null"
+                      },
+                      {
+                        "const": ""
+                      }
+                    ]
                   },
                   "disabled": {
-                    "type": "boolean"
+                    "type": [
+                      "boolean",
+                      "null"
+                    ]
                   },
                   "description": {
-                    "type": "string"
+                    "type": [
+                      "string",
+                      "null"
+                    ]
                   },
                   "cckm_synchronization_params": {
-                    "type": "object",
-                    "required": [
-                      "cloud_name"
-                    ],
-                    "properties": {
-                      "cloud_name": {
-                        "enum": [
-                          "aws",
-                          "AzureCloud",
-                          "gcp",
-                          "oci",
-                          "sap",
-                          "sfdc",
-                          "hsm-luna",
-                          "dsm"
-                        ]
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "cloud_name": {
+                            "anyOf": [
+                              {
+                                "enum": [
+                                  "aws",
+                                  "AzureCloud",
+                                  "gcp",
+                                  "oci",
+                                  "sap",
+                                  "sfdc",
+                                  "hsm-luna",
+                                  "dsm"
+                                ]
+                              },
+                              {
+                                "const": ""
+                              }
+                            ]
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
                       }
-                    }
+                    ]
+                  },
+                  "cckm_key_rotation_params": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "cloud_name": {
+                            "type": "string"
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "cckm_xks_credential_rotation_params": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "cloud_name": {
+                            "type": "string"
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "database_backup_params": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "properties": {
+                          "scope": {
+                            "type": "string"
+                          },
+                          "retentionCount": {
+                            "type": "integer"
+                          }
+                        }
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "job_config_params": {
+                    "type": [
+                      "object",
+                      "null"
+                    ]
                   }
                 }
               }
@@ -3565,6 +3914,393 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/scheduler/job-configs/{id}/run-now": {
+      "post": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "run-scheduler-config-now",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "summary": "Runs the configuration now on the mock's clock, as its due time would; the schedule stays.",
+        "responses": {
+          "201": {
+            "description": "The job run.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SchedulerJobRun"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/scheduler/jobs": {
+      "get": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "list-scheduler-job-runs",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact id"
+          },
+          {
+            "name": "job_config_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "the configuration's id"
+          },
+          {
+            "name": "job_status",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "enum": [
+                    "scheduled",
+                    "in_progress",
+                    "completed",
+                    "failed",
+                    "aborted"
+                  ]
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "the run's status"
+          },
+          {
+            "name": "operation",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact operation"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "the configuration's name"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^-?(createdAt|updatedAt|name|status|operation)(,-?(createdAt|updatedAt|name|status|operation))*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "comma-separated fields, - for descending; newest first when absent"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/SchedulerJobRun"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/scheduler/jobs/{id}": {
+      "get": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "get-scheduler-job-run",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SchedulerJobRun"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "delete-scheduler-job-run",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/scheduler/operations": {
+      "get": {
+        "tags": [
+          "scheduler"
+        ],
+        "operationId": "list-scheduler-operations",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "name",
+                          "description",
+                          "params_field"
+                        ],
+                        "properties": {
+                          "name": {
+                            "enum": [
+                              "cckm_synchronization",
+                              "cckm_key_rotation",
+                              "cckm_xks_credential_rotation",
+                              "database_backup"
+                            ]
+                          },
+                          "description": {
+                            "type": "string"
+                          },
+                          "params_field": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -6120,11 +6856,17 @@ enum OpenAPIDocument {
           "id",
           "uri",
           "account",
+          "application",
+          "devAccount",
           "createdAt",
           "updatedAt",
           "name",
+          "description",
           "operation",
-          "run_at"
+          "run_on",
+          "run_at",
+          "disabled",
+          "job_config_params"
         ],
         "properties": {
           "id": {
@@ -6136,6 +6878,12 @@ enum OpenAPIDocument {
           "account": {
             "type": "string"
           },
+          "application": {
+            "type": "string"
+          },
+          "devAccount": {
+            "type": "string"
+          },
           "createdAt": {
             "type": "string"
           },
@@ -6143,23 +6891,27 @@ enum OpenAPIDocument {
             "type": "string"
           },
           "name": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 256
+            "type": "string"
+          },
+          "description": {
+            "type": "string"
           },
           "operation": {
             "enum": [
-              "cckm_synchronization"
+              "cckm_synchronization",
+              "cckm_key_rotation",
+              "cckm_xks_credential_rotation",
+              "database_backup"
             ]
-          },
-          "run_at": {
-            "type": "string",
-            "pattern": "^\\s*\\S+(\\s+\\S+){4}\\s*$"
           },
           "run_on": {
-            "enum": [
-              "any"
-            ]
+            "type": "string"
+          },
+          "run_at": {
+            "type": "string"
+          },
+          "disabled": {
+            "type": "boolean"
           },
           "start_date": {
             "type": "string",
@@ -6169,29 +6921,97 @@ enum OpenAPIDocument {
             "type": "string",
             "format": "date-time"
           },
-          "disabled": {
-            "type": "boolean"
-          },
-          "description": {
+          "job_config_params": {
+            "type": "object"
+          }
+        }
+      },
+      "SchedulerJobRun": {
+        "type": "object",
+        "required": [
+          "id",
+          "uri",
+          "account",
+          "application",
+          "devAccount",
+          "createdAt",
+          "updatedAt",
+          "name",
+          "operation",
+          "job_config_id",
+          "status",
+          "processing_node",
+          "trigger",
+          "details"
+        ],
+        "properties": {
+          "id": {
             "type": "string"
           },
-          "cckm_synchronization_params": {
+          "uri": {
+            "type": "string"
+          },
+          "account": {
+            "type": "string"
+          },
+          "application": {
+            "type": "string"
+          },
+          "devAccount": {
+            "type": "string"
+          },
+          "createdAt": {
+            "type": "string"
+          },
+          "updatedAt": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "operation": {
+            "enum": [
+              "cckm_synchronization",
+              "cckm_key_rotation",
+              "cckm_xks_credential_rotation",
+              "database_backup"
+            ]
+          },
+          "job_config_id": {
+            "type": "string"
+          },
+          "status": {
+            "enum": [
+              "scheduled",
+              "in_progress",
+              "completed",
+              "failed",
+              "aborted"
+            ]
+          },
+          "processing_node": {
+            "type": "string"
+          },
+          "trigger": {
+            "enum": [
+              "schedule",
+              "run_now"
+            ]
+          },
+          "details": {
             "type": "object",
-            "required": [
-              "cloud_name"
-            ],
             "properties": {
               "cloud_name": {
-                "enum": [
-                  "aws",
-                  "AzureCloud",
-                  "gcp",
-                  "oci",
-                  "sap",
-                  "sfdc",
-                  "hsm-luna",
-                  "dsm"
-                ]
+                "type": "string"
+              },
+              "job_id": {
+                "type": "string"
+              },
+              "job_path": {
+                "type": "string"
+              },
+              "error": {
+                "type": "string"
               }
             }
           }

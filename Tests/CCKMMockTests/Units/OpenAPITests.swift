@@ -13,6 +13,10 @@ import Testing
             "/api/v1/auth/tokens": ["post"], "/api/v1/auth/revoke": ["post"],
             "/api/v1/scheduler/job-configs": Set(Route.schedulerConfigs.allowedMethods.map { $0.lowercased() }),
             "/api/v1/scheduler/job-configs/{id}": Set(Route.schedulerConfig(id: "x").allowedMethods.map { $0.lowercased() }),
+            "/api/v1/scheduler/job-configs/{id}/run-now": Set(Route.schedulerRunNow(configID: "x").allowedMethods.map { $0.lowercased() }),
+            "/api/v1/scheduler/jobs": Set(Route.schedulerRuns.allowedMethods.map { $0.lowercased() }),
+            "/api/v1/scheduler/jobs/{id}": Set(Route.schedulerRun(id: "x").allowedMethods.map { $0.lowercased() }),
+            "/api/v1/scheduler/operations": Set(Route.schedulerOperations.allowedMethods.map { $0.lowercased() }),
         ]
         for family in JobFamily.all {
             let base = "/api/v1/cckm/" + family.basePath
@@ -38,7 +42,7 @@ import Testing
         for path in described.keys where routes[path] == nil {
             Issue.record("the spec describes \(path), which the server does not route")
         }
-        #expect(routes.count == 72)
+        #expect(routes.count == 76)
     }
 
     @Test func everyTemplateIsARoute() {
