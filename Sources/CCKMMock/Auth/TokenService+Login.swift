@@ -42,12 +42,16 @@ extension TokenService {
             throw AuthError.invalidParameter("renew_refresh_token", "expected a boolean, got \(renew.typeName)")
         }
         func text(_ name: String) -> String? { document[name]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
-        let grant = text("grant_type") ?? (text("refresh_token") != nil ? "refresh_token" : "password")
+        // A body that carries `refresh_token` at all (even "") asks for the refresh grant.
+        let grant = text("grant_type") ?? (document["refresh_token"] != nil ? "refresh_token" : "password")
         let session: LoginSession
         switch grant {
         case "password":
             // `name` is what some clients call the user (CM accepts both).
-            guard let username = text("username") ?? text("name"), let password = document["password"]?.stringValue else {
+            // A user named "" is a wrong login (401), not a missing one.
+            guard let username = text("username") ?? document["name"]?.stringValue ?? document["username"]?.stringValue,
+                let password = document["password"]?.stringValue
+            else {
                 throw AuthError.badRequest("The password grant needs \"username\" (or \"name\") and \"password\"")
             }
             // `auth_domain_path` (Thales' Ansible modules send it) names the domain as a path, such as
@@ -94,7 +98,9 @@ extension TokenService {
 
     /// The string members of a login body, each checked for its type (`connection`, CM's name of
     /// the identity provider, is accepted and needs no provider here).
-    static let loginMembers = ["grant_type", "username", "name", "password", "domain", "auth_domain", "auth_domain_path", "connection", "refresh_token"]
+    static let loginMembers = [
+        "grant_type", "username", "name", "password", "domain", "auth_domain", "auth_domain_path", "connection", "refresh_token",
+    ]
 
     /// The domain a path such as `root/team-a` or `/team-a` names: its last part; nil for no path.
     static func domain(fromPath path: String?) -> String? {

@@ -139,7 +139,7 @@ enum DashboardPage {
                 <time>${esc(time(job.createdAt))}</time></div><div class="targets">${chips}</div></div>`;
             }).join("");
             const plans = (scheduled[family.name] || []).map((s) =>
-              `<div class="schedule" title="${esc(s.run_at)}">scheduled: ${esc(s.name)} · ${s.next_due ? "next " + esc(s.next_due.slice(0, 10)) + " " + esc(time(s.next_due)) : "not due"}</div>`).join("");
+              `<div class="schedule" title="${esc(s.run_at)}">scheduled: ${esc(s.name)} · ${s.next_due ? "next " + esc(s.next_due.slice(0, 10)) + " " + esc(time(s.next_due)) : "not due"}${s.last_run ? " · last run " + esc(s.last_run.status) + " " + esc(time(s.last_run.createdAt)) : ""}</div>`).join("");
             return `<div class="card" data-family="${esc(family.name)}"><h2><span>${esc(family.label)}<small>${esc(family.cloud)}</small></span>
               <button data-start="${esc(family.path)}">Sync all</button></h2>${plans}${rows || '<div class="empty">no jobs yet</div>'}</div>`;
           }).join("");

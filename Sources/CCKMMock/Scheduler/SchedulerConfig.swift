@@ -98,7 +98,8 @@ struct SchedulerConfig: Sendable {
         for other in SchedulerOperation.all {
             guard let value = document[other.paramsField], value != .null else { continue }
             guard other == operation else {
-                throw .invalidParameter(other.paramsField, "parameters of operation \(other.name); this configuration's operation is \(operation.name)")
+                throw .invalidParameter(
+                    other.paramsField, "parameters of operation \(other.name); this configuration's operation is \(operation.name)")
             }
             block = (other.paramsField, value)
         }
@@ -195,7 +196,8 @@ struct SchedulerConfig: Sendable {
             let target = targetAliases[key] ?? key
             guard allowed.contains(target) else {
                 throw .invalidParameter(
-                    "\(field).\(key)", "not a parameter of cloud \(family.schedulerCloud ?? "") (known: cloud_name, \(allowed.joined(separator: ", ")))")
+                    "\(field).\(key)",
+                    "not a parameter of cloud \(family.schedulerCloud ?? "") (known: cloud_name, \(allowed.joined(separator: ", ")))")
             }
             body.append((target, value))
         }

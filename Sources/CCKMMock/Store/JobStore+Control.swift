@@ -116,7 +116,9 @@ extension JobStore {
     // MARK: - Snapshots
 
     /// The tables a snapshot copies; `job_count` is not among them, its triggers rebuild it.
-    static let snapshotTables = ["job", "job_document", "job_target", "job_schedule", "job_event", "scheduler_config", "scheduler_run", "scheduler_job"]
+    static let snapshotTables = [
+        "job", "job_document", "job_target", "job_schedule", "job_event", "scheduler_config", "scheduler_run", "scheduler_job",
+    ]
 
     /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
     /// the clock's time.
@@ -139,7 +141,9 @@ extension JobStore {
                 throw StoreError.notFound("No snapshot named \"\(name)\"")
             }
             try db.execute(
-                sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run; DELETE FROM scheduler_job")
+                sql:
+                    "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run; DELETE FROM scheduler_job"
+            )
             for table in Self.snapshotTables {
                 let columns = try db.columns(in: table).map(\.name).joined(separator: ", ")
                 try db.execute(

@@ -24,7 +24,8 @@ extension JobStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds, document, config.nextDue(after: now)?.nanoseconds,
+                    id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds, document,
+                    config.nextDue(after: now)?.nanoseconds,
                 ])
             return document
         }

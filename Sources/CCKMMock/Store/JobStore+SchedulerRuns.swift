@@ -13,7 +13,9 @@ extension JobStore {
     func schedulerRuns(domain: String, query: SchedulerRunQuery) throws -> (total: Int, runs: [SchedulerRun]) {
         var clauses = ["domain = ?"]
         var arguments: StatementArguments = [domain]
-        for (column, value) in [("id", query.id), ("config_id", query.configID), ("status", query.status), ("operation", query.operation), ("name", query.name)] {
+        for (column, value) in [
+            ("id", query.id), ("config_id", query.configID), ("status", query.status), ("operation", query.operation), ("name", query.name),
+        ] {
             guard let value else { continue }
             clauses.append("\(column) = ?")
             arguments += [value]

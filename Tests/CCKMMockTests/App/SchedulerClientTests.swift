@@ -74,7 +74,8 @@ import Testing
         #expect(try app.get(Self.configs + "/" + id).body == patched.body)
         // A date set, then cleared with "" (Go's zero time leaves it as it is).
         let dated = try app.send(
-            "PATCH", Self.configs + "/" + id, body: Self.terraformUpdate(runAt: "", description: "", kms: #"["kms-2"]"#, startDate: "2020-12-01T00:00:00Z"))
+            "PATCH", Self.configs + "/" + id,
+            body: Self.terraformUpdate(runAt: "", description: "", kms: #"["kms-2"]"#, startDate: "2020-12-01T00:00:00Z"))
         #expect(dated.json["start_date"] == .string("2020-12-01T00:00:00Z") && dated.json["description"] == .string(""))
         let kept = try app.send("PATCH", Self.configs + "/" + id, body: Self.terraformUpdate(runAt: "", description: "", kms: #"["kms-2"]"#))
         #expect(kept.json["start_date"] == .string("2020-12-01T00:00:00Z") && kept.json["run_at"] == .string("0 10 * * mon"))
@@ -109,8 +110,10 @@ import Testing
         let app = try app()
         let params: String =
             switch operation {
-            case "database_backup": #""database_backup_params":{"tiedToHSM":false,"description":"","backupKey":"k","scope":"system","filters":null,"retentionCount":3,"do_scp":false,"connection":""}"#
-            case "cckm_key_rotation": #""cckm_key_rotation_params":{"cloud_name":"aws","expiration":null,"expire_in":"30d","aws_param":{"retain_alias":true}}"#
+            case "database_backup":
+                #""database_backup_params":{"tiedToHSM":false,"description":"","backupKey":"k","scope":"system","filters":null,"retentionCount":3,"do_scp":false,"connection":""}"#
+            case "cckm_key_rotation":
+                #""cckm_key_rotation_params":{"cloud_name":"aws","expiration":null,"expire_in":"30d","aws_param":{"retain_alias":true}}"#
             default: #""cckm_xks_credential_rotation_params":{"cloud_name":"aws"}"#
             }
         let body = #"{"name":"other","operation":"\#(operation)","run_at":"0 2 * * *",\#(params),"cckm_synchronization_params":null}"#
@@ -130,7 +133,8 @@ import Testing
         let config = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
         let run = try app.post(Self.configs + "/" + config + "/run-now")
         #expect(run.status == 201, "\(run.json)")
-        #expect(run.json["status"] == .string("in_progress") && run.json["job_config_id"] == .string(config) && run.json["trigger"] == .string("run_now"))
+        #expect(
+            run.json["status"] == .string("in_progress") && run.json["job_config_id"] == .string(config) && run.json["trigger"] == .string("run_now"))
         #expect(run.json["name"] == .string("tf-aws") && run.json["operation"] == .string("cckm_synchronization"))
         let jobID = try #require(run.json["details"]?["job_id"]?.stringValue)
         #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs/" + jobID).json["overall_status"] == .string("in_progress"))
@@ -238,5 +242,12 @@ import Testing
         let app = try InProcessApp(auth: AuthSettings(enabled: true, accounts: Accounts(domains: ["team-a"])))
         let login = try app.post("/api/v1/auth/tokens", body)
         #expect(login.status == 400 && login.json["message"]?.stringValue?.contains("\"\(field)\"") == true, "\(login.json)")
+    }
+
+    /// Found by the fuzzer: a body with an empty `refresh_token` still asks for the refresh grant.
+    @Test func anEmptyRefreshTokenIsARefreshThatFails() throws {
+        let app = try InProcessApp(auth: AuthSettings(enabled: true))
+        #expect(try app.post("/api/v1/auth/tokens", #"{"refresh_token":""}"#).status == 401)
+        #expect(try app.post("/api/v1/auth/tokens", #"{"name":"","password":"admin"}"#).status == 401, "a user named \"\" is a wrong login")
     }
 }

@@ -153,3 +153,24 @@ def test_no_process_is_left_behind_on_errors():
     with pytest.raises(ServerExited):
         server.start()
     assert server._process is None and server.url == ""
+
+
+def test_schedules_run_now_and_job_runs(server):
+    config = server.schedule(
+        {"name": "nightly-gcp", "operation": "cckm_synchronization", "run_at": "0 2 * * *",
+         "cckm_synchronization_params": {"cloud_name": "gcp", "key_rings": ["ring-1"]}}
+    )
+    assert config["job_config_params"] == {"cloud_name": "gcp", "key_rings": ["ring-1"]}
+    assert [c["id"] for c in server.schedules(name="nightly-gcp")] == [config["id"]]
+    assert server.schedules(disabled=True) == []
+    run = server.run_now(config["id"])
+    assert run["status"] == "in_progress" and run["trigger"] == "run_now"
+    server.settle()
+    runs = server.job_runs(config_id=config["id"])
+    assert [(r["id"], r["status"]) for r in runs] == [(run["id"], "completed")]
+    assert server.job(run["details"]["job_id"], family="google")["job"]["overall_status"] == "completed"
+    server.advance(86_400)
+    assert [r["trigger"] for r in server.job_runs(config_id=config["id"])] == ["schedule", "run_now"]
+    with pytest.raises(MockError) as refused:
+        server.run_now("00000000-0000-4000-8000-000000000000")
+    assert refused.value.status == 404

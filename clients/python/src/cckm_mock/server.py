@@ -378,6 +378,50 @@ class MockServer:
         query = "?" + urllib.parse.urlencode({"family": family}) if family else ""
         return self._object("POST", f"/__admin/jobs/{job_id}/{verb}{query}", body or None)
 
+    # ------------------------------------------------------------------ scheduler
+
+    def _api(self, method: str, path: str, body: Any = None, domain: str = "root") -> Any:
+        """One call of CM's own API (not the control API) with `domain`'s bearer token; the parsed
+        JSON answer (None for 204). Raises `MockError` with CM's envelope."""
+        with self.session(domain) as session:
+            answer = session.request(method, self.url + path, json=body, timeout=30)
+        if answer.status_code >= 400:
+            try:
+                envelope = answer.json()
+            except ValueError:
+                envelope = {"message": answer.text}
+            raise MockError(answer.status_code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
+        return answer.json() if answer.content else None
+
+    def schedules(self, domain: str = "root", **filters: Any) -> list[dict[str, Any]]:
+        """The domain's scheduler job configurations (filters `name`, `id`, `operation`,
+        `disabled`), every page."""
+        query = {"limit": "-1", **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in filters.items()}}
+        answer = self._api("GET", "/api/v1/scheduler/job-configs?" + urllib.parse.urlencode(query), domain=domain)
+        return [item for item in answer.get("resources", []) if isinstance(item, dict)]
+
+    def schedule(self, config: Mapping[str, Any], domain: str = "root") -> dict[str, Any]:
+        """Creates a scheduler job configuration (CM's body: `name`, `operation`, `run_at`, and the
+        operation's params block) and returns it as stored."""
+        return dict(self._api("POST", "/api/v1/scheduler/job-configs", dict(config), domain=domain))
+
+    def run_now(self, config_id: str, domain: str = "root") -> dict[str, Any]:
+        """Runs a configuration now on the mock's clock, as its due time would; returns the job run."""
+        return dict(self._api("POST", f"/api/v1/scheduler/job-configs/{config_id}/run-now", domain=domain))
+
+    def job_runs(
+        self, domain: str = "root", *, config_id: str | None = None, status: str | None = None, sort: str = "-createdAt", **filters: Any
+    ) -> list[dict[str, Any]]:
+        """The domain's job runs (`/api/v1/scheduler/jobs`), newest first unless `sort` says
+        otherwise; filters `config_id`, `status` and `operation`, `name`, `id`."""
+        query = {"limit": "-1", "sort": sort, **{k: str(v) for k, v in filters.items()}}
+        if config_id:
+            query["job_config_id"] = config_id
+        if status:
+            query["job_status"] = status
+        answer = self._api("GET", "/api/v1/scheduler/jobs?" + urllib.parse.urlencode(query), domain=domain)
+        return [item for item in answer.get("resources", []) if isinstance(item, dict)]
+
     # ------------------------------------------------------------------ faults and history
 
     def fault(self, **rule: Any) -> Fault:
