@@ -160,6 +160,19 @@ import Testing
         #expect(latest?["status"] == .string("failed"), "the dashboard's latest run of the config")
     }
 
+    @Test func snapshotsRestoresAndResetsTakeJobRunsAlong() throws {
+        let app = try app()
+        let config = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
+        #expect(try app.post(Self.configs + "/" + config + "/run-now").status == 201)
+        #expect(try app.post("/__admin/snapshots/one-run").status == 201)
+        #expect(try app.post(Self.configs + "/" + config + "/run-now").status == 201)
+        #expect(try app.get("/api/v1/scheduler/jobs").total == 2)
+        #expect(try app.post("/__admin/snapshots/one-run/restore").status == 200)
+        #expect(try app.get("/api/v1/scheduler/jobs").total == 1)
+        #expect(try app.post("/__admin/reset?to=empty").status == 200)
+        #expect(try app.get("/api/v1/scheduler/jobs").total == 0 && app.get(Self.configs).total == 0)
+    }
+
     @Test func operationsListsEveryOperationTheSchedulerTakes() throws {
         let listed = try app().get("/api/v1/scheduler/operations")
         #expect(
