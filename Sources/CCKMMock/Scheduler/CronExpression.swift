@@ -12,6 +12,8 @@ struct CronExpression: Sendable, Equatable {
     let weekdays: Set<Int>
     let daysRestricted: Bool
     let weekdaysRestricted: Bool
+    /// False when no day of the year matches (`0 0 30 2 *`): the search is not even started.
+    let canFire: Bool
 
     /// Why an expression was refused, in words for a 400 naming `run_at`.
     struct Problem: Error, Equatable, CustomStringConvertible {
@@ -34,6 +36,11 @@ struct CronExpression: Sendable, Equatable {
         weekdays = Set(try Self.field(fields[4], "day of week", 0...7, names: Self.dayNames, firstName: 0).map { $0 % 7 })
         daysRestricted = fields[2] != "*" && !fields[2].hasPrefix("*/")
         weekdaysRestricted = fields[4] != "*" && !fields[4].hasPrefix("*/")
+        // Days are ANDed with weekdays unless both are restricted, so the named days alone decide
+        // whether any date matches: some day of a named month must exist (29 February does).
+        let longest = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        let (days, months) = (days, months)
+        canFire = (daysRestricted && weekdaysRestricted) || months.contains { month in days.contains { $0 <= longest[month - 1] } }
     }
 
     private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>, names: [String], firstName: Int = 0) throws(Problem)
@@ -81,12 +88,14 @@ struct CronExpression: Sendable, Equatable {
     }
 
     /// The first time after `time` (strictly) that the expression fires, at a whole minute; nil
-    /// when it never fires within 5 years (`0 0 30 2 *`).
+    /// when it never fires (`0 0 30 2 *`) or not before the clock's end in 2200. The search skips
+    /// whole months and days, so even 29 February with eight years between (2096, 2104) is quick.
     func next(after time: Timestamp) -> Timestamp? {
+        guard canFire else { return nil }
         let minute: Int64 = 60_000_000_000
         // The next whole minute after `time`.
         var candidate = (time.nanoseconds.floorDivided(by: minute) + 1) * minute
-        let limit = candidate + 5 * 366 * 1440 * minute
+        let limit = Timestamp.latestClockTime.nanoseconds
         while candidate <= limit {
             let civil = Timestamp(nanoseconds: candidate).civilParts
             guard months.contains(civil.month) else {

@@ -35,6 +35,14 @@ import Testing
         #expect(try times("0 0 13 * fri", count: 3) == ["2024-03-08T00:00:00.000000Z", "2024-03-13T00:00:00.000000Z", "2024-03-15T00:00:00.000000Z"])
     }
 
+    /// Issue 24 #20: 2100 is no leap year, so after 2096 the next 29 February is 2104, eight
+    /// years on; a five-year search window stopped the schedule for good.
+    @Test func theTwentyNinthOfFebruaryFiresPastACenturyWithoutALeapDay() throws {
+        let cron = try CronExpression("0 0 29 2 *")
+        #expect(cron.next(after: Timestamp(rfc3339: "2097-01-01T00:00:00Z")!)?.description == "2104-02-29T00:00:00.000000Z")
+        #expect(try CronExpression("0 0 30 2 *").next(after: Self.start) == nil, "no 30 February, at once")
+    }
+
     @Test func anExpressionThatNeverFiresHasNoNextTime() throws {
         #expect(try times("0 0 30 feb *").isEmpty)
     }
