@@ -256,14 +256,7 @@ class MockServer:
             raise RuntimeError("the server is not started: use `with MockServer() as server:` or call start()")
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         headers = {"Content-Type": "application/json"} if data is not None else {}
-        answer = self._admin.request(method, self.url + path, data=data, headers=headers, timeout=timeout)
-        if answer.status_code >= 400:
-            try:
-                envelope = answer.json()
-            except ValueError:
-                envelope = {"message": answer.text}
-            raise MockError(answer.status_code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
-        return answer.json() if answer.content else None
+        return _answer(self._admin.request(method, self.url + path, data=data, headers=headers, timeout=timeout), method, path)
 
     def _object(self, method: str, path: str, body: Any = None, **options: Any) -> dict[str, Any]:
         """A call whose answer is a JSON object."""
@@ -384,14 +377,7 @@ class MockServer:
         """One call of CM's own API (not the control API) with `domain`'s bearer token; the parsed
         JSON answer (None for 204). Raises `MockError` with CM's envelope."""
         with self.session(domain) as session:
-            answer = session.request(method, self.url + path, json=body, timeout=30)
-        if answer.status_code >= 400:
-            try:
-                envelope = answer.json()
-            except ValueError:
-                envelope = {"message": answer.text}
-            raise MockError(answer.status_code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
-        return answer.json() if answer.content else None
+            return _answer(session.request(method, self.url + path, json=body, timeout=30), method, path)
 
     def schedules(self, domain: str = "root", **filters: Any) -> list[dict[str, Any]]:
         """The domain's scheduler job configurations (filters `name`, `id`, `operation`,
@@ -458,6 +444,18 @@ class MockServer:
             misses = self._list("POST", "/__admin/requests/near-misses", wanted, "nearMisses")
             raise VerificationError(str(count) if count is not None else f"at least {minimum}", len(found), wanted, misses)
         return found
+
+
+def _answer(answer: Any, method: str, path: str) -> Any:
+    """A `requests` response's parsed JSON (None for an empty body); `MockError` with CM's
+    envelope for a 4xx or 5xx."""
+    if answer.status_code >= 400:
+        try:
+            envelope = answer.json()
+        except ValueError:
+            envelope = {"message": answer.text}
+        raise MockError(answer.status_code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
+    return answer.json() if answer.content else None
 
 
 def _matcher(keywords: Mapping[str, Any]) -> dict[str, Any]:
