@@ -211,14 +211,25 @@ extension JobStore {
         try write { db in try db.execute(sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [due?.nanoseconds, id]) }
     }
 
-    /// The configuration that started each of these jobs, by job id.
-    func schedulerConfigIDs(startedJobs ids: [String]) throws -> [String: String] {
-        guard !ids.isEmpty else { return [:] }
+    /// The configuration that started each of these jobs, by family and job id (ids are unique
+    /// within a family only: another family's job of the same id was not started by the run).
+    /// Job runs name their job's family; a link from a store older than them (`scheduler_run`)
+    /// takes its configuration's.
+    func schedulerConfigIDs(startedJobs jobs: [(family: String, id: String)]) throws -> [JobKey: String] {
+        guard !jobs.isEmpty else { return [:] }
+        let ids = Array(Set(jobs.map(\.id)))
         return try database.read { db in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            return try Dictionary(
-                Row.fetchAll(db, sql: "SELECT job_id, config_id FROM scheduler_run WHERE job_id IN (\(marks))", arguments: StatementArguments(ids))
-                    .map { ($0["job_id"] as String, $0["config_id"] as String) }, uniquingKeysWith: { first, _ in first })
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT family, job_id, config_id FROM scheduler_job WHERE job_id IN (\(marks)) AND family IS NOT NULL
+                    UNION ALL
+                    SELECT c.family, r.job_id, r.config_id FROM scheduler_run AS r JOIN scheduler_config AS c ON c.id = r.config_id
+                    WHERE r.job_id IN (\(marks))
+                    """, arguments: StatementArguments(ids + ids))
+            return Dictionary(
+                rows.map { (JobKey(family: $0["family"], id: $0["job_id"]), $0["config_id"] as String) }, uniquingKeysWith: { first, _ in first })
         }
     }
 }

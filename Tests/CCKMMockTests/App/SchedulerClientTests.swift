@@ -173,6 +173,21 @@ import Testing
         #expect(try app.get("/api/v1/scheduler/jobs").total == 0 && app.get(Self.configs).total == 0)
     }
 
+    /// Issue 24 #28: ids are unique within a family only, so a run's link names the family too.
+    @Test func anotherFamilysJobWithTheSameIDIsNotTheRunsJob() throws {
+        let app = try app()
+        let config = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
+        let jobID = try #require(try app.post(Self.configs + "/" + config + "/run-now").json["details"]?["job_id"]?.stringValue)
+        let twin =
+            #"{"jobs":[{"family":"sap","id":"\#(jobID)","createdAt":"2020-11-05T06:00:00Z","updatedAt":"2020-11-05T06:00:01Z","completed_at":"2020-11-05T06:00:01Z","overall_status":"completed","detailed_status":{"g":"group synchronized successfully"},"groups":["g"]}]}"#
+        #expect(try app.post("/__admin/fixtures?mode=merge", twin).status == 200)
+        let jobs = try app.get("/__admin/jobs?id=\(jobID)&limit=-1").json["resources"]?.arrayValue ?? []
+        #expect(jobs.map { $0["family"]?.stringValue } == ["aws", "sap"] || jobs.map { $0["family"]?.stringValue } == ["sap", "aws"])
+        for job in jobs {
+            #expect(job["schedule"] == (job["family"] == .string("aws") ? .string(config) : nil), "\(job)")
+        }
+    }
+
     @Test func operationsListsEveryOperationTheSchedulerTakes() throws {
         let listed = try app().get("/api/v1/scheduler/operations")
         #expect(

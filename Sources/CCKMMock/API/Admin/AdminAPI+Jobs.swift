@@ -9,7 +9,7 @@ extension CCKMApp {
             return family
         }
         let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
-        let scheduled = try store.schedulerConfigIDs(startedJobs: page.jobs.compactMap { Self.jobID(of: $0.document) })
+        let scheduled = try store.schedulerConfigIDs(startedJobs: page.jobs.compactMap { job in Self.jobID(of: job.document).map { (job.family, $0) } })
         let resources = page.jobs.map { job in
             var writer = JSONWriter()
             writer.raw("{")
@@ -20,7 +20,7 @@ extension CCKMApp {
             writer.key("job")
             writer.raw(job.document)
             // The scheduler job configuration whose run started it, when one did.
-            if let config = Self.jobID(of: job.document).flatMap({ scheduled[$0] }) {
+            if let config = Self.jobID(of: job.document).flatMap({ scheduled[JobKey(family: job.family, id: $0)] }) {
                 writer.key("schedule")
                 writer.string(config)
             }
