@@ -9,7 +9,8 @@ extension CCKMApp {
             return family
         }
         let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
-        let scheduled = try store.schedulerConfigIDs(startedJobs: page.jobs.compactMap { job in Self.jobID(of: job.document).map { (job.family, $0) } })
+        let started = page.jobs.compactMap { job in Self.jobID(of: job.document).map { (family: job.family, id: $0) } }
+        let scheduled = try store.schedulerConfigIDs(startedJobs: started)
         let resources = page.jobs.map { job in
             var writer = JSONWriter()
             writer.raw("{")
