@@ -195,7 +195,8 @@ import Testing
             #"{"id":"5c4e0000-0000-4000-8000-000000000009","uri":"kylo:kylo:scheduler:jobconfigs:5c4e0000-0000-4000-8000-000000000009","account":"kylo:kylo:admin:accounts:kylo","createdAt":"2020-11-05T06:00:00.000000Z","updatedAt":"2020-11-05T06:00:00.000000Z","name":"old","operation":"cckm_synchronization","run_at":"0 * * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["kms"]}}"#
         let config = try SchedulerConfig(document: earlier)
         #expect(config.family?.name == "aws" && config.name == "old")
-        let answer = try JSONParser.parse(Array(config.document(id: "x", createdAt: ManualClock.defaultStart, updatedAt: ManualClock.defaultStart).utf8))
+        let answer = try JSONParser.parse(
+            Array(config.document(id: "x", createdAt: ManualClock.defaultStart, updatedAt: ManualClock.defaultStart).utf8))
         #expect(answer["job_config_params"] == .object([("cloud_name", .string("aws")), ("kms", .array([.string("kms")]))]))
     }
 
