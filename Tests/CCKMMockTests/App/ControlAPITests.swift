@@ -269,4 +269,21 @@ import Testing
         try app.post("/__admin/snapshots/bad%20name").expectError(
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"name\"")
     }
+
+    /// Issue 24 #7: a reset wipes, so a misspelt or empty parameter, or an unknown domain, is
+    /// refused before anything goes, instead of wiping every tenant.
+    @Test(arguments: [("?domain=", 400), ("?domian=team-a", 400), ("?domain=nobody", 404), ("?to=fixtures&x=1", 400)])
+    func aResetThatNamesNothingKnownWipesNothing(query: String, status: Int) throws {
+        let app = try InProcessApp(
+            auth: AuthSettings(enabled: false, accounts: Accounts(domains: ["team-a"])),
+            fixture: try Fixture.parse(bytes: Array(#"{"domains":["team-a"]}"#.utf8), source: "f", now: ManualClock.defaultStart))
+        #expect(try app.post("/api/v1/cckm/google/synchronization-jobs", #"{"key_rings":["r"]}"#).status == 201)
+        #expect(try app.post("/__admin/faults", #"{"path":"/nowhere","status":503}"#).status == 201)
+        let reset = try app.post("/__admin/reset" + query)
+        #expect(reset.status == status, "\(reset.json)")
+        #expect(try app.get("/__admin/jobs").total == 1, "the job is still there")
+        #expect(try app.get("/__admin/faults").json["faults"]?.arrayValue?.count == 1, "and the fault")
+        #expect(try app.post("/__admin/reset?domain=team-a").status == 200)
+        #expect(try app.get("/__admin/jobs").total == 1, "a reset of team-a leaves root's job")
+    }
 }

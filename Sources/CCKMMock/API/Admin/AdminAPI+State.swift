@@ -2,7 +2,20 @@ import HTTPServer
 
 /// The control API's state: resets, fixture loads, snapshots and the scheduler configurations.
 extension CCKMApp {
-    func reset(_ query: AdminQuery) throws -> HTTPResponse {
+    /// A reset of everything, or of one domain. A reset wipes, so what it names is checked first
+    /// (issue 24 #7): a misspelt parameter (`?domian=team-a`) or an empty `domain=` is a 400 and an
+    /// unknown domain a 404, where each once wiped every tenant, the faults and the journal.
+    func reset(_ query: AdminQuery, items: [QueryItem]) throws -> HTTPResponse {
+        if let unknown = items.first(where: { !["to", "domain"].contains($0.name) }) {
+            throw APIError.invalidParameter(unknown.name, "unknown parameter (known: to, domain)")
+        }
+        if items.contains(where: { $0.name == "domain" && ($0.value ?? "").isEmpty }) {
+            throw APIError.invalidParameter("domain", "empty; leave it out to reset every domain")
+        }
+        // Known: declared for logins, or holding jobs or configurations (a fixture's own).
+        if let domain = query["domain"], !tokens.knowsDomain(domain), try !store.domainsHoldingJobs().contains(domain) {
+            throw AuthError.unknownDomain(domain)
+        }
         let target = query["to"] ?? "fixtures"
         guard target == "fixtures" || target == "empty" else {
             throw APIError.invalidParameter("to", "\"\(target)\" is not one of fixtures, empty")

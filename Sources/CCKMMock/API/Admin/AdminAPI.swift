@@ -42,7 +42,7 @@ extension CCKMApp {
         case (.settle, _):
             return .now(.json(200, clockJSON(transitions: try simulator.settle().count)))
         case (.reset, _):
-            return .now(try reset(query))
+            return .now(try reset(query, items: request.query))
         case (.fixtures, _):
             return .now(try loadFixture(request.body, mode: query["mode"] ?? "merge"))
         case (.jobs, _):
