@@ -38,8 +38,8 @@ extension TokenService {
                 throw AuthError.invalidParameter(name, "expected a string, got \(value.typeName)")
             }
         }
-        if let renew = document["renew_refresh_token"], renew.typeName != JSONValue.bool(true).typeName {
-            throw AuthError.invalidParameter("renew_refresh_token", "expected a boolean, got \(renew.typeName)")
+        if let renew = document["renew_refresh_token"] {
+            guard case .bool = renew else { throw AuthError.invalidParameter("renew_refresh_token", "expected a boolean, got \(renew.typeName)") }
         }
         func text(_ name: String) -> String? { document[name]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         // A body that carries `refresh_token` at all (even "") asks for the refresh grant.

@@ -11,7 +11,8 @@ struct StoredSchedulerConfig: Sendable {
 }
 
 /// Scheduler job configurations (`scheduler_config`, migration v5) and the runs they made
-/// (`scheduler_run`: job → configuration). Every write goes through `write`, like the jobs'.
+/// (`scheduler_job`, migration v8; `scheduler_run` holds the links of builds before it). Every
+/// write goes through `write`, like the jobs'.
 extension JobStore {
     /// Stores a new configuration; 409 when its domain already has one of that name.
     func insertSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp) throws -> String {
@@ -183,9 +184,6 @@ extension JobStore {
                     refused = "a \(config.family) job is in progress"
                 }
             }
-            if let started {
-                try db.execute(sql: "INSERT OR REPLACE INTO scheduler_run (job_id, config_id) VALUES (?, ?)", arguments: [started, config.id])
-            }
             let startsJobs = !config.family.isEmpty
             let outcome = started != nil || !startsJobs ? "started" : "skipped" + (refused.map { ": " + $0 } ?? "")
             try db.execute(
@@ -213,8 +211,8 @@ extension JobStore {
 
     /// The configuration that started each of these jobs, by family and job id (ids are unique
     /// within a family only: another family's job of the same id was not started by the run).
-    /// Job runs name their job's family; a link from a store older than them (`scheduler_run`)
-    /// takes its configuration's.
+    /// Job runs name their job's family; links from stores older than them (`scheduler_run`,
+    /// written no more since v8) take their configuration's.
     func schedulerConfigIDs(startedJobs jobs: [(family: String, id: String)]) throws -> [JobKey: String] {
         guard !jobs.isEmpty else { return [:] }
         let ids = Array(Set(jobs.map(\.id)))
