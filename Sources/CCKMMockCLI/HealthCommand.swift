@@ -32,7 +32,15 @@ public struct HealthCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let target = url ?? Self.url(from: Environment.current)
+        let target: String
+        do {
+            target = try url ?? Self.url(from: Environment.current)
+        } catch {
+            // A variable serve would refuse names the server that is not there: checking 8443
+            // instead would report on some other server.
+            printError("unhealthy: \(error)")
+            throw ExitCode.failure
+        }
         switch Self.check(target, timeout: timeout) {
         case .success(let line):
             writeLine(line, to: 1)
@@ -42,11 +50,17 @@ public struct HealthCommand: ParsableCommand {
         }
     }
 
-    /// `serve`'s address as a client on this machine reaches it.
-    static func url(from environment: Environment) -> String {
-        let tls = (environment["CCKM_MOCK_TLS"] ?? "on") != "off"
+    /// `serve`'s address as a client on this machine reaches it; throws for a value `serve` refuses.
+    static func url(from environment: Environment) throws(ValidationError) -> String {
+        let mode = environment["CCKM_MOCK_TLS"] ?? "on"
+        guard mode == "on" || mode == "off" else { throw ValidationError("CCKM_MOCK_TLS=\(mode) is not a valid value") }
+        let tls = mode == "on"
         let host = MockServer.reachableHost(environment["CCKM_MOCK_HOST"] ?? "127.0.0.1")
-        let port = environment["CCKM_MOCK_PORT"].flatMap { Int($0) } ?? 8443
+        var port = 8443
+        if let text = environment["CCKM_MOCK_PORT"] {
+            guard let value = Int(text), (1...65535).contains(value) else { throw ValidationError("CCKM_MOCK_PORT=\(text) is not a valid value") }
+            port = value
+        }
         return "\(tls ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 

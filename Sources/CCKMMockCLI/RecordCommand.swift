@@ -92,6 +92,7 @@ public struct RecordCommand: ParsableCommand {
         var jobs: [JSONValue]
         do {
             jobs = try recorder.record()
+            try Recorder.validate(jobs, domains: recordedDomains)
         } catch {
             printError("record: \(error)")
             throw ExitCode.failure

@@ -6,7 +6,9 @@ import CGnuTLS
 
 /// A small blocking HTTP/1.1 client over a plain socket or GnuTLS: what `cckm-mock health` (a
 /// container's health check) and `cckm-mock record` use, so the binary needs no libcurl at run time.
-/// One request per connection (`Connection: close`); every step is bounded by `timeout`.
+/// One request per connection (`Connection: close`); the whole exchange, from the connect to the
+/// last byte of the answer, is bounded by `timeout`: a server that trickles gets no more time than
+/// a silent one.
 public struct HTTPClient: Sendable {
     /// Where the server is.
     public struct Endpoint: Sendable, Equatable {
@@ -77,7 +79,7 @@ public struct HTTPClient: Sendable {
     }
 
     public var endpoint: Endpoint
-    /// Seconds each step (connect, handshake, send, each read) may take.
+    /// Seconds the whole request may take: connect, handshake, send and every read together.
     public var timeout: Double
     /// Which certificates a TLS server's must chain to.
     public enum Trust: Sendable, Equatable {
@@ -106,18 +108,24 @@ public struct HTTPClient: Sendable {
 
     /// Sends one request and reads the whole answer.
     public func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = []) throws(Failure) -> Response {
-        let descriptor = try connect()
+        let deadline = Deadline(seconds: timeout)
+        let descriptor = try connect(deadline)
         defer { close(descriptor) }
         var channel: any Channel = PlainChannel(descriptor: descriptor)
-        if endpoint.tls { channel = try TLSChannel(descriptor: descriptor, host: endpoint.host, trust: trust, timeout: timeout) }
+        if endpoint.tls {
+            channel = try TLSChannel(descriptor: descriptor, host: endpoint.host, trust: trust, timeout: deadline.remaining)
+        }
         let hostHeader = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
         var head = "\(method) \(endpoint.basePath)\(path) HTTP/1.1\r\nHost: \(hostHeader):\(endpoint.port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" { head += "Content-Length: \(body.count)\r\n" }
+        try deadline.arm(descriptor)
         try channel.write(Array((head + "\r\n").utf8) + body)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
+            // Each read may only have what is left of the whole request's time.
+            try deadline.arm(descriptor)
             let count = try channel.read(into: &buffer)
             if count == 0 { break }
             received += buffer[0..<count]
@@ -127,7 +135,36 @@ public struct HTTPClient: Sendable {
         return try Self.parse(received)
     }
 
-    private func connect() throws(Failure) -> Int32 {
+    /// When the request's time is up, on the monotonic clock.
+    private struct Deadline {
+        let end: timespec
+
+        init(seconds: Double) {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let nanoseconds = Int(now.tv_nsec) + Int((seconds - seconds.rounded(.down)) * 1e9)
+            end = timespec(tv_sec: now.tv_sec + Int(seconds) + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        }
+
+        /// Seconds left, 0 once passed.
+        var remaining: Double {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return max(0, Double(end.tv_sec - now.tv_sec) + Double(end.tv_nsec - now.tv_nsec) / 1e9)
+        }
+
+        /// Bounds the socket's next send and receive by the time left; throws once none is.
+        func arm(_ descriptor: Int32) throws(Failure) {
+            let left = remaining
+            // A zero timeval would mean "no limit" to the kernel.
+            guard left >= 0.001 else { throw Failure(description: "no answer within the timeout") }
+            var limit = timeval(tv_sec: Int(left), tv_usec: Int((left - left.rounded(.down)) * 1_000_000))
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
+    }
+
+    private func connect(_ deadline: Deadline) throws(Failure) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -145,7 +182,7 @@ public struct HTTPClient: Sendable {
         var outcome = Glibc.connect(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 ? 0 : errno
         if outcome == EINPROGRESS {
             var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-            if poll(&poller, 1, Int32(timeout * 1000)) == 1 {
+            if poll(&poller, 1, Int32(deadline.remaining * 1000)) == 1 {
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
@@ -159,9 +196,10 @@ public struct HTTPClient: Sendable {
             throw Failure(description: "cannot connect to \(endpoint.host):\(endpoint.port): \(String(cString: strerror(outcome)))")
         }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
-        var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        do throws(Failure) { try deadline.arm(descriptor) } catch {
+            close(descriptor)
+            throw error
+        }
         return descriptor
     }
 
@@ -189,16 +227,25 @@ public struct HTTPClient: Sendable {
         return Response(status: status, headers: headers, body: body)
     }
 
-    private static func dechunk(_ bytes: [UInt8]) throws(Failure) -> [UInt8] {
+    /// Every bound is checked before it is used: a size near `Int.max` or an answer cut after a
+    /// chunk is a `Failure`, never a trap.
+    static func dechunk(_ bytes: [UInt8]) throws(Failure) -> [UInt8] {
         var out: [UInt8] = []
         var index = 0
         while true {
-            guard let lineEnd = bytes[index...].firstRange(of: Array("\r\n".utf8)) else { throw Failure(description: "a chunked answer was cut") }
+            guard index <= bytes.count, let lineEnd = bytes[index...].firstRange(of: Array("\r\n".utf8)) else {
+                throw Failure(description: "a chunked answer was cut")
+            }
             let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0 else { throw Failure(description: "a bad chunk size") }
+            let digits = sizeText.trimmingSpaces
+            // Sixteen hex digits would already pass Int.max; the size must also fit what is here.
+            guard !digits.isEmpty, digits.count <= 15, let size = Int(digits, radix: 16), size >= 0 else {
+                throw Failure(description: "a bad chunk size")
+            }
             index = lineEnd.upperBound
             if size == 0 { return out }
-            guard index + size <= bytes.count else { throw Failure(description: "a chunked answer was cut") }
+            guard size <= bytes.count - index, bytes.count - index - size >= 2, bytes[index + size] == 13, bytes[index + size + 1] == 10
+            else { throw Failure(description: "a chunked answer was cut") }
             out += bytes[index..<index + size]
             index += size + 2
         }
@@ -268,7 +315,7 @@ private final class TLSChannel: Channel {
             _ = gnutls_server_name_set(session, GNUTLS_NAME_DNS, host, host.utf8.count)
         }
         cgnutls_transport_set_int(session, descriptor)
-        gnutls_handshake_set_timeout(session, UInt32(timeout * 1000))
+        gnutls_handshake_set_timeout(session, UInt32(max(1, timeout * 1000)))
         var status: Int32
         repeat { status = gnutls_handshake(session) } while status < 0 && gnutls_error_is_fatal(status) == 0
         if status < 0 {
@@ -283,7 +330,9 @@ private final class TLSChannel: Channel {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { gnutls_record_send(session, $0.baseAddress, $0.count) }
-            if sent == Int(GNUTLS_E_AGAIN) || sent == Int(GNUTLS_E_INTERRUPTED) { continue }
+            if sent == Int(GNUTLS_E_INTERRUPTED) { continue }
+            // With SO_SNDTIMEO set, AGAIN means the time is up: retrying would spin forever.
+            if sent == Int(GNUTLS_E_AGAIN) { throw HTTPClient.Failure(description: "no answer within the timeout") }
             guard sent > 0 else { throw HTTPClient.Failure(description: "sending: \(String(cString: gnutls_strerror(Int32(sent))))") }
             offset += sent
         }

@@ -34,6 +34,20 @@ struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// 404, code 16.
+    /// The members of a JSON object body, in order, or the 400 saying why there are none: empty,
+    /// not JSON, not an object, or a key given twice (named, as any other bad parameter).
+    static func objectMembers(of body: [UInt8]) throws(APIError) -> [(key: String, value: JSONValue)] {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(body)
+        } catch {
+            if let key = error.repeatedKey { throw .invalidParameter(key, "given more than once") }
+            throw .badRequest(body.isEmpty ? "Request body is empty; expected a JSON object" : "Request body is not valid JSON: \(error)")
+        }
+        guard let members = document.objectValue else { throw .badRequest("Request body must be a JSON object, got \(document.typeName)") }
+        return members
+    }
+
     static func notFound(_ message: String = "Resource not found") -> APIError {
         APIError(status: 404, code: 16, name: "NCERRResourceNotFound", description: "Resource not found", message: message)
     }

@@ -96,9 +96,6 @@ extension CCKMApp {
 
     /// The members of a JSON object body, in order.
     private static func members(_ body: [UInt8]) throws(APIError) -> [(key: String, value: JSONValue)] {
-        guard let document = try? JSONParser.parse(body), let members = document.objectValue else {
-            throw .badRequest(body.isEmpty ? "Request body is empty; expected a JSON object" : "Request body must be a JSON object")
-        }
-        return members
+        try APIError.objectMembers(of: body)
     }
 }

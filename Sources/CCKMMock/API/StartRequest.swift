@@ -7,21 +7,11 @@ struct StartRequest: Sendable, Equatable {
     var synchronizeAll = false
 
     static func parse(body: [UInt8], family: JobFamily) throws(APIError) -> StartRequest {
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(body)
-        } catch {
-            throw .badRequest(body.isEmpty ? "Request body is empty; expected a JSON object" : "Request body is not valid JSON: \(error)")
-        }
-        guard let members = document.objectValue else {
-            throw .badRequest("Request body must be a JSON object, got \(document.typeName)")
-        }
+        let members = try APIError.objectMembers(of: body)
         let targetField = family.bodyTargetField
         let extras = family.extraBodyFields
         var request = StartRequest()
-        var seen: Set<String> = []
         for (key, value) in members {
-            guard seen.insert(key).inserted else { throw .invalidParameter(key, "given more than once") }
             switch key {
             case targetField:
                 request.targets = try strings(value, field: key)

@@ -20,6 +20,9 @@ public struct Recorder {
     public let domains: [String]
     public let families: [JobFamily]
     var pageSize = 100
+    /// Most jobs kept of one family in one domain: a server whose `total` keeps growing, or that
+    /// makes up new jobs on every page, ends the recording instead of running it forever.
+    var maxJobsPerList = 1_000_000
     /// Progress lines (stderr in the CLI).
     public var progress: (String) -> Void = { _ in }
 
@@ -40,6 +43,7 @@ public struct Recorder {
             for family in families {
                 var skip = 0
                 var count = 0
+                var seen: Set<String> = []
                 pages: while true {
                     let path = "/api/v1/cckm/\(family.basePath)?sort=createdAt&skip=\(skip)&limit=\(pageSize)"
                     let answer = try get(path, token: token)
@@ -61,10 +65,24 @@ public struct Recorder {
                         let resources = page["resources"]?.arrayValue, resources.allSatisfy({ $0["id"]?.stringValue != nil })
                     else { throw unexpected(path, answer) }
                     for job in resources {
-                        jobs.append(.object([("family", .string(family.name)), ("domain", .string(domain))] + (job.objectValue ?? [])))
+                        let members = job.objectValue ?? []
+                        // What a page gives is checked, not trusted: a page answered again (a server
+                        // that ignores `skip`) would write each job twice, and a job's own `family`
+                        // or `domain` would repeat the keys the recording adds.
+                        guard let id = job["id"]?.stringValue, seen.insert(id).inserted else {
+                            throw Failure(description: "\(path): job \(job["id"]?.stringValue ?? "") was answered twice while paging")
+                        }
+                        if let clash = members.first(where: { $0.key == "family" || $0.key == "domain" }) {
+                            throw Failure(description: "\(path): job \(id) has a member named \(clash.key), which no CM job has")
+                        }
+                        jobs.append(.object([("family", .string(family.name)), ("domain", .string(domain))] + members))
                     }
                     count += resources.count
                     skip += resources.count
+                    guard count <= maxJobsPerList else {
+                        throw Failure(
+                            description: "\(path): more than \(maxJobsPerList) jobs of \(family.name) in \(domain) (the server says \(total))")
+                    }
                     if resources.isEmpty || skip >= total { break }
                 }
                 if count > 0 { progress("\(family.name) in \(domain): \(count) job\(count == 1 ? "" : "s")") }
@@ -107,6 +125,18 @@ public struct Recorder {
         Failure(description: "unexpected answer to \(what): \(answer.status) \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
     }
 
+    /// The recording checked as `fixtures validate` checks a file: a server that answers what no
+    /// fixture may hold (a bad status, a date that is not one) fails the recording, not a later load.
+    public static func validate(_ jobs: [JSONValue], domains: [String]) throws(Failure) {
+        do {
+            _ = try Fixture.parse(
+                bytes: Array(fixture(jobs, domains: domains, jsonLines: false).utf8), source: "the recording", now: ManualClock.defaultStart)
+        } catch {
+            let shown = error.problems.prefix(5).joined(separator: "; ")
+            throw Failure(description: "the server's jobs do not make a valid fixture: \(shown)\(error.problems.count > 5 ? "; …" : "")")
+        }
+    }
+
     /// The fixture: non-root domains, then the jobs; or JSON Lines, a job a line.
     public static func fixture(_ jobs: [JSONValue], domains: [String], jsonLines: Bool) -> String {
         if jsonLines { return jobs.map(\.jsonText).joined(separator: "\n") + (jobs.isEmpty ? "" : "\n") }
@@ -115,9 +145,10 @@ public struct Recorder {
     }
 }
 
-/// Consistent stand-ins for what identifies a customer in recorded jobs: AWS account ids, and the
-/// names in target lists (vaults, key rings, organizations, groups, partitions, domains), in the
-/// target lists and in `detailed_status` keys alike. Regions stay: they identify no one.
+/// Consistent stand-ins for what identifies a customer in recorded jobs: AWS account ids, Google
+/// projects, and the names in target lists (vaults, key rings, organizations, groups, partitions,
+/// domains), wherever they appear: the target lists, `detailed_status` keys, and the messages (a
+/// failure quotes its resource). Regions and Google locations stay: they identify no one.
 public struct Anonymizer {
     private var aliases: [String: String] = [:]
     private var counts: [String: Int] = [:]
@@ -136,14 +167,14 @@ public struct Anonymizer {
         // Target names first: `detailed_status`, which comes before the lists, names them too.
         for (key, value) in members where isTargetList(key) {
             let prefix = family?.bodyTargetField == "organization_ids" ? "org" : Self.kinds[key] ?? "target"
-            for name in value.arrayValue?.compactMap(\.stringValue) ?? [] { _ = alias(name, prefix) }
+            for name in value.arrayValue?.compactMap(\.stringValue) ?? [] { _ = target(name, prefix) }
         }
         var out: [(key: String, value: JSONValue)] = []
         for (key, value) in members {
             if isTargetList(key), let items = value.arrayValue {
                 out.append((key, .array(items.map { $0.stringValue.map { .string(aliases[$0] ?? $0) } ?? $0 })))
             } else if key == "detailed_status", let entries = value.objectValue {
-                out.append((key, .object(entries.map { (rename($0.key), $0.value) })))
+                out.append((key, .object(entries.map { (rename($0.key), $0.value.stringValue.map { .string(scrub($0)) } ?? $0.value) })))
             } else {
                 out.append((key, value))
             }
@@ -151,13 +182,50 @@ public struct Anonymizer {
         return .object(out)
     }
 
-    /// A `detailed_status` key, part by part: an account id or a name seen in a target list.
+    /// A target's stand-in. A Google resource name (`projects/P/locations/L/keyRings/R`) keeps its
+    /// shape and location; its project and ring get stand-ins of their own.
+    private mutating func target(_ name: String, _ kind: String) -> String {
+        if let known = aliases[name] { return known }
+        var parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 6, parts[0] == "projects", parts[2] == "locations", parts[4] == "keyRings" else { return alias(name, kind) }
+        parts[1] = alias(parts[1], "project")
+        parts[5] = alias(parts[5], kind)
+        let made = parts.joined(separator: "/")
+        aliases[name] = made
+        return made
+    }
+
+    /// A `detailed_status` key: a whole target's name, or part by part an account id, a project or a
+    /// name seen in a target list.
     private mutating func rename(_ key: String) -> String {
-        key.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
+        if let known = aliases[key] { return known }
+        if key.hasPrefix("projects/") { return target(key, "ring") }
+        return key.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
             let text = String(part)
             if text.count == 12, text.allSatisfy(\.isNumber) { return alias(text, "account") }
             return aliases[text] ?? text
         }.joined(separator: "/")
+    }
+
+    /// A message with every name that has a stand-in replaced, longest first (a whole resource name
+    /// before its project), and every 12-digit account id.
+    private mutating func scrub(_ message: String) -> String {
+        var text = message
+        for (name, made) in aliases.sorted(by: { $0.key.count > $1.key.count }) where !name.isEmpty && text.contains(name) {
+            text = text.replacing(name, with: made)
+        }
+        var out = ""
+        var digits = ""
+        for character in text + " " {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+                continue
+            }
+            out += digits.count == 12 ? alias(digits, "account") : digits
+            digits = ""
+            out.append(character)
+        }
+        return String(out.dropLast())
     }
 
     private mutating func alias(_ value: String, _ kind: String) -> String {

@@ -3,6 +3,8 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var reason: String
+    /// The key given twice, when that is what went wrong.
+    public var repeatedKey: String?
 
     public var description: String { "line \(line), column \(column): \(reason)" }
 }
@@ -45,7 +47,8 @@ struct JSONLocator: Sendable {
 }
 
 /// A strict RFC 8259 parser over bytes: rejects invalid UTF-8, control characters in strings,
-/// trailing commas (duplicate keys are kept in order; readers take the first), and
+/// trailing commas, repeated keys in one object (readers disagree on which one counts: RFC 8259
+/// leaves it open, so the mock would act on one and a client read back the other), and
 /// nesting deeper than `maxDepth`, so that no input can exhaust the stack.
 public struct JSONParser {
     private let bytes: [UInt8]
@@ -104,6 +107,8 @@ public struct JSONParser {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Past a few members a set finds a repeat in constant time; below, a scan is cheaper.
+        var seen: Set<String>?
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
@@ -112,7 +117,16 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key") }
+            let keyStart = index
             let key = try parseString()
+            if members.count == 16 { seen = Set(members.map(\.key)) }
+            let repeated = seen != nil ? !seen!.insert(key).inserted : members.contains { $0.key == key }
+            guard !repeated else {
+                index = keyStart
+                var failure = error("the key \"\(key)\" appears twice in one object")
+                failure.repeatedKey = key
+                throw failure
+            }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after an object key") }
             index += 1

@@ -27,6 +27,17 @@ import Testing
             auth: AuthSettings(enabled: false, accounts: Accounts(domains: ["team-a"])))
     }
 
+    /// Issue 24 #16: the mock acted on the first `run_at` while a client reading the stored
+    /// resource took the last. Now nothing is stored.
+    @Test func aConfigWithARepeatedKeyIsRefusedAndNothingIsStored() throws {
+        let app = try app()
+        let body = Self.terraformCreate().replacing(#""run_at":"0 9 * * *","#, with: #""run_at":"0 9 * * *","run_at":"0 10 * * *","#)
+        let answer = try app.post(Self.configs, body)
+        #expect(answer.status == 400 && answer.json["codeDesc"] == .string("NCERRInvalidParamValue: Invalid parameter value"))
+        #expect(answer.json["message"]?.stringValue?.contains("run_at") == true, "\(answer.json)")
+        #expect(try app.get(Self.configs).json["total"] == .number("0"))
+    }
+
     @Test func terraformsCreateIsStoredAndReadBackUnderJobConfigParams() throws {
         let app = try app()
         let created = try app.post(Self.configs, Self.terraformCreate())
@@ -245,7 +256,7 @@ import Testing
 
     @Test func aCronThatNeverFiresIsAcceptedAndNeverDue() throws {
         let app = try app()
-        let body = Self.terraformCreate().replacingOccurrences(of: "0 9 * * *", with: "0 0 31 2 *")
+        let body = Self.terraformCreate().replacing("0 9 * * *", with: "0 0 31 2 *")
         #expect(try app.post(Self.configs, body).status == 201)
         #expect(try app.get("/__admin/schedules").json["schedules"]?.arrayValue?.first?["next_due"] == .null)
     }

@@ -117,4 +117,23 @@ import Testing
         #expect(anonymizer.anonymize(sfdc).jsonText == #"{"family":"sfdc-keys","detailed_status":{"org-1":"ok"},"kms":["org-1"]}"#)
         #expect(anonymizer.anonymize(again).jsonText.contains(#""kms":["kms-1"]"#), "the same name, the same stand-in")
     }
+
+    @Test func anonymizingReachesGoogleProjectsAndRingsInKeysAndMessages() throws {
+        var anonymizer = Anonymizer()
+        let ring = "projects/acme-payments-prod/locations/europe-west1/keyRings/cards-ring"
+        let job = try JSONParser.parse(
+            Array(
+                """
+                {"family":"google","detailed_status":{"\(ring)":"googleapi: Error 403: Permission 'cloudkms.cryptoKeys.list' denied on \
+                resource '\(ring)', forbidden","projects/acme-payments-prod/locations/us/keyRings/other":"account 123456789012 denied"},\
+                "key_rings":["\(ring)"]}
+                """.utf8))
+        let text = anonymizer.anonymize(job).jsonText
+        for secret in ["acme-payments-prod", "cards-ring", "other", "123456789012"] { #expect(!text.contains(secret), "\(secret) in \(text)") }
+        let stand = "projects/project-1/locations/europe-west1/keyRings/ring-1"
+        #expect(
+            text
+                == #"{"family":"google","detailed_status":{"\#(stand)":"googleapi: Error 403: Permission 'cloudkms.cryptoKeys.list' denied on resource '\#(stand)', forbidden","projects/project-1/locations/us/keyRings/ring-2":"account 100000000001 denied"},"key_rings":["\#(stand)"]}"#
+        )
+    }
 }

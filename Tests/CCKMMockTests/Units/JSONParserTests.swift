@@ -10,6 +10,24 @@ import Testing
         #expect(value.jsonText == #"{"z":1,"a":[true,null,"x"],"m":{"b":2,"a":1}}"#)
     }
 
+    /// Issue 24 #16: a repeated key, however spelt (an escape decodes to the same key), at any depth
+    /// and past the size where a set takes over from the scan.
+    @Test(arguments: [
+        (#"{"run_at":"0 9 * * *","run_at":"0 10 * * *"}"#, 1, 23),
+        (#"{"a":{"b":1,"\u0062":2}}"#, 1, 13),
+        ("{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + #","k3":0}"#, 1, 162),
+    ])
+    func refusesARepeatedKey(text: String, line: Int, column: Int) {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }
+        do {
+            _ = try JSONParser.parse(text)
+        } catch {
+            #expect(error.reason.hasPrefix("the key ") && error.reason.hasSuffix(" appears twice in one object"))
+            #expect(error.line == line && error.column == column)
+        }
+        #expect(throws: Never.self) { try JSONParser.parse(#"[{"a":1},{"a":2}]"#) }
+    }
+
     @Test func decodesEscapesAndSurrogatePairs() throws {
         let value = try JSONParser.parse(#"["a\"b\\c\/d\n\t\u00e9\ud83d\ude00"]"#)
         #expect(value.arrayValue?.first?.stringValue == "a\"b\\c/d\n\té😀")
