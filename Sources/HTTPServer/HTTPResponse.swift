@@ -72,12 +72,20 @@ public enum HTTPHeadPart: String, Sendable {
     /// A `%00` in the path: libmicrohttpd decodes the path into a C string, which would end there
     /// (`/__admin/snapshots/a%00b` would name snapshot `a`).
     case pathWithNUL = "path"
+    /// The body's end is given two ways (`Content-Length` and `Transfer-Encoding`, two lengths),
+    /// or by a transfer coding that does not end in `chunked`: the connection is closed after.
+    case ambiguousLength = "message framing"
+    /// A transfer coding besides `chunked` (`gzip, chunked`): understood by HTTP, not by the mock.
+    case transferCoding = "transfer coding"
+    /// A header name that is not a token (`Host : x`), or a value with a NUL, CR or LF.
+    case malformedHeader = "header"
 
     public var status: Int {
         switch self {
         case .target, .queryParameters: 414
         case .headers: 431
-        case .pathWithNUL: 400
+        case .pathWithNUL, .ambiguousLength, .malformedHeader: 400
+        case .transferCoding: 501
         }
     }
 }

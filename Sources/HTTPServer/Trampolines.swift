@@ -82,16 +82,20 @@ extension HTTPServer {
             if let length = head.headers["Content-Length"], let declared = Int(length), declared > configuration.maxBodyBytes {
                 return rejectOversized(state, connection: connection)
             }
-            if let part = oversizedPart {
+            // Answered on this first call, a refusal also closes the connection: nothing after a
+            // head that cannot be framed is read as a request.
+            if let part = oversizedPart ?? RequestFraming.problem(in: head.headers) {
                 state.answered = true
                 let limit =
                     switch part {
                     case .target: configuration.maxURLBytes
                     case .headers: configuration.maxHeaderBytes
                     case .queryParameters: configuration.maxQueryParameters
-                    case .pathWithNUL: 0
+                    case .pathWithNUL, .ambiguousLength, .transferCoding, .malformedHeader: 0
                     }
-                return queue(responder.respondToRefusedHead(head, part: part, limit: limit), on: connection)
+                var response = responder.respondToRefusedHead(head, part: part, limit: limit)
+                response.headers.add(name: "Connection", value: "close")
+                return queue(response, on: connection)
             }
             return .YES
         }

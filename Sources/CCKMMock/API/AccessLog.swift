@@ -42,7 +42,7 @@ final class AccessLog: Sendable {
         case .off:
             return
         case .text:
-            sink("\(time) \(request.method) \(target) \(status) \(bytes)B \(microseconds)us \(requestID)")
+            sink("\(time) \(Self.printable(request.method)) \(Self.printable(target)) \(status) \(bytes)B \(microseconds)us \(requestID)")
         case .json:
             sink(
                 JSONValue.object([
@@ -50,6 +50,30 @@ final class AccessLog: Sendable {
                     ("bytes", .number(String(bytes))), ("microseconds", .number(String(microseconds))), ("requestID", .string(requestID)),
                 ]).jsonText)
         }
+    }
+}
+
+extension AccessLog {
+    /// A field of a text line as it can be trusted on a terminal: the path arrives percent-decoded,
+    /// so `%0D%0A` would end the line and start a forged one, a space would shift the fields, and
+    /// `%1B` would send terminal escapes. Each such character is written percent-encoded again.
+    static func printable(_ field: String) -> String {
+        guard field.unicodeScalars.contains(where: needsEncoding) else { return field }
+        var out = ""
+        for scalar in field.unicodeScalars {
+            guard needsEncoding(scalar) else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            for byte in String(scalar).utf8 { out += "%" + Hex.digits(UInt64(byte), width: 2).uppercased() }
+        }
+        return out
+    }
+
+    /// C0 and C1 controls, DEL and the space; `%` too, so that an encoded character cannot be
+    /// told from a literal one.
+    private static func needsEncoding(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value <= 0x20 || scalar == "%" || (0x7F...0x9F).contains(scalar.value)
     }
 }
 

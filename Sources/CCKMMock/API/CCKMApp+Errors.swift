@@ -22,6 +22,16 @@ extension CCKMApp {
                     message: "The query has more than the limit of \(limit) parameters"))
         case .pathWithNUL:
             return response(for: .badRequest("The path holds an encoded NUL (%00)"))
+        case .ambiguousLength:
+            return response(
+                for: .badRequest("The body's length is given twice (Content-Length and Transfer-Encoding, or two Content-Lengths), or not at all"))
+        case .transferCoding:
+            return response(
+                for: APIError(
+                    status: part.status, code: 15, name: "NCERRNotImplemented", description: "Not implemented",
+                    message: "Transfer-Encoding other than chunked is not supported"))
+        case .malformedHeader:
+            return response(for: .badRequest("A header's name is not a token, or its value holds a NUL, CR or LF"))
         case .target, .headers:
             return response(for: .headTooLarge(status: part.status, part: part.rawValue, limit: limit))
         }

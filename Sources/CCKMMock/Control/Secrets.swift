@@ -38,16 +38,25 @@ enum Secrets {
         }.joined(separator: "&")
     }
 
-    /// Text that is not valid JSON: every `"name": "value"` whose name is secret gets its value
-    /// masked, found by scanning for quoted strings.
+    /// Text that is not valid JSON: every `"name": value` whose name is secret gets its value
+    /// masked, found by scanning for quoted strings. A name is read with its escapes decoded
+    /// (`"pass\u0077ord"` is `password` to any JSON reader), and a value that is not a string (a
+    /// number, `true`) is masked up to where it ends.
     private static func maskedMembers(in bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         var index = 0
         var lastString: (start: Int, end: Int)?
         while index < bytes.count {
             let byte = bytes[index]
+            if byte != 0x22, let name = lastString, followsSecretName(name, at: index, in: bytes), !isSpace(byte), byte != 0x3A {
+                // A bare value after `"secret":`: drop it up to the next delimiter.
+                while index < bytes.count, ![0x2C, 0x7D, 0x5D].contains(bytes[index]), !isSpace(bytes[index]) { index += 1 }
+                out += Array("\"\(mask)\"".utf8)
+                lastString = nil
+                continue
+            }
             guard byte == 0x22 else {
-                if byte != 0x20 && byte != 0x3A && byte != 0x09 && byte != 0x0A && byte != 0x0D { lastString = nil }
+                if !isSpace(byte) && byte != 0x3A { lastString = nil }
                 out.append(byte)
                 index += 1
                 continue
@@ -56,9 +65,7 @@ enum Secrets {
             while end < bytes.count, bytes[end] != 0x22 { end += bytes[end] == 0x5C ? 2 : 1 }
             let stringEnd = min(end, bytes.count - 1)
             // A string that follows `"name":` with a secret name is a value to mask.
-            if let name = lastString, bytes[name.end + 1..<index].contains(0x3A),
-                isSecret(String(decoding: bytes[name.start + 1..<name.end], as: UTF8.self))
-            {
+            if let name = lastString, followsSecretName(name, at: index, in: bytes) {
                 out += Array("\"\(mask)\"".utf8)
                 lastString = nil
             } else {
@@ -68,6 +75,17 @@ enum Secrets {
             index = stringEnd + 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
+    /// Whether the text between the string `name` and `index` is a colon, and the name, decoded as
+    /// JSON decodes it, is a secret's.
+    private static func followsSecretName(_ name: (start: Int, end: Int), at index: Int, in bytes: [UInt8]) -> Bool {
+        guard name.end + 1 <= index, bytes[name.end + 1..<index].contains(0x3A) else { return false }
+        let quoted = Array(bytes[name.start...name.end])
+        let decoded = (try? JSONParser.parse(quoted))?.stringValue ?? String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
+        return isSecret(decoded)
     }
 
     static func masked(_ value: JSONValue) -> JSONValue {

@@ -91,6 +91,19 @@ import Testing
         #expect(lines.withLock { $0.count } == 2)
     }
 
+    /// Issue 24 #10: the path arrives decoded, so `%0D%0A` made a second, forged line and `%1B` sent
+    /// terminal escapes.
+    @Test func aPathCannotForgeALineOrSendTerminalEscapes() throws {
+        let lines = Mutex<[String]>([])
+        let app = try app(accessLog: AccessLog(format: .text) { line in lines.withLock { $0.append(line) } })
+        let forged = "/x\r\n2026-01-01T00:00:00Z GET /admin 200 0B 1us id\u{1B}[2J\u{9B}1m tail"
+        _ = try app.send("GET", forged + "?a=b\nc")
+        let line = try #require(lines.withLock { $0.first })
+        #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }, "\(line)")
+        #expect(line.contains(" GET /x%0D%0A2026-01-01T00:00:00Z%20GET%20/admin%20200%200B%201us%20id%1B[2J%C2%9B1m%20tail?a=b%0Ac 404 "), "\(line)")
+        #expect(line.split(separator: " ").count == 7, "one field per part")
+    }
+
     @Test func theJSONAccessLogIsOneObjectPerLine() throws {
         let lines = Mutex<[String]>([])
         let app = try app(accessLog: AccessLog(format: .json) { line in lines.withLock { $0.append(line) } })

@@ -14,6 +14,57 @@ import Testing
 
     static func port(_ live: LiveServer) -> Int { Int(live.baseURL.split(separator: ":").last!)! }
 
+    // MARK: issue 24 #6, #13, #18: framing the body two ways, unknown codings, malformed headers
+
+    static let advance = "POST /__admin/clock/advance HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n{\"seconds\":86400}"
+
+    /// (what, request, status): each smuggles a clock advance after the first request, or is a head
+    /// RFC 9112 says to refuse. A refused head is answered once, in CM's envelope, and closed.
+    static let framing: [(String, String, Int)] = [
+        (
+            "Content-Length and Transfer-Encoding",
+            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + advance, 400
+        ),
+        (
+            "two Content-Lengths",
+            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: \(advance.utf8.count)\r\n\r\n" + advance, 400
+        ),
+        ("a coding not ending in chunked", "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n" + advance, 400),
+        ("gzip before chunked", "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + advance, 501),
+        ("a space before the colon", "GET /__admin/health HTTP/1.1\r\nHost : x\r\n\r\n" + advance, 400),
+        ("a bare CR in a value", "GET /__admin/health HTTP/1.1\r\nHost: x\rX-Forged: 1\r\n\r\n" + advance, 400),
+    ]
+
+    @Test(arguments: framing.indices)
+    func aHeadFramedTwoWaysIsRefusedAndNothingAfterItRuns(index: Int) async throws {
+        let (what, request, status) = Self.framing[index]
+        let live = try LiveServer()
+        defer { live.stop() }
+        let before = try await live.get("/__admin/clock").body
+        let fd = AbuseTests.open(Self.port(live))
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = Array(request.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        // Read to the close: the server must close, not wait for more (a 5 s receive bound).
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var closed = false
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { closed = true }
+            if count <= 0 { break }
+            reply += buffer[0..<count]
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        #expect(closed, "\(what): the connection stays open")
+        #expect(text.hasPrefix("HTTP/1.1 \(status) "), "\(what): \(text.prefix(60))")
+        #expect(text.components(separatedBy: "HTTP/1.1 ").count == 2, "\(what): one answer, got \(text)")
+        let body = try JSONParser.parse(Array(text.components(separatedBy: "\r\n\r\n").dropFirst().joined().utf8))
+        #expect(body.objectValue?.map(\.key) == ["code", "codeDesc", "message", "requestID"], "\(what)")
+        #expect(try await live.get("/__admin/clock").body == before, "\(what): the smuggled advance ran")
+    }
+
     // MARK: 3. hundreds of query parameters
 
     @Test(arguments: [257, 900, 2000, 3000])
