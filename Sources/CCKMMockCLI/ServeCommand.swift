@@ -8,15 +8,16 @@ import ServiceLifecycle
     import Glibc
 #endif
 
-/// `cckm-mock serve`: open the store, seed the fixtures, listen, and run until SIGINT or SIGTERM.
+/// `cckm-mock serve`: open the store, seed the fixtures, listen, and run until SIGINT, SIGTERM or SIGHUP.
 public struct ServeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the CCKM job API.",
         discussion: """
             Prints one line `listening on <scheme>://<host>:<port>` on standard output once requests are \
-            answered (with the real port when --port is 0); logs go to standard error. SIGINT or SIGTERM \
-            stop it gracefully: no new connections, requests in flight finish, exit 0.
+            answered (with the real port when --port is 0); logs go to standard error. SIGINT, SIGTERM or SIGHUP \
+            (a closed terminal) stop it gracefully: no new connections, requests in flight finish, waits parked \
+            on a job are answered 503, exit 0.
             """
     )
 
@@ -32,7 +33,7 @@ public struct ServeCommand: AsyncParsableCommand {
         try await Self.serve(try options.resolve(environment: Environment.current), announceDashboard: false)
     }
 
-    /// Serves until SIGINT or SIGTERM; `demo` calls it too, with its own defaults resolved.
+    /// Serves until SIGINT, SIGTERM or SIGHUP; `demo` calls it too, with its own defaults resolved.
     static func serve(_ settings: ServeSettings, announceDashboard: Bool) async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -52,7 +53,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 MockServerService(server: server, announceDashboard: announceDashboard),
                 SimulatorService(simulator: server.app.simulator, logger: logger),
             ],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger)
         try await group.run()
         logger.info("stopped")
     }
@@ -64,7 +65,7 @@ struct MockServerService: Service {
     var announceDashboard = false
 
     func run() async throws {
-        // Said here, not before the group runs: the group traps SIGINT and SIGTERM before it starts
+        // Said here, not before the group runs: the group traps SIGINT, SIGTERM and SIGHUP before it starts
         // its services, so a harness that signals as soon as it reads this line gets a clean stop.
         writeLine("listening on \(server.url)", to: STDOUT_FILENO)
         // A client verifies TLS with this file (or fetches it from /__admin/tls/cert.pem).

@@ -120,14 +120,15 @@ enum DashboardPage {
           return "fail";
         }
 
-        function renderFamilies(resources, schedules) {
+        function renderFamilies(pages, schedules) {
+          // One page per family: a family with hundreds of recent jobs cannot push the others' out.
           const byFamily = {};
-          for (const item of resources) { (byFamily[item.family] = byFamily[item.family] || []).push(item.job); }
+          FAMILIES.forEach((family, index) => { byFamily[family.name] = pages[index].resources.map((item) => item.job); });
           // Scheduler configurations of this domain, per family, with when each runs next.
           const scheduled = {};
           for (const s of schedules.filter((s) => s.domain === domain)) { (scheduled[s.family] = scheduled[s.family] || []).push(s); }
           $("families").innerHTML = FAMILIES.map((family) => {
-            const jobs = (byFamily[family.name] || []).slice(0, 4);
+            const jobs = byFamily[family.name] || [];
             const rows = jobs.map((job) => {
               const chips = Object.entries(job.detailed_status || {}).map(([target, message]) =>
                 `<span class="chip ${chipClass(message)}" title="${esc(target)}: ${esc(message)}">${esc(chipLabel(target))}</span>`).join("");
@@ -161,8 +162,10 @@ enum DashboardPage {
 
         async function refresh() {
           try {
-            const [jobs, clock, faults, requests, domains, schedules] = await Promise.all([
-              call("GET", `/__admin/jobs?domain=${encodeURIComponent(domain)}&limit=200`), call("GET", "/__admin/clock"),
+            const [pages, clock, faults, requests, domains, schedules] = await Promise.all([
+              Promise.all(FAMILIES.map((family) =>
+                call("GET", `/__admin/jobs?domain=${encodeURIComponent(domain)}&family=${encodeURIComponent(family.name)}&limit=4`))),
+              call("GET", "/__admin/clock"),
               call("GET", "/__admin/faults"), call("GET", "/__admin/requests?limit=12"), call("GET", "/__admin/domains"),
               call("GET", "/__admin/schedules")]);
             clockMode = clock.mode;
@@ -174,10 +177,10 @@ enum DashboardPage {
               select.innerHTML = domains.domains.map((d) => `<option>${esc(d)}</option>`).join("");
             }
             select.value = domain;
-            renderFamilies(jobs.resources, schedules.schedules);
+            renderFamilies(pages, schedules.schedules);
             renderFaults(faults.faults);
             renderRequests(requests.requests);
-            $("status").textContent = `live · ${jobs.total} jobs in ${domain}`;
+            $("status").textContent = `live · ${pages.reduce((sum, page) => sum + page.total, 0)} jobs in ${domain}`;
           } catch (error) {
             $("status").textContent = "disconnected: " + error.message;
           }

@@ -27,6 +27,15 @@ import Testing
         #expect(errors.contains("stopped"))
     }
 
+    /// Issue 24 #27: a closed terminal's SIGHUP killed the server at once (status 129, no "stopped").
+    @Test func stopsGracefullyOnSIGHUP() throws {
+        let server = try ServerProcess(["--port", "0", "--data", ":memory:", "--tls", "off"])
+        #expect(server.firstLine()?.hasPrefix("listening on http://") == true)
+        server.signal(SIGHUP)
+        let (status, errors) = server.finish()
+        #expect(status == 0 && errors.contains("stopped"), "status \(status), stderr: \(errors)")
+    }
+
     @Test func stopsOnSIGINTWithExitZero() throws {
         let server = try ServerProcess(["--port", "0", "--data", ":memory:", "--tls", "off"])
         #expect(server.firstLine()?.hasPrefix("listening on http://") == true)
