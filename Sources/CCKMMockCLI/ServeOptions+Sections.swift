@@ -69,7 +69,7 @@ extension ServeOptions {
         return overflow ? nil : bytes
     }
 
-    private static func list(_ text: String?) -> [String] {
+    static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map(String.init)
     }
 }

@@ -73,6 +73,12 @@ public struct ServeOptions: ParsableArguments {
             valueName: "token"))
     public var adminToken: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Another Host name to answer for, besides loopback names, IP addresses, --host, this machine's name and --tls-san names; repeatable, '*' for any. Other names get 403 (DNS rebinding). (env: CCKM_MOCK_ALLOW_HOST, comma-separated)",
+            valueName: "name"))
+    public var allowHost: [String] = []
+
     @Option(help: "Largest request body accepted, in bytes; larger ones get 413. (env: CCKM_MOCK_MAX_BODY; default: 1048576)")
     public var maxBody: Int?
 
@@ -217,6 +223,10 @@ public struct ServeOptions: ParsableArguments {
         }
         mock.accessLog = accessLogFormat
         mock.adminToken = adminToken
+        mock.allowedHosts = allowHost.isEmpty ? Self.list(environment["CCKM_MOCK_ALLOW_HOST"]) : allowHost
+        if let bad = mock.allowedHosts.first(where: { $0.isEmpty || $0.contains(where: { $0.isWhitespace || $0 == "/" }) }) {
+            throw ValidationError("--allow-host must be a host name or '*', got \"\(bad)\"")
+        }
         return ServeSettings(mock: mock, logLevel: level)
     }
 }

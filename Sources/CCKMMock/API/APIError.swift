@@ -33,7 +33,6 @@ struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
             message: "Invalid value for parameter \"\(name)\": \(why)")
     }
 
-    /// 404, code 16.
     /// The members of a JSON object body, in order, or the 400 saying why there are none: empty,
     /// not JSON, not an object, or a key given twice (named, as any other bad parameter).
     static func objectMembers(of body: [UInt8]) throws(APIError) -> [(key: String, value: JSONValue)] {
@@ -48,8 +47,14 @@ struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         return members
     }
 
+    /// 404, code 16.
     static func notFound(_ message: String = "Resource not found") -> APIError {
         APIError(status: 404, code: 16, name: "NCERRResourceNotFound", description: "Resource not found", message: message)
+    }
+
+    /// 403, code 7 *(chosen)*: the request is understood and refused for where it comes from.
+    static func forbidden(_ message: String) -> APIError {
+        APIError(status: 403, code: 7, name: "NCERRForbidden", description: "Forbidden", message: message)
     }
 
     /// 405 with the `Allow` header listing what the path accepts.

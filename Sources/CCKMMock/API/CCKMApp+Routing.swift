@@ -8,9 +8,15 @@ extension CCKMApp {
     func routed(_ request: HTTPRequest) -> HTTPReply {
         // Browsers ask for it when they open the dashboard; it is not the client's traffic.
         if request.path == "/favicon.ico" { return .now(HTTPResponse(status: 204)) }
+        guard hosts.allows(host: request.headers["Host"]) else {
+            return .now(
+                response(
+                    for: .forbidden("The mock does not answer for the host \(String(request.headers["Host"]?.prefix(100) ?? "")); see --allow-host")))
+        }
         let route = Route(path: request.path)
         if case .admin(let admin)? = route {
             return guarded(request) {
+                if let refusal = HostPolicy.crossOriginRefusal(request) { throw APIError.forbidden(refusal) }
                 try self.checkAdminToken(request, route: admin)
                 return try self.admin(admin, request: request)
             }

@@ -22,6 +22,8 @@ public final class CCKMApp: HTTPResponder {
     /// The certificate chain the server presents (PEM), served at `/__admin/tls/cert.pem`; nil over plain HTTP.
     let certificatePEM: String?
     let accessLog: AccessLog
+    /// Which `Host` names are served (DNS rebinding).
+    let hosts: HostPolicy
     let requestIDs = RequestIDs()
     /// The id of the request being answered on this thread, for the log line of an unexpected error.
     @TaskLocal static var requestID: String?
@@ -36,8 +38,9 @@ public final class CCKMApp: HTTPResponder {
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
         journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), batchWrites: Bool = false,
         cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil, certificatePEM: String? = nil,
-        accessLog: AccessLog = AccessLog(format: .off), logger: Logger = Logger(label: "cckm-mock")
+        accessLog: AccessLog = AccessLog(format: .off), hosts: HostPolicy = .anyHost, logger: Logger = Logger(label: "cckm-mock")
     ) throws {
+        self.hosts = hosts
         self.accessLog = accessLog
         self.certificatePEM = certificatePEM
         self.store = store

@@ -71,7 +71,11 @@ extension TokenService {
                 refreshToken: refreshToken, refreshTokenID: randomUUID(), sid: timeOrderedUUID(at: now, using: &random), clientID: randomUUID(),
                 username: username, domain: domain)
         case "refresh_token":
-            guard let token = text("refresh_token"), let found = try store.session(refreshToken: token) else {
+            // A session of a user or domain no longer declared (removed at a restart) is refused
+            // here, not answered with a token that every request then refuses.
+            guard let token = text("refresh_token"), let found = try store.session(refreshToken: token),
+                currentAccounts.users[found.username] != nil, knowsDomain(found.domain)
+            else {
                 throw AuthError.invalidRefreshToken
             }
             session = found

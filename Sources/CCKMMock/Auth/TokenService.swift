@@ -46,6 +46,8 @@ final class TokenService: Sendable {
         let expiry: Int64
         let sid: String
         let domainID: String
+        /// Who logged in: a user removed from the flags at a restart loses the tokens of before.
+        let username: String
     }
 
     init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
@@ -86,7 +88,9 @@ final class TokenService: Sendable {
         let token = try verifiedToken(jwt)
         guard now() < token.expiry else { throw .unauthorized("Token is expired") }
         guard !revoked.withLock({ $0.contains(token.sid) }) else { throw .unauthorized("Token is revoked") }
-        guard let domain = directory.withLock({ $0.nameByID[token.domainID] }) else { throw .unauthorized("Token names an unknown domain") }
+        let (domain, userKnown) = directory.withLock { ($0.nameByID[token.domainID], $0.accounts.users[token.username] != nil) }
+        guard let domain else { throw .unauthorized("Token names an unknown domain") }
+        guard userKnown else { throw .unauthorized("Token names a user who is no longer known") }
         return domain
     }
 
@@ -109,9 +113,9 @@ final class TokenService: Sendable {
             throw .unauthorized("Token is malformed")
         }
         guard let expiry = claims["exp"]?.intValue, let cust = claims["cust"], let sid = cust["sid"]?.stringValue,
-            let domainID = cust["domain_id"]?.stringValue
+            let domainID = cust["domain_id"]?.stringValue, let username = claims["preferred_username"]?.stringValue
         else { throw .unauthorized("Token is malformed") }
-        let token = VerifiedToken(expiry: Int64(expiry), sid: sid, domainID: domainID)
+        let token = VerifiedToken(expiry: Int64(expiry), sid: sid, domainID: domainID, username: username)
         verified.withLock { cache in
             if cache.count >= Self.verifiedLimit { cache.removeAll(keepingCapacity: true) }
             cache[jwt] = token

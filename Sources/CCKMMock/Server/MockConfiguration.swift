@@ -19,6 +19,9 @@ public struct MockConfiguration: Sendable {
     public var adminToken: String?
     /// One line per request on standard error, or none.
     public var accessLog: AccessLogFormat = .off
+    /// `Host` names served besides loopback, IP literals, the bound address, the machine's name and
+    /// the certificate's names (`--allow-host`); `*` serves every name.
+    public var allowedHosts: [String] = []
 
     public init(
         http: HTTPServerConfiguration = HTTPServerConfiguration(), store: StoreLocation = .memory, fixtures: [String] = [],

@@ -48,7 +48,7 @@ public final class MockServer: Sendable {
                 randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
                 journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true,
                 cacheBytes: configuration.cacheBytes, adminToken: configuration.adminToken, certificatePEM: tls?.identity.certificatePEM,
-                accessLog: AccessLog(format: configuration.accessLog), logger: logger)
+                accessLog: AccessLog(format: configuration.accessLog), hosts: Self.hostPolicy(configuration), logger: logger)
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }
@@ -100,6 +100,15 @@ public final class MockServer: Sendable {
     public var url: String {
         let host = configuration.http.host.contains(":") ? "[\(configuration.http.host)]" : configuration.http.host
         return "\(http.configuration.tls == nil ? "http" : "https")://\(host):\(http.port)"
+    }
+
+    /// The names this server answers for: its bound address, this machine's name, the generated
+    /// certificate's extra names and `--allow-host` ones (loopback names and IP literals always).
+    static func hostPolicy(_ configuration: MockConfiguration) -> HostPolicy {
+        var names = [configuration.http.host] + configuration.allowedHosts
+        if case .generated(let extraNames) = configuration.tls { names += extraNames }
+        names.append(ProcessInfo.processInfo.hostName)
+        return HostPolicy(names: names, any: configuration.allowedHosts.contains("*"))
     }
 
     /// The certificate to serve, checked, with its file when there is one; logs where it is and its

@@ -34,7 +34,7 @@ import Testing
         var sockets = (0..<2000).map { _ in Self.open(port) }
         for _ in 0..<200 {
             let fd = Self.open(port)
-            let partial = Array("GET /api/v1/cckm/aws/synchronization-jobs HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8)
+            let partial = Array("GET /api/v1/cckm/aws/synchronization-jobs HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".utf8)
             _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             sockets.append(fd)
         }

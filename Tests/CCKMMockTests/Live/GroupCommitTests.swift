@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Testing
 
 @testable import CCKMMock
@@ -71,5 +72,37 @@ import Testing
         #expect(cancelled.status == 200 && cancelled.json["abort"] == .bool(true))
         try await live.post("/api/v1/cckm/sap/synchronization-jobs/\(TestJobs.id(5))/cancel").expectError(
             status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "Resource not found")
+    }
+
+    /// Issue 24 #9: a user or domain removed from the flags at a restart kept working: its JWTs were
+    /// still accepted, and a refresh in a removed domain answered 200 with a JWT every call then refused.
+    @Test func aRestartWithoutAUserOrDomainEndsTheirTokens() async throws {
+        let accounts = Accounts(users: ["admin": "admin", "bob": "pw"], domains: ["team-a"])
+        let first = try LiveServer(fixtures: [], auth: AuthSettings(accounts: accounts))
+        func login(_ user: String, _ password: String, _ domain: String) async throws -> Reply {
+            try await first.post("/api/v1/auth/tokens", #"{"username":"\#(user)","password":"\#(password)","domain":"\#(domain)"}"#)
+        }
+        let bob = try await login("bob", "pw", "root")
+        let teamA = try await login("admin", "admin", "team-a")
+        let admin = try await login("admin", "admin", "root")
+        first.stop()
+        let second = try LiveServer(fixtures: [], directory: first.directory, auth: AuthSettings(accounts: Accounts(users: ["admin": "admin"])))
+        defer { second.stop() }
+        func list(_ login: Reply) throws -> Int {
+            let jwt = try #require(login.json["jwt"]?.stringValue)
+            let request = HTTPRequest(
+                method: "GET", path: "/api/v1/cckm/aws/synchronization-jobs", headers: HTTPHeaders([("Authorization", "Bearer " + jwt)]))
+            return second.server.app.respond(to: request).status
+        }
+        #expect(try list(admin) == 200, "a user still declared keeps working")
+        #expect(try list(bob) == 401, "bob was removed")
+        #expect(try list(teamA) == 401, "team-a was removed")
+        for old in [bob, teamA] {
+            let token = try #require(old.json["refresh_token"]?.stringValue)
+            let refreshed = try await second.post("/api/v1/auth/tokens", #"{"grant_type":"refresh_token","refresh_token":"\#(token)"}"#)
+            #expect(refreshed.status == 401, "\(refreshed.json)")
+        }
+        let token = try #require(admin.json["refresh_token"]?.stringValue)
+        #expect(try await second.post("/api/v1/auth/tokens", #"{"grant_type":"refresh_token","refresh_token":"\#(token)"}"#).status == 200)
     }
 }

@@ -50,14 +50,14 @@ import Testing
                     }
                     close(connection)
                 }
+                // Closed here, not in deinit: a descriptor closed while this thread may still call
+                // `accept` on it could be reused by the next test's server and answered from here.
+                close(listener)
             }
         }
 
-        /// `shutdown` wakes the thread parked in `accept`, which then ends.
-        deinit {
-            shutdown(listener, Int32(SHUT_RDWR))
-            close(listener)
-        }
+        /// `shutdown` wakes the thread parked in `accept`, which then ends and closes the listener.
+        deinit { shutdown(listener, Int32(SHUT_RDWR)) }
 
         var client: HTTPClient { HTTPClient(endpoint: .init(tls: false, host: "127.0.0.1", port: port), timeout: 1) }
     }

@@ -16,23 +16,30 @@ import Testing
 
     // MARK: issue 24 #6, #13, #18: framing the body two ways, unknown codings, malformed headers
 
-    static let advance = "POST /__admin/clock/advance HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n{\"seconds\":86400}"
+    static let advance = "POST /__admin/clock/advance HTTP/1.1\r\nHost: localhost\r\nContent-Length: 17\r\n\r\n{\"seconds\":86400}"
 
     /// (what, request, status): each smuggles a clock advance after the first request, or is a head
     /// RFC 9112 says to refuse. A refused head is answered once, in CM's envelope, and closed.
     static let framing: [(String, String, Int)] = [
         (
             "Content-Length and Transfer-Encoding",
-            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + advance, 400
+            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + advance, 400
         ),
         (
             "two Content-Lengths",
-            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: \(advance.utf8.count)\r\n\r\n" + advance, 400
+            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nContent-Length: \(advance.utf8.count)\r\n\r\n" + advance,
+            400
         ),
-        ("a coding not ending in chunked", "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n" + advance, 400),
-        ("gzip before chunked", "POST /__admin/jobs/settle HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + advance, 501),
+        (
+            "a coding not ending in chunked",
+            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: identity\r\n\r\n" + advance, 400
+        ),
+        (
+            "gzip before chunked",
+            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + advance, 501
+        ),
         ("a space before the colon", "GET /__admin/health HTTP/1.1\r\nHost : x\r\n\r\n" + advance, 400),
-        ("a bare CR in a value", "GET /__admin/health HTTP/1.1\r\nHost: x\rX-Forged: 1\r\n\r\n" + advance, 400),
+        ("a bare CR in a value", "GET /__admin/health HTTP/1.1\r\nHost: localhost\rX-Forged: 1\r\n\r\n" + advance, 400),
     ]
 
     @Test(arguments: framing.indices)
@@ -65,6 +72,17 @@ import Testing
         #expect(try await live.get("/__admin/clock").body == before, "\(what): the smuggled advance ran")
     }
 
+    /// Issue 24 #5 over a real socket: the server built from its configuration knows its names.
+    @Test func aRebindingHostIsRefusedAndTheServersOwnAreServed() throws {
+        let live = try LiveServer()
+        defer { live.stop() }
+        func status(_ host: String) throws -> Int {
+            try BadInputTests.raw(Self.port(live), Array("GET /__admin/health HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)).status
+        }
+        #expect(try status("evil.example:\(Self.port(live))") == 403)
+        #expect(try status("127.0.0.1:\(Self.port(live))") == 200 && status("localhost") == 200)
+    }
+
     // MARK: 3. hundreds of query parameters
 
     @Test(arguments: [257, 900, 2000, 3000])
@@ -95,7 +113,7 @@ import Testing
         defer { close(fd) }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let head = Array("GET \(Self.aws) HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8)
+        let head = Array("GET \(Self.aws) HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".utf8)
         _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         // One byte every 100 ms (pacing the client is what this test is about): libmicrohttpd's idle
         // timer never fires on it, the deadline must. At most 8 s, where the deadline is 1 s.
@@ -119,7 +137,8 @@ import Testing
         let chunk = String(repeating: " ", count: 600)
         let body = (0..<5).map { _ in String(600, radix: 16) + "\r\n" + chunk + "\r\n" }.joined() + "0\r\n\r\n"
         let bytes = Array(
-            ("POST /api/v1/cckm/sap/synchronization-jobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n" + body).utf8)
+            ("POST /api/v1/cckm/sap/synchronization-jobs HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + body).utf8)
         let reply = try BadInputTests.raw(Self.port(live), bytes)
         #expect(reply.status == 413)
         #expect(try JSONParser.parse(reply.body)["message"]?.stringValue == "Request body is larger than the limit of 1000 bytes")

@@ -12,14 +12,15 @@ struct InProcessApp {
         jobs: [Job] = [], settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 1, store: JobStore? = nil,
         auth: AuthSettings = AuthSettings(enabled: false), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
         fixture: Fixture? = nil, journalSize: Int = 10_000, cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil,
-        accessLog: AccessLog = AccessLog(format: .off)
+        accessLog: AccessLog = AccessLog(format: .off), hosts: HostPolicy = .anyHost
     ) throws {
         let store = try store ?? JobStore(location: .memory)
         try store.replace(jobs)
         app = try CCKMApp(
             store: store, clock: ManualClock(), settings: settings, randomness: Randomness(seed: seed), auth: auth,
             signingKey: Array(repeating: 7, count: 32), tokenClock: tokenClock, journal: RequestJournal(capacity: journalSize),
-            fixture: fixture ?? Fixture(jobs: jobs), cacheBytes: cacheBytes, adminToken: adminToken, accessLog: accessLog)
+            fixture: fixture ?? Fixture(jobs: jobs), cacheBytes: cacheBytes, adminToken: adminToken, accessLog: accessLog,
+            hosts: hosts)
         if let fixture { try app.simulator.seed(fixture) }
     }
 
