@@ -19,6 +19,9 @@ public final class MockServer: Sendable {
     public let http: HTTPServer
     /// The certificate file clients can trust, when the server's certificate is in one.
     public let certificatePath: String?
+    /// Held while serving: one server per data folder.
+    private let folderLock: DirectoryLock?
+    static let lockFile = "cckm-mock.lock"
 
     /// Opens the store, loads the fixtures, and starts serving; returns once requests are answered.
     public init(configuration: MockConfiguration, logger: Logger = Logger(label: "cckm-mock")) throws {
@@ -32,11 +35,24 @@ public final class MockServer: Sendable {
         }
         if case .directory(let path) = configuration.store {
             try Self.prepareDataDirectory(path)
+            do {
+                folderLock = try DirectoryLock(path: path + "/" + Self.lockFile)
+            } catch {
+                throw StartupError(description: "data directory \(path) is \(error); stop it, or give this one another --data")
+            }
+        } else {
+            folderLock = nil
         }
         do {
             store = try JobStore(location: configuration.store, readers: configuration.http.threads + 1)
         } catch {
             throw StartupError(description: "cannot open the job store in \(configuration.store.displayName): \(error)")
+        }
+        let start: Int
+        do {
+            start = try store.recordStart(at: SystemClock().now().nanoseconds / 1_000_000_000)
+        } catch {
+            throw StartupError(description: "cannot write to the job store in \(configuration.store.displayName): \(error)")
         }
         let data = DataDirectory(path: configuration.store.directoryPath)
         let tls = try Self.tlsIdentity(configuration.tls, data: data, logger: logger)
@@ -45,7 +61,8 @@ public final class MockServer: Sendable {
         do {
             app = try CCKMApp(
                 store: store, clock: clock, settings: configuration.simulator,
-                randomness: Randomness(seed: configuration.seed), auth: configuration.auth, signingKey: try data.signingKey(),
+                randomness: Randomness(seed: configuration.seed.map { Randomness.seed($0, start: start) }), auth: configuration.auth,
+                signingKey: try data.signingKey(),
                 journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true,
                 cacheBytes: configuration.cacheBytes, adminToken: configuration.adminToken, certificatePEM: tls?.identity.certificatePEM,
                 accessLog: AccessLog(format: configuration.accessLog), hosts: Self.hostPolicy(configuration), logger: logger)
@@ -153,6 +170,7 @@ public final class MockServer: Sendable {
     public func shutdown() {
         app.simulator.waiters.releaseAll(with: app.respondWhileStopping())
         http.shutdown()
+        folderLock?.release()
     }
 
     /// Whether `host` is reachable from this machine only.

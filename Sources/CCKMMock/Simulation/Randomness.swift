@@ -5,6 +5,16 @@ import Synchronization
 final class Randomness: Sendable {
     private let generator: Mutex<SplitMix64>
 
+    /// The seed of the `start`th start on one store: the seed itself the first time, so that a
+    /// fresh store under `--seed` answers as it always has, then a stream that shares nothing with
+    /// the earlier ones (SplitMix64 streams whose seeds differ by a multiple of its step overlap,
+    /// so the start number is hashed in, not added).
+    static func seed(_ seed: UInt64, start: Int) -> UInt64 {
+        guard start > 1 else { return seed }
+        var mixer = SplitMix64(seed: UInt64(start) &* 0xD1B5_4A32_D192_ED03)
+        return seed ^ mixer.next()
+    }
+
     /// `seed` nil draws a seed from the system.
     init(seed: UInt64? = nil) {
         var system = SystemRandomNumberGenerator()

@@ -296,3 +296,13 @@ public final class JobStore: Sendable {
         }
     }
 }
+
+extension JobStore {
+    /// Counts this start on the store: 1 on a new one, 2 on the next start, and so on.
+    func recordStart(at seconds: Int64) throws -> Int {
+        try write { db in
+            try db.execute(sql: "INSERT INTO server_start (at) VALUES (?)", arguments: [seconds])
+            return Int(db.lastInsertedRowID)
+        }
+    }
+}

@@ -305,6 +305,11 @@ enum StoreSchema {
                     CREATE INDEX snapshot_scheduler_job_by_name ON snapshot_scheduler_job(snapshot);
                     """)
         }
+        migrator.registerMigration("v9 server starts") { db in
+            // One row per start on this store: a seeded server started again on it draws from a
+            // stream of its own, so its ids do not repeat the first start's (a UNIQUE failure).
+            try db.execute(sql: "CREATE TABLE server_start (number INTEGER PRIMARY KEY, at INTEGER NOT NULL)")
+        }
         return migrator
     }
 }

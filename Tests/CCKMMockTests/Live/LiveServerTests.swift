@@ -48,6 +48,42 @@ import Testing
         #expect(try await second.get("/api/v1/cckm/sfdc/keys/synchronization-jobs").total == 2)
     }
 
+    /// Issue 24 #4: the same data folder and the same seed made the same ids again, and the first
+    /// start after a restart was a 500 (UNIQUE constraint), as were config creates.
+    @Test func aRestartUnderTheSameSeedMakesNewIds() async throws {
+        let first = try LiveServer(fixtures: [])
+        let job = try await first.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#)
+        let config = try await first.post("/api/v1/scheduler/job-configs", SchedulerClientTests.terraformCreate())
+        #expect(job.status == 201 && config.status == 201)
+        _ = try await first.post("/__admin/jobs/settle")
+        first.stop()
+        let second = try LiveServer(fixtures: [], directory: first.directory)
+        defer { second.stop() }
+        let again = try await second.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#)
+        let configAgain = try await second.post("/api/v1/scheduler/job-configs", SchedulerClientTests.terraformCreate(name: "tf-aws-2"))
+        #expect(again.status == 201 && configAgain.status == 201, "\(again.json) \(configAgain.json)")
+        #expect(again.json["id"] != job.json["id"] && configAgain.json["id"] != config.json["id"])
+        // A fresh store under the same seed still answers as the first start did.
+        let fresh = try LiveServer(fixtures: [])
+        defer { fresh.stop() }
+        #expect(try await fresh.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"] == job.json["id"])
+    }
+
+    /// Issue 24 #15: two servers opened one data folder, and one then listed `total 0` for a job
+    /// it served by id.
+    @Test func aSecondServerOnOneDataFolderIsRefusedUntilTheFirstStops() throws {
+        let first = try LiveServer(fixtures: [])
+        do {
+            _ = try LiveServer(fixtures: [], directory: first.directory)
+            Issue.record("a second server opened the folder")
+        } catch {
+            #expect("\(error)".contains("is in use by another cckm-mock (process \(getpid()))"), "\(error)")
+        }
+        first.stop()
+        let second = try LiveServer(fixtures: [], directory: first.directory)
+        second.stop()
+    }
+
     @Test func fixturesLoadedTwiceDoNotDuplicate() async throws {
         let first = try LiveServer()
         first.stop()
