@@ -11,6 +11,9 @@ final class JobWaiters: Sendable {
         let id: String
         let accepts: @Sendable (JobStatus) -> Bool
         let deliver: @Sendable (HTTPResponse?) -> Void
+        /// The answer when the job is gone (a reset or restore removed it): a 404 at once, not a
+        /// 408 at the full timeout.
+        let gone: HTTPResponse
 
         var key: JobKey { JobKey(family: family.name, id: id) }
     }
@@ -49,7 +52,12 @@ final class JobWaiters: Sendable {
         for job in Set(jobs) {
             guard let waiting = parked.withLock({ $0.byJob[job] }), let first = waiting.first?.value else { continue }
             reads.add(1, ordering: .relaxed)
-            guard let document = try? store.document(family: first.family, domain: first.domain, id: first.id),
+            let read = Result { try store.document(family: first.family, domain: first.domain, id: first.id) }
+            if case .success(nil) = read {
+                for (ticket, waiter) in waiting { take(ticket, of: job)?.deliver(waiter.gone) }
+                continue
+            }
+            guard case .success(let document?) = read,
                 let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:))
             else { continue }
             for (ticket, waiter) in waiting where waiter.accepts(status) {

@@ -47,9 +47,9 @@ public struct Fixture: Sendable, Equatable {
         domains = (domains + other.domains).uniqued()
         users.merge(other.users) { $1 }
         inventory.merge(other.inventory) { $1 }
-        scripts += other.scripts
+        scripts.add(other.scripts)
         simulation.merge(other.simulation) { $1 }
-        streams += other.streams
+        streams = (streams + other.streams).uniqued()
         let replaced = Set(other.schedules.map { [$0.domain, $0.name] })
         schedules.removeAll { replaced.contains([$0.domain, $0.name]) }
         schedules += other.schedules
@@ -148,6 +148,18 @@ struct Script: Sendable, Equatable {
     func matches(family: JobFamily, jobID: String, target key: String) -> Bool {
         family.name == self.family && (job == nil || job == jobID)
             && (target == nil || target == key || key.hasSuffix("/" + (target ?? "")))
+    }
+}
+
+extension [Script] {
+    /// Appends `scripts`, each first taking out any script with the same match (family, job,
+    /// target): the later one always wins that match (`last(where:)`), so the earlier is dead
+    /// weight, and loading one fixture again must not grow the list.
+    mutating func add(_ scripts: [Script]) {
+        for script in scripts {
+            removeAll { $0.family == script.family && $0.job == script.job && $0.target == script.target }
+            append(script)
+        }
     }
 }
 

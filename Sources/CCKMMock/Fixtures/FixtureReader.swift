@@ -280,6 +280,18 @@ struct FixtureReader {
         if let application = string(value, "application", at: path) { job.application = application }
         if let devAccount = string(value, "devAccount", at: path) { job.devAccount = devAccount }
         if let cloud = string(value, "cloud", at: path) { job.cloud = cloud }
+        // A job that runs but has nothing running would never end: its cancel and every start in
+        // its family (409) would wait on it until a reset.
+        if status == .inProgress, value["simulate"] != .bool(false) {
+            let running = (detailed ?? []).isEmpty ? job.filterValues : (detailed ?? []).filter { TargetMessage.isRunning($0.message) }.map(\.target)
+            if running.isEmpty {
+                problem(
+                    path,
+                    "in_progress, but no target is running: give a target the message \"in_progress\", name targets and leave detailed_status out, or set \"simulate\": false to keep the job as it is"
+                )
+                return nil
+            }
+        }
         return job
     }
 

@@ -127,7 +127,8 @@ final class JobPlanner: Sendable {
     func resume(_ job: Job, now: Timestamp) -> PlannedJob {
         guard job.status == .inProgress else { return PlannedJob(job: job) }
         let running = (job.detailedStatus ?? []).filter { TargetMessage.isRunning($0.message) }.map(\.target)
-        let targets = job.detailedStatus == nil ? job.filterValues : running
+        // An empty `detailed_status` (`{}`) says no more than an absent one: every target runs.
+        let targets = (job.detailedStatus ?? []).isEmpty ? job.filterValues : running
         let rules = currentRules
         return PlannedJob(job: job, schedule: targets.map { draw(target: $0, job: job, now: now, rules: rules) })
     }

@@ -114,11 +114,19 @@ public final class Simulator: Sendable {
     public func seed(_ fixture: Fixture, domain: String? = nil, alone: Bool = false) throws {
         var rules = planner.currentRules
         let added = PlanRules(fixture)
-        rules.inventory.targets.merge(added.inventory.targets) { $1 }
-        rules.inventory.awsKMS = added.inventory.awsKMS
+        // Only the families the fixture lists: `PlanRules` fills the rest with the standard
+        // targets, which would undo an earlier fixture's.
+        for family in added.strictFamilies { rules.inventory.targets[family] = added.inventory.targets[family] }
+        // Merged as the fixture itself is (`Fixture.merge`): a later load keeps an earlier one's
+        // AWS accounts, and a script loaded again replaces itself instead of piling up (100 merges
+        // of one fixture had a start reading 100 copies of each script).
+        for kms in added.inventory.awsKMS {
+            rules.inventory.awsKMS.removeAll { $0.name == kms.name }
+            rules.inventory.awsKMS.append(kms)
+        }
         rules.inventory.azureLocations.merge(added.inventory.azureLocations) { $1 }
         rules.strictFamilies.formUnion(added.strictFamilies)
-        rules.scripts += added.scripts
+        rules.scripts.add(added.scripts)
         rules.simulation.merge(added.simulation) { $1 }
         planner.setRules(rules)
 

@@ -30,6 +30,53 @@ import Testing
         #expect(job["completed_at"]?.stringValue == "2020-11-05T06:38:25.308834Z")
     }
 
+    /// Issue 24 #12: an `in_progress` job with no running target never ended; its cancel did
+    /// nothing and its family refused every start (409) until a reset.
+    @Test func anInProgressJobWithNothingRunningIsRefusedWithAWayOut() throws {
+        let stuck =
+            #"{"family":"oci","id":"10000000-0000-4000-8000-000000000001","createdAt":"-1m","overall_status":"in_progress","vaults":["v"],"detailed_status":{"v":"vault synchronized successfully"}"#
+        #expect(throws: FixtureError.self) { try Self.app(#"{"jobs":[\#(stuck)}]}"#) }
+        do {
+            _ = try Self.app(#"{"jobs":[\#(stuck)}]}"#)
+        } catch let error as FixtureError {
+            #expect(
+                error.problems == [
+                    #"test:1:10: $.jobs[0]: in_progress, but no target is running: give a target the message "in_progress", name targets and leave detailed_status out, or set "simulate": false to keep the job as it is"#
+                ])
+        }
+        #expect(throws: FixtureError.self) {
+            try Self.app(
+                #"{"jobs":[{"family":"oci","id":"10000000-0000-4000-8000-000000000002","createdAt":"-1m","overall_status":"in_progress","vaults":[]}]}"#
+            )
+        }
+        // Held on purpose, it loads as it is.
+        #expect(throws: Never.self) { try Self.app(#"{"jobs":[\#(stuck),"simulate":false}]}"#) }
+        // An empty detailed_status says what an absent one does: every named target runs, and ends.
+        let app = try Self.app(
+            #"{"jobs":[{"family":"oci","id":"10000000-0000-4000-8000-000000000003","createdAt":"-1m","overall_status":"in_progress","vaults":["v"],"detailed_status":{}}]}"#
+        )
+        try app.advance(2)
+        #expect(
+            try app.get("/api/v1/cckm/oci/synchronization-jobs/10000000-0000-4000-8000-000000000003").json["overall_status"] == .string("completed"))
+        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).status == 201)
+    }
+
+    /// Issue 24 #14, and issue 22's merge that forgot AWS accounts: merging one fixture 100 times
+    /// piled up 100 copies of its scripts (RSS 30 → 125 MB, a start 0.7 → 10.6 ms).
+    @Test func mergingAFixtureAgainKeepsOneCopyOfItsScriptsAndEveryAccount() throws {
+        let app = try InProcessApp()
+        let first =
+            #"{"inventory":{"aws":[{"name":"prod","account":"111122223333","regions":["eu-west-1"]}]},"scripts":[{"family":"aws","target":"eu-west-1","outcome":"fail","after":1},{"family":"oci","outcome":"hang"}]}"#
+        for _ in 0..<100 { #expect(try app.post("/__admin/fixtures?mode=merge", first).status == 200) }
+        #expect(app.app.simulator.planner.currentRules.scripts.count == 2)
+        #expect(app.app.fixture.withLock { $0.scripts.count } == 2)
+        // Another family's inventory: AWS's, accounts included, stays the first fixture's.
+        let second = #"{"inventory":{"oci":["vault-a"]}}"#
+        #expect(try app.post("/__admin/fixtures?mode=merge", second).status == 200)
+        let prod = try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["prod"]}"#)
+        #expect(prod.detailed == ["111122223333/eu-west-1=in_progress"], "the first fixture's account is kept")
+    }
+
     @Test func inventoryRefusesUnknownTargetsAndShapesKeys() throws {
         let app = try Self.app(
             #"{"inventory":{"aws":[{"name":"prod","account":"111122223333","regions":["eu-west-1","eu-central-1"]}],"oci":["vault-a","vault-b"],"azure":[{"name":"kv","location":"westus"}]}}"#

@@ -26,6 +26,23 @@ import Testing
         #expect(reply.status == 200 && reply.json["overall_status"]?.stringValue == "completed")
     }
 
+    /// Issue 24 #21: a wait on a job that a reset or a restore removed answered 408 at its full
+    /// timeout; now 404 at once.
+    @Test(arguments: ["reset", "restore"])
+    func aWaitOnARemovedJobIs404AtOnce(how: String) async throws {
+        let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
+        defer { live.stop() }
+        #expect(try await live.post("/__admin/snapshots/empty").status == 201)
+        let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)
+        let started = ContinuousClock.now
+        async let waited = live.get("/__admin/jobs/\(id)/wait?timeout=30s")
+        await Self.parked(live)
+        _ = try await live.post(how == "reset" ? "/__admin/reset" : "/__admin/snapshots/empty/restore")
+        try await waited.expectError(status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "was removed")
+        #expect(ContinuousClock.now - started < .seconds(20), "answered by the removal, not the timeout")
+        #expect(live.server.app.simulator.waiters.count == 0)
+    }
+
     @Test func parkedWaitsGet503WhenTheServerStops() async throws {
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
         let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)

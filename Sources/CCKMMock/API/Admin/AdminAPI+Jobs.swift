@@ -95,7 +95,9 @@ extension CCKMApp {
                 message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")"))
         let waiters = simulator.waiters
         return .later { deliver in
-            let waiter = JobWaiters.Waiter(family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver)
+            let waiter = JobWaiters.Waiter(
+                family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver,
+                gone: self.response(for: .notFound("Job \(id) was removed while waited on (a reset, a fixture load or a restore)")))
             let ticket = waiters.add(waiter)
             // A change between the check above and the parking is caught here.
             waiters.check(jobs: [waiter.key], store: self.store)
