@@ -54,10 +54,12 @@ extension Simulator {
     /// clock, after what fell due before, exactly as a due time would run it; the schedule stays.
     /// Nil when the domain has no such configuration.
     func runNow(configID: String, domain: String) throws -> SchedulerRun? {
-        try tick()
-        guard let config = try store.schedulerConfig(id: configID, domain: domain) else { return nil }
-        let id = try run(config, at: clock.now(), trigger: .runNow)
-        return try store.schedulerRun(id: id, domain: domain)
+        try oneAtATime {
+            try tickUnserialized()
+            guard let config = try store.schedulerConfig(id: configID, domain: domain) else { return nil }
+            let id = try run(config, at: clock.now(), trigger: .runNow)
+            return try store.schedulerRun(id: id, domain: domain)
+        }
     }
 
     private func skipAhead(_ config: StoredSchedulerConfig, past target: Timestamp) throws {

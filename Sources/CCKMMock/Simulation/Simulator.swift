@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Jobs in motion: starts them, cancels them, and moves them along as the clock advances.
 /// The rules live in `JobProgress` and `JobPlanner`; this type only sequences them with the store.
 /// Starts and cancels go through the store's group commit (`WriteBatcher`) on the live server and
@@ -9,6 +11,17 @@ public final class Simulator: Sendable {
     /// Requests waiting for a job to reach a status; checked after every change made here.
     let waiters = JobWaiters()
     private let writes: WriteBatcher
+    /// One move of the clock or the store's time at a time: advances, ticks, settles, forced
+    /// ends, run-nows, resets, seeds and restores. Two advances of 600 s each read the same "now"
+    /// and moved the clock 600 s in all, ran one due minute twice, and a restore during an advance
+    /// was undone when the advance set its target. Not reentrant: what runs inside calls the
+    /// `…Unserialized` forms (a settle ticks, a reset seeds, a run-now ticks).
+    private let turn = Mutex(())
+
+    /// `body` with the clock to itself.
+    func oneAtATime<T: Sendable>(_ body: () throws -> T) throws -> T {
+        try turn.withLock { _ in try body() }
+    }
 
     init(store: JobStore, clock: any SimulationClock, planner: JobPlanner, groupCommit: Bool = false) {
         self.store = store
@@ -78,6 +91,10 @@ public final class Simulator: Sendable {
     /// Fires every transition due by the clock's now.
     @discardableResult
     func tick() throws -> [JobEvent] {
+        try oneAtATime { try tickUnserialized() }
+    }
+
+    func tickUnserialized() throws -> [JobEvent] {
         let events = try advanceStore(to: clock.now())
         answerWaiters(after: events)
         return events
@@ -87,7 +104,7 @@ public final class Simulator: Sendable {
     /// The clock moves only once the store has: a failed write (a full disk) leaves it where it was,
     /// so that a retry does not advance twice.
     func advance(seconds: Double) throws -> [JobEvent] {
-        try move(to: try clock.target(advancingBy: seconds))
+        try oneAtATime { try move(to: try clock.target(advancingBy: seconds)) }
     }
 
     private func move(to target: Timestamp) throws -> [JobEvent] {
@@ -101,10 +118,14 @@ public final class Simulator: Sendable {
     /// Ends the job's running targets (or one) now, well or with a failure; `message` replaces the
     /// family's usual words.
     func force(family: JobFamily, id: String, target: String?, fail: Bool, message: String?) throws -> [JobEvent] {
+        try oneAtATime { try forceUnserialized(family: family, id: id, target: target, fail: fail, message: message) }
+    }
+
+    private func forceUnserialized(family: JobFamily, id: String, target: String?, fail: Bool, message: String?) throws -> [JobEvent] {
         try store.force(
             family: family, id: id, target: target, outcome: fail ? .fails : .succeeds,
             message: { message ?? (fail ? family.failureMessage(target: $0) : family.successMessage) }, at: clock.now())
-        return try tick()
+        return try tickUnserialized()
     }
 
     /// Stores the fixture's jobs (those of `domain` only, when given), its JSON Lines files a batch
@@ -112,6 +133,10 @@ public final class Simulator: Sendable {
     /// inventory, scripts and simulator settings are added to the planner's rules.
     /// `alone`: nothing else uses the store yet (start-up), so a large fixture may load the fastest way.
     public func seed(_ fixture: Fixture, domain: String? = nil, alone: Bool = false) throws {
+        try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
+    }
+
+    private func seedUnserialized(_ fixture: Fixture, domain: String?, alone: Bool) throws {
         var rules = planner.currentRules
         let added = PlanRules(fixture)
         // Only the families the fixture lists: `PlanRules` fills the rest with the standard
@@ -163,16 +188,20 @@ public final class Simulator: Sendable {
     /// Back to `fixture` (nothing when nil), for every domain or one. A full reset also puts the
     /// planner's rules back to the fixture's alone.
     func reset(to fixture: Fixture?, domain: String?) throws {
-        try store.deleteJobs(domain: domain)
-        try store.deleteSchedulerConfigs(domain: domain)
-        if domain == nil { planner.setRules(PlanRules()) }
-        if let fixture { try seed(fixture, domain: domain) }
+        try oneAtATime {
+            try store.deleteJobs(domain: domain)
+            try store.deleteSchedulerConfigs(domain: domain)
+            if domain == nil { planner.setRules(PlanRules()) }
+            if let fixture { try seedUnserialized(fixture, domain: domain, alone: false) }
+        }
     }
 
     /// Puts a snapshot back, the manual clock included.
     public func restore(snapshot name: String) throws {
-        clock.restore(to: try store.restoreSnapshot(name))
-        waiters.checkAll(store: store)
+        try oneAtATime {
+            clock.restore(to: try store.restoreSnapshot(name))
+            waiters.checkAll(store: store)
+        }
     }
 
     /// After a write, here or in a batch of the live server's: answers the waits on the jobs whose
@@ -188,9 +217,11 @@ public final class Simulator: Sendable {
     /// Runs every job in progress to its end. A manual clock moves to the last due time; under the
     /// system clock, what was due later ends now.
     func settle() throws -> [JobEvent] {
-        guard let last = try store.lastDueTime() else { return try tick() }
-        if clock.isManual { return try move(to: max(last, clock.now())) }
-        try store.dueNoLaterThan(clock.now())
-        return try tick()
+        try oneAtATime {
+            guard let last = try store.lastDueTime() else { return try tickUnserialized() }
+            if clock.isManual { return try move(to: max(last, clock.now())) }
+            try store.dueNoLaterThan(clock.now())
+            return try tickUnserialized()
+        }
     }
 }

@@ -43,6 +43,24 @@ import Testing
         #expect(live.server.app.simulator.waiters.count == 0)
     }
 
+    /// Issue 24 #11: 32 concurrent advances of 600 s moved the clock 2 h 40 m instead of 5 h 20 m,
+    /// and a due time ran twice. Each advance now has the clock to itself.
+    @Test func concurrentAdvancesAddUpAndRunEachDueTimeOnce() async throws {
+        let live = try LiveServer(fixtures: [])
+        defer { live.stop() }
+        let backup = #"{"name":"ten","operation":"database_backup","run_at":"*/10 * * * *","database_backup_params":{"scope":"system"}}"#
+        #expect(try await live.post("/api/v1/scheduler/job-configs", backup).status == 201)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<32 { group.addTask { try await live.post("/__admin/clock/advance", #"{"seconds":600}"#).status } }
+            for try await status in group { #expect(status == 200) }
+        }
+        let now = try #require(try await live.get("/__admin/clock").json["now"]?.stringValue)
+        #expect(now == ManualClock.defaultStart.adding(seconds: 32 * 600).description)
+        let runs = try await live.get("/api/v1/scheduler/jobs?limit=-1")
+        let times = runs.json["resources"]?.arrayValue?.compactMap { $0["createdAt"]?.stringValue } ?? []
+        #expect(times.count == 32 && Set(times).count == 32, "one run per ten minutes: \(times.count) runs, \(Set(times).count) distinct")
+    }
+
     @Test func parkedWaitsGet503WhenTheServerStops() async throws {
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
         let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)
