@@ -12,7 +12,8 @@ import Synchronization
 ///
 /// Each connection carries a `ConnectionWatch` (its socket context). The deadline runs from the
 /// accept, from the end of the previous request (kept-alive connections), and from the request
-/// line, whichever is earliest, and stops once the request is answered. A sweep a few times a
+/// line, whichever is earliest, and stops once the request is received whole (the handler's own
+/// time is not the client's to pay for). A sweep a few times a
 /// second shuts down the socket of any connection past it; libmicrohttpd's own loop then sees the
 /// socket end and closes the connection on its thread.
 ///
@@ -79,7 +80,8 @@ final class ConnectionDeadlines: @unchecked Sendable {
     /// The request line arrived: head and body are due within the request timeout.
     func requestStarted(_ watch: ConnectionWatch) { watch.start(requestLimit) }
 
-    /// A request was answered: sending is libmicrohttpd's idle timer's business.
+    /// A request was received whole, or answered before that: what the handler does and the
+    /// sending are no longer bounded by it (the sending is libmicrohttpd's idle timer's business).
     func answered(_ watch: ConnectionWatch) { watch.stop() }
 
     /// A request finished on a kept-alive connection: the next one must start within the idle time.

@@ -128,6 +128,9 @@ extension HTTPServer {
         var request = state.head
         request.body = state.body
         state.body = []
+        // The request is in, whole: the deadline bounds a slow client, not the work its request
+        // asks for (a reset to a big fixture took past it, and its answer was cut off).
+        answered(connection)
         switch responder.reply(to: request) {
         case .now(let response):
             state.answered = true

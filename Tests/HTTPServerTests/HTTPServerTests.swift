@@ -22,6 +22,10 @@ import Testing
             switch request.path {
             case "/later": .later { deliver in self.pending.withLock { $0.append(deliver) } }
             case "/hang": .hangUp
+            case "/slow":
+                // Work that takes longer than the request deadline (1.5 s against 1 s): what a
+                // reset to a big fixture or a settle of a huge job does on the server's thread.
+                { usleep(1_500_000); return .now(respond(to: request)) }()
             default: .now(respond(to: request))
             }
         }
@@ -125,6 +129,17 @@ import Testing
         let hung = try Client(port: server.port)
         hung.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(hung.answer() == nil, "hangUp closes without an answer")
+    }
+
+    /// Issue 24 #3: the deadline kept running while a synchronous handler worked, so a long control
+    /// call lost its answer after 10 s (the work still done: a client that retried did it twice).
+    @Test func aHandlerThatWorksPastTheRequestDeadlineStillAnswers() throws {
+        let (server, _) = try Self.serve { $0.requestTimeoutSeconds = 1 }
+        defer { server.shutdown() }
+        let client = try Client(port: server.port)
+        client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(client.answer()?.body == #"{"method":"GET","path":"/slow","body":0}"#)
+        #expect(server.connectionsPastDeadline == 0)
     }
 
     @Test func aGracefulStopAnswersWhatIsParked() throws {
