@@ -25,7 +25,9 @@ import Testing
             case "/slow":
                 // Work that takes longer than the request deadline (1.5 s against 1 s): what a
                 // reset to a big fixture or a settle of a huge job does on the server's thread.
-                { usleep(1_500_000); return .now(respond(to: request)) }()
+                {
+                    usleep(1_500_000); return .now(respond(to: request))
+                }()
             default: .now(respond(to: request))
             }
         }

@@ -22,6 +22,7 @@ extension APIError {
         case let error as PlanError:
             switch error {
             case .unknownTarget(let message): self = .notFound(message)
+            case .tooManyTargets(let message): self = .badRequest(message)
             }
         case let error as AuthError:
             switch error {

@@ -176,6 +176,7 @@ extension Job {
         members.append(("family", .string(family.name)))
         members.append(("domain", .string(domain)))
         var reader = FixtureReader(source: "store", locator: nil, now: Timestamp(nanoseconds: 0))
+        reader.requiresRunningTarget = false
         guard let job = reader.job(.object(members), at: "$"), reader.problems.isEmpty else {
             throw StoreError.corruptDocument(problems: reader.problems)
         }

@@ -61,16 +61,22 @@ struct PlanRules: Sendable, Equatable {
 enum PlanError: Error, Equatable, CustomStringConvertible {
     /// A target the fixture's inventory does not list, for a family whose inventory it declares.
     case unknownTarget(String)
+    /// More targets than one job may have (AWS: every KMS times every region).
+    case tooManyTargets(String)
 
     var description: String {
         switch self {
-        case .unknownTarget(let message): message
+        case .unknownTarget(let message), .tooManyTargets(let message): message
         }
     }
 }
 
 /// Turns a start request into a new job and draws how each target will end.
 final class JobPlanner: Sendable {
+    /// Most `detailed_status` entries a started job may have: 1,000 names a body may give, and
+    /// for AWS each KMS in each of its regions (1,000 KMS in 1,000 regions would be a million).
+    static let maxTargetsPerJob = 10_000
+
     private let configured: Mutex<SimulatorSettings>
     let randomness: Randomness
     private let rules: Mutex<PlanRules>
@@ -99,6 +105,9 @@ final class JobPlanner: Sendable {
         let inventory = rules.inventory
         let known = inventory.targets[family.name] ?? []
         let targets = request.synchronizeAll ? known : request.targets
+        guard targets.count <= ListQuery.maxFilterValues else {
+            throw .tooManyTargets("\(targets.count) targets, more than the \(ListQuery.maxFilterValues) one job may have")
+        }
         if rules.strictFamilies.contains(family.name), let unknown = targets.first(where: { !known.contains($0) }) {
             throw .unknownTarget("Unknown \(family.bodyTargetField) value \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
         }
@@ -116,6 +125,9 @@ final class JobPlanner: Sendable {
         case .target:
             keys = targets
             lists = [targets]
+        }
+        guard keys.count <= Self.maxTargetsPerJob else {
+            throw .tooManyTargets("\(keys.count) targets (each KMS in each region), more than the \(Self.maxTargetsPerJob) one job may have")
         }
         let job = Job(
             family: family, domain: domain, id: randomness.uuid(orderedAt: now), createdAt: now, status: .inProgress,

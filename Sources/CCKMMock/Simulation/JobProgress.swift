@@ -12,13 +12,30 @@ struct JobEvent: Sendable, Equatable {
 
 /// The lifecycle rules, as pure functions on a job value: no store, no clock.
 enum JobProgress {
-    /// A target ended with `message`; the job's `updatedAt` moves to `at`.
-    static func finish(target: String, message: String, at: Timestamp, job: inout Job) -> JobEvent {
+    /// Where each target sits in `detailed_status`: ending the targets of one job one by one
+    /// searched the list each time, so settling 20,000 targets took 23.6 s (5,000: 1.3 s).
+    struct TargetIndex {
+        var positions: [String: Int] = [:]
+
+        init(_ job: Job) {
+            for (position, entry) in (job.detailedStatus ?? []).enumerated() where positions[entry.target] == nil {
+                positions[entry.target] = position
+            }
+        }
+    }
+
+    /// A target ended with `message`; the job's `updatedAt` moves to `at`. `index` is the job's,
+    /// kept by the caller across its targets.
+    static func finish(target: String, message: String, at: Timestamp, job: inout Job, index: inout TargetIndex) -> JobEvent {
         var entries = job.detailedStatus ?? []
-        let previous = entries.firstIndex { $0.target == target }.map { entries[$0].message }
-        if let index = entries.firstIndex(where: { $0.target == target }) {
-            entries[index].message = message
+        job.detailedStatus = nil  // so that the edit below does not copy the list
+        let previous: String?
+        if let position = index.positions[target] {
+            previous = entries[position].message
+            entries[position].message = message
         } else {
+            previous = nil
+            index.positions[target] = entries.count
             entries.append(Job.TargetStatus(target: target, message: message))
         }
         job.detailedStatus = entries

@@ -89,22 +89,37 @@ extension JobStore {
     }
 
     /// Ends the first `limit` targets due (all of them for -1); `more` when that left some.
+    ///
+    /// A chunk also takes in at least as many targets as the largest job it loads has: loading and
+    /// saving a job costs its size, so a 20,000-target job settled 100 targets at a time was
+    /// decoded and written again 200 times. The chunk grows, in the same order, to match.
     private func advance(to time: Timestamp, limit: Int, _ db: Database) throws -> (events: [JobEvent], more: Bool) {
         do {
             var events: [JobEvent] = []
-            var jobs: [Int64: (job: Job, pending: Int)] = [:]
-            let due = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ?
-                        ORDER BY due_at, seq, target LIMIT ?
-                        """),
-                arguments: [time.nanoseconds, limit])
-            for row in due {
+            var jobs: [Int64: (job: Job, pending: Int, index: JobProgress.TargetIndex)] = [:]
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ?
+                    ORDER BY due_at, seq, target LIMIT ? OFFSET ?
+                    """)
+            var due = try Row.fetchAll(statement, arguments: [time.nanoseconds, limit, 0])
+            var budget = limit
+            var handled = 0
+            while handled < due.count {
+                let row = due[handled]
+                handled += 1
                 let seq: Int64 = row["seq"]
                 let at = Timestamp(nanoseconds: row["due_at"])
-                guard var entry = try jobs[seq] ?? load(seq: seq, db) else { continue }
-                events.append(JobProgress.finish(target: row["target"], message: row["message"], at: at, job: &entry.job))
+                if jobs[seq] == nil, let loaded = try load(seq: seq, db) {
+                    jobs[seq] = (loaded.job, loaded.pending, JobProgress.TargetIndex(loaded.job))
+                    let size = loaded.pending + (loaded.job.detailedStatus?.count ?? 0)
+                    if limit >= 0, size > budget, due.count == budget {
+                        due += try Row.fetchAll(statement, arguments: [time.nanoseconds, size - budget, budget])
+                        budget = size
+                    }
+                }
+                guard var entry = jobs.removeValue(forKey: seq) else { continue }
+                events.append(JobProgress.finish(target: row["target"], message: row["message"], at: at, job: &entry.job, index: &entry.index))
                 try db.cachedStatement(sql: "UPDATE job_schedule SET done = 1 WHERE seq = ? AND target = ?").execute(arguments: [
                     seq, row["target"] as String,
                 ])
@@ -123,7 +138,7 @@ extension JobStore {
                 try save(entry.job, seq: seq, db)
             }
             try record(events, db)
-            return (events, limit >= 0 && due.count == limit)
+            return (events, limit >= 0 && due.count == budget)
         }
     }
 

@@ -45,6 +45,52 @@ import Testing
         #expect(a.documents.allSatisfy { !$0.contains(#""overall_status":"in_progress""#) })
     }
 
+    /// Issue 24 #29: a 20,000-target job settled in chunks of 100 was decoded and written 200 times,
+    /// each finish searching its list (23.6 s; 5,000 targets 1.3 s). A chunk now grows to the size
+    /// of the largest job it loads, so the job is written once, with the outcome a single
+    /// transaction has.
+    @Test func aHugeJobIsWrittenOnceWhenItsTargetsEndTogether() throws {
+        func app() throws -> InProcessApp {
+            let vaults = (0..<20_000).map { "\"v\($0)\"" }.joined(separator: ",")
+            let text = #"{"jobs":[{"family":"oci","id":"10000000-0000-4000-8000-000000000001","createdAt":"now","vaults":["# + vaults + "]}]}"
+            let fixture = try Fixture.parse(bytes: Array(text.utf8), source: "huge", now: ManualClock.defaultStart)
+            return try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5), seed: 3, fixture: fixture)
+        }
+        let chunked = try app()
+        let whole = try app()
+        try chunked.app.store.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TEMP TABLE saves (n INTEGER);
+                    CREATE TEMP TRIGGER count_saves AFTER UPDATE ON job_document BEGIN INSERT INTO saves VALUES (1); END;
+                    """)
+        }
+        let target = try #require(Timestamp(rfc3339: "2100-01-01T00:00:00Z"))
+        var events: [JobEvent] = []
+        try chunked.app.store.advance(to: target, into: &events)
+        let saves = try chunked.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM saves") }
+        #expect(saves == 1, "written once, not once per 100 targets")
+        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, db) }
+        #expect(events.count == 20_001 && events == single)
+        #expect(try Self.outcome(chunked).documents == Self.outcome(whole).documents)
+    }
+
+    /// Issue 24 #29: `synchronize_all` over a large inventory passed the 1,000-target cap a body
+    /// has, and AWS multiplies KMS by regions.
+    @Test func noJobHasMoreTargetsThanTheCap() throws {
+        let names = (0..<1001).map { "\"v\($0)\"" }.joined(separator: ",")
+        #expect(throws: FixtureError.self) {
+            try Fixture.parse(bytes: Array((#"{"inventory":{"oci":["# + names + "]}}").utf8), source: "big", now: ManualClock.defaultStart)
+        }
+        let app = try InProcessApp()
+        let kms = (0..<200).map { "\"k\($0)\"" }.joined(separator: ",")
+        let regions = (0..<60).map { "\"r\($0)\"" }.joined(separator: ",")
+        try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["# + kms + #"],"regions":["# + regions + "]}").expectError(
+            status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request",
+            messageContains: "12000 targets (each KMS in each region), more than the 10000")
+        #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs").total == 0)
+    }
+
     /// A chunk that fails (here a trigger stands in for a full disk) leaves the chunks before it
     /// committed, and a wait parked on a job they ended is answered; the clock stays, and a retry
     /// ends the rest.

@@ -7,10 +7,14 @@ import Testing
 
     @Test func finishingATargetChangesOnlyIt() {
         var copy = job
-        let event = JobProgress.finish(target: "a", message: "done", at: job.createdAt.adding(seconds: 2), job: &copy)
+        var index = JobProgress.TargetIndex(job)
+        let event = JobProgress.finish(target: "a", message: "done", at: job.createdAt.adding(seconds: 2), job: &copy, index: &index)
         #expect(copy.detailedStatus?.map(\.message) == ["done", "in_progress"])
         #expect(copy.status == .inProgress && copy.completedAt == nil && copy.updatedAt == job.createdAt.adding(seconds: 2))
         #expect(event.target == "a" && event.from == "in_progress" && event.to == "done")
+        _ = JobProgress.finish(target: "c", message: "new", at: job.createdAt.adding(seconds: 3), job: &copy, index: &index)
+        _ = JobProgress.finish(target: "c", message: "again", at: job.createdAt.adding(seconds: 3), job: &copy, index: &index)
+        #expect(copy.detailedStatus?.map(\.target) == ["a", "b", "c"] && copy.detailedStatus?.last?.message == "again", "one entry per target")
     }
 
     @Test func completionFollowsFailuresUnlessAborted() {
