@@ -20,6 +20,19 @@ struct JournalEntry: Sendable {
     static let secretHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]
     /// Bodies longer than this are kept cut, with a note.
     static let bodyLimit = 16 * 1024
+    /// A header or query value longer than this is kept cut, with a note.
+    static let valueLimit = 1024
+    /// Bytes of headers and of query (names and values) kept; the fields past it are left out and
+    /// counted in a last field named `…`. Kept whole, a 10,000-entry journal of 32 KB heads was
+    /// 580 MB.
+    static let headLimit = 8 * 1024
+
+    /// About what the entry holds in memory: what the journal's byte budget counts.
+    var bytes: Int {
+        method.utf8.count + path.utf8.count + body.utf8.count + 64
+            + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+            + query.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.utf8.count ?? 0) + 32 }
+    }
 
     var json: String {
         let items = query.map { item in
@@ -39,46 +52,81 @@ struct JournalEntry: Sendable {
 final class RequestJournal: Sendable {
     /// Largest `limit` a journal listing takes (the spec's bound; far above any `--journal-size` in use).
     static let maxShown = 1_000_000
+    /// What `GET /__admin/requests` shows without `limit`: the newest this many.
+    static let defaultShown = 1000
+    /// Bytes the entries may hold together; the oldest go first past it, whatever `capacity` says.
+    static let defaultMaxBytes = 64 << 20
     let capacity: Int
+    let maxBytes: Int
     private let state: Mutex<Ring>
 
+    /// Oldest first: `entries[start...]` are kept; the front is let go in steps, not one by one.
     private struct Ring {
-        var slots: [JournalEntry] = []
-        /// Index of the oldest entry once the ring is full.
-        var oldest = 0
+        var entries: [JournalEntry] = []
+        var start = 0
+        var bytes = 0
         var next = 1
 
-        var ordered: [JournalEntry] { Array(slots[oldest...] + slots[..<oldest]) }
+        var count: Int { entries.count - start }
+        var ordered: [JournalEntry] { Array(entries[start...]) }
+
+        mutating func dropOldest() {
+            bytes -= entries[start].bytes
+            start += 1
+            if start > 1024, start * 2 > entries.count {
+                entries.removeFirst(start)
+                start = 0
+            }
+        }
     }
 
-    init(capacity: Int = 10_000) {
+    init(capacity: Int = 10_000, maxBytes: Int = RequestJournal.defaultMaxBytes) {
         self.capacity = max(0, capacity)
+        self.maxBytes = maxBytes
         state = Mutex(Ring())
     }
 
     func record(_ request: HTTPRequest, status: Int, domain: String? = nil, at: Timestamp) {
         guard capacity > 0 else { return }
         var headers = HTTPHeaders()
-        for field in request.headers.fields {
-            headers.add(name: field.name, value: Self.isSecret(field.name) ? Secrets.mask : field.value)
+        for (name, value) in Self.bounded(request.headers.fields.map { ($0.name, $0.value) }) {
+            headers.add(name: name, value: Self.isSecret(name) ? Secrets.mask : value ?? "")
         }
         var body = Secrets.masked(body: request.body.prefix(JournalEntry.bodyLimit))
         if request.body.count > JournalEntry.bodyLimit { body += "…(\(request.body.count) bytes in all)" }
-        let query = request.query.map { item in
-            Secrets.isSecret(item.name) && item.value != nil ? QueryItem(name: item.name, value: Secrets.mask) : item
+        let query = Self.bounded(request.query.map { ($0.name, $0.value) }).map { name, value in
+            QueryItem(name: name, value: Secrets.isSecret(name) && value != nil ? Secrets.mask : value)
         }
         state.withLock { ring in
             let entry = JournalEntry(
                 sequence: ring.next, method: request.method, path: request.path, query: query, headers: headers, body: body,
                 status: status, domain: domain, at: at)
             ring.next += 1
-            if ring.slots.count < capacity {
-                ring.slots.append(entry)
-            } else {
-                ring.slots[ring.oldest] = entry
-                ring.oldest = (ring.oldest + 1) % capacity
-            }
+            ring.entries.append(entry)
+            ring.bytes += entry.bytes
+            while ring.count > capacity || (ring.bytes > maxBytes && ring.count > 1) { ring.dropOldest() }
         }
+    }
+
+    /// Fields as the journal keeps them: each value cut at `valueLimit`, and no more than
+    /// `headLimit` bytes in all; what is left out is counted in a last field named `…`.
+    private static func bounded(_ fields: [(String, String?)]) -> [(String, String?)] {
+        var kept: [(String, String?)] = []
+        var used = 0
+        for (index, (name, value)) in fields.enumerated() {
+            let shown = value.map { value in
+                value.utf8.count > JournalEntry.valueLimit
+                    ? String(decoding: value.utf8.prefix(JournalEntry.valueLimit), as: UTF8.self) + "…(\(value.utf8.count) bytes in all)" : value
+            }
+            let cost = min(name.utf8.count, JournalEntry.valueLimit) + (shown?.utf8.count ?? 0)
+            guard used + cost <= JournalEntry.headLimit else {
+                kept.append(("…", "\(fields.count - index) more left out"))
+                break
+            }
+            used += cost
+            kept.append((String(decoding: name.utf8.prefix(JournalEntry.valueLimit), as: UTF8.self), shown))
+        }
+        return kept
     }
 
     private static func isSecret(_ name: String) -> Bool {
@@ -98,6 +146,9 @@ final class RequestJournal: Sendable {
     func clear() {
         state.withLock { $0 = Ring(next: $0.next) }
     }
+
+    /// Bytes the entries hold now, as the budget counts them.
+    var bytes: Int { state.withLock { $0.bytes } }
 }
 
 /// Which journal entries a listing or count keeps: `?method=&path=&status=&after=`.
@@ -120,6 +171,9 @@ struct JournalFilter: Sendable {
     init(_ query: AdminQuery) throws(APIError) {
         method = query["method"]
         path = query["path"]
+        if let path, path.utf8.count > RequestMatcher.maxText || path.filter({ $0 == "*" }).count > RequestMatcher.maxWildcards {
+            throw .invalidParameter("path", "at most \(RequestMatcher.maxText) bytes and \(RequestMatcher.maxWildcards) wildcards")
+        }
         if let text = query["status"] {
             if let code = Int(text), (0...599).contains(code) {
                 status = code...code

@@ -32,10 +32,18 @@ struct RequestMatcher {
     var domain: String?
 
     static let members = ["method", "path", "query", "headers", "body", "status", "domain"]
+    /// Longest text a matcher may hold in one place (a path pattern, a value, a `contains`), and
+    /// most `*` in a path pattern: each is compared with every journaled request, and a 60 KB
+    /// matcher cost 12 to 32 s of CPU.
+    static let maxText = 4096
+    static let maxWildcards = 16
+    /// Bytes of a matcher's JSON body (an `equalToJson` document included).
+    static let maxBodyBytes = 64 * 1024
 
     /// Reads a matcher; a 400 names the member that is unknown or of the wrong type.
     static func parse(_ bytes: [UInt8]) throws(APIError) -> RequestMatcher {
         let document: JSONValue
+        guard bytes.count <= maxBodyBytes else { throw .badRequest("A matcher is at most \(maxBodyBytes) bytes, got \(bytes.count)") }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             document = .object([])
         } else {
@@ -56,7 +64,25 @@ struct RequestMatcher {
         matcher.query = try valueRules(document["query"], member: "query")
         matcher.headers = try valueRules(document["headers"], member: "headers")
         if let body = document["body"] { matcher.body = try bodyRule(body) }
+        try matcher.checkBounds()
         return matcher
+    }
+
+    private func checkBounds() throws(APIError) {
+        var texts: [(String, String)] = [("method", method ?? ""), ("path", path ?? ""), ("domain", domain ?? "")]
+        for (member, rules) in [("query", query), ("headers", headers)] {
+            for (name, rule) in rules {
+                texts.append(("\(member).\(name)", name))
+                if case .equalTo(let value) = rule { texts.append(("\(member).\(name)", value)) }
+            }
+        }
+        if case .contains(let part)? = body { texts.append(("body.contains", part)) }
+        if let (member, _) = texts.first(where: { $0.1.utf8.count > Self.maxText }) {
+            throw .invalidParameter(member, "longer than \(Self.maxText) bytes")
+        }
+        if let path, path.filter({ $0 == "*" }).count > Self.maxWildcards {
+            throw .invalidParameter("path", "more than \(Self.maxWildcards) wildcards")
+        }
     }
 
     private static func valueRules(_ value: JSONValue?, member: String) throws(APIError) -> [(name: String, rule: ValueRule)] {

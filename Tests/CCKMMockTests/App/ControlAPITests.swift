@@ -236,6 +236,45 @@ import Testing
         #expect(body.contains(#""username":"admin""#) && body.contains(#""***""#))
     }
 
+    /// Issue 24 #17: the journal kept heads whole (580 MB at the default size), an unpaged listing
+    /// built a 560 MB answer, and a matcher cost entries × its length.
+    @Test func journalEntriesAndTheJournalAreBounded() throws {
+        let journal = RequestJournal(capacity: 10_000, maxBytes: 1 << 20)
+        let headers = HTTPHeaders(
+            [("X-Huge", String(repeating: "h", count: 30_000))] + (0..<40).map { ("X-Many-\($0)", String(repeating: "m", count: 500)) })
+        let query = (0..<100).map { QueryItem(name: "q\($0)", value: String(repeating: "v", count: 2000)) }
+        for _ in 0..<200 {
+            journal.record(
+                HTTPRequest(
+                    method: "POST", path: "/api/v1/cckm/aws/synchronization-jobs", query: query, headers: headers,
+                    body: Array(repeating: 0x61, count: 20_000)),
+                status: 201, at: ManualClock.defaultStart)
+        }
+        let entries = journal.entries()
+        let entry = try #require(entries.last)
+        #expect(entry.headers["X-Huge"]?.hasSuffix("…(30000 bytes in all)") == true && entry.headers["X-Huge"]!.utf8.count < 1100)
+        #expect(entry.headers.fields.last?.name == "…" && entry.query.last?.name == "…", "what passes 8 KB is counted, not kept")
+        #expect(entry.bytes < 36_000, "\(entry.bytes) bytes")
+        #expect(journal.bytes <= 1 << 20 && entries.count < 200 && entry.sequence == 200, "the oldest went first")
+    }
+
+    @Test func theJournalListingIsPagedByDefaultAndMatchersAreBounded() throws {
+        let app = try app()
+        for _ in 0..<1100 { _ = try app.get("/__admin/health?x"); _ = try app.get("/api/v1/cckm/dsm/refresh") }
+        let listed = try app.get("/__admin/requests")
+        #expect(listed.json["total"]?.intValue == 1100 && listed.json["requests"]?.arrayValue?.count == 1000)
+        #expect(listed.json["requests"]?.arrayValue?.last?["sequence"]?.intValue == 1100, "the newest")
+        let long = String(repeating: "a", count: 5000)
+        try app.post("/__admin/requests/count", #"{"path":"/\#(long)"}"#).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"path\"")
+        try app.post("/__admin/requests/find", #"{"body":{"contains":"\#(long)"}}"#).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"body.contains\"")
+        try app.post("/__admin/requests/count", #"{"path":"\#(String(repeating: "*a", count: 17))"}"#).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "wildcards")
+        try app.get("/__admin/requests?path=\(long)").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"path\"")
+    }
+
     @Test func journalIsARing() throws {
         let app = try app(journalSize: 3)
         for index in 0..<5 { _ = try app.get("/api/v1/cckm/dsm/refresh?n=\(index)") }

@@ -70,9 +70,10 @@ extension CCKMApp {
             try query.rejectUnknown(["method", "path", "status", "limit", "after"])
             let filter = try JournalFilter(query)
             let entries = journal.entries(matching: filter)
-            let limit = try query.number("limit", in: 0...RequestJournal.maxShown)
+            // Paged by default: an unpaged listing of a full journal built a 560 MB answer.
+            let limit = try query.number("limit", in: 0...RequestJournal.maxShown) ?? RequestJournal.defaultShown
             // With `after`, a page forward from that entry; without, the last `limit` entries.
-            let shown = filter.after == nil ? entries.suffix(limit ?? entries.count) : entries.prefix(limit ?? entries.count)
+            let shown = filter.after == nil ? entries.suffix(limit) : entries.prefix(limit)
             let next = filter.after != nil && shown.count < entries.count ? shown.last.map { JSONPart.string(String($0.sequence)) } : nil
             return .now(
                 .json(
