@@ -48,7 +48,8 @@ USER 10001:10001
 WORKDIR /data
 # Every interface inside the container; the store, the signing key and the certificate in /data
 # (mount a volume to keep them). Add -e CCKM_MOCK_TLS_SAN=<host name> for clients that verify by
-# name, or fetch the certificate from /__admin/tls/cert.pem.
+# name, or fetch the certificate from /__admin/tls/cert.pem; add -e CCKM_MOCK_ALLOW_HOST=<name> when
+# other containers call it by a network name (only its own host names are served).
 ENV CCKM_MOCK_HOST=0.0.0.0 \
     CCKM_MOCK_PORT=8443 \
     CCKM_MOCK_DATA=/data
