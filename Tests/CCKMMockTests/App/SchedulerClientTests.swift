@@ -56,6 +56,22 @@ import Testing
         }
     }
 
+    /// Issue 24 #26: an end date, start date or description could be set by a PATCH but never
+    /// cleared; `""` clears each, and a member left out keeps it.
+    @Test func aPatchClearsDatesAndTheDescriptionWithAnEmptyString() throws {
+        let app = try app()
+        let id = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
+        let set = try app.send(
+            "PATCH", Self.configs + "/" + id,
+            body: #"{"start_date":"2020-12-01T00:00:00Z","end_date":"2021-12-01T00:00:00Z","description":"nightly"}"#)
+        #expect(set.json["end_date"] == .string("2021-12-01T00:00:00Z") && set.json["description"] == .string("nightly"))
+        #expect(try app.send("PATCH", Self.configs + "/" + id, body: #"{"run_at":"0 8 * * *"}"#).json["end_date"] == .string("2021-12-01T00:00:00Z"))
+        let cleared = try app.send("PATCH", Self.configs + "/" + id, body: #"{"start_date":"","end_date":"","description":""}"#)
+        #expect(cleared.status == 200 && cleared.json["start_date"] == nil && cleared.json["end_date"] == nil)
+        #expect(cleared.json["description"] == .string(""))
+        #expect(try app.get(Self.configs + "/" + id).body == cleared.body)
+    }
+
     @Test func ociVaultsAndSynchronizeAllComeBackWhereTerraformReadsThem() throws {
         let app = try app()
         let body = Self.terraformCreate(name: "tf-oci", cloud: "oci", targets: #""kms":null,"oci_vaults":["vault-1","vault-2"]"#)
