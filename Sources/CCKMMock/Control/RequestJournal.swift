@@ -16,6 +16,8 @@ struct JournalEntry: Sendable {
     /// outside the CCKM paths (login) and those refused before their token was read.
     var domain: String?
     var at: Timestamp
+    /// `bytes(...)` of the entry, counted once when it is recorded.
+    var bytes = 0
 
     static let secretHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]
     /// Bodies longer than this are kept cut, with a note.
@@ -28,7 +30,7 @@ struct JournalEntry: Sendable {
     static let headLimit = 8 * 1024
 
     /// About what the entry holds in memory: what the journal's byte budget counts.
-    var bytes: Int {
+    static func bytes(method: String, path: String, body: String, headers: HTTPHeaders, query: [QueryItem]) -> Int {
         method.utf8.count + path.utf8.count + body.utf8.count + 64
             + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
             + query.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.utf8.count ?? 0) + 32 }
@@ -97,10 +99,11 @@ final class RequestJournal: Sendable {
         let query = Self.bounded(request.query.map { ($0.name, $0.value) }).map { name, value in
             QueryItem(name: name, value: Secrets.isSecret(name) && value != nil ? Secrets.mask : value)
         }
+        let size = JournalEntry.bytes(method: request.method, path: request.path, body: body, headers: headers, query: query)
         state.withLock { ring in
             let entry = JournalEntry(
                 sequence: ring.next, method: request.method, path: request.path, query: query, headers: headers, body: body,
-                status: status, domain: domain, at: at)
+                status: status, domain: domain, at: at, bytes: size)
             ring.next += 1
             ring.entries.append(entry)
             ring.bytes += entry.bytes
@@ -108,23 +111,26 @@ final class RequestJournal: Sendable {
         }
     }
 
+    private static func cut(_ text: String) -> String {
+        String(decoding: text.utf8.prefix(JournalEntry.valueLimit), as: UTF8.self) + "…(\(text.utf8.count) bytes in all)"
+    }
+
     /// Fields as the journal keeps them: each value cut at `valueLimit`, and no more than
     /// `headLimit` bytes in all; what is left out is counted in a last field named `…`.
     private static func bounded(_ fields: [(String, String?)]) -> [(String, String?)] {
         var kept: [(String, String?)] = []
         var used = 0
+        kept.reserveCapacity(fields.count)
         for (index, (name, value)) in fields.enumerated() {
-            let shown = value.map { value in
-                value.utf8.count > JournalEntry.valueLimit
-                    ? String(decoding: value.utf8.prefix(JournalEntry.valueLimit), as: UTF8.self) + "…(\(value.utf8.count) bytes in all)" : value
-            }
+            // The strings are kept as they are (no copy) unless they pass the limit.
+            let shown = value.map { value in value.utf8.count > JournalEntry.valueLimit ? cut(value) : value }
             let cost = min(name.utf8.count, JournalEntry.valueLimit) + (shown?.utf8.count ?? 0)
             guard used + cost <= JournalEntry.headLimit else {
                 kept.append(("…", "\(fields.count - index) more left out"))
                 break
             }
             used += cost
-            kept.append((String(decoding: name.utf8.prefix(JournalEntry.valueLimit), as: UTF8.self), shown))
+            kept.append((name.utf8.count > JournalEntry.valueLimit ? cut(name) : name, shown))
         }
         return kept
     }

@@ -55,7 +55,7 @@ extension Simulator {
     /// Nil when the domain has no such configuration.
     func runNow(configID: String, domain: String) throws -> SchedulerRun? {
         try oneAtATime {
-            try tickUnserialized()
+            _ = try tickUnserialized()
             guard let config = try store.schedulerConfig(id: configID, domain: domain) else { return nil }
             let id = try run(config, at: clock.now(), trigger: .runNow)
             return try store.schedulerRun(id: id, domain: domain)
