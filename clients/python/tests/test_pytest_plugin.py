@@ -43,3 +43,60 @@ def test_each_test_starts_from_a_reset_and_a_marker_gives_its_own_server(pyteste
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "--cckm-mock-seed", "3")
     result.assert_outcomes(passed=3)
+
+
+SESSION_STYLE = """
+import requests
+
+def test_session_verify_set_to_the_certificate(cckm_mock):
+    s = requests.Session(); s.verify = cckm_mock.ca_cert
+    assert s.get(cckm_mock.url + "/api/v1/cckm/aws/synchronization-jobs",
+                 headers={"Authorization": "Bearer " + cckm_mock.token()}).status_code == 200
+
+def test_no_verify_at_all(cckm_mock):
+    assert requests.get(cckm_mock.url + "/__admin/health").status_code == 200
+
+def test_urllib_too(cckm_mock):
+    import urllib.request
+    assert urllib.request.urlopen(cckm_mock.url + "/__admin/health").status == 200
+"""
+
+
+def _system_bundle() -> str:
+    from cckm_mock.server import SYSTEM_BUNDLES
+
+    return next(path for path in SYSTEM_BUNDLES if os.path.isfile(path))
+
+
+def test_tls_is_trusted_with_no_code_whatever_the_machine_set(pytester, monkeypatch):
+    """Issue 25: with REQUESTS_CA_BUNDLE set (CI images, corporate laptops), requests let it win over
+    `Session.verify`, and both tests failed with CERTIFICATE_VERIFY_FAILED."""
+    pytester.makepyfile(SESSION_STYLE)
+    for setting in (_system_bundle(), None):
+        if setting is None:
+            monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+        else:
+            monkeypatch.setenv("REQUESTS_CA_BUNDLE", setting)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=3)
+        assert os.environ.get("REQUESTS_CA_BUNDLE") == setting, "restored after the session"
+
+
+def test_the_opt_out_leaves_the_variables_alone(pytester, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", _system_bundle())
+    pytester.makepyfile(SESSION_STYLE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--cckm-mock-no-trust-env")
+    result.assert_outcomes(passed=0, failed=3)
+    pytester.makeini("[pytest]\ncckm_mock_trust_env = false\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=0, failed=3)
+
+
+def test_a_server_with_trust_env_restores_what_was_set(monkeypatch):
+    from cckm_mock import MockServer
+
+    monkeypatch.setenv("SSL_CERT_FILE", "/nowhere.pem")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with MockServer(trust_env=True) as server:
+        assert server.ca_bundle and os.environ["SSL_CERT_FILE"] == server.ca_bundle == os.environ["CURL_CA_BUNDLE"]
+        assert open(server.ca_bundle).read().count("BEGIN CERTIFICATE") > 1, "the system's authorities and the mock's"
+    assert os.environ["SSL_CERT_FILE"] == "/nowhere.pem" and "CURL_CA_BUNDLE" not in os.environ

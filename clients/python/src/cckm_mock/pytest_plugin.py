@@ -2,7 +2,9 @@
 fixture per test, reset before each test.
 
 Options: `--cckm-mock-bin`, `--cckm-mock-url` (attach to a running server instead of starting one)
-and `--cckm-mock-seed`. The `cckm_mock` marker gives one test its own server with other fixtures or
+and `--cckm-mock-seed`. While a server runs, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and
+`CURL_CA_BUNDLE` point at a bundle that trusts it and the system's authorities (restored after);
+`--cckm-mock-no-trust-env` or the ini option `cckm_mock_trust_env = false` leaves them alone. The `cckm_mock` marker gives one test its own server with other fixtures or
 flags::
 
     @pytest.mark.cckm_mock(fixtures=["tenants"], args=["--allow-concurrent-jobs"])
@@ -24,6 +26,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cckm-mock-bin", default=None, help=f"the cckm-mock executable (default: ${BINARY_VARIABLE}, PATH, the repository's build)")
     group.addoption("--cckm-mock-url", default=None, help=f"attach to this running server instead of starting one (default: ${URL_VARIABLE})")
     group.addoption("--cckm-mock-seed", default=None, type=int, help="seed for ids, durations and outcomes: same seed, same answers")
+    group.addoption("--cckm-mock-no-trust-env", action="store_true", default=False,
+                    help="leave REQUESTS_CA_BUNDLE, SSL_CERT_FILE and CURL_CA_BUNDLE as they are")
+    parser.addini("cckm_mock_trust_env", type="bool", default=True,
+                  help="point REQUESTS_CA_BUNDLE, SSL_CERT_FILE and CURL_CA_BUNDLE at a bundle that trusts the mock (default: true)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,7 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def _server(config: pytest.Config, *args: str, url: str | None = None, **keywords: object) -> MockServer:
     if url is None:
         url = config.getoption("--cckm-mock-url") or os.environ.get(URL_VARIABLE)
-    return MockServer(config.getoption("--cckm-mock-bin"), *args, url=url, seed=config.getoption("--cckm-mock-seed"), **keywords)  # type: ignore[arg-type]
+    trust_env = bool(config.getini("cckm_mock_trust_env")) and not config.getoption("--cckm-mock-no-trust-env")
+    return MockServer(config.getoption("--cckm-mock-bin"), *args, url=url, seed=config.getoption("--cckm-mock-seed"),
+                      trust_env=trust_env, **keywords)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

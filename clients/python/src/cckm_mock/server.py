@@ -23,6 +23,10 @@ from cckm_mock.errors import BinaryNotFound, MockError, ServerExited, Verificati
 BINARY_VARIABLE = "CCKM_MOCK_BIN"
 URL_VARIABLE = "CCKM_MOCK_URL"
 ADMIN_TOKEN_VARIABLE = "CCKM_MOCK_ADMIN_TOKEN"
+#: What `trust_env=True` points at one bundle of the system's authorities and the mock's certificate.
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+#: Where Debian, Fedora and Alpine keep the system's authorities, first found wins.
+SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
 
 
 def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
@@ -88,6 +92,11 @@ class MockServer:
     Use it as a context manager: the process it started is stopped on the way out, errors included.
 
     Extra positional `args` are passed to `cckm-mock serve` as they are (`"--allow-concurrent-jobs"`).
+
+    With `trust_env=True` (what the pytest plugin does), `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and
+    `CURL_CA_BUNDLE` point, while the server runs, at one bundle of the system's authorities, the
+    bundles those variables named before, and the mock's certificate: a plain `requests`, `httpx`,
+    `urllib` or `curl` call then verifies the mock, whatever the machine set. `stop()` restores them.
     """
 
     def __init__(
@@ -102,6 +111,7 @@ class MockServer:
         url: str | None = None,
         admin_token: str | None = None,
         startup_timeout: float = 30.0,
+        trust_env: bool = False,
     ) -> None:
         # MockServer("--allow-concurrent-jobs") means a flag: no executable's path starts with "-".
         if isinstance(binary, str) and binary.startswith("-"):
@@ -117,12 +127,16 @@ class MockServer:
         self._attach_url = url if url is not None else os.environ.get(URL_VARIABLE) or None
         self._admin_token = admin_token if admin_token is not None else os.environ.get(ADMIN_TOKEN_VARIABLE) or None
         self._startup_timeout = startup_timeout
+        self._trust_env = trust_env
+        self._saved_environment: dict[str, str | None] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
         self._admin: Any = None
         self.url = ""
         self.ca_cert: str | None = None
+        #: With `trust_env`, the bundle the CA variables point at while the server runs.
+        self.ca_bundle: str | None = None
         self._tokens: dict[tuple[str, str | None], str] = {}
 
     # ------------------------------------------------------------------ life cycle
@@ -143,6 +157,8 @@ class MockServer:
             else:
                 self.url = self._launch()
             self._trust_certificate()
+            if self._trust_env and self.ca_cert:
+                self._point_environment_at_bundle()
             # One kept-alive session for every control call: a TLS handshake each would triple a test's cost.
             from cckm_mock.sessions import VerifiedSession
 
@@ -218,8 +234,34 @@ class MockServer:
         path.write_bytes(pem)
         self.ca_cert = str(path)
 
+    def _point_environment_at_bundle(self) -> None:
+        """Writes the bundle and sets the variables, keeping what they were for `stop()`."""
+        assert self._workdir is not None and self.ca_cert is not None
+        sources = [path for path in SYSTEM_BUNDLES if os.path.isfile(path)][:1]
+        # What the machine pointed them at stays trusted too (a corporate proxy's authority).
+        sources += [value for name in CA_BUNDLE_VARIABLES if (value := os.environ.get(name)) and os.path.isfile(value)]
+        parts = []
+        for source in dict.fromkeys(sources):
+            parts.append(Path(source).read_text(errors="replace").rstrip("\n") + "\n")
+        parts.append(Path(self.ca_cert).read_text())
+        bundle = Path(self._workdir.name) / "ca-bundle.pem"
+        bundle.write_text("".join(parts))
+        self._saved_environment = {name: os.environ.get(name) for name in CA_BUNDLE_VARIABLES}
+        for name in CA_BUNDLE_VARIABLES:
+            os.environ[name] = str(bundle)
+        self.ca_bundle = str(bundle)
+
+    def _restore_environment(self) -> None:
+        saved, self._saved_environment = self._saved_environment, None
+        for name, value in (saved or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
     def stop(self) -> None:
         """Stops the process this object started (SIGTERM, then SIGKILL after 10 s); idempotent."""
+        self._restore_environment()
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)

@@ -1,0 +1,3 @@
+module github.com/cckm-mock/cckmmock
+
+go 1.19

@@ -1,0 +1,79 @@
+package io.cckmmock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The kit against the real binary: start, advance, wait, verify, faults and CM's errors. */
+class CckmMockTest {
+    @RegisterExtension
+    static CckmMockExtension mock = new CckmMockExtension(CckmMock.options().args("--target-duration", "5"));
+
+    static HttpResponse<String> send(CckmMock server, String method, String path, String body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + path))
+                .header("Authorization", "Bearer " + server.token("root")).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+        return server.httpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void startAdvanceWaitVerify() throws Exception {
+        CckmMock server = mock.server();
+        assertTrue(server.url().startsWith("https://127.0.0.1:") && server.certificatePem().contains("BEGIN CERTIFICATE"));
+        HttpResponse<String> started = send(server, "POST", "/api/v1/cckm/aws/synchronization-jobs", "{\"kms\":[\"kms\"]}");
+        assertEquals(201, started.statusCode(), started.body());
+        String id = (String) ((Map<?, ?>) Json.parse(started.body())).get("id");
+        server.advance(30);
+        assertEquals("completed", server.waitFor(id, "done").get("overall_status"));
+        List<Map<String, Object>> found = server.verify(1, Matcher.requests().method("POST").path("/api/v1/cckm/aws/*").body("{\"kms\":[\"kms\"]}"));
+        assertEquals(201.0, found.get(0).get("status"));
+    }
+
+    @Test
+    void eachTestStartsFromTheFixtures(CckmMock server) {
+        // The extension resets before each test: no request of another test is in the journal.
+        assertEquals(0, server.requests(Matcher.requests()).size());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "GET, 'expected 1 request(s)', 'method: expected GET, got POST'",
+        "PUT, 'found 0', 'POST /api/v1/cckm/oci/synchronization-jobs:'",
+    })
+    void aFailedVerificationShowsTheNearMisses(String method, String first, String second) throws Exception {
+        CckmMock server = mock.server();
+        send(server, "POST", "/api/v1/cckm/oci/synchronization-jobs", "{\"vaults\":[\"vault-1\"]}");
+        AssertionError failure = assertThrows(AssertionError.class, () -> server.verify(1, Matcher.requests().method(method).path("/api/v1/cckm/oci/*")));
+        assertTrue(failure.getMessage().contains(first) && failure.getMessage().contains(second), failure.getMessage());
+    }
+
+    @Test
+    void aFaultEndsWhenItIsClosed() throws Exception {
+        CckmMock server = mock.server();
+        try (CckmMock.Fault fault = server.fault(Map.of("path", "/api/v1/cckm/aws/*", "status", 503))) {
+            assertEquals(503, send(server, "GET", "/api/v1/cckm/aws/synchronization-jobs", null).statusCode());
+            assertEquals(1, fault.hits());
+        }
+        assertEquals(200, send(server, "GET", "/api/v1/cckm/aws/synchronization-jobs", null).statusCode());
+    }
+
+    @Test
+    void errorsCarryCMsEnvelope() {
+        MockException unknown = assertThrows(MockException.class, () -> mock.server().job("00000000-0000-4000-8000-000000000000"));
+        assertEquals(404, unknown.status());
+        assertEquals("NCERRResourceNotFound: Resource not found", unknown.codeDesc());
+        assertTrue(unknown.requestId() != null && unknown.code() == 16);
+        MockException far = assertThrows(MockException.class, () -> mock.server().advance(1e12));
+        assertEquals(400, far.status());
+    }
+}
