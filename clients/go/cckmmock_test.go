@@ -14,7 +14,7 @@ import (
 const awsJobs = "/api/v1/cckm/aws/synchronization-jobs"
 
 // startJob posts a start as a client under test would, over a client that verifies the mock.
-func startJob(t *testing.T, mock *cckmmock.Server, path, body string) map[string]any {
+func startJob(t testing.TB, mock *cckmmock.Server, path, body string) map[string]any {
 	t.Helper()
 	request, err := http.NewRequest("POST", mock.URL+path, strings.NewReader(body))
 	if err != nil {

@@ -30,8 +30,9 @@ SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-b
 
 
 def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
-    """The cckm-mock executable: `binary`, else `$CCKM_MOCK_BIN`, else `cckm-mock` on `PATH`, else
-    this repository's release build. Raises `BinaryNotFound` naming every place looked at."""
+    """The cckm-mock executable: `binary`, else `$CCKM_MOCK_BIN`, else the one inside this package
+    (the platform wheel carries it), else `cckm-mock` on `PATH`, else this repository's release
+    build. Raises `BinaryNotFound` naming every place looked at."""
     looked_at = []
     if binary is not None:
         if os.access(binary, os.X_OK):
@@ -44,6 +45,10 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
         looked_at.append(f"${BINARY_VARIABLE}={variable} (not an executable file)")
     else:
         looked_at.append(f"${BINARY_VARIABLE} (not set)")
+    packaged = Path(__file__).resolve().parent / "bin" / "cckm-mock"
+    if os.access(packaged, os.X_OK):
+        return str(packaged)
+    looked_at.append(f"{packaged} (none: this is not the platform wheel)")
     on_path = shutil.which("cckm-mock")
     if on_path:
         return on_path
