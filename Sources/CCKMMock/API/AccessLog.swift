@@ -77,15 +77,18 @@ extension AccessLog {
     }
 }
 
-/// Request ids for `X-Request-ID` and the logs: a random per-process prefix and a counter, in a
-/// UUID's shape. Not drawn from the seeded generator, so that they leave seeded answers alone.
+/// Request ids for `X-Request-ID`, the error envelope's `requestID` and the logs: a per-process
+/// prefix and a counter, in a UUID's shape. Never drawn from the simulation's generator: one more
+/// request (a 404) must not change the ids of the jobs after it. Under a seed the prefix comes
+/// from the seed, so a seeded run's answers are the same bytes, envelopes included.
 final class RequestIDs: Sendable {
     /// The first 20 hex digits as `xxxxxxxx-xxxx-xxxx-xxxx-`: formatted once, not per request.
     private let prefix: String
     private let counter = Atomic<UInt64>(0)
 
-    init() {
-        let hex = Array(Hex.digits(Crypto.randomBytes(10)))
+    init(seed: UInt64? = nil) {
+        let bytes = seed.map { Array(Crypto.hmacSHA256(key: Array("cckm-mock request ids".utf8), message: Array(String($0).utf8)).prefix(10)) }
+        let hex = Array(Hex.digits(bytes ?? Crypto.randomBytes(10)))
         prefix = String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-" + String(hex[16..<20]) + "-"
     }
 

@@ -6,11 +6,13 @@ import Synchronization
 /// layer refuses before routing, and the one place an unexpected error is logged as a 500.
 extension CCKMApp {
     public func respondToOversizedBody(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
-        identified(response(for: .payloadTooLarge(limit: limit)), request, id: requestIDs.next(), since: .now)
+        let id = requestIDs.next()
+        return identified(Self.$requestID.withValue(id) { response(for: .payloadTooLarge(limit: limit)) }, request, id: id, since: .now)
     }
 
     public func respondToRefusedHead(_ request: HTTPRequest, part: HTTPHeadPart, limit: Int) -> HTTPResponse {
-        identified(refusal(part, limit: limit), request, id: requestIDs.next(), since: .now)
+        let id = requestIDs.next()
+        return identified(Self.$requestID.withValue(id) { refusal(part, limit: limit) }, request, id: id, since: .now)
     }
 
     func refusal(_ part: HTTPHeadPart, limit: Int) -> HTTPResponse {
@@ -43,8 +45,9 @@ extension CCKMApp {
         )
     }
 
+    /// The envelope's `requestID` is the request's own, the `X-Request-ID` it is answered with.
     func response(for error: APIError) -> HTTPResponse {
-        .json(error.status, error.json(requestID: randomness.uuid()), headers: error.headers)
+        .json(error.status, error.json(requestID: Self.requestID ?? requestIDs.next()), headers: error.headers)
     }
 
     /// Runs `body`, turning errors into CM envelopes.

@@ -24,7 +24,7 @@ public final class CCKMApp: HTTPResponder {
     let accessLog: AccessLog
     /// Which `Host` names are served (DNS rebinding).
     let hosts: HostPolicy
-    let requestIDs = RequestIDs()
+    let requestIDs: RequestIDs
     /// The id of the request being answered on this thread, for the log line of an unexpected error.
     @TaskLocal static var requestID: String?
     let randomness: Randomness
@@ -47,6 +47,7 @@ public final class CCKMApp: HTTPResponder {
         self.cache = ResponseCache(capacity: cacheBytes)
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.randomness = randomness
+        self.requestIDs = RequestIDs(seed: randomness.seed)
         self.simulator = Simulator(
             store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness), groupCommit: batchWrites)
         self.tokens = try TokenService(settings: auth, key: signingKey, store: store, now: tokenClock)

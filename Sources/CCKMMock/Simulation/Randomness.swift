@@ -4,6 +4,8 @@ import Synchronization
 /// the same requests in the same order get the same answers, byte for byte.
 final class Randomness: Sendable {
     private let generator: Mutex<SplitMix64>
+    /// The seed given, nil when drawn from the system: what request ids derive their own from.
+    let seed: UInt64?
 
     /// The seed of the `start`th start on one store: the seed itself the first time, so that a
     /// fresh store under `--seed` answers as it always has, then a stream that shares nothing with
@@ -18,6 +20,7 @@ final class Randomness: Sendable {
     /// `seed` nil draws a seed from the system.
     init(seed: UInt64? = nil) {
         var system = SystemRandomNumberGenerator()
+        self.seed = seed
         generator = Mutex(SplitMix64(seed: seed ?? system.next()))
     }
 

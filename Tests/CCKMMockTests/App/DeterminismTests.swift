@@ -26,4 +26,19 @@ import Testing
         #expect(first == second)
         #expect(try Self.transcript(seed: 43) != first)
     }
+
+    /// Issue 22: the envelope's `requestID` came from the simulation's seeded generator, so under a
+    /// seed one 404 before a start changed the job's id, and the envelope's id was not the one in
+    /// `X-Request-ID` or the log.
+    @Test func anErrorBeforeAStartLeavesTheJobsIdAlone() throws {
+        let plain = try InProcessApp(seed: 7)
+        let after404 = try InProcessApp(seed: 7)
+        let missing = try after404.get("/api/v1/cckm/aws/synchronization-jobs/00000000-0000-4000-8000-000000000000")
+        #expect(missing.status == 404)
+        #expect(missing.json["requestID"]?.stringValue == missing.headers["X-Request-ID"], "one id in the envelope and the header")
+        let body = #"{"kms":["kms"]}"#
+        let first = try plain.post("/api/v1/cckm/aws/synchronization-jobs", body).json["id"]
+        let second = try after404.post("/api/v1/cckm/aws/synchronization-jobs", body).json["id"]
+        #expect(first != nil && first == second)
+    }
 }
