@@ -73,7 +73,7 @@ public final class Simulator: Sendable {
                 work: { db in
                     try store.saveSession(session, createdAt: createdAt, db)
                     return response
-                }, finish: finish, needsCurrentJobs: false))
+                }, finish: finish, needsCurrentJobs: false, changesJobs: false))
     }
 
     /// The part of a start that needs no store (also what batched writes use): the checked body, planned.

@@ -13,7 +13,7 @@ struct LoginSession: Sendable, Equatable {
 /// Login sessions live beside the jobs, so refresh tokens and revocations survive a restart.
 extension JobStore {
     func saveSession(_ session: LoginSession, createdAt: Int64) throws {
-        try write { db in try saveSession(session, createdAt: createdAt, db) }
+        try write(changingJobs: false) { db in try saveSession(session, createdAt: createdAt, db) }
     }
 
     /// The insert alone, inside a caller's transaction (the group commit's).
@@ -41,7 +41,7 @@ extension JobStore {
 
     /// Revokes the session; returns its `sid`, or nil when the token is unknown.
     func revokeSession(refreshToken: String) throws -> String? {
-        try write { db in
+        try write(changingJobs: false) { db in
             let sid = try String.fetchOne(db, sql: "SELECT sid FROM auth_session WHERE refresh_token = ?", arguments: [refreshToken])
             try db.execute(sql: "UPDATE auth_session SET revoked = 1 WHERE refresh_token = ?", arguments: [refreshToken])
             return sid

@@ -43,7 +43,9 @@ struct JobPage: Sendable, Equatable {
 public final class JobStore: Sendable {
     public static let fileName = "jobs.sqlite"
     let database: any DatabaseWriter
-    /// Moves on every write, so that anything built from the data (cached responses) knows it is stale.
+    /// Moves on every write that may change a job, so that what was built from the jobs (cached
+    /// responses) knows it is stale. A login or a revocation leaves it: they change no job, and
+    /// emptying every cached list on each login cost a polling fleet its cache.
     private let writes = Atomic<Int>(0)
 
     var generation: Int { writes.load(ordering: .acquiring) }
@@ -62,18 +64,19 @@ public final class JobStore: Sendable {
     /// Every write of the store goes through here. A full disk is tried once more after the WAL
     /// is checkpointed and truncated (the log is what grows between checkpoints), then reported
     /// as `StoreError.diskFull`; the transaction is rolled back either way.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try written { try database.write(body) }
+    func write<T>(changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        try written(changingJobs: changingJobs) { try database.write(body) }
     }
 
     func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
         try written { try database.writeWithoutTransaction(body) }
     }
 
-    /// A write, and what follows every write: the generation moves, the log starts over if asked.
-    private func written<T>(_ attempt: () throws -> T) throws -> T {
+    /// A write, and what follows every write: the generation moves (unless no job can have
+    /// changed), the log starts over if asked.
+    private func written<T>(changingJobs: Bool = true, _ attempt: () throws -> T) throws -> T {
         defer {
-            writes.add(1, ordering: .releasing)
+            if changingJobs { writes.add(1, ordering: .releasing) }
             restartLogIfDue()
         }
         return try retryingWhenFull(attempt)

@@ -19,6 +19,9 @@ final class WriteBatcher: Sendable {
         /// beside another): the batch then first fires what fell due. A login, or a start that may
         /// run beside others, does not wait for that.
         var needsCurrentJobs = true
+        /// Whether the work may change a job (a login does not): a batch of writes that change none
+        /// leaves the cached answers alone.
+        var changesJobs = true
     }
 
     private let store: JobStore
@@ -72,9 +75,10 @@ final class WriteBatcher: Sendable {
         var results: [Result<String, any Error>] = []
         var events: [JobEvent] = []
         do {
-            try store.write { db in
+            let advancing = batch.contains { $0.needsCurrentJobs }
+            try store.write(changingJobs: advancing || batch.contains { $0.changesJobs }) { db in
                 results = []
-                events = batch.contains { $0.needsCurrentJobs } ? try prepare(db) : []
+                events = advancing ? try prepare(db) : []
                 for item in batch {
                     do {
                         var document = ""

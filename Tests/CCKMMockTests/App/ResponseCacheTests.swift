@@ -27,4 +27,24 @@ import Testing
         for _ in 0..<5 { try app.app.simulator.tick() }
         #expect(app.app.store.generation == before)
     }
+
+    /// Issue 22: every write emptied every cached answer, a login's too; a fleet that logs in
+    /// while polling lost its cache on each login.
+    @Test func aLoginAndARevocationLeaveTheListCacheAlone() throws {
+        let app = try InProcessApp(auth: AuthSettings(enabled: true))
+        let token = try #require(try app.post("/__admin/tokens").json["jwt"]?.stringValue)
+        let path = "/api/v1/cckm/dsm/refresh"
+        _ = try app.send("GET", path, token: token)
+        #expect(app.app.cache.usage.entries == 1)
+        let generation = app.app.store.generation
+        let login = try app.post("/api/v1/auth/tokens", #"{"grant_type":"password","username":"admin","password":"admin"}"#)
+        let refresh = try #require(login.json["refresh_token"]?.stringValue)
+        #expect(try app.post("/api/v1/auth/revoke", #"{"token":"\#(refresh)"}"#).status == 204)
+        #expect(app.app.store.generation == generation && app.app.cache.usage.entries == 1, "still cached")
+        _ = try app.send("GET", path, token: token)
+        #expect(app.app.cache.usage.entries == 1)
+        // A write to the jobs still lets go of it.
+        #expect(try app.send("POST", path, body: #"{"domains":["d"]}"#, token: token).status == 201)
+        #expect(try app.send("GET", path, token: token).total == 1)
+    }
 }
