@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "cckm-mock",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "cckm-mock", targets: ["cckm-mock"])
     ],

@@ -49,7 +49,8 @@ struct SystemClock: SimulationClock {
 
 }
 
-/// A clock that stands still until advanced. Never goes back.
+/// A clock that stands still until advanced. Only a snapshot's restore (`restore(to:)`) sets it
+/// back, to the time the snapshot was taken.
 public final class ManualClock: SimulationClock {
     /// 2020-11-05T06:38:25.308834Z: the AWS docs example's `createdAt`, so demo times look like CM's.
     public static let defaultStart = Timestamp(nanoseconds: 1_604_558_305_308_834_000)

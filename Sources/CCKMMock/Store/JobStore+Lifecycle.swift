@@ -4,31 +4,24 @@ import GRDB
 /// is on disk with its schedule and its first event, and a tick is applied whole or not at all.
 extension JobStore {
     /// Stores a new job, unless `exclusive` and the family already has a job in progress in the
-    /// domain (409). Returns the job's JSON.
-    func start(_ planned: PlannedJob, exclusive: Bool) throws -> String {
-        try write { db in try start(planned, exclusive: exclusive, db) }
-    }
-
-    /// `start` inside a transaction the caller holds (a batch of writes).
+    /// domain (409), inside a transaction the caller holds (a batch of writes). Returns the job's JSON.
     func start(_ planned: PlannedJob, exclusive: Bool, _ db: Database) throws -> String {
-        do {
-            let job = planned.job
-            if exclusive {
-                let running =
-                    try Int.fetchOne(
-                        db.cachedStatement(sql: "SELECT n FROM job_count WHERE family = ? AND domain = ? AND status = 'in_progress'"),
-                        arguments: [job.family.name, job.domain]) ?? 0
-                if running > 0 {
-                    throw StoreError.conflict(
-                        "A job of family \(job.family.name) is already in progress in this domain; wait for it or cancel it"
-                    )
-                }
+        let job = planned.job
+        if exclusive {
+            let running =
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT n FROM job_count WHERE family = ? AND domain = ? AND status = 'in_progress'"),
+                    arguments: [job.family.name, job.domain]) ?? 0
+            if running > 0 {
+                throw StoreError.conflict(
+                    "A job of family \(job.family.name) is already in progress in this domain; wait for it or cancel it"
+                )
             }
-            let seq = try insert(job, db)
-            try insertSchedule(planned.schedule, seq: seq, db)
-            try record([JobProgress.started(job)], db)
-            return job.json
         }
+        let seq = try insert(job, db)
+        try insertSchedule(planned.schedule, seq: seq, db)
+        try record([JobProgress.started(job)], db)
+        return job.json
     }
 
     /// Asks a running job to stop: `abort` is set now, and every target not done by `stopAt` ends
@@ -39,22 +32,20 @@ extension JobStore {
 
     /// `cancel` inside a transaction the caller holds (a batch of writes).
     func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp, _ db: Database) throws -> String {
-        do {
-            guard let (seq, job) = try load(family: family, domain: domain, id: id, db) else { throw StoreError.notFound(nil) }
-            guard job.status == .inProgress else {
-                throw StoreError.conflict("Job \(id) is \(job.status.rawValue); only a job in progress can be cancelled")
-            }
-            guard !job.abort else { return job.json }
-            var cancelled = job
-            let event = JobProgress.abort(at: now, job: &cancelled)
-            try db.cachedStatement(sql: "UPDATE job_schedule SET due_at = ?, outcome = ?, message = ? WHERE seq = ? AND done = 0 AND due_at > ?")
-                .execute(arguments: [
-                    stopAt.nanoseconds, ScheduledTarget.Outcome.cancelled.rawValue, TargetMessage.cancelled, seq, stopAt.nanoseconds,
-                ])
-            try save(cancelled, seq: seq, db)
-            try record([event], db)
-            return cancelled.json
+        guard let (seq, job) = try load(family: family, domain: domain, id: id, db) else { throw StoreError.notFound(nil) }
+        guard job.status == .inProgress else {
+            throw StoreError.conflict("Job \(id) is \(job.status.rawValue); only a job in progress can be cancelled")
         }
+        guard !job.abort else { return job.json }
+        var cancelled = job
+        let event = JobProgress.abort(at: now, job: &cancelled)
+        try db.cachedStatement(sql: "UPDATE job_schedule SET due_at = ?, outcome = ?, message = ? WHERE seq = ? AND done = 0 AND due_at > ?")
+            .execute(arguments: [
+                stopAt.nanoseconds, ScheduledTarget.Outcome.cancelled.rawValue, TargetMessage.cancelled, seq, stopAt.nanoseconds,
+            ])
+        try save(cancelled, seq: seq, db)
+        try record([event], db)
+        return cancelled.json
     }
 
     /// Ends every target due at or before `time`, in order of due time, each stamped with its own
@@ -94,52 +85,50 @@ extension JobStore {
     /// saving a job costs its size, so a 20,000-target job settled 100 targets at a time was
     /// decoded and written again 200 times. The chunk grows, in the same order, to match.
     private func advance(to time: Timestamp, limit: Int, _ db: Database) throws -> (events: [JobEvent], more: Bool) {
-        do {
-            var events: [JobEvent] = []
-            var jobs: [Int64: (job: Job, pending: Int, index: JobProgress.TargetIndex)] = [:]
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ?
-                    ORDER BY due_at, seq, target LIMIT ? OFFSET ?
-                    """)
-            var due = try Row.fetchAll(statement, arguments: [time.nanoseconds, limit, 0])
-            var budget = limit
-            var handled = 0
-            while handled < due.count {
-                let row = due[handled]
-                handled += 1
-                let seq: Int64 = row["seq"]
-                let at = Timestamp(nanoseconds: row["due_at"])
-                if jobs[seq] == nil, let loaded = try load(seq: seq, db) {
-                    jobs[seq] = (loaded.job, loaded.pending, JobProgress.TargetIndex(loaded.job))
-                    let size = loaded.pending + (loaded.job.detailedStatus?.count ?? 0)
-                    if limit >= 0, size > budget, due.count == budget {
-                        due += try Row.fetchAll(statement, arguments: [time.nanoseconds, size - budget, budget])
-                        budget = size
-                    }
+        var events: [JobEvent] = []
+        var jobs: [Int64: (job: Job, pending: Int, index: JobProgress.TargetIndex)] = [:]
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ?
+                ORDER BY due_at, seq, target LIMIT ? OFFSET ?
+                """)
+        var due = try Row.fetchAll(statement, arguments: [time.nanoseconds, limit, 0])
+        var budget = limit
+        var handled = 0
+        while handled < due.count {
+            let row = due[handled]
+            handled += 1
+            let seq: Int64 = row["seq"]
+            let at = Timestamp(nanoseconds: row["due_at"])
+            if jobs[seq] == nil, let loaded = try load(seq: seq, db) {
+                jobs[seq] = (loaded.job, loaded.pending, JobProgress.TargetIndex(loaded.job))
+                let size = loaded.pending + (loaded.job.detailedStatus?.count ?? 0)
+                if limit >= 0, size > budget, due.count == budget {
+                    due += try Row.fetchAll(statement, arguments: [time.nanoseconds, size - budget, budget])
+                    budget = size
                 }
-                guard var entry = jobs.removeValue(forKey: seq) else { continue }
-                events.append(JobProgress.finish(target: row["target"], message: row["message"], at: at, job: &entry.job, index: &entry.index))
-                try db.cachedStatement(sql: "UPDATE job_schedule SET done = 1 WHERE seq = ? AND target = ?").execute(arguments: [
-                    seq, row["target"] as String,
-                ])
-                entry.pending -= 1
-                if entry.pending == 0 {
-                    let failed =
-                        try Bool.fetchOne(
-                            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE seq = ? AND outcome = ?)"),
-                            arguments: [seq, ScheduledTarget.Outcome.fails.rawValue]) ?? false
-                    events.append(JobProgress.complete(anyFailed: failed, at: at, job: &entry.job))
-                    try db.cachedStatement(sql: "DELETE FROM job_schedule WHERE seq = ?").execute(arguments: [seq])
-                }
-                jobs[seq] = entry
             }
-            for (seq, entry) in jobs {
-                try save(entry.job, seq: seq, db)
+            guard var entry = jobs.removeValue(forKey: seq) else { continue }
+            events.append(JobProgress.finish(target: row["target"], message: row["message"], at: at, job: &entry.job, index: &entry.index))
+            try db.cachedStatement(sql: "UPDATE job_schedule SET done = 1 WHERE seq = ? AND target = ?").execute(arguments: [
+                seq, row["target"] as String,
+            ])
+            entry.pending -= 1
+            if entry.pending == 0 {
+                let failed =
+                    try Bool.fetchOne(
+                        db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE seq = ? AND outcome = ?)"),
+                        arguments: [seq, ScheduledTarget.Outcome.fails.rawValue]) ?? false
+                events.append(JobProgress.complete(anyFailed: failed, at: at, job: &entry.job))
+                try db.cachedStatement(sql: "DELETE FROM job_schedule WHERE seq = ?").execute(arguments: [seq])
             }
-            try record(events, db)
-            return (events, limit >= 0 && due.count == budget)
+            jobs[seq] = entry
         }
+        for (seq, entry) in jobs {
+            try save(entry.job, seq: seq, db)
+        }
+        try record(events, db)
+        return (events, limit >= 0 && due.count == budget)
     }
 
     /// The latest due time of any running target, or nil when nothing runs.

@@ -1,7 +1,8 @@
 import HTTPServer
 
 /// The control API under `/__admin`: what tests and demos use to steer and inspect the mock.
-/// No token needed; never journaled, never faulted.
+/// Open unless `--admin-token` is set (then `checkAdminToken` asks for it); never journaled, never
+/// faulted; a browser's call from another origin is refused (`HostPolicy`).
 extension CCKMApp {
     func admin(_ route: AdminRoute, request: HTTPRequest) throws -> HTTPReply {
         let method = request.method == "HEAD" ? "GET" : request.method
