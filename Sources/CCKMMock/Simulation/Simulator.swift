@@ -1,3 +1,4 @@
+import GRDB
 import Synchronization
 
 /// Jobs in motion: starts them, cancels them, and moves them along as the clock advances.
@@ -137,14 +138,37 @@ public final class Simulator: Sendable {
     }
 
     private func seedUnserialized(_ fixture: Fixture, domain: String?, alone: Bool) throws {
-        var rules = planner.currentRules
+        let before = planner.currentRules
+        planner.setRules(Self.rules(before, adding: fixture))
+        do {
+            if alone, !fixture.streams.isEmpty {
+                // Start-up with nothing else on the store: the bulk load may leave WAL for its
+                // duration (`bulkReplace(alone:)`), which only a transaction of its own can; the
+                // configurations go first, each in a write of its own.
+                let now = clock.now()
+                try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
+                    try store.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now)
+                }
+                try store.bulkReplace(alone: true) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
+            } else {
+                try store.write { db in try storeFixture(fixture, domain: domain, now: clock.now(), db) }
+            }
+        } catch {
+            planner.setRules(before)
+            throw error
+        }
+        waiters.checkAll(store: store)
+    }
+
+    /// The planner's rules with the fixture's added, merged as `Fixture.merge` merges fixtures.
+    private static func rules(_ current: PlanRules, adding fixture: Fixture) -> PlanRules {
+        var rules = current
         let added = PlanRules(fixture)
         // Only the families the fixture lists: `PlanRules` fills the rest with the standard
         // targets, which would undo an earlier fixture's.
         for family in added.strictFamilies { rules.inventory.targets[family] = added.inventory.targets[family] }
-        // Merged as the fixture itself is (`Fixture.merge`): a later load keeps an earlier one's
-        // AWS accounts, and a script loaded again replaces itself instead of piling up (100 merges
-        // of one fixture had a start reading 100 copies of each script).
+        // A later load keeps an earlier one's AWS accounts, and a script loaded again replaces
+        // itself instead of piling up (100 merges of one fixture had a start reading 100 copies).
         for kms in added.inventory.awsKMS {
             rules.inventory.awsKMS.removeAll { $0.name == kms.name }
             rules.inventory.awsKMS.append(kms)
@@ -153,46 +177,67 @@ public final class Simulator: Sendable {
         rules.strictFamilies.formUnion(added.strictFamilies)
         rules.scripts.add(added.scripts)
         rules.simulation.merge(added.simulation) { $1 }
-        planner.setRules(rules)
-
-        let now = clock.now()
-        for schedule in fixture.schedules where domain == nil || schedule.domain == domain {
-            try store.replaceSchedulerConfig(
-                id: schedule.id ?? planner.randomness.uuid(), domain: schedule.domain,
-                config: try SchedulerConfig(fields: schedule.members.objectValue ?? []), at: now)
-        }
-        func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
-        let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
-        try store.replace(jobs.map { plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })
-        if !fixture.streams.isEmpty {
-            // One pass: lines are checked as they are stored, and the first problem stops the
-            // storing (not the reading, so that every problem is reported) and rolls it all back.
-            try store.bulkReplace(alone: alone) { insert in
-                for path in fixture.streams {
-                    var problems = JobLines.Problems()
-                    // Rendering runs on the workers, planning here: its random draws keep file order.
-                    try JobLines.forEachBatch(path: path, now: now, size: JobLines.batchSize) { batch in
-                        batch.filter { domain == nil || $0.0.domain == domain }.map { (job: $0.0, held: $0.held, document: $0.0.json) }
-                    } consume: { rendered, batchProblems in
-                        problems.add(batchProblems)
-                        guard problems.isEmpty else { return }
-                        try insert(rendered.map { PreparedJob(plan($0.job, held: $0.held), document: $0.document) })
-                    }
-                    try problems.check(path: path)
-                }
-            }
-        }
-        waiters.checkAll(store: store)
+        return rules
     }
 
-    /// Back to `fixture` (nothing when nil), for every domain or one. A full reset also puts the
-    /// planner's rules back to the fixture's alone.
+    /// The fixture's configurations, jobs and JSON Lines files, in the caller's transaction.
+    private func storeFixture(_ fixture: Fixture, domain: String?, now: Timestamp, _ db: Database) throws {
+        try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
+            try store.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
+        }
+        try store.bulkReplace(in: db) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
+    }
+
+    private func storeConfigs(
+        _ fixture: Fixture, domain: String?, now: Timestamp, _ replace: (String, String, SchedulerConfig) throws -> Void
+    ) throws {
+        for schedule in fixture.schedules where domain == nil || schedule.domain == domain {
+            try replace(schedule.id ?? planner.randomness.uuid(), schedule.domain, try SchedulerConfig(fields: schedule.members.objectValue ?? []))
+        }
+    }
+
+    /// The jobs and the lines of the JSON Lines files, each planned and handed to `insert`. A
+    /// line's problem stops the storing (not the reading, so that every problem is reported), and
+    /// the transaction around it rolls everything back.
+    private func storeJobs(_ fixture: Fixture, domain: String?, now: Timestamp, _ insert: ([PreparedJob]) throws -> Void) throws {
+        func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
+        let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
+        try insert(jobs.map { PreparedJob(plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id)))) })
+        for path in fixture.streams {
+            var problems = JobLines.Problems()
+            // Rendering runs on the workers, planning here: its random draws keep file order.
+            try JobLines.forEachBatch(path: path, now: now, size: JobLines.batchSize) { batch in
+                batch.filter { domain == nil || $0.0.domain == domain }.map { (job: $0.0, held: $0.held, document: $0.0.json) }
+            } consume: { rendered, batchProblems in
+                problems.add(batchProblems)
+                guard problems.isEmpty else { return }
+                try insert(rendered.map { PreparedJob(plan($0.job, held: $0.held), document: $0.document) })
+            }
+            try problems.check(path: path)
+        }
+    }
+
+    /// Back to `fixture` (nothing when nil), for every domain or one, in one transaction: a
+    /// fixture that fails half way (a JSON Lines file changed since the start) leaves the store
+    /// exactly as it was, and the planner's rules too. A full reset also puts the rules back to
+    /// the fixture's alone.
     func reset(to fixture: Fixture?, domain: String?) throws {
         try oneAtATime {
-            try store.deleteJobs(domain: domain)
-            try store.deleteSchedulerConfigs(domain: domain)
-            if domain == nil { planner.setRules(PlanRules()) }
-            if let fixture { try seedUnserialized(fixture, domain: domain, alone: false) }
+            let before = planner.currentRules
+            let rules = fixture.map { Self.rules(domain == nil ? PlanRules() : before, adding: $0) } ?? (domain == nil ? PlanRules() : before)
+            planner.setRules(rules)
+            do {
+                let now = clock.now()
+                try store.write { db in
+                    try store.deleteJobs(domain: domain, db)
+                    try store.deleteSchedulerConfigs(domain: domain, db)
+                    if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
+                }
+            } catch {
+                planner.setRules(before)
+                throw error
+            }
+            waiters.checkAll(store: store)
         }
     }
 

@@ -31,7 +31,7 @@ extension JobStore {
         try writeWithoutTransaction { db in
             guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false else {
                 try db.inTransaction {
-                    try produce { batch in try replace(batch, db) }
+                    try bulkReplace(in: db, produce)
                     return .commit
                 }
                 return
@@ -47,6 +47,17 @@ extension JobStore {
                 throw error
             }
             if leftWAL { try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        }
+    }
+
+    /// `bulkReplace` inside a transaction the caller holds (a reset's, which deleted the jobs first
+    /// in it): the bulk path when the store holds no job now, the row-by-row one otherwise. SQLite's
+    /// DDL is transactional, so a failure rolls the dropped indexes back with the rows.
+    func bulkReplace(in db: Database, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
+        if try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false {
+            try appendToEmptyStore(produce, db)
+        } else {
+            try produce { batch in try replace(batch, db) }
         }
     }
 

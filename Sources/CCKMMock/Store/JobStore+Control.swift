@@ -4,13 +4,16 @@ import GRDB
 extension JobStore {
     /// Deletes every job (of one domain when given), with its schedule and events.
     func deleteJobs(domain: String? = nil) throws {
-        try write { db in
-            if let domain {
-                try db.execute(sql: "DELETE FROM job WHERE domain = ?", arguments: [domain])
-                try db.execute(sql: "DELETE FROM job_event WHERE domain = ?", arguments: [domain])
-            } else {
-                try db.execute(sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count")
-            }
+        try write { db in try deleteJobs(domain: domain, db) }
+    }
+
+    /// `deleteJobs` inside a transaction the caller holds (a reset's).
+    func deleteJobs(domain: String?, _ db: Database) throws {
+        if let domain {
+            try db.execute(sql: "DELETE FROM job WHERE domain = ?", arguments: [domain])
+            try db.execute(sql: "DELETE FROM job_event WHERE domain = ?", arguments: [domain])
+        } else {
+            try db.execute(sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count")
         }
     }
 

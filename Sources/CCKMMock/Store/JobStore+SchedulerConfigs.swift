@@ -34,17 +34,19 @@ extension JobStore {
 
     /// Stores a fixture's configuration, replacing one of the same name in the domain.
     func replaceSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp) throws {
-        try write { db in
-            try db.execute(sql: "DELETE FROM scheduler_config WHERE (domain = ? AND name = ?) OR id = ?", arguments: [domain, config.name, id])
-            try db.execute(
-                sql:
-                    "INSERT INTO scheduler_config (id, domain, name, operation, family, created_at, document, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds,
-                    config.document(id: id, createdAt: now, updatedAt: now),
-                    config.nextDue(after: now)?.nanoseconds,
-                ])
-        }
+        try write { db in try replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db) }
+    }
+
+    /// `replaceSchedulerConfig` inside a transaction the caller holds (a seed's).
+    func replaceSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM scheduler_config WHERE (domain = ? AND name = ?) OR id = ?", arguments: [domain, config.name, id])
+        try db.execute(
+            sql: "INSERT INTO scheduler_config (id, domain, name, operation, family, created_at, document, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds,
+                config.document(id: id, createdAt: now, updatedAt: now),
+                config.nextDue(after: now)?.nanoseconds,
+            ])
     }
 
     /// Replaces a configuration's members (a `PATCH`); nil when there is none with that id in the domain.
@@ -131,15 +133,18 @@ extension JobStore {
 
     /// Every configuration (of one domain), and the runs they made: a reset.
     func deleteSchedulerConfigs(domain: String?) throws {
-        try write { db in
-            if let domain {
-                try db.execute(
-                    sql: "DELETE FROM scheduler_run WHERE config_id IN (SELECT id FROM scheduler_config WHERE domain = ?)", arguments: [domain])
-                try db.execute(sql: "DELETE FROM scheduler_job WHERE domain = ?", arguments: [domain])
-                try db.execute(sql: "DELETE FROM scheduler_config WHERE domain = ?", arguments: [domain])
-            } else {
-                try db.execute(sql: "DELETE FROM scheduler_run; DELETE FROM scheduler_config; DELETE FROM scheduler_job")
-            }
+        try write { db in try deleteSchedulerConfigs(domain: domain, db) }
+    }
+
+    /// `deleteSchedulerConfigs` inside a transaction the caller holds (a reset's).
+    func deleteSchedulerConfigs(domain: String?, _ db: Database) throws {
+        if let domain {
+            try db.execute(
+                sql: "DELETE FROM scheduler_run WHERE config_id IN (SELECT id FROM scheduler_config WHERE domain = ?)", arguments: [domain])
+            try db.execute(sql: "DELETE FROM scheduler_job WHERE domain = ?", arguments: [domain])
+            try db.execute(sql: "DELETE FROM scheduler_config WHERE domain = ?", arguments: [domain])
+        } else {
+            try db.execute(sql: "DELETE FROM scheduler_run; DELETE FROM scheduler_config; DELETE FROM scheduler_job")
         }
     }
 

@@ -25,7 +25,7 @@ extension CCKMApp {
             try simulator.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
         } catch let error as FixtureError {
             // A JSON Lines file is read again at each reset, and it may have changed since the start.
-            throw APIError.conflict("The fixtures no longer load (nothing of them was stored):\n" + error.description)
+            throw APIError.conflict("The fixtures no longer load (the store is as it was before the reset):\n" + error.description)
         }
         try adoptDomainsOfStoredJobs()
         if domain == nil {
