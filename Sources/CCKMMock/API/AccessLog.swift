@@ -12,7 +12,7 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
 
 /// One line per request: time, method, path (credentials in the query masked), status, body
 /// bytes, microseconds and the request id the client got in `X-Request-ID`. Written to standard
-/// error with the other logs, each line in one `write`, so lines from several threads never mix.
+/// error with the other logs by `LineWriter`: whole lines, in batches, off the request threads.
 final class AccessLog: Sendable {
     let format: AccessLogFormat
     private let sink: @Sendable (String) -> Void
@@ -22,10 +22,7 @@ final class AccessLog: Sendable {
         self.sink = sink ?? AccessLog.standardError
     }
 
-    static let standardError: @Sendable (String) -> Void = { line in
-        let bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
+    static let standardError: @Sendable (String) -> Void = { line in LineWriter.standardError.write(line) }
 
     func record(_ request: HTTPRequest, status: Int, bytes: Int, microseconds: Int64, requestID: String) {
         guard format != .off else { return }

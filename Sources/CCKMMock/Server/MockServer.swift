@@ -170,6 +170,8 @@ public final class MockServer: Sendable {
     public func shutdown() {
         app.simulator.waiters.releaseAll(with: app.respondWhileStopping())
         http.shutdown()
+        // The access log's last lines go out before the process does.
+        LineWriter.standardError.flush()
         folderLock?.release()
     }
 

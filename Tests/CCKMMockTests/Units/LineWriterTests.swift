@@ -1,0 +1,66 @@
+import Testing
+
+@testable import CCKMMock
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The access log's writer (issue 26): lines go out whole and in order, a request never waits on a
+/// descriptor that does not keep up, and what had to be dropped is counted and said.
+@Suite(.timeLimit(.minutes(1))) struct LineWriterTests {
+    static func pipe() -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        _ = Glibc.pipe(&ends)
+        return (ends[0], ends[1])
+    }
+
+    static func readAll(_ descriptor: Int32) -> String {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            out += buffer[0..<count]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func linesGoOutWholeAndInOrder() {
+        let ends = Self.pipe()
+        let writer = LineWriter(descriptor: ends.write)
+        for n in 0..<1000 { writer.write("line \(n)") }
+        writer.flush()
+        close(ends.write)
+        let lines = Self.readAll(ends.read).split(separator: "\n")
+        close(ends.read)
+        #expect(lines.count == 1000 && lines.first == "line 0" && lines.last == "line 999")
+        #expect(writer.dropped == 0)
+    }
+
+    @Test func aDescriptorThatDoesNotKeepUpCostsDroppedLinesNotWaits() {
+        let ends = Self.pipe()
+        // Nobody reads the pipe while the lines are written: its 64 KB fill, the writer blocks in
+        // `write`, and the 16 KB buffer fills behind it. Every `write` call still returns at once.
+        let writer = LineWriter(descriptor: ends.write, limit: 16 << 10)
+        let line = String(repeating: "x", count: 99)
+        let started = ContinuousClock.now
+        for _ in 0..<10_000 { writer.write(line) }
+        #expect(ContinuousClock.now - started < .seconds(5), "a request would have waited")
+        // Now the reader catches up: what was kept comes out, then the count of what was not.
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !text.contains("dropped: the log did not keep up") {
+            let count = read(ends.read, &buffer, buffer.count)
+            if count <= 0 { break }
+            text += String(decoding: buffer[0..<count], as: UTF8.self)
+        }
+        writer.flush()
+        close(ends.write)
+        text += Self.readAll(ends.read)
+        close(ends.read)
+        let kept = text.split(separator: "\n").filter { $0 == line }.count
+        #expect(writer.dropped > 0 && kept + writer.dropped == 10_000, "kept \(kept), dropped \(writer.dropped)")
+        #expect(text.contains("cckm-mock: \(writer.dropped) access log lines dropped") || text.contains("access log line"))
+    }
+}
