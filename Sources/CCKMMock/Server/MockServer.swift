@@ -74,6 +74,9 @@ public final class MockServer: Sendable {
             app.tokens.add(users: fixture.users, domains: fixture.domains)
             try app.simulator.seed(fixture, alone: true)
             try app.adoptDomainsOfStoredJobs()
+            // Healthy means ready: what fell due while a large fixture loaded (on the system clock)
+            // is settled before the first answer, not by the ticks while clients are served.
+            try app.simulator.catchUp()
         } catch let error as FixtureError {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
         } catch {

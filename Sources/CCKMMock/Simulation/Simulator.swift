@@ -101,6 +101,19 @@ public final class Simulator: Sendable {
         return events
     }
 
+    /// Everything due by now, in one transaction: what a start-up runs after its fixtures load,
+    /// before it answers. The ticks' chunks keep a served store responsive; here no one waits yet,
+    /// and 49,839 jobs that fell due during a 1,000,000-job load took the ticks 28 s after healthy,
+    /// with starts and logins at a seventh of their rate meanwhile. Then a tick runs the scheduler.
+    func catchUp() throws {
+        try oneAtATime {
+            let now = clock.now()
+            let events = try store.write { db in try store.advance(to: now, db) }
+            answerWaiters(after: events)
+            _ = try tickUnserialized()
+        }
+    }
+
     /// Moves a manual clock forward, firing what falls due on the way with the times it falls due.
     /// The clock moves only once the store has: a failed write (a full disk) leaves it where it was,
     /// so that a retry does not advance twice.

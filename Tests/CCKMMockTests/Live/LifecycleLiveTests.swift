@@ -9,6 +9,26 @@ import Testing
 
 /// Jobs over real sockets and a real SQLite file: restarts, seeded running jobs, a polling client.
 @Suite(.timeLimit(.minutes(1))) struct LifecycleLiveTests {
+    /// Issue 26: jobs that fell due while a fixture loaded were settled by the ticks after the
+    /// server said it was healthy (28 s of slow answers after a 1,000,000-job load). Now the start
+    /// settles them first: here every target is due the moment it loads, and none is running when
+    /// the first request can arrive.
+    @Test func whatFellDueDuringTheLoadIsSettledBeforeTheFirstAnswer() throws {
+        let directory = try Paths.temporaryDirectory()
+        let lines = (1...200).map { n in
+            #"{"family":"oci","id":"10000000-0000-4000-8000-\#(String(format: "%012d", n))","createdAt":"-1m","overall_status":"in_progress","vaults":["v-\#(n)"]}"#
+        }
+        let fixture = directory + "/running.jsonl"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: fixture, atomically: true, encoding: .utf8)
+        let live = try LiveServer(fixtures: [fixture], simulator: SimulatorSettings(targetDuration: 0...0))
+        defer { live.stop() }
+        let running = try live.server.store.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = 'in_progress'")
+        }
+        #expect(running == 0, "settled before the server answered")
+        #expect(try live.server.store.count() == 200)
+    }
+
     @Test func runningJobFinishesOnScheduleAfterARestart() async throws {
         let settings = SimulatorSettings(targetDuration: 2...8)
         let first = try LiveServer(fixtures: [], simulator: settings)
