@@ -238,8 +238,17 @@ def main():
         with open(lines, "w") as out:
             subprocess.run([MOCK, "fixtures", "generate", str(JOBS)], stdout=out, check=True)
     began = time.perf_counter()
-    loader, _ = serve("--data", os.path.join(scratch, "l"), "--fixtures", lines, "--domain", "tenant-a", "--domain", "tenant-b", deadline=1800)
+    loader, loader_base = serve("--data", os.path.join(scratch, "l"), "--fixtures", lines, "--domain", "tenant-a", "--domain", "tenant-b",
+                                "--allow-concurrent-jobs", deadline=1800)
     load_seconds = time.perf_counter() - began
+    # Healthy means ready: what fell due during the load is settled before the first answer, so
+    # the jobs in progress now are only those not yet due; the write rows run on this store at once.
+    running_at_healthy = json.loads(get(loader_base + "/__admin/jobs?limit=0&overall_status=in_progress")[1])["total"]
+    big_auth = ["Authorization: Bearer " + token(loader_base)]
+    google = loader_base + "/api/v1/cckm/google/synchronization-jobs"
+    rows.append((f"writes: starts only, on the {JOBS:,}-job fixture's store just after healthy", paired(google, big_auth, starts_only)))
+    rows.append((f"writes: starts and cancels, alternating, on the {JOBS:,}-job store", paired(google, big_auth, writes)))
+    rows.append((f"login, on the {JOBS:,}-job store", paired(loader_base + "/api/v1/auth/tokens", [], login)))
     stop(loader)
     if PROFILE:
         profiles.append((f"start with a {JOBS:,}-job JSON Lines fixture (the whole load)", profile_load(lines, os.path.join(scratch, "pl"))))
@@ -253,7 +262,8 @@ def main():
     table += ["", "| measure | value |", "|---|---|",
               f"| start to first answered `/__admin/health` (median of 15) | {statistics.median(starts):.1f} ms |",
               f"| `POST /__admin/reset` to the docs fixture (median of 50) | {statistics.median(resets):.2f} ms |",
-              f"| start with a {JOBS:,}-job JSON Lines fixture to healthy | {load_seconds:.1f} s |",
+              f"| start with a {JOBS:,}-job JSON Lines fixture to healthy (what fell due meanwhile already settled) | {load_seconds:.1f} s |",
+              f"| jobs of that fixture in progress at the first healthy answer (none of them overdue) | {running_at_healthy:,} |",
               f"| resident memory, idle | {idle:.1f} MB |",
               f"| resident memory, {JOBS:,} jobs stored, after the read runs | {rss_loaded:.1f} MB |"]
     if peer_rows:
