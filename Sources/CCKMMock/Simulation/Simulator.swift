@@ -31,8 +31,18 @@ public final class Simulator: Sendable {
         let waiters = self.waiters
         writes = WriteBatcher(
             store: store, inline: !groupCommit,
-            // Every batch first moves the jobs to now, so a start's conflict check sees current state.
-            prepare: { db in try store.advance(to: clock.now(), db) },
+            // A batch first brings the jobs its writes judge to now, so a conflict check sees their
+            // current state; each scope once.
+            prepare: { db, scopes in
+                let now = clock.now()
+                var seen: [JobStore.CurrentJobs] = []
+                var events: [JobEvent] = []
+                for scope in scopes where !seen.contains(scope) {
+                    seen.append(scope)
+                    events += try store.advance(to: now, scope, db)
+                }
+                return events
+            },
             finished: { events in Self.answer(waiters, after: events, store: store) })
     }
 
@@ -51,7 +61,9 @@ public final class Simulator: Sendable {
         let exclusive = !settings.allowConcurrentJobs
         let store = self.store
         writes.submit(
-            WriteBatcher.Item(work: { db in try store.start(planned, exclusive: exclusive, db) }, finish: finish, needsCurrentJobs: exclusive))
+            WriteBatcher.Item(
+                work: { db in try store.start(planned, exclusive: exclusive, db) }, finish: finish,
+                current: exclusive ? [.family(family, domain: domain)] : []))
     }
 
     /// Sets `abort` with the next group commit; the job stops `cancelDelay` later, unfinished
@@ -60,7 +72,9 @@ public final class Simulator: Sendable {
         let (now, stopAt) = cancelTimes()
         let store = self.store
         writes.submit(
-            WriteBatcher.Item(work: { db in try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db) }, finish: finish))
+            WriteBatcher.Item(
+                work: { db in try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db) }, finish: finish,
+                current: [.job(family: family, domain: domain, id: id)]))
     }
 
     /// A new login session saved with the next group commit, so that logins arriving together
@@ -74,7 +88,7 @@ public final class Simulator: Sendable {
                 work: { db in
                     try store.saveSession(session, createdAt: createdAt, db)
                     return response
-                }, finish: finish, needsCurrentJobs: false, changesJobs: false))
+                }, finish: finish, changesJobs: false))
     }
 
     /// The part of a start that needs no store (also what batched writes use): the checked body, planned.

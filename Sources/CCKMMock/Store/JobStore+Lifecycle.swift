@@ -79,20 +79,50 @@ extension JobStore {
         try advance(to: time, limit: -1, db).events
     }
 
+    /// Which jobs a write needs brought to now before it judges them.
+    enum CurrentJobs: Sendable, Equatable {
+        /// One job: what a cancel looks at.
+        case job(family: JobFamily, domain: String, id: String)
+        /// The running jobs of a family in a domain: what a start that must run alone counts.
+        case family(JobFamily, domain: String)
+    }
+
+    /// Ends the targets due by `time` of the jobs `scope` names only, in the caller's transaction:
+    /// what a batch of writes needs, where bringing every job to now (thousands falling due at
+    /// once) held a cancel's batch for up to 0.7 s. The other jobs are the ticks' business.
+    func advance(to time: Timestamp, _ scope: CurrentJobs, _ db: Database) throws -> [JobEvent] {
+        switch scope {
+        case .job(let family, let domain, let id):
+            return try advance(
+                to: time, limit: -1, db, only: "seq = (SELECT seq FROM job WHERE family = ? AND id = ? AND domain = ?)",
+                arguments: [family.name, id, domain]
+            ).events
+        case .family(let family, let domain):
+            return try advance(
+                to: time, limit: -1, db, only: "seq IN (SELECT seq FROM job WHERE family = ? AND domain = ? AND status = 'in_progress')",
+                arguments: [family.name, domain]
+            ).events
+        }
+    }
+
     /// Ends the first `limit` targets due (all of them for -1); `more` when that left some.
     ///
     /// A chunk also takes in at least as many targets as the largest job it loads has: loading and
     /// saving a job costs its size, so a 20,000-target job settled 100 targets at a time was
     /// decoded and written again 200 times. The chunk grows, in the same order, to match.
-    private func advance(to time: Timestamp, limit: Int, _ db: Database) throws -> (events: [JobEvent], more: Bool) {
+    /// `only` narrows the due rows to some jobs (an SQL condition on `seq`, with its `arguments`).
+    private func advance(
+        to time: Timestamp, limit: Int, _ db: Database, only: String? = nil, arguments scope: StatementArguments = []
+    ) throws -> (events: [JobEvent], more: Bool) {
         var events: [JobEvent] = []
         var jobs: [Int64: (job: Job, pending: Int, index: JobProgress.TargetIndex)] = [:]
         let statement = try db.cachedStatement(
             sql: """
-                SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE done = 0 AND due_at <= ?
+                SELECT seq, target, due_at, outcome, message FROM job_schedule WHERE \(only.map { $0 + " AND " } ?? "")done = 0 AND due_at <= ?
                 ORDER BY due_at, seq, target LIMIT ? OFFSET ?
                 """)
-        var due = try Row.fetchAll(statement, arguments: [time.nanoseconds, limit, 0])
+        let bounds: (Int, Int) -> StatementArguments = { limit, offset in scope + [time.nanoseconds, limit, offset] }
+        var due = try Row.fetchAll(statement, arguments: bounds(limit, 0))
         var budget = limit
         var handled = 0
         while handled < due.count {
@@ -104,7 +134,7 @@ extension JobStore {
                 jobs[seq] = (loaded.job, loaded.pending, JobProgress.TargetIndex(loaded.job))
                 let size = loaded.pending + (loaded.job.detailedStatus?.count ?? 0)
                 if limit >= 0, size > budget, due.count == budget {
-                    due += try Row.fetchAll(statement, arguments: [time.nanoseconds, size - budget, budget])
+                    due += try Row.fetchAll(statement, arguments: bounds(size - budget, budget))
                     budget = size
                 }
             }

@@ -123,17 +123,35 @@ import Testing
         #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs?overall_status=in_progress&limit=0").total == 0)
     }
 
+    /// Issue 26's write rows on a loaded store: a cancel's batch brought every job to now, so with
+    /// thousands falling due it ran at 523/s with p99 691 ms. It now brings its own job only.
+    @Test func aCancelBringsItsOwnJobToNowAndLeavesTheRestToTheTick() throws {
+        let app = try Self.busyApp()
+        let ids = try app.app.store.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM job ORDER BY seq") }
+        // Time passes, every target falls due, and no tick has run yet.
+        try app.app.simulator.clock.advance(to: ManualClock.defaultStart.adding(seconds: 6))
+        try app.post("/api/v1/cckm/oci/synchronization-jobs/\(ids[0])/cancel").expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "is completed")
+        let running = try app.app.store.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = 'in_progress'")
+        }
+        #expect(running == 419, "the other jobs wait for the tick")
+        try app.app.simulator.tick()
+        #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs?overall_status=in_progress&limit=0").total == 0)
+    }
+
     @Test func aBatchOfLoginsLeavesDueJobsToTheTick() throws {
         let store = try JobStore(location: .memory)
         let prepared = Mutex(0)
         let batcher = WriteBatcher(
             store: store, inline: true,
-            prepare: { _ in
+            prepare: { _, _ in
                 prepared.withLock { $0 += 1 }; return []
             }, finished: { _ in })
-        batcher.submit(.init(work: { _ in "login" }, finish: { _ in }, needsCurrentJobs: false))
+        batcher.submit(.init(work: { _ in "login" }, finish: { _ in }))
         #expect(prepared.withLock { $0 } == 0)
-        batcher.submit(.init(work: { _ in "cancel" }, finish: { _ in }))
+        let job = JobStore.CurrentJobs.job(family: JobFamily.named("oci")!, domain: "root", id: "x")
+        batcher.submit(.init(work: { _ in "cancel" }, finish: { _ in }, current: [job]))
         #expect(prepared.withLock { $0 } == 1, "a cancel judges the jobs as they stand")
     }
 }
