@@ -7,7 +7,7 @@ extension CCKMApp {
         let now = simulator.clock.now()
         switch (route, method) {
         case (.schedulerConfigs, "POST"):
-            let config = try SchedulerConfig(fields: try Self.members(request.body))
+            let config = try SchedulerConfig(fields: try APIError.objectMembers(of: request.body))
             let document = try store.insertSchedulerConfig(id: randomness.uuid(), domain: domain, config: config, at: now)
             return .json(201, document)
         case (.schedulerConfigs, _):
@@ -16,7 +16,7 @@ extension CCKMApp {
             guard let stored = try store.schedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
             return .json(200, stored.document)
         case (.schedulerConfig(let id), "PATCH"):
-            let patch = try Self.members(request.body)
+            let patch = try APIError.objectMembers(of: request.body)
             guard let document = try store.updateSchedulerConfig(id: id, domain: domain, { try $0.patched(with: patch) }, at: now) else {
                 throw APIError.notFound()
             }
@@ -92,10 +92,5 @@ extension CCKMApp {
         runs.skip = skip
         runs.limit = limit < 0 ? Int.max : limit
         return runs
-    }
-
-    /// The members of a JSON object body, in order.
-    private static func members(_ body: [UInt8]) throws(APIError) -> [(key: String, value: JSONValue)] {
-        try APIError.objectMembers(of: body)
     }
 }

@@ -251,8 +251,8 @@ public final class Simulator: Sendable {
     func reset(to fixture: Fixture?, domain: String?) throws {
         try oneAtATime {
             let before = planner.currentRules
-            let rules = fixture.map { Self.rules(domain == nil ? PlanRules() : before, adding: $0) } ?? (domain == nil ? PlanRules() : before)
-            planner.setRules(rules)
+            let base = domain == nil ? PlanRules() : before
+            planner.setRules(fixture.map { Self.rules(base, adding: $0) } ?? base)
             do {
                 let now = clock.now()
                 try store.write { db in

@@ -31,7 +31,8 @@ extension JobStore {
         try writeWithoutTransaction { db in
             guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false else {
                 try db.inTransaction {
-                    try bulkReplace(in: db, produce)
+                    // Known to hold jobs: the row-by-row path, without asking again.
+                    try produce { batch in try replace(batch, db) }
                     return .commit
                 }
                 return
