@@ -38,7 +38,7 @@ public struct GenerateCommand: ParsableCommand {
         let store = try JobStore(location: .directory(data))
         let clock = ContinuousClock()
         let start = clock.now
-        let written = try store.insertNew(SyntheticJobs(count: jobs, seed: seed))
+        let written = try Engine.insertGenerated(SyntheticJobs(count: jobs, seed: seed), into: store)
         let elapsed = clock.now - start
         let seconds = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 100
         writeLine("added \(written) jobs to \(data)/\(JobStore.fileName) in \(seconds.rounded() / 100) s", to: STDOUT_FILENO)

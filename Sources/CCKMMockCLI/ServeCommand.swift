@@ -51,7 +51,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             services: [
                 MockServerService(server: server, announceDashboard: announceDashboard),
-                SimulatorService(simulator: server.app.simulator, logger: logger),
+                SimulatorService(engine: server.app.engine, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger)
         try await group.run()

@@ -2,7 +2,7 @@ import HTTPServer
 import Logging
 import Synchronization
 
-/// Where a request goes: the control API, a fault rule, a start or a cancel through the simulator's
+/// Where a request goes: the control API, a fault rule, a start or a cancel through the engine's
 /// group commit, or a read (cached); and the journal entry each leaves.
 extension CCKMApp {
     func routed(_ request: HTTPRequest) -> HTTPReply {
@@ -71,7 +71,7 @@ extension CCKMApp {
     }
 
     /// A CCKM or login request answered and journaled. Starts and cancels are answered once the
-    /// simulator's group commit has them on disk.
+    /// engine's group commit has them on disk.
     func answer(_ request: HTTPRequest, route: Route?) -> HTTPReply {
         let journal = self.journal
         let domainOfRequest = journalDomain(request, route)
@@ -80,14 +80,14 @@ extension CCKMApp {
             return response
         }
         if let route, request.method == "POST", case .jobs(let family) = route {
-            return write(request) { domain, finish in self.simulator.start(family: family, domain: domain, body: request.body, finish: finish) }
+            return write(request) { domain, finish in self.engine.start(family: family, domain: domain, body: request.body, finish: finish) }
                 .map(201, journaled)
         }
         if request.method == "POST", case .login? = route {
             return login(request).map(200, journaled)
         }
         if let route, request.method == "POST", case .cancel(let family, let id) = route {
-            return write(request) { domain, finish in self.simulator.cancel(family: family, domain: domain, id: id.lowercased(), finish: finish) }
+            return write(request) { domain, finish in self.engine.cancel(family: family, domain: domain, id: id.lowercased(), finish: finish) }
                 .map(200, journaled)
         }
         switch guarded(request, { .now(try self.route(request, route)) }) {
@@ -96,7 +96,7 @@ extension CCKMApp {
         }
     }
 
-    /// A start or a cancel: the token checked now, the write handed to the simulator, which
+    /// A start or a cancel: the token checked now, the write handed to the engine, which
     /// finishes it after the group commit with the job's JSON or an error.
     func write(
         _ request: HTTPRequest,
@@ -111,15 +111,15 @@ extension CCKMApp {
         }
     }
 
-    /// A login: checked now; a password grant's new session saved with the simulator's group
+    /// A login: checked now; a password grant's new session saved with the engine's group
     /// commit and answered after it, a refresh token answered at once (nothing to write).
     func login(_ request: HTTPRequest) -> PendingWrite {
-        let (tokens, simulator) = (self.tokens, self.simulator)
+        let (tokens, engine) = (self.tokens, self.engine)
         return PendingWrite(app: self, request: request, requestID: Self.requestID) { finish in
             do {
                 let login = try tokens.checkLogin(body: request.body)
                 guard login.isNew else { return finish(.success(login.response)) }
-                simulator.saveSession(login.session, createdAt: tokens.now(), response: login.response, finish: finish)
+                engine.saveSession(login.session, createdAt: tokens.now(), response: login.response, finish: finish)
             } catch {
                 finish(.failure(error))
             }
@@ -160,7 +160,7 @@ extension CCKMApp {
             break
         }
         let domain = try tokens.domain(authorization: request.headers["Authorization"])
-        // Starts and cancels (the POSTs) went to the simulator's group commit in `answer`.
+        // Starts and cancels (the POSTs) went to the engine's group commit in `answer`.
         return try cache.response(for: Self.cacheKey(domain: domain, request: request), generation: { store.generation }) {
             try read(route, domain: domain, request: request)
         }

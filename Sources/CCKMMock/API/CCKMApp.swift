@@ -12,7 +12,9 @@ import Synchronization
 /// server calls `reply(to:)` on libmicrohttpd's threads; tests call it, or `respond(to:)`, directly.
 public final class CCKMApp: HTTPResponder {
     public let store: JobStore
-    public let simulator: Simulator
+    public let engine: Engine
+    /// Requests parked until a job reaches a status; told by the engine what changed.
+    let waiters: JobWaiters
     let tokens: TokenService
     let journal: RequestJournal
     let faults = FaultRules()
@@ -48,9 +50,12 @@ public final class CCKMApp: HTTPResponder {
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.randomness = randomness
         self.requestIDs = RequestIDs(seed: randomness.seed)
-        self.simulator = Simulator(
-            store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness), groupCommit: batchWrites)
-        self.tokens = try TokenService(settings: auth, key: signingKey, store: store, now: tokenClock)
+        let waiters = JobWaiters()
+        self.waiters = waiters
+        self.engine = Engine(
+            store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness), groupCommit: batchWrites,
+            changed: { change in waiters.handle(change, store: store) })
+        self.tokens = try TokenService(settings: auth, key: signingKey, engine: engine, now: tokenClock)
         self.journal = journal
         self.fixture = Mutex(fixture)
         self.logger = logger

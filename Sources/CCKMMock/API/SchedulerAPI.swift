@@ -1,14 +1,13 @@
 import HTTPServer
 
 /// `/api/v1/scheduler/...`: CM's scheduler job configurations, their job runs, run-now and the
-/// operations, with the CCKM paths' login and domains. Runs happen on the simulator's clock.
+/// operations, with the CCKM paths' login and domains. Runs happen on the engine's clock.
 extension CCKMApp {
     func scheduler(_ route: Route, method: String, request: HTTPRequest, domain: String) throws -> HTTPResponse {
-        let now = simulator.clock.now()
         switch (route, method) {
         case (.schedulerConfigs, "POST"):
             let config = try SchedulerConfig(fields: try APIError.objectMembers(of: request.body))
-            let document = try store.insertSchedulerConfig(id: randomness.uuid(), domain: domain, config: config, at: now)
+            let document = try engine.createSchedulerConfig(domain: domain, config: config)
             return .json(201, document)
         case (.schedulerConfigs, _):
             return try schedulerConfigs(AdminQuery(request.query), domain: domain)
@@ -17,15 +16,15 @@ extension CCKMApp {
             return .json(200, stored.document)
         case (.schedulerConfig(let id), "PATCH"):
             let patch = try APIError.objectMembers(of: request.body)
-            guard let document = try store.updateSchedulerConfig(id: id, domain: domain, { try $0.patched(with: patch) }, at: now) else {
+            guard let document = try engine.patchSchedulerConfig(id: id, domain: domain, with: patch) else {
                 throw APIError.notFound()
             }
             return .json(200, document)
         case (.schedulerConfig(let id), _):
-            guard try store.deleteSchedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
+            guard try engine.deleteSchedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
             return HTTPResponse(status: 204)
         case (.schedulerRunNow(let id), _):
-            guard let run = try simulator.runNow(configID: id, domain: domain) else { throw APIError.notFound() }
+            guard let run = try engine.runNow(configID: id, domain: domain) else { throw APIError.notFound() }
             return .json(201, run.document)
         case (.schedulerRuns, _):
             let query = try Self.runQuery(AdminQuery(request.query))
@@ -38,7 +37,7 @@ extension CCKMApp {
             guard let run = try store.schedulerRun(id: id, domain: domain) else { throw APIError.notFound() }
             return .json(200, run.document)
         case (.schedulerRun(let id), _):
-            guard try store.deleteSchedulerRun(id: id, domain: domain) else { throw APIError.notFound() }
+            guard try engine.deleteSchedulerRun(id: id, domain: domain) else { throw APIError.notFound() }
             return HTTPResponse(status: 204)
         case (.schedulerOperations, _):
             let operations = SchedulerOperation.all.map(\.json.jsonText)

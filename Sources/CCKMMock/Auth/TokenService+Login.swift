@@ -13,7 +13,7 @@ extension TokenService {
     /// session is saved on its own. The live server uses `checkLogin` and the group commit instead.
     func login(body: [UInt8]) throws -> String {
         let login = try checkLogin(body: body)
-        if login.isNew { try store.saveSession(login.session, createdAt: now()) }
+        if login.isNew { _ = try engine.perform(engine.loginCommand(login.session, createdAt: now(), response: login.response)) }
         return login.response
     }
 
@@ -169,7 +169,7 @@ extension TokenService {
         guard let token = (try? JSONParser.parse(body))?["token"]?.stringValue else {
             throw AuthError.badRequest("Request body must be {\"token\": \"<refresh token>\"}")
         }
-        guard let sid = try store.revokeSession(refreshToken: token) else { throw AuthError.unknownRefreshToken }
+        guard let sid = try engine.revoke(refreshToken: token) else { throw AuthError.unknownRefreshToken }
         revoked.withLock { _ = $0.insert(sid) }
     }
 }

@@ -33,6 +33,8 @@ final class TokenService: Sendable {
     }
     let key: [UInt8]
     let store: JobStore
+    /// Writes the sessions: a new one, a revocation.
+    let engine: Engine
     /// Unix seconds now; injectable so that expiry is tested without waiting.
     let now: @Sendable () -> Int64
     let revoked: Mutex<Set<String>>
@@ -50,13 +52,14 @@ final class TokenService: Sendable {
         let username: String
     }
 
-    init(settings: AuthSettings, key: [UInt8], store: JobStore, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
+    init(settings: AuthSettings, key: [UInt8], engine: Engine, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
         self.settings = settings
         self.directory = Mutex(Directory(settings.accounts))
         self.key = key
-        self.store = store
+        self.store = engine.store
+        self.engine = engine
         self.now = now
-        revoked = Mutex(try store.revokedSessionIDs())
+        revoked = Mutex(try engine.store.revokedSessionIDs())
     }
 
     /// Lets fixtures declare more users and domains.

@@ -17,7 +17,7 @@ public struct FixtureError: Error, Equatable, CustomStringConvertible {
 /// `fixtures/schema.json`.
 public struct Fixture: Sendable, Equatable {
     public var jobs: [Job] = []
-    /// Jobs marked `"simulate": false`: kept exactly as written, never moved by the simulator.
+    /// Jobs marked `"simulate": false`: kept exactly as written, never moved by the engine.
     var held: Set<JobKey> = []
     public var domains: [String] = []
     /// Username → password.
@@ -57,7 +57,7 @@ public struct Fixture: Sendable, Equatable {
 
     /// Reads and checks every file, reporting all problems of all files at once. Relative times
     /// (`-10m`) count back from `now`. With `checkingStreams` false, JSON Lines files are only
-    /// opened: the seed checks their lines as it stores them (`Simulator.seed`), which saves a
+    /// opened: the seed checks their lines as it stores them (`Engine.seed`), which saves a
     /// whole pass over a large file.
     public static func load(paths: [String], now: Timestamp, checkingStreams: Bool = true) throws(FixtureError) -> Fixture {
         var fixture = Fixture()

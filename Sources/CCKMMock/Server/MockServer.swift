@@ -50,7 +50,7 @@ public final class MockServer: Sendable {
         }
         let start: Int
         do {
-            start = try store.recordStart(at: SystemClock().now().nanoseconds / 1_000_000_000)
+            start = try Engine.recordStart(at: SystemClock().now().nanoseconds / 1_000_000_000, on: store)
         } catch {
             throw StartupError(description: "cannot write to the job store in \(configuration.store.displayName): \(error)")
         }
@@ -72,11 +72,11 @@ public final class MockServer: Sendable {
         do {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
             app.tokens.add(users: fixture.users, domains: fixture.domains)
-            try app.simulator.seed(fixture, alone: true)
+            try app.engine.seed(fixture, alone: true)
             try app.adoptDomainsOfStoredJobs()
             // Healthy means ready: what fell due while a large fixture loaded (on the system clock)
             // is settled before the first answer, not by the ticks while clients are served.
-            try app.simulator.catchUp()
+            try app.engine.catchUp()
         } catch let error as FixtureError {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
         } catch {
@@ -171,7 +171,7 @@ public final class MockServer: Sendable {
 
     /// Stops accepting, answers parked waiters, finishes requests in flight, stops the threads. Idempotent.
     public func shutdown() {
-        app.simulator.waiters.releaseAll(with: app.respondWhileStopping())
+        app.waiters.releaseAll(with: app.respondWhileStopping())
         http.shutdown()
         // The access log's last lines go out before the process does.
         LineWriter.standardError.flush()

@@ -11,7 +11,10 @@ extension JobStore {
     /// an empty store that journal holds only the few pages that existed, while the WAL would
     /// take every page of the load and copy it into the database at the checkpoint: measured on
     /// 1,000,000 jobs, the commit went from 7.5 s to 0.7 s.
-    func bulkReplace(alone: Bool = false, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
+    ///
+    /// `db` is the writer's connection outside any transaction (`Engine.onWriter`): the transaction
+    /// is this function's, so that the journal mode can change around it.
+    func bulkReplace(alone: Bool, _ db: Database, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
         // The pool's idle readers would keep the store from leaving WAL.
         // So would the checkpointer's connection: closed for the load, opened again after it.
         if alone, let pool = database as? DatabasePool {
@@ -25,30 +28,22 @@ extension JobStore {
                     return stopped
                 }
                 // Without it the writer checkpoints again, rather than let the log grow unbounded.
-                if restarted == nil { _ = try? writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000") } }
+                if restarted == nil { try? db.execute(sql: "PRAGMA wal_autocheckpoint = 4000") }
             }
         }
-        try writeWithoutTransaction { db in
-            guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false else {
-                try db.inTransaction {
-                    // Known to hold jobs: the row-by-row path, without asking again.
-                    try produce { batch in try replace(batch, db) }
-                    return .commit
-                }
-                return
-            }
-            let leftWAL = try alone && database is DatabasePool && String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") == "delete"
-            do {
-                try db.inTransaction {
-                    try appendToEmptyStore(produce, db)
-                    return .commit
-                }
-            } catch {
-                if leftWAL { try? db.execute(sql: "PRAGMA journal_mode = WAL") }
-                throw error
-            }
-            if leftWAL { try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false else {
+            // Known to hold jobs: the row-by-row path, without asking again.
+            try transaction(db) { db in try produce { batch in try replace(batch, db) } }
+            return
         }
+        let leftWAL = try alone && database is DatabasePool && String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") == "delete"
+        do {
+            try transaction(db) { db in try appendToEmptyStore(produce, db) }
+        } catch {
+            if leftWAL { try? db.execute(sql: "PRAGMA journal_mode = WAL") }
+            throw error
+        }
+        if leftWAL { try db.execute(sql: "PRAGMA journal_mode = WAL") }
     }
 
     /// `bulkReplace` inside a transaction the caller holds (a reset's, which deleted the jobs first

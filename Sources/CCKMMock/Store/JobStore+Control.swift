@@ -2,10 +2,6 @@ import GRDB
 
 /// Writes of the control API: reset, forced outcomes, snapshots.
 extension JobStore {
-    /// Deletes every job (of one domain when given), with its schedule and events.
-    func deleteJobs(domain: String? = nil) throws {
-        try write { db in try deleteJobs(domain: domain, db) }
-    }
 
     /// `deleteJobs` inside a transaction the caller holds (a reset's).
     func deleteJobs(domain: String?, _ db: Database) throws {
@@ -49,33 +45,31 @@ extension JobStore {
     /// `message`; the next advance applies it. 409 for a job not in progress or a target not running.
     func force(
         family: JobFamily, id: String, target: String?, outcome: ScheduledTarget.Outcome, message: @escaping (String) -> String,
-        at: Timestamp
+        at: Timestamp, _ db: Database
     ) throws {
-        try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, status FROM job WHERE family = ? AND id = ?", arguments: [family.name, id])
-            else { throw StoreError.notFound(nil) }
-            guard row["status"] as String == JobStatus.inProgress.rawValue else {
-                throw StoreError.conflict("Job \(id) is \(row["status"] as String); only a job in progress can be completed or failed")
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, status FROM job WHERE family = ? AND id = ?", arguments: [family.name, id])
+        else { throw StoreError.notFound(nil) }
+        guard row["status"] as String == JobStatus.inProgress.rawValue else {
+            throw StoreError.conflict("Job \(id) is \(row["status"] as String); only a job in progress can be completed or failed")
+        }
+        let seq: Int64 = row["seq"]
+        var targets = try String.fetchAll(
+            db, sql: "SELECT target FROM job_schedule WHERE seq = ? AND done = 0 ORDER BY target", arguments: [seq])
+        if let target {
+            // As fixture scripts take it: the whole key, or its last part (`ap-south-1` for
+            // `123456789012/ap-south-1`) when that names one target.
+            let named = targets.contains(target) ? [target] : targets.filter { $0.hasSuffix("/" + target) }
+            guard named.count == 1 else {
+                throw StoreError.conflict(
+                    "Target \"\(target)\" of job \(id) is \(named.isEmpty ? "not running" : "ambiguous") (running: \(targets.joined(separator: ", ")))"
+                )
             }
-            let seq: Int64 = row["seq"]
-            var targets = try String.fetchAll(
-                db, sql: "SELECT target FROM job_schedule WHERE seq = ? AND done = 0 ORDER BY target", arguments: [seq])
-            if let target {
-                // As fixture scripts take it: the whole key, or its last part (`ap-south-1` for
-                // `123456789012/ap-south-1`) when that names one target.
-                let named = targets.contains(target) ? [target] : targets.filter { $0.hasSuffix("/" + target) }
-                guard named.count == 1 else {
-                    throw StoreError.conflict(
-                        "Target \"\(target)\" of job \(id) is \(named.isEmpty ? "not running" : "ambiguous") (running: \(targets.joined(separator: ", ")))"
-                    )
-                }
-                targets = named
-            }
-            for target in targets {
-                try db.execute(
-                    sql: "UPDATE job_schedule SET due_at = ?, outcome = ?, message = ? WHERE seq = ? AND target = ?",
-                    arguments: [at.nanoseconds, outcome.rawValue, message(target), seq, target])
-            }
+            targets = named
+        }
+        for target in targets {
+            try db.execute(
+                sql: "UPDATE job_schedule SET due_at = ?, outcome = ?, message = ? WHERE seq = ? AND target = ?",
+                arguments: [at.nanoseconds, outcome.rawValue, message(target), seq, target])
         }
     }
 
@@ -125,35 +119,31 @@ extension JobStore {
 
     /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
     /// the clock's time.
-    func saveSnapshot(_ name: String, clock: Timestamp) throws {
-        try write { db in
-            try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
-            for table in Self.snapshotTables {
-                try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
-                try db.execute(sql: "INSERT INTO snapshot_\(table) SELECT ?, * FROM \(table)", arguments: [name])
-            }
-            let jobs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") ?? 0
-            try db.execute(sql: "INSERT INTO snapshot (name, clock, jobs) VALUES (?, ?, ?)", arguments: [name, clock.nanoseconds, jobs])
+    func saveSnapshot(_ name: String, clock: Timestamp, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
+        for table in Self.snapshotTables {
+            try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
+            try db.execute(sql: "INSERT INTO snapshot_\(table) SELECT ?, * FROM \(table)", arguments: [name])
         }
+        let jobs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") ?? 0
+        try db.execute(sql: "INSERT INTO snapshot (name, clock, jobs) VALUES (?, ?, ?)", arguments: [name, clock.nanoseconds, jobs])
     }
 
     /// Puts the jobs, schedules and events back as saved; returns the clock's time then. 404 for an unknown name.
-    func restoreSnapshot(_ name: String) throws -> Timestamp {
-        try write { db in
-            guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
-                throw StoreError.notFound("No snapshot named \"\(name)\"")
-            }
-            try db.execute(
-                sql:
-                    "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run; DELETE FROM scheduler_job"
-            )
-            for table in Self.snapshotTables {
-                let columns = try db.columns(in: table).map(\.name).joined(separator: ", ")
-                try db.execute(
-                    sql: "INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
-            }
-            return Timestamp(nanoseconds: clock)
+    func restoreSnapshot(_ name: String, _ db: Database) throws -> Timestamp {
+        guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
+            throw StoreError.notFound("No snapshot named \"\(name)\"")
         }
+        try db.execute(
+            sql:
+                "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run; DELETE FROM scheduler_job"
+        )
+        for table in Self.snapshotTables {
+            let columns = try db.columns(in: table).map(\.name).joined(separator: ", ")
+            try db.execute(
+                sql: "INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
+        }
+        return Timestamp(nanoseconds: clock)
     }
 
     func snapshots() throws -> [(name: String, clock: Timestamp, jobs: Int)] {
@@ -165,14 +155,12 @@ extension JobStore {
     }
 
     @discardableResult
-    func deleteSnapshot(_ name: String) throws -> Bool {
-        try write { db in
-            for table in Self.snapshotTables {
-                try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
-            }
-            try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
-            return db.changesCount > 0
+    func deleteSnapshot(_ name: String, _ db: Database) throws -> Bool {
+        for table in Self.snapshotTables {
+            try db.execute(sql: "DELETE FROM snapshot_\(table) WHERE snapshot = ?", arguments: [name])
         }
+        try db.execute(sql: "DELETE FROM snapshot WHERE name = ?", arguments: [name])
+        return db.changesCount > 0
     }
 }
 

@@ -1,7 +1,8 @@
 import GRDB
 
-/// Writes that move jobs through their lifecycle. Each is one transaction: a job answered with 201
-/// is on disk with its schedule and its first event, and a tick is applied whole or not at all.
+/// The rows that move jobs through their lifecycle, in the engine's transactions (the rules
+/// themselves are `JobProgress`'s): a job answered with 201 is on disk with its schedule and its
+/// first event, and a chunk of an advance is applied whole or not at all.
 extension JobStore {
     /// Stores a new job, unless `exclusive` and the family already has a job in progress in the
     /// domain (409), inside a transaction the caller holds (a batch of writes). Returns the job's JSON.
@@ -26,11 +27,6 @@ extension JobStore {
 
     /// Asks a running job to stop: `abort` is set now, and every target not done by `stopAt` ends
     /// then as cancelled. 404 for an unknown job, 409 for one that is not in progress.
-    func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp) throws -> String {
-        try write { db in try cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db) }
-    }
-
-    /// `cancel` inside a transaction the caller holds (a batch of writes).
     func cancel(family: JobFamily, domain: String, id: String, now: Timestamp, stopAt: Timestamp, _ db: Database) throws -> String {
         guard let (seq, job) = try load(family: family, domain: domain, id: id, db) else { throw StoreError.notFound(nil) }
         guard job.status == .inProgress else {
@@ -48,36 +44,18 @@ extension JobStore {
         return cancelled.json
     }
 
-    /// Ends every target due at or before `time`, in order of due time, each stamped with its own
-    /// due time, and completes the jobs whose last target ended, adding the events to `events` in order.
-    ///
-    /// In transactions of at most `advanceChunk` targets: thousands of jobs falling due at once
-    /// (a fleet's worth started together) were one transaction that every start, cancel and login
-    /// behind it waited for. A chunk goes on from where the last stopped, in the same order, so
-    /// the outcome is the one a single transaction would have had. Each committed chunk's events
-    /// are added to `events` as it goes, so that a caller still has them when a later chunk fails
-    /// (a full disk): they happened, and their waiters are owed an answer.
-    func advance(to time: Timestamp, into events: inout [JobEvent]) throws {
-        // A tick with nothing due (most of them) costs a read, not a write transaction.
-        var more = try database.read { db in
+    /// Whether any target is due by `time`: a read, so that a tick with nothing due (most of them)
+    /// costs no write transaction.
+    func hasDue(by time: Timestamp) throws -> Bool {
+        try database.read { db in
             try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE done = 0 AND due_at <= ?)"),
                 arguments: [time.nanoseconds]) ?? false
         }
-        while more {
-            let chunk: [JobEvent]
-            (chunk, more) = try write { db in try advance(to: time, limit: Self.advanceChunk, db) }
-            events += chunk
-        }
     }
 
-    /// Most targets one transaction of `advance(to:)` ends.
+    /// Most targets one chunk of an advance ends (`Engine.advanceJobs`).
     static let advanceChunk = 100
-
-    /// `advance` inside a transaction the caller holds.
-    func advance(to time: Timestamp, _ db: Database) throws -> [JobEvent] {
-        try advance(to: time, limit: -1, db).events
-    }
 
     /// Which jobs a write needs brought to now before it judges them.
     enum CurrentJobs: Sendable, Equatable {
@@ -87,32 +65,35 @@ extension JobStore {
         case family(JobFamily, domain: String)
     }
 
-    /// Ends the targets due by `time` of the jobs `scope` names only, in the caller's transaction:
-    /// what a batch of writes needs, where bringing every job to now (thousands falling due at
-    /// once) held a cancel's batch for up to 0.7 s. The other jobs are the ticks' business.
-    func advance(to time: Timestamp, _ scope: CurrentJobs, _ db: Database) throws -> [JobEvent] {
-        switch scope {
-        case .job(let family, let domain, let id):
-            return try advance(
-                to: time, limit: -1, db, only: "seq = (SELECT seq FROM job WHERE family = ? AND id = ? AND domain = ?)",
-                arguments: [family.name, id, domain]
-            ).events
-        case .family(let family, let domain):
-            return try advance(
-                to: time, limit: -1, db, only: "seq IN (SELECT seq FROM job WHERE family = ? AND domain = ? AND status = 'in_progress')",
-                arguments: [family.name, domain]
-            ).events
-        }
-    }
-
-    /// Ends the first `limit` targets due (all of them for -1); `more` when that left some.
+    /// Ends the first `limit` targets due at or before `time` (all of them for -1), in order of due
+    /// time, each stamped with its own due time, and completes the jobs whose last target ended;
+    /// `more` when that left some. A chunk goes on from where the last stopped, in the same order,
+    /// so chunks end as one transaction would have. The one advance: the engine's (`advanceJobs`)
+    /// in chunks, and a batch of writes' for the jobs it judges (`scope`), where bringing every job
+    /// to now (thousands falling due at once) held a cancel's batch for up to 0.7 s.
     ///
     /// A chunk also takes in at least as many targets as the largest job it loads has: loading and
     /// saving a job costs its size, so a 20,000-target job settled 100 targets at a time was
     /// decoded and written again 200 times. The chunk grows, in the same order, to match.
-    /// `only` narrows the due rows to some jobs (an SQL condition on `seq`, with its `arguments`).
-    private func advance(
-        to time: Timestamp, limit: Int, _ db: Database, only: String? = nil, arguments scope: StatementArguments = []
+    func advance(to time: Timestamp, limit: Int, _ db: Database, only scope: CurrentJobs? = nil) throws -> (events: [JobEvent], more: Bool) {
+        let only: String?
+        let arguments: StatementArguments
+        switch scope {
+        case nil:
+            (only, arguments) = (nil, [])
+        case .job(let family, let domain, let id)?:
+            only = "seq = (SELECT seq FROM job WHERE family = ? AND id = ? AND domain = ?)"
+            arguments = [family.name, id, domain]
+        case .family(let family, let domain)?:
+            only = "seq IN (SELECT seq FROM job WHERE family = ? AND domain = ? AND status = 'in_progress')"
+            arguments = [family.name, domain]
+        }
+        return try fire(to: time, limit: limit, db, only: only, arguments: arguments)
+    }
+
+    /// `advance`'s work; `only` narrows the due rows to some jobs (an SQL condition on `seq`, with its `arguments`).
+    private func fire(
+        to time: Timestamp, limit: Int, _ db: Database, only: String?, arguments scope: StatementArguments
     ) throws -> (events: [JobEvent], more: Bool) {
         var events: [JobEvent] = []
         var jobs: [Int64: (job: Job, pending: Int, index: JobProgress.TargetIndex)] = [:]
@@ -172,12 +153,10 @@ extension JobStore {
     }
 
     /// Brings every running target's due time forward to `time` at the latest.
-    func dueNoLaterThan(_ time: Timestamp) throws {
-        try write { db in
-            try db.execute(
-                sql: "UPDATE job_schedule SET due_at = ? WHERE done = 0 AND due_at > ? AND due_at < ?",
-                arguments: [time.nanoseconds, time.nanoseconds, Timestamp.never.nanoseconds])
-        }
+    func dueNoLaterThan(_ time: Timestamp, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE job_schedule SET due_at = ? WHERE done = 0 AND due_at > ? AND due_at < ?",
+            arguments: [time.nanoseconds, time.nanoseconds, Timestamp.never.nanoseconds])
     }
 
     // MARK: - Rows

@@ -12,29 +12,22 @@ struct StoredSchedulerConfig: Sendable {
 
 /// Scheduler job configurations (`scheduler_config`, migration v5) and the runs they made
 /// (`scheduler_job`, migration v8; `scheduler_run` holds the links of builds before it). Every
-/// write goes through `write`, like the jobs'.
+/// write runs in an engine's transaction, like the jobs'.
 extension JobStore {
     /// Stores a new configuration; 409 when its domain already has one of that name.
-    func insertSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp) throws -> String {
+    func insertSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp, _ db: Database) throws -> String {
         let document = config.document(id: id, createdAt: now, updatedAt: now)
-        return try write { db in
-            try checkNameIsFree(config.name, domain: domain, except: nil, db)
-            try db.execute(
-                sql: """
-                    INSERT INTO scheduler_config (id, domain, name, operation, family, created_at, document, next_due)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds, document,
-                    config.nextDue(after: now)?.nanoseconds,
-                ])
-            return document
-        }
-    }
-
-    /// Stores a fixture's configuration, replacing one of the same name in the domain.
-    func replaceSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp) throws {
-        try write { db in try replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db) }
+        try checkNameIsFree(config.name, domain: domain, except: nil, db)
+        try db.execute(
+            sql: """
+                INSERT INTO scheduler_config (id, domain, name, operation, family, created_at, document, next_due)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, domain, config.name, config.operation.name, config.family?.name ?? "", now.nanoseconds, document,
+                config.nextDue(after: now)?.nanoseconds,
+            ])
+        return document
     }
 
     /// `replaceSchedulerConfig` inside a transaction the caller holds (a seed's).
@@ -50,19 +43,17 @@ extension JobStore {
     }
 
     /// Replaces a configuration's members (a `PATCH`); nil when there is none with that id in the domain.
-    func updateSchedulerConfig(id: String, domain: String, _ change: (SchedulerConfig) throws -> SchedulerConfig, at now: Timestamp) throws
-        -> String?
-    {
-        try write { db in
-            guard let stored = try Self.schedulerConfig(id: id, domain: domain, db) else { return nil }
-            let config = try change(try SchedulerConfig(document: stored.document))
-            try checkNameIsFree(config.name, domain: domain, except: id, db)
-            let document = config.document(id: id, createdAt: stored.createdAt, updatedAt: now)
-            try db.execute(
-                sql: "UPDATE scheduler_config SET name = ?, operation = ?, family = ?, document = ?, next_due = ? WHERE id = ?",
-                arguments: [config.name, config.operation.name, config.family?.name ?? "", document, config.nextDue(after: now)?.nanoseconds, id])
-            return document
-        }
+    func updateSchedulerConfig(
+        id: String, domain: String, _ change: (SchedulerConfig) throws -> SchedulerConfig, at now: Timestamp, _ db: Database
+    ) throws -> String? {
+        guard let stored = try Self.schedulerConfig(id: id, domain: domain, db) else { return nil }
+        let config = try change(try SchedulerConfig(document: stored.document))
+        try checkNameIsFree(config.name, domain: domain, except: id, db)
+        let document = config.document(id: id, createdAt: stored.createdAt, updatedAt: now)
+        try db.execute(
+            sql: "UPDATE scheduler_config SET name = ?, operation = ?, family = ?, document = ?, next_due = ? WHERE id = ?",
+            arguments: [config.name, config.operation.name, config.family?.name ?? "", document, config.nextDue(after: now)?.nanoseconds, id])
+        return document
     }
 
     private func checkNameIsFree(_ name: String, domain: String, except id: String?, _ db: Database) throws {
@@ -124,16 +115,9 @@ extension JobStore {
         try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM scheduler_config ORDER BY seq").map(Self.stored) }
     }
 
-    func deleteSchedulerConfig(id: String, domain: String) throws -> Bool {
-        try write { db in
-            try db.execute(sql: "DELETE FROM scheduler_config WHERE id = ? AND domain = ?", arguments: [id, domain])
-            return db.changesCount > 0
-        }
-    }
-
-    /// Every configuration (of one domain), and the runs they made: a reset.
-    func deleteSchedulerConfigs(domain: String?) throws {
-        try write { db in try deleteSchedulerConfigs(domain: domain, db) }
+    func deleteSchedulerConfig(id: String, domain: String, _ db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM scheduler_config WHERE id = ? AND domain = ?", arguments: [id, domain])
+        return db.changesCount > 0
     }
 
     /// `deleteSchedulerConfigs` inside a transaction the caller holds (a reset's).
@@ -173,45 +157,43 @@ extension JobStore {
     /// its 4xx did) or when the operation starts no job.
     func run(
         _ config: StoredSchedulerConfig, _ run: SchedulerRun.Request, planned: PlannedJob?, refusal: String?, exclusive: Bool,
-        nextDue: Timestamp?
+        nextDue: Timestamp?, _ db: Database
     ) throws {
-        try write { db in
-            var started: String?
-            var refused = refusal
-            if let planned {
-                do {
-                    try db.inSavepoint {
-                        _ = try start(planned, exclusive: exclusive, db)
-                        return .commit
-                    }
-                    started = planned.job.id
-                } catch StoreError.conflict {
-                    refused = "a \(config.family) job is in progress"
+        var started: String?
+        var refused = refusal
+        if let planned {
+            do {
+                try db.inSavepoint {
+                    _ = try start(planned, exclusive: exclusive, db)
+                    return .commit
                 }
+                started = planned.job.id
+            } catch StoreError.conflict {
+                refused = "a \(config.family) job is in progress"
             }
-            let startsJobs = !config.family.isEmpty
-            let outcome = started != nil || !startsJobs ? "started" : "skipped" + (refused.map { ": " + $0 } ?? "")
-            try db.execute(
-                sql: "INSERT INTO job_event (family, domain, job_id, target, from_state, to_state, at) VALUES (?, ?, ?, NULL, ?, ?, ?)",
-                arguments: [config.family, config.domain, started ?? config.id, "scheduler config " + config.id, outcome, run.at.nanoseconds])
-            let status = started != nil ? "in_progress" : startsJobs ? "failed" : "completed"
-            try db.execute(
-                sql: """
-                    INSERT INTO scheduler_job (id, domain, config_id, name, operation, trigger, status, family, job_id, message, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    run.id, config.domain, config.id, run.name, run.operation, run.trigger.rawValue, status, startsJobs ? config.family : nil,
-                    started, started == nil && startsJobs ? refused : nil, run.at.nanoseconds, run.at.nanoseconds,
-                ])
-            if run.trigger == .schedule {
-                try db.execute(sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [nextDue?.nanoseconds, config.id])
-            }
+        }
+        let startsJobs = !config.family.isEmpty
+        let outcome = started != nil || !startsJobs ? "started" : "skipped" + (refused.map { ": " + $0 } ?? "")
+        try db.execute(
+            sql: "INSERT INTO job_event (family, domain, job_id, target, from_state, to_state, at) VALUES (?, ?, ?, NULL, ?, ?, ?)",
+            arguments: [config.family, config.domain, started ?? config.id, "scheduler config " + config.id, outcome, run.at.nanoseconds])
+        let status = started != nil ? "in_progress" : startsJobs ? "failed" : "completed"
+        try db.execute(
+            sql: """
+                INSERT INTO scheduler_job (id, domain, config_id, name, operation, trigger, status, family, job_id, message, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                run.id, config.domain, config.id, run.name, run.operation, run.trigger.rawValue, status, startsJobs ? config.family : nil,
+                started, started == nil && startsJobs ? refused : nil, run.at.nanoseconds, run.at.nanoseconds,
+            ])
+        if run.trigger == .schedule {
+            try db.execute(sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [nextDue?.nanoseconds, config.id])
         }
     }
 
-    func setNextSchedulerRun(of id: String, to due: Timestamp?) throws {
-        try write { db in try db.execute(sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [due?.nanoseconds, id]) }
+    func setNextSchedulerRun(of id: String, to due: Timestamp?, _ db: Database) throws {
+        try db.execute(sql: "UPDATE scheduler_config SET next_due = ? WHERE id = ?", arguments: [due?.nanoseconds, id])
     }
 
     /// The configuration that started each of these jobs, by family and job id (ids are unique

@@ -49,11 +49,9 @@ extension JobStore {
         }
     }
 
-    func deleteSchedulerRun(id: String, domain: String) throws -> Bool {
-        try write { db in
-            try db.execute(sql: "DELETE FROM scheduler_job WHERE id = ? AND domain = ?", arguments: [id, domain])
-            return db.changesCount > 0
-        }
+    func deleteSchedulerRun(id: String, domain: String, _ db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM scheduler_job WHERE id = ? AND domain = ?", arguments: [id, domain])
+        return db.changesCount > 0
     }
 
     private static func run(_ row: Row) -> SchedulerRun {

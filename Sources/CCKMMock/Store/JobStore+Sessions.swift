@@ -12,9 +12,6 @@ struct LoginSession: Sendable, Equatable {
 
 /// Login sessions live beside the jobs, so refresh tokens and revocations survive a restart.
 extension JobStore {
-    func saveSession(_ session: LoginSession, createdAt: Int64) throws {
-        try write(changingJobs: false) { db in try saveSession(session, createdAt: createdAt, db) }
-    }
 
     /// The insert alone, inside a caller's transaction (the group commit's).
     func saveSession(_ session: LoginSession, createdAt: Int64, _ db: Database) throws {
@@ -40,12 +37,10 @@ extension JobStore {
     }
 
     /// Revokes the session; returns its `sid`, or nil when the token is unknown.
-    func revokeSession(refreshToken: String) throws -> String? {
-        try write(changingJobs: false) { db in
-            let sid = try String.fetchOne(db, sql: "SELECT sid FROM auth_session WHERE refresh_token = ?", arguments: [refreshToken])
-            try db.execute(sql: "UPDATE auth_session SET revoked = 1 WHERE refresh_token = ?", arguments: [refreshToken])
-            return sid
-        }
+    func revokeSession(refreshToken: String, _ db: Database) throws -> String? {
+        let sid = try String.fetchOne(db, sql: "SELECT sid FROM auth_session WHERE refresh_token = ?", arguments: [refreshToken])
+        try db.execute(sql: "UPDATE auth_session SET revoked = 1 WHERE refresh_token = ?", arguments: [refreshToken])
+        return sid
     }
 
     func revokedSessionIDs() throws -> Set<String> {

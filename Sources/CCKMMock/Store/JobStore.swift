@@ -61,25 +61,34 @@ public final class JobStore: Sendable {
     /// Page cache per connection.
     static let cacheKilobytes = 8_000
 
-    /// Every write of the store goes through here. A full disk is tried once more after the WAL
-    /// is checkpointed and truncated (the log is what grows between checkpoints), then reported
-    /// as `StoreError.diskFull`; the transaction is rolled back either way.
-    func write<T>(changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
-        try written(changingJobs: changingJobs) { try database.write(body) }
-    }
-
-    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        try written { try database.writeWithoutTransaction(body) }
-    }
-
-    /// A write, and what follows every write: the generation moves (unless no job can have
-    /// changed), the log starts over if asked.
-    private func written<T>(changingJobs: Bool = true, _ attempt: () throws -> T) throws -> T {
+    /// A transaction on the writer's connection, which only the engine hands out (`Engine.onWriter`,
+    /// `CommandQueue`): every write of the store runs in one of these. A full disk is tried once
+    /// more after the WAL is checkpointed and truncated (the log is what grows between
+    /// checkpoints), then reported as `StoreError.diskFull`; the transaction is rolled back either
+    /// way. Then the generation moves (unless no job can have changed) and the log starts over if asked.
+    func transaction<T>(_ db: Database, changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
         defer {
             if changingJobs { writes.add(1, ordering: .releasing) }
             restartLogIfDue()
         }
-        return try retryingWhenFull(attempt)
+        func attempt() throws -> T {
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+        do {
+            return try attempt()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            _ = try? db.checkpoint(.truncate)
+            do {
+                return try attempt()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+                throw StoreError.diskFull
+            }
+        }
     }
 
     /// Asked for by the checkpointer when the log has run long (see `WALCheckpointer`): a passive
@@ -89,19 +98,6 @@ public final class JobStore: Sendable {
     private func restartLogIfDue() {
         guard logRestart.due.exchange(false, ordering: .relaxed) else { return }
         database.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
-    }
-
-    private func retryingWhenFull<T>(_ attempt: () throws -> T) throws -> T {
-        do {
-            return try attempt()
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            _ = try? database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-            do {
-                return try attempt()
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-                throw StoreError.diskFull
-            }
-        }
     }
 
     public convenience init(location: StoreLocation, readers: Int = 4) throws {
@@ -122,7 +118,7 @@ public final class JobStore: Sendable {
             // A file store's log is checkpointed by `WALCheckpointer` from its own connection, so
             // no commit waits for a checkpoint's fsync; the automatic one (here for `:memory:`,
             // where it costs nothing) is off for files below. A full disk also checkpoints and
-            // truncates the log (`write`), and the log is cut back to 64 MB when it starts over
+            // truncates the log (`transaction`), and the log is cut back to 64 MB when it starts over
             // (the size at which the writer checkpoints: a log reused in place is not zeroed again).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(location == .memory ? 4000 : 0)")
             try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
@@ -154,16 +150,6 @@ public final class JobStore: Sendable {
         close(descriptor)
     }
 
-    /// Stores the jobs, replacing any job of the same family and id, in one transaction.
-    func replace(_ jobs: [Job]) throws {
-        try replace(jobs.map { PlannedJob(job: $0) })
-    }
-
-    /// Stores the jobs with their schedules, replacing any job of the same family and id.
-    func replace(_ jobs: [PlannedJob]) throws {
-        try write { db in try replace(jobs.map { PreparedJob($0) }, db) }
-    }
-
     /// Stores prepared jobs; `deletingFirst` false skips the look-up for a job of the same family
     /// and id, for a store known to hold none (the bulk path).
     func replace(_ jobs: [PreparedJob], _ db: Database, deletingFirst: Bool = true) throws {
@@ -176,28 +162,6 @@ public final class JobStore: Sendable {
             let seq = try insert(job, document: prepared.document, db)
             try insertSchedule(prepared.planned.schedule, seq: seq, db)
         }
-    }
-
-    /// Adds jobs known to be new (no id check), in transactions of `batch`: the bulk path for
-    /// generated stores. Returns how many were written.
-    @discardableResult
-    public func insertNew<Jobs: Sequence>(_ jobs: Jobs, batch: Int = 10_000) throws -> Int where Jobs.Element == Job {
-        var iterator = jobs.makeIterator()
-        var written = 0
-        var exhausted = false
-        while !exhausted {
-            try write { db in
-                for _ in 0..<batch {
-                    guard let job = iterator.next() else {
-                        exhausted = true
-                        return
-                    }
-                    try insert(job, db)
-                    written += 1
-                }
-            }
-        }
-        return written
     }
 
     @discardableResult
@@ -304,10 +268,8 @@ public final class JobStore: Sendable {
 
 extension JobStore {
     /// Counts this start on the store: 1 on a new one, 2 on the next start, and so on.
-    func recordStart(at seconds: Int64) throws -> Int {
-        try write { db in
-            try db.execute(sql: "INSERT INTO server_start (at) VALUES (?)", arguments: [seconds])
-            return Int(db.lastInsertedRowID)
-        }
+    func recordStart(at seconds: Int64, _ db: Database) throws -> Int {
+        try db.execute(sql: "INSERT INTO server_start (at) VALUES (?)", arguments: [seconds])
+        return Int(db.lastInsertedRowID)
     }
 }

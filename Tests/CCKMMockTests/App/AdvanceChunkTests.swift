@@ -35,9 +35,8 @@ import Testing
         let whole = try Self.busyApp()
         let target = try #require(Timestamp(rfc3339: "2100-01-01T00:00:00Z"))
         #expect(JobStore.advanceChunk < 420 * 3, "the advance below takes several chunks")
-        var events: [JobEvent] = []
-        try chunked.app.store.advance(to: target, into: &events)
-        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, db) }
+        let events = try chunked.app.engine.advanceStore(to: target)
+        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, limit: -1, db).events }
         #expect(events.count == 420 * 4 && events == single)
         let (a, b) = (try Self.outcome(chunked), try Self.outcome(whole))
         #expect(a.documents == b.documents)
@@ -66,11 +65,10 @@ import Testing
                     """)
         }
         let target = try #require(Timestamp(rfc3339: "2100-01-01T00:00:00Z"))
-        var events: [JobEvent] = []
-        try chunked.app.store.advance(to: target, into: &events)
+        let events = try chunked.app.engine.advanceStore(to: target)
         let saves = try chunked.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM saves") }
         #expect(saves == 1, "written once, not once per 100 targets")
-        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, db) }
+        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, limit: -1, db).events }
         #expect(events.count == 20_001 && events == single)
         #expect(try Self.outcome(chunked).documents == Self.outcome(whole).documents)
     }
@@ -129,29 +127,29 @@ import Testing
         let app = try Self.busyApp()
         let ids = try app.app.store.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM job ORDER BY seq") }
         // Time passes, every target falls due, and no tick has run yet.
-        try app.app.simulator.clock.advance(to: ManualClock.defaultStart.adding(seconds: 6))
+        try app.app.engine.clock.advance(to: ManualClock.defaultStart.adding(seconds: 6))
         try app.post("/api/v1/cckm/oci/synchronization-jobs/\(ids[0])/cancel").expectError(
             status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "is completed")
         let running = try app.app.store.database.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = 'in_progress'")
         }
         #expect(running == 419, "the other jobs wait for the tick")
-        try app.app.simulator.tick()
+        try app.app.engine.tick()
         #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs?overall_status=in_progress&limit=0").total == 0)
     }
 
     @Test func aBatchOfLoginsLeavesDueJobsToTheTick() throws {
         let store = try JobStore(location: .memory)
         let prepared = Mutex(0)
-        let batcher = WriteBatcher(
+        let queue = CommandQueue(
             store: store, inline: true,
             prepare: { _, _ in
                 prepared.withLock { $0 += 1 }; return []
             }, finished: { _ in })
-        batcher.submit(.init(work: { _ in "login" }, finish: { _ in }))
+        queue.submit(Command(changesJobs: false) { _ in "login" }, finish: { _ in })
         #expect(prepared.withLock { $0 } == 0)
         let job = JobStore.CurrentJobs.job(family: JobFamily.named("oci")!, domain: "root", id: "x")
-        batcher.submit(.init(work: { _ in "cancel" }, finish: { _ in }, current: [job]))
+        queue.submit(Command(judges: [job]) { _ in "cancel" }, finish: { _ in })
         #expect(prepared.withLock { $0 } == 1, "a cancel judges the jobs as they stand")
     }
 }

@@ -121,7 +121,7 @@ import Testing
         let id = try start(app)
         async let waited = app.reply("GET", "/__admin/jobs/\(id)/wait?status=completed&timeout=60s")
         // Advance until the waiter is parked and answered; the advance itself needs no wall time.
-        while app.app.simulator.waiters.count == 0 { await Task.yield() }
+        while app.app.waiters.count == 0 { await Task.yield() }
         try app.advance(5)
         let reply = try #require(try await waited)
         #expect(reply.status == 200 && reply.json["overall_status"]?.stringValue == "completed")
@@ -133,7 +133,7 @@ import Testing
         let id = try start(app)
         let reply = try #require(try await app.reply("GET", "/__admin/jobs/\(id)/wait?timeout=0ms"))
         reply.expectError(status: 408, code: 15, codeDesc: "NCERRRequestTimeout: Request timeout", messageContains: "did not reach done")
-        #expect(app.app.simulator.waiters.count == 0)
+        #expect(app.app.waiters.count == 0)
     }
 
     // MARK: faults

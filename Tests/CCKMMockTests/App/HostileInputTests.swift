@@ -116,16 +116,16 @@ import Testing
             }
             park { _ in delivered.increment() }
         }
-        #expect(app.app.simulator.waiters.count == 1000)
-        let reads = app.app.simulator.waiters.documentsRead
+        #expect(app.app.waiters.count == 1000)
+        let reads = app.app.waiters.documentsRead
         for _ in 0..<20 {
             #expect(try start(app, "sap", ["g"]).status == 201)
             try app.advance(5)
         }
-        #expect(app.app.simulator.waiters.documentsRead == reads, "starts and other jobs' ends read no parked job")
+        #expect(app.app.waiters.documentsRead == reads, "starts and other jobs' ends read no parked job")
         #expect(try app.post("/__admin/jobs/\(held)/complete").status == 200)
-        #expect(delivered.value == 1000 && app.app.simulator.waiters.count == 0)
-        #expect(app.app.simulator.waiters.documentsRead == reads + 1, "one read answered all of them")
+        #expect(delivered.value == 1000 && app.app.waiters.count == 0)
+        #expect(app.app.waiters.documentsRead == reads + 1, "one read answered all of them")
     }
 
     // MARK: 7. fixture problems: at most 100 located, the rest counted

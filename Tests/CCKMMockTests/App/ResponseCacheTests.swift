@@ -24,7 +24,7 @@ import Testing
     @Test func idleTicksDoNotWrite() throws {
         let app = try InProcessApp()
         let before = app.app.store.generation
-        for _ in 0..<5 { try app.app.simulator.tick() }
+        for _ in 0..<5 { try app.app.engine.tick() }
         #expect(app.app.store.generation == before)
     }
 

@@ -10,7 +10,7 @@ import Testing
 /// The control API's deferred answers on real connections: suspended, resumed, dropped.
 @Suite(.timeLimit(.minutes(1))) struct ControlLiveTests {
     static func parked(_ live: LiveServer) async {
-        while live.server.app.simulator.waiters.count == 0 { await Task.yield() }
+        while live.server.app.waiters.count == 0 { await Task.yield() }
     }
 
     @Test func waitOnASuspendedConnectionIsAnsweredByAnAdvance() async throws {
@@ -40,7 +40,7 @@ import Testing
         _ = try await live.post(how == "reset" ? "/__admin/reset" : "/__admin/snapshots/empty/restore")
         try await waited.expectError(status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "was removed")
         #expect(ContinuousClock.now - started < .seconds(20), "answered by the removal, not the timeout")
-        #expect(live.server.app.simulator.waiters.count == 0)
+        #expect(live.server.app.waiters.count == 0)
     }
 
     /// Issue 24 #11: 32 concurrent advances of 600 s moved the clock 2 h 40 m instead of 5 h 20 m,

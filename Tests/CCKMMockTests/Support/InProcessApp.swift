@@ -21,7 +21,7 @@ struct InProcessApp {
             signingKey: Array(repeating: 7, count: 32), tokenClock: tokenClock, journal: RequestJournal(capacity: journalSize),
             fixture: fixture ?? Fixture(jobs: jobs), cacheBytes: cacheBytes, adminToken: adminToken, accessLog: accessLog,
             hosts: hosts)
-        if let fixture { try app.simulator.seed(fixture) }
+        if let fixture { try app.engine.seed(fixture) }
     }
 
     func delete(_ target: String) throws -> Reply { try send("DELETE", target) }

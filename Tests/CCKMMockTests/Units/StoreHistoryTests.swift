@@ -50,7 +50,7 @@ import Testing
         let app = try InProcessApp(store: store)
         var fixture = Fixture()
         fixture.streams = [path]
-        try app.app.simulator.seed(fixture, alone: true)
+        try app.app.engine.seed(fixture, alone: true)
         #expect(try store.count() == 300)
         #expect(try Self.schema(store) == Self.schema(fresh), "the bulk load rebuilt every index and trigger it dropped")
         #expect(try app.get("/api/v1/cckm/dsm/refresh?domains=d3&limit=0").total == 43)

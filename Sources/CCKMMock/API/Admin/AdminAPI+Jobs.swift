@@ -63,7 +63,7 @@ extension CCKMApp {
             target = try document.optionalString("target")
             message = try document.optionalString("message")
         }
-        _ = try simulator.force(family: family, id: id.lowercased(), target: target, fail: fail, message: message)
+        _ = try engine.force(family: family, id: id.lowercased(), target: target, fail: fail, message: message)
         guard let domain = try store.domain(family: family, id: id.lowercased()),
             let document = try store.document(family: family, domain: domain, id: id.lowercased())
         else { throw APIError.notFound() }
@@ -93,7 +93,7 @@ extension CCKMApp {
             for: APIError(
                 status: 408, code: 15, name: "NCERRRequestTimeout", description: "Request timeout",
                 message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")"))
-        let waiters = simulator.waiters
+        let waiters = waiters
         return .later { deliver in
             let waiter = JobWaiters.Waiter(
                 family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver,

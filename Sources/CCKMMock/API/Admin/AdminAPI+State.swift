@@ -22,7 +22,7 @@ extension CCKMApp {
         }
         let domain = query["domain"]
         do {
-            try simulator.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
+            try engine.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
         } catch let error as FixtureError {
             // A JSON Lines file is read again at each reset, and it may have changed since the start.
             throw APIError.conflict("The fixtures no longer load (the store is as it was before the reset):\n" + error.description)
@@ -39,17 +39,17 @@ extension CCKMApp {
         guard mode == "merge" || mode == "replace" else { throw APIError.invalidParameter("mode", "\"\(mode)\" is not one of merge, replace") }
         let loaded: Fixture
         do {
-            loaded = try Fixture.parse(bytes: body, source: "request body", now: simulator.clock.now())
+            loaded = try Fixture.parse(bytes: body, source: "request body", now: engine.clock.now())
         } catch {
             throw APIError.badRequest("Invalid fixture:\n" + error.description)
         }
         tokens.add(users: loaded.users, domains: loaded.domains)
         if mode == "replace" {
             fixture.withLock { $0 = loaded }
-            try simulator.reset(to: loaded, domain: nil)
+            try engine.reset(to: loaded, domain: nil)
         } else {
             fixture.withLock { $0.merge(loaded) }
-            try simulator.seed(loaded)
+            try engine.seed(loaded)
         }
         try adoptDomainsOfStoredJobs()
         return .json(200, JSONWriter.object([("loaded", .number(loaded.jobs.count)), ("jobs", .number(try store.count()))]))

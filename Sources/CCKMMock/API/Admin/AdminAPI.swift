@@ -16,7 +16,7 @@ extension CCKMApp {
         case (.clock, "GET"):
             return .now(.json(200, clockJSON()))
         case (.clock, _):
-            simulator.planner.setTimeScale(try Self.timeScale(in: request.body))
+            engine.planner.setTimeScale(try Self.timeScale(in: request.body))
             return .now(.json(200, clockJSON()))
         case (.domains, _):
             let domains = [Job.rootDomain] + tokens.currentAccounts.domains
@@ -38,10 +38,10 @@ extension CCKMApp {
                     status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]),
                     body: Self.dashboardBytes))
         case (.clockAdvance, _):
-            let events = try simulator.advance(seconds: try Self.seconds(in: request.body))
+            let events = try engine.advance(seconds: try Self.seconds(in: request.body))
             return .now(.json(200, clockJSON(transitions: events.count)))
         case (.settle, _):
-            return .now(.json(200, clockJSON(transitions: try simulator.settle().count)))
+            return .now(.json(200, clockJSON(transitions: try engine.settle().count)))
         case (.reset, _):
             return .now(try reset(query, items: request.query))
         case (.fixtures, _):
@@ -103,13 +103,13 @@ extension CCKMApp {
             return .now(.json(200, try snapshotsJSON()))
         case (.snapshot(let name), "POST"):
             try Self.checkSnapshotName(name)
-            try store.saveSnapshot(name, clock: simulator.clock.now())
+            try engine.saveSnapshot(name)
             return .now(.json(201, try snapshotsJSON(only: name)))
         case (.snapshot(let name), _):
-            guard try store.deleteSnapshot(name) else { throw APIError.notFound("No snapshot named \"\(name)\"") }
+            guard try engine.deleteSnapshot(name) else { throw APIError.notFound("No snapshot named \"\(name)\"") }
             return .now(HTTPResponse(status: 204))
         case (.snapshotRestore(let name), _):
-            try simulator.restore(snapshot: name)
+            try engine.restore(snapshot: name)
             try adoptDomainsOfStoredJobs()
             return .now(.json(200, clockJSON()))
         }

@@ -1,7 +1,8 @@
 import HTTPServer
 import Synchronization
 
-/// Requests parked on `/__admin/jobs/{id}/wait` until the job reaches a status. Parked by job, so
+/// Requests parked on `/__admin/jobs/{id}/wait` until the job reaches a status, told by the engine
+/// what changed (`handle`). Parked by job, so
 /// that a change to one job looks only at that job's waiters (a thousand parked waits used to be
 /// re-read on every write). A timeout answers 408. No thread is held while waiting.
 final class JobWaiters: Sendable {
@@ -45,6 +46,16 @@ final class JobWaiters: Sendable {
     /// Answers the waiter with `response` if it is still parked.
     func expire(_ ticket: Int, of job: JobKey, with response: HTTPResponse) {
         take(ticket, of: job)?.deliver(response)
+    }
+
+    /// What the engine said changed: the waits on the jobs whose status it moved are looked at (a
+    /// start or a cancel alone moves no status: a cancelled job stops later), or every wait.
+    func handle(_ change: Engine.Change, store: JobStore) {
+        guard count > 0 else { return }
+        switch change {
+        case .jobs(let events): check(jobs: events.map { JobKey(family: $0.family.name, id: $0.jobID) }, store: store)
+        case .everything: checkAll(store: store)
+        }
     }
 
     /// Answers the waiters of these jobs whose job now has a status they accept, with the job.

@@ -1,0 +1,72 @@
+import GRDB
+
+/// The engine's writes, one constructor each: what the command judges, whether it may change a
+/// job, and its handler, which alone writes its rows (in its savepoint of a batch's transaction).
+extension Engine {
+    /// A start, checked and planned now: stored unless the family must run alone and already has
+    /// a job in progress in the domain (409). Its output is the job's JSON.
+    func startCommand(family: JobFamily, domain: String, body: [UInt8]) throws -> Command<String> {
+        let planned = try planStart(family: family, domain: domain, body: body)
+        let exclusive = !settings.allowConcurrentJobs
+        let store = self.store
+        return Command(judges: exclusive ? [.family(family, domain: domain)] : []) { db in
+            try store.start(planned, exclusive: exclusive, db)
+        }
+    }
+
+    /// A cancel asked now; its output is the job's JSON.
+    func cancelCommand(family: JobFamily, domain: String, id: String) -> Command<String> {
+        let (now, stopAt) = cancelTimes()
+        let store = self.store
+        return Command(judges: [.job(family: family, domain: domain, id: id)]) { db in
+            try store.cancel(family: family, domain: domain, id: id, now: now, stopAt: stopAt, db)
+        }
+    }
+
+    /// A new login session; its output is the login's answer, `response`.
+    func loginCommand(_ session: LoginSession, createdAt: Int64, response: String) -> Command<String> {
+        let store = self.store
+        return Command(changesJobs: false) { db in
+            try store.saveSession(session, createdAt: createdAt, db)
+            return response
+        }
+    }
+
+    /// Ends a login session; its output is the session's id, nil when no session has the token.
+    func revoke(refreshToken: String) throws -> String? {
+        let store = self.store
+        return try perform(Command(changesJobs: false) { db in try store.revokeSession(refreshToken: refreshToken, db) })
+    }
+
+    /// Stores a new scheduler configuration with a fresh id; returns its document.
+    func createSchedulerConfig(domain: String, config: SchedulerConfig) throws -> String {
+        let (store, id, now) = (self.store, planner.randomness.uuid(), clock.now())
+        return try perform(Command(changesJobs: false) { db in try store.insertSchedulerConfig(id: id, domain: domain, config: config, at: now, db) })
+    }
+
+    /// Patches a configuration; its document, nil when the domain has no configuration with that id.
+    func patchSchedulerConfig(id: String, domain: String, with patch: [(String, JSONValue)]) throws -> String? {
+        let (store, now) = (self.store, clock.now())
+        return try perform(
+            Command(changesJobs: false) { db in try store.updateSchedulerConfig(id: id, domain: domain, { try $0.patched(with: patch) }, at: now, db)
+            })
+    }
+
+    /// Deletes a configuration; false when the domain has none with that id.
+    func deleteSchedulerConfig(id: String, domain: String) throws -> Bool {
+        let store = self.store
+        return try perform(Command(changesJobs: false) { db in try store.deleteSchedulerConfig(id: id, domain: domain, db) })
+    }
+
+    /// Deletes a job run; false when the domain has none with that id.
+    func deleteSchedulerRun(id: String, domain: String) throws -> Bool {
+        let store = self.store
+        return try perform(Command(changesJobs: false) { db in try store.deleteSchedulerRun(id: id, domain: domain, db) })
+    }
+
+    /// Deletes a snapshot; false when there is none of that name.
+    func deleteSnapshot(_ name: String) throws -> Bool {
+        let store = self.store
+        return try perform(Command(changesJobs: false) { db in try store.deleteSnapshot(name, db) })
+    }
+}

@@ -1,0 +1,142 @@
+import GRDB
+
+/// The moves that replace what is stored: a fixture's seed, a reset, a snapshot saved and put back.
+/// Each is one transaction, whole or not at all; a start-up's seed into a store no one uses yet
+/// may take the bulk path, which is a transaction of its own outside the WAL.
+extension Engine {
+    /// Stores the fixture's jobs (those of `domain` only, when given), its JSON Lines files a batch
+    /// at a time: running jobs go on from now with fresh durations, unless held. The fixture's
+    /// inventory, scripts and simulator settings are added to the planner's rules.
+    /// `alone`: nothing else uses the store yet (start-up), so a large fixture may load the fastest way.
+    public func seed(_ fixture: Fixture, domain: String? = nil, alone: Bool = false) throws {
+        try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
+    }
+
+    private func seedUnserialized(_ fixture: Fixture, domain: String?, alone: Bool) throws {
+        let before = planner.currentRules
+        planner.setRules(Self.rules(before, adding: fixture))
+        do {
+            if alone, !fixture.streams.isEmpty {
+                // Start-up with nothing else on the store: the bulk load may leave WAL for its
+                // duration (`bulkReplace(alone:)`), which only a transaction of its own can; the
+                // configurations go first, in a transaction of their own.
+                let now = clock.now()
+                try onWriter { db in
+                    try store.transaction(db) { db in
+                        try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
+                            try store.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
+                        }
+                    }
+                    try store.bulkReplace(alone: true, db) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
+                }
+            } else {
+                let now = clock.now()
+                try onWriter { db in try store.transaction(db) { db in try storeFixture(fixture, domain: domain, now: now, db) } }
+            }
+        } catch {
+            planner.setRules(before)
+            throw error
+        }
+        changed(.everything)
+    }
+
+    /// The planner's rules with the fixture's added, merged as `Fixture.merge` merges fixtures.
+    private static func rules(_ current: PlanRules, adding fixture: Fixture) -> PlanRules {
+        var rules = current
+        let added = PlanRules(fixture)
+        // Only the families the fixture lists: `PlanRules` fills the rest with the standard
+        // targets, which would undo an earlier fixture's.
+        for family in added.strictFamilies { rules.inventory.targets[family] = added.inventory.targets[family] }
+        // A later load keeps an earlier one's AWS accounts, and a script loaded again replaces
+        // itself instead of piling up (100 merges of one fixture had a start reading 100 copies).
+        for kms in added.inventory.awsKMS {
+            rules.inventory.awsKMS.removeAll { $0.name == kms.name }
+            rules.inventory.awsKMS.append(kms)
+        }
+        rules.inventory.azureLocations.merge(added.inventory.azureLocations) { $1 }
+        rules.strictFamilies.formUnion(added.strictFamilies)
+        rules.scripts.add(added.scripts)
+        rules.simulation.merge(added.simulation) { $1 }
+        return rules
+    }
+
+    /// The fixture's configurations, jobs and JSON Lines files, in the caller's transaction.
+    private func storeFixture(_ fixture: Fixture, domain: String?, now: Timestamp, _ db: Database) throws {
+        try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
+            try store.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
+        }
+        try store.bulkReplace(in: db) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
+    }
+
+    private func storeConfigs(
+        _ fixture: Fixture, domain: String?, now: Timestamp, _ replace: (String, String, SchedulerConfig) throws -> Void
+    ) throws {
+        for schedule in fixture.schedules where domain == nil || schedule.domain == domain {
+            try replace(schedule.id ?? planner.randomness.uuid(), schedule.domain, try SchedulerConfig(fields: schedule.members.objectValue ?? []))
+        }
+    }
+
+    /// The jobs and the lines of the JSON Lines files, each planned and handed to `insert`. A
+    /// line's problem stops the storing (not the reading, so that every problem is reported), and
+    /// the transaction around it rolls everything back.
+    private func storeJobs(_ fixture: Fixture, domain: String?, now: Timestamp, _ insert: ([PreparedJob]) throws -> Void) throws {
+        func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
+        let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
+        try insert(jobs.map { PreparedJob(plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id)))) })
+        for path in fixture.streams {
+            var problems = JobLines.Problems()
+            // Rendering runs on the workers, planning here: its random draws keep file order.
+            try JobLines.forEachBatch(path: path, now: now, size: JobLines.batchSize) { batch in
+                batch.filter { domain == nil || $0.0.domain == domain }.map { (job: $0.0, held: $0.held, document: $0.0.json) }
+            } consume: { rendered, batchProblems in
+                problems.add(batchProblems)
+                guard problems.isEmpty else { return }
+                try insert(rendered.map { PreparedJob(plan($0.job, held: $0.held), document: $0.document) })
+            }
+            try problems.check(path: path)
+        }
+    }
+
+    /// Back to `fixture` (nothing when nil), for every domain or one, in one transaction: a
+    /// fixture that fails half way (a JSON Lines file changed since the start) leaves the store
+    /// exactly as it was, and the planner's rules too. A full reset also puts the rules back to
+    /// the fixture's alone.
+    func reset(to fixture: Fixture?, domain: String?) throws {
+        try oneAtATime {
+            let before = planner.currentRules
+            let base = domain == nil ? PlanRules() : before
+            planner.setRules(fixture.map { Self.rules(base, adding: $0) } ?? base)
+            do {
+                let now = clock.now()
+                try onWriter { db in
+                    try store.transaction(db) { db in
+                        try store.deleteJobs(domain: domain, db)
+                        try store.deleteSchedulerConfigs(domain: domain, db)
+                        if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
+                    }
+                }
+            } catch {
+                planner.setRules(before)
+                throw error
+            }
+            changed(.everything)
+        }
+    }
+
+    /// Puts a snapshot back, the manual clock included.
+    public func restore(snapshot name: String) throws {
+        try oneAtATime {
+            let store = self.store
+            clock.restore(to: try onWriter { db in try store.transaction(db) { db in try store.restoreSnapshot(name, db) } })
+            changed(.everything)
+        }
+    }
+
+    /// Saves every job, schedule, event and configuration under `name`, with the clock's time.
+    func saveSnapshot(_ name: String) throws {
+        try oneAtATime {
+            let (store, now) = (self.store, clock.now())
+            try onWriter { db in try store.transaction(db, changingJobs: false) { db in try store.saveSnapshot(name, clock: now, db) } }
+        }
+    }
+}
