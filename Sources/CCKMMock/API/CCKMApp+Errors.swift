@@ -67,7 +67,9 @@ extension CCKMApp {
                 logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
             }
             // CM's message stays CM's; the mock's own way out goes to the log.
-            if error.status == 409, request.method == "POST", case .jobs? = Route(path: request.path) {
+            if error.status == 409, request.method == "POST", let match = Self.routes.match(request.path), match.family != nil,
+                match.parameters.isEmpty
+            {
                 logger.info(
                     "start refused while a job of the family runs; serve --allow-concurrent-jobs lifts the rule",
                     metadata: ["path": "\(request.path)", "requestID": "\(Self.requestID ?? "-")"])

@@ -13,29 +13,29 @@ extension CCKMApp {
                 response(
                     for: .forbidden("The mock does not answer for the host \(String(request.headers["Host"]?.prefix(100) ?? "")); see --allow-host")))
         }
-        let route = Route(path: request.path)
-        if case .admin(let admin)? = route {
+        let match = Self.routes.match(request.path)
+        if let match, match.access.isAdmin {
             return guarded(request) {
                 if let refusal = HostPolicy.crossOriginRefusal(request) { throw APIError.forbidden(refusal) }
-                try self.checkAdminToken(request, route: admin)
-                return try self.admin(admin, request: request)
+                try self.checkAdminToken(request, access: match.access)
+                return try self.call(match, request)
             }
         }
-        guard let fault = faults.hit(request, family: route?.family?.name, randomness: randomness) else {
-            return answer(request, route: route)
+        guard let fault = faults.hit(request, family: match?.family?.name, randomness: randomness) else {
+            return answer(request, match)
         }
         let delay = Duration.milliseconds(fault.latencyMilliseconds)
         let effect: @Sendable () -> HTTPReply = {
             if fault.dropConnection {
                 // Journaled with status 0: the client did send it.
-                self.journal.record(request, status: 0, domain: self.journalDomain(request, route), at: SystemClock().now())
+                self.journal.record(request, status: 0, domain: self.journalDomain(request, match), at: SystemClock().now())
                 return .hangUp
             }
-            guard let status = fault.status else { return self.answer(request, route: route) }
+            guard let status = fault.status else { return self.answer(request, match) }
             let error = APIError(
                 status: status, code: fault.code ?? 14, name: "NCERRFault", description: "Injected fault",
                 message: fault.message ?? "Fault \(fault.id) injected by the mock")
-            self.journal.record(request, status: status, domain: self.journalDomain(request, route), at: SystemClock().now())
+            self.journal.record(request, status: status, domain: self.journalDomain(request, match), at: SystemClock().now())
             return .now(self.response(for: error))
         }
         if fault.latencyMilliseconds == 0 { return effect() }
@@ -61,8 +61,8 @@ extension CCKMApp {
     /// With `--admin-token`, the control API answers only requests that carry it as a bearer token.
     /// The health check stays open (a container's probe has no secret to send), and so do the
     /// dashboard's page, the spec and the certificate, which hold none; the dashboard then asks for it.
-    func checkAdminToken(_ request: HTTPRequest, route: AdminRoute) throws(APIError) {
-        guard let adminToken, ![.health, .ui, .openAPI, .tlsCertificate].contains(route) else { return }
+    func checkAdminToken(_ request: HTTPRequest, access: Access) throws(APIError) {
+        guard let adminToken, access == .admin else { return }
         let sent = request.headers["Authorization"].flatMap(TokenService.bearerToken).map { Array($0.utf8) } ?? []
         guard Crypto.constantTimeEquals(sent, adminToken) else {
             throw .unauthorized(
@@ -70,54 +70,60 @@ extension CCKMApp {
         }
     }
 
-    /// A CCKM or login request answered and journaled. Starts and cancels are answered once the
-    /// engine's group commit has them on disk.
-    func answer(_ request: HTTPRequest, route: Route?) -> HTTPReply {
+    /// A CCKM, scheduler or login request answered and journaled, a reply that comes later
+    /// (a start, a cancel, a login after the engine's group commit) when it comes.
+    func answer(_ request: HTTPRequest, _ match: RouteTable.Match?) -> HTTPReply {
         let journal = self.journal
-        let domainOfRequest = journalDomain(request, route)
+        let domainOfRequest = journalDomain(request, match)
         let journaled: @Sendable (HTTPResponse) -> HTTPResponse = { response in
             journal.record(request, status: response.status, domain: domainOfRequest, at: SystemClock().now())
             return response
         }
-        if let route, request.method == "POST", case .jobs(let family) = route {
-            return write(request) { domain, finish in self.engine.start(family: family, domain: domain, body: request.body, finish: finish) }
-                .map(201, journaled)
+        let reply = guarded(request) {
+            guard let match else { throw APIError.notFound("No resource at \(request.path)") }
+            return try call(match, request)
         }
-        if request.method == "POST", case .login? = route {
-            return login(request).map(200, journaled)
-        }
-        if let route, request.method == "POST", case .cancel(let family, let id) = route {
-            return write(request) { domain, finish in self.engine.cancel(family: family, domain: domain, id: id.lowercased(), finish: finish) }
-                .map(200, journaled)
-        }
-        switch guarded(request, { .now(try self.route(request, route)) }) {
+        switch reply {
         case .now(let answer): return .now(journaled(answer))
-        case .later, .hangUp: return .now(journaled(response(for: .internalError())))
+        case .later(let start): return .later { deliver in start { deliver($0.map(journaled)) } }
+        case .hangUp: return .now(journaled(response(for: .internalError())))
         }
     }
 
-    /// A start or a cancel: the token checked now, the write handed to the engine, which
-    /// finishes it after the group commit with the job's JSON or an error.
-    func write(
-        _ request: HTTPRequest,
-        _ perform: @escaping @Sendable (_ domain: String, _ finish: @escaping @Sendable (Result<String, any Error>) -> Void) -> Void
-    ) -> PendingWrite {
+    /// The endpoint for the request's method, called with the domain of the request's token where
+    /// it acts in one; 405 with `Allow` when the path has none for the method (before the token is looked at).
+    func call(_ match: RouteTable.Match, _ request: HTTPRequest) throws -> HTTPReply {
+        guard let endpoint = match.endpoint(for: request.method) else {
+            throw APIError.methodNotAllowed(request.method, allowed: match.allowedMethods)
+        }
+        let domain = endpoint.access.hasDomain ? try tokens.domain(authorization: request.headers["Authorization"]) : Job.rootDomain
+        return try endpoint.handle(self, Call(request: request, parameters: match.parameters, family: match.family, domain: domain))
+    }
+
+    /// The one deferred reply: `submit` hands the work to the engine with a `finish`, which answers
+    /// `status` with the JSON it gets, or the error's CM envelope under the request's id.
+    func later(
+        _ request: HTTPRequest, status: Int,
+        _ submit: @escaping @Sendable (_ finish: @escaping @Sendable (Result<String, any Error>) -> Void) -> Void
+    ) -> HTTPReply {
         let id = Self.requestID
-        do {
-            let domain = try tokens.domain(authorization: request.headers["Authorization"])
-            return PendingWrite(app: self, request: request, requestID: id) { finish in perform(domain, finish) }
-        } catch {
-            return PendingWrite(app: self, request: request, requestID: id) { finish in finish(.failure(error)) }
+        return .later { deliver in
+            submit { result in
+                switch result {
+                case .success(let document): deliver(.json(status, document))
+                case .failure(let error): deliver(Self.$requestID.withValue(id) { self.response(for: error, to: request) })
+                }
+            }
         }
     }
 
-    /// A login: checked now; a password grant's new session saved with the engine's group
-    /// commit and answered after it, a refresh token answered at once (nothing to write).
-    func login(_ request: HTTPRequest) -> PendingWrite {
-        let (tokens, engine) = (self.tokens, self.engine)
-        return PendingWrite(app: self, request: request, requestID: Self.requestID) { finish in
+    /// A login: checked when the reply starts; a password grant's new session saved with the
+    /// engine's group commit and answered after it, a refresh token answered at once (nothing to write).
+    func login(_ call: Call) -> HTTPReply {
+        let (tokens, engine, body) = (self.tokens, self.engine, call.body)
+        return later(call.request, status: 200) { finish in
             do {
-                let login = try tokens.checkLogin(body: request.body)
+                let login = try tokens.checkLogin(body: body)
                 guard login.isNew else { return finish(.success(login.response)) }
                 engine.saveSession(login.session, createdAt: tokens.now(), response: login.response, finish: finish)
             } catch {
@@ -126,59 +132,29 @@ extension CCKMApp {
         }
     }
 
-    /// The domain a CCKM request acted in, for the journal: its token's (already checked and
-    /// cached by then), root with login off; nil outside the CCKM paths or without a valid token.
-    func journalDomain(_ request: HTTPRequest, _ route: Route?) -> String? {
-        switch route {
-        case .jobs?, .job?, .cancel?: try? tokens.domain(authorization: request.headers["Authorization"])
-        case let route? where route.isScheduler: try? tokens.domain(authorization: request.headers["Authorization"])
-        default: nil
-        }
+    /// The domain a CCKM or scheduler request acted in, for the journal: its token's (already
+    /// checked and cached by then), root with login off; nil elsewhere or without a valid token.
+    func journalDomain(_ request: HTTPRequest, _ match: RouteTable.Match?) -> String? {
+        guard match?.access.hasDomain == true else { return nil }
+        return try? tokens.domain(authorization: request.headers["Authorization"])
     }
 
-    func route(_ request: HTTPRequest, _ route: Route?) throws -> HTTPResponse {
-        guard let route else {
-            throw APIError.notFound("No resource at \(request.path)")
-        }
-        // HEAD is GET without the body; libmicrohttpd drops the body.
-        let method = request.method == "HEAD" ? "GET" : request.method
-        guard route.allowedMethods.contains(method) else {
-            throw APIError.methodNotAllowed(request.method, allowed: route.allowedMethods)
-        }
-        switch route {
-        case .login:
-            // A POST was answered by `login(_:)` through the group commit; other methods stop above.
-            throw APIError.internalError()
-        case .revoke:
-            try tokens.revoke(body: request.body)
-            return HTTPResponse(status: 204)
-        case .admin:
-            throw APIError.notFound()
-        case .schedulerConfigs, .schedulerConfig, .schedulerRunNow, .schedulerRuns, .schedulerRun, .schedulerOperations:
-            return try scheduler(route, method: method, request: request, domain: try tokens.domain(authorization: request.headers["Authorization"]))
-        case .jobs, .job, .cancel:
-            break
-        }
-        let domain = try tokens.domain(authorization: request.headers["Authorization"])
-        // Starts and cancels (the POSTs) went to the engine's group commit in `answer`.
-        return try cache.response(for: Self.cacheKey(domain: domain, request: request), generation: { store.generation }) {
-            try read(route, domain: domain, request: request)
-        }
+    /// A `GET` of a CCKM path, from the response cache while no write changed the jobs of its
+    /// family in its domain.
+    func cached(_ call: Call, _ read: () throws -> HTTPResponse) throws -> HTTPReply {
+        let (generations, family, domain) = (store.generations, call.family!, call.domain)
+        return .now(
+            try cache.response(
+                for: Self.cacheKey(domain: domain, request: call.request), generation: { generations.current(family: family, domain: domain) },
+                build: read))
     }
 
-    /// A list or a job, as `GET` asks.
-    func read(_ route: Route, domain: String, request: HTTPRequest) throws -> HTTPResponse {
-        switch route {
-        case .jobs(let family):
-            return try list(family, domain: domain, request: request)
-        case .job(let family, let id):
-            guard let document = try store.document(family: family, domain: domain, id: id.lowercased()) else {
-                throw APIError.notFound()
-            }
-            return .json(200, document)
-        default:
+    /// A job, as `GET` asks.
+    func job(_ call: Call) throws -> HTTPResponse {
+        guard let document = try store.document(family: call.family!, domain: call.domain, id: call.id.lowercased()) else {
             throw APIError.notFound()
         }
+        return .json(200, document)
     }
 
     /// Domain, path and the query exactly as sent.
@@ -190,9 +166,9 @@ extension CCKMApp {
         return key
     }
 
-    func list(_ family: JobFamily, domain: String, request: HTTPRequest) throws -> HTTPResponse {
-        let query = try ListQuery.parse(request.query, family: family)
-        let page = try store.list(family: family, domain: domain, query: query)
+    func list(_ call: Call) throws -> HTTPResponse {
+        let query = try ListQuery.parse(call.request.query, family: call.family!)
+        let page = try store.list(family: call.family!, domain: call.domain, query: query)
         return .json(200, Self.listEnvelope(query: query, total: page.total, resources: page.documents))
     }
 
@@ -203,28 +179,5 @@ extension CCKMApp {
 
     static func listEnvelope(skip: Int, limit: Int, total: Int, resources: [String]) -> String {
         JSONWriter.object([("skip", .number(skip)), ("limit", .number(limit)), ("total", .number(total)), ("resources", .array(resources))])
-    }
-}
-
-/// A start or a cancel on its way through the group commit, and how its result becomes a reply.
-struct PendingWrite {
-    let app: CCKMApp
-    let request: HTTPRequest
-    let requestID: String?
-    let perform: @Sendable (_ finish: @escaping @Sendable (Result<String, any Error>) -> Void) -> Void
-
-    /// The reply: `status` with the job's JSON, or the error's CM envelope, passed through `finished`.
-    func map(_ status: Int, _ finished: @escaping @Sendable (HTTPResponse) -> HTTPResponse) -> HTTPReply {
-        let (app, request, id, perform) = (app, request, requestID, perform)
-        return .later { deliver in
-            perform { result in
-                let response: HTTPResponse =
-                    switch result {
-                    case .success(let document): .json(status, document)
-                    case .failure(let error): CCKMApp.$requestID.withValue(id) { app.response(for: error, to: request) }
-                    }
-                deliver(finished(response))
-            }
-        }
     }
 }

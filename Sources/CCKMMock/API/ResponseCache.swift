@@ -1,9 +1,10 @@
 import HTTPServer
 import Synchronization
 
-/// GET answers built once and served again until the store changes: polling clients ask for the
-/// same list or job over and over. Every entry is built at one store `generation`; any write
-/// moves it, and the next lookup or store drops every entry at once (they are all stale then).
+/// GET answers built once and served again until their jobs change: polling clients ask for the
+/// same list or job over and over. Every entry is built at its (domain, family)'s generation
+/// (`JobGenerations`); a write to those jobs moves it, and the next lookup of the entry drops it.
+/// Writes to other families or domains leave it.
 /// Bounded in bytes, not entries: sixty `limit=-1` lists over a large store were 260 MB when the
 /// bound was a count. Oldest entries go first when a new one needs room.
 final class ResponseCache: Sendable {
@@ -13,20 +14,15 @@ final class ResponseCache: Sendable {
     private struct Entry {
         let response: HTTPResponse
         let bytes: Int
+        let generation: Int
     }
 
     private struct State {
-        var generation = -1
         var entries: [String: Entry] = [:]
         /// Keys in the order they were stored; a key may repeat after a rebuild (checked on eviction).
         var order: [String] = []
         var head = 0
         var bytes = 0
-
-        mutating func clear(at generation: Int) {
-            self = State()
-            self.generation = generation
-        }
     }
 
     private let state = Mutex(State())
@@ -40,13 +36,17 @@ final class ResponseCache: Sendable {
     /// Bytes held now, and entries: for tests and the soak's report.
     var usage: (bytes: Int, entries: Int) { state.withLock { ($0.bytes, $0.entries.count) } }
 
-    /// The cached answer for `key`, or `build`'s, kept if the store did not change meanwhile.
+    /// The cached answer for `key`, or `build`'s, kept if its jobs did not change meanwhile;
+    /// `current` is the generation of the jobs the answer is built from.
     func response(for key: String, generation current: () -> Int, build: () throws -> HTTPResponse) rethrows -> HTTPResponse {
         guard capacity > 0 else { return try build() }
         let before = current()
         let cached = state.withLock { state -> HTTPResponse? in
-            if state.generation != before { state.clear(at: before) }
-            return state.entries[key]?.response
+            guard let entry = state.entries[key] else { return nil }
+            if entry.generation == before { return entry.response }
+            state.entries[key] = nil
+            state.bytes -= entry.bytes
+            return nil
         }
         if let cached { return cached }
         let response = try build()
@@ -54,7 +54,7 @@ final class ResponseCache: Sendable {
         let bytes = key.utf8.count + response.body.count + 64
         guard response.status == 200, bytes <= capacity / 8, current() == before else { return response }
         state.withLock { state in
-            guard state.generation == before, state.entries[key] == nil else { return }
+            guard state.entries[key] == nil else { return }
             while state.bytes + bytes > capacity, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 state.head += 1
@@ -64,7 +64,7 @@ final class ResponseCache: Sendable {
                 state.order.removeFirst(state.head)
                 state.head = 0
             }
-            state.entries[key] = Entry(response: response, bytes: bytes)
+            state.entries[key] = Entry(response: response, bytes: bytes, generation: before)
             state.order.append(key)
             state.bytes += bytes
         }

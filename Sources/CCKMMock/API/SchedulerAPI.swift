@@ -3,52 +3,59 @@ import HTTPServer
 /// `/api/v1/scheduler/...`: CM's scheduler job configurations, their job runs, run-now and the
 /// operations, with the CCKM paths' login and domains. Runs happen on the engine's clock.
 extension CCKMApp {
-    func scheduler(_ route: Route, method: String, request: HTTPRequest, domain: String) throws -> HTTPResponse {
-        switch (route, method) {
-        case (.schedulerConfigs, "POST"):
-            let config = try SchedulerConfig(fields: try APIError.objectMembers(of: request.body))
-            let document = try engine.createSchedulerConfig(domain: domain, config: config)
-            return .json(201, document)
-        case (.schedulerConfigs, _):
-            return try schedulerConfigs(AdminQuery(request.query), domain: domain)
-        case (.schedulerConfig(let id), "GET"):
-            guard let stored = try store.schedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
-            return .json(200, stored.document)
-        case (.schedulerConfig(let id), "PATCH"):
-            let patch = try APIError.objectMembers(of: request.body)
-            guard let document = try engine.patchSchedulerConfig(id: id, domain: domain, with: patch) else {
-                throw APIError.notFound()
-            }
-            return .json(200, document)
-        case (.schedulerConfig(let id), _):
-            guard try engine.deleteSchedulerConfig(id: id, domain: domain) else { throw APIError.notFound() }
-            return HTTPResponse(status: 204)
-        case (.schedulerRunNow(let id), _):
-            guard let run = try engine.runNow(configID: id, domain: domain) else { throw APIError.notFound() }
-            return .json(201, run.document)
-        case (.schedulerRuns, _):
-            let query = try Self.runQuery(AdminQuery(request.query))
-            let page = try store.schedulerRuns(domain: domain, query: query)
-            return .json(
-                200,
-                CCKMApp.listEnvelope(
-                    skip: query.skip, limit: query.limit == Int.max ? -1 : query.limit, total: page.total, resources: page.runs.map(\.document)))
-        case (.schedulerRun(let id), "GET"):
-            guard let run = try store.schedulerRun(id: id, domain: domain) else { throw APIError.notFound() }
-            return .json(200, run.document)
-        case (.schedulerRun(let id), _):
-            guard try engine.deleteSchedulerRun(id: id, domain: domain) else { throw APIError.notFound() }
-            return HTTPResponse(status: 204)
-        case (.schedulerOperations, _):
-            let operations = SchedulerOperation.all.map(\.json.jsonText)
-            return .json(200, CCKMApp.listEnvelope(skip: 0, limit: operations.count, total: operations.count, resources: operations))
-        default:
-            throw APIError.notFound()
-        }
+    func createSchedulerConfig(_ call: Call) throws -> HTTPResponse {
+        let config = try SchedulerConfig(fields: try APIError.objectMembers(of: call.body))
+        return .json(201, try engine.createSchedulerConfig(domain: call.domain, config: config))
+    }
+
+    func schedulerConfig(_ call: Call) throws -> HTTPResponse {
+        guard let stored = try store.schedulerConfig(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        return .json(200, stored.document)
+    }
+
+    func patchSchedulerConfig(_ call: Call) throws -> HTTPResponse {
+        let patch = try APIError.objectMembers(of: call.body)
+        guard let document = try engine.patchSchedulerConfig(id: call.id, domain: call.domain, with: patch) else { throw APIError.notFound() }
+        return .json(200, document)
+    }
+
+    func deleteSchedulerConfig(_ call: Call) throws -> HTTPResponse {
+        guard try engine.deleteSchedulerConfig(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        return HTTPResponse(status: 204)
+    }
+
+    func runNow(_ call: Call) throws -> HTTPResponse {
+        guard let run = try engine.runNow(configID: call.id, domain: call.domain) else { throw APIError.notFound() }
+        return .json(201, run.document)
+    }
+
+    func schedulerRuns(_ call: Call) throws -> HTTPResponse {
+        let query = try Self.runQuery(call.query)
+        let page = try store.schedulerRuns(domain: call.domain, query: query)
+        return .json(
+            200,
+            CCKMApp.listEnvelope(
+                skip: query.skip, limit: query.limit == Int.max ? -1 : query.limit, total: page.total, resources: page.runs.map(\.document)))
+    }
+
+    func schedulerRun(_ call: Call) throws -> HTTPResponse {
+        guard let run = try store.schedulerRun(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        return .json(200, run.document)
+    }
+
+    func deleteSchedulerRun(_ call: Call) throws -> HTTPResponse {
+        guard try engine.deleteSchedulerRun(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        return HTTPResponse(status: 204)
+    }
+
+    static func schedulerOperations() -> HTTPResponse {
+        let operations = SchedulerOperation.all.map(\.json.jsonText)
+        return .json(200, CCKMApp.listEnvelope(skip: 0, limit: operations.count, total: operations.count, resources: operations))
     }
 
     /// A page of configurations; `limit=-1` is all of them.
-    private func schedulerConfigs(_ query: AdminQuery, domain: String) throws -> HTTPResponse {
+    func schedulerConfigs(_ call: Call) throws -> HTTPResponse {
+        let (query, domain) = (call.query, call.domain)
         try query.rejectUnknown(["skip", "limit", "name", "id", "operation", "disabled"])
         let (skip, limit) = try Self.page(query)
         var disabled: Bool?

@@ -22,6 +22,7 @@ extension Engine {
         while !exhausted {
             try store.database.writeWithoutTransaction { db in
                 try store.transaction(db) { db in
+                    store.generations.touchAll()
                     for _ in 0..<batch {
                         guard let job = iterator.next() else {
                             exhausted = true

@@ -5,6 +5,7 @@ extension JobStore {
 
     /// `deleteJobs` inside a transaction the caller holds (a reset's).
     func deleteJobs(domain: String?, _ db: Database) throws {
+        generations.touchAll()
         if let domain {
             try db.execute(sql: "DELETE FROM job WHERE domain = ?", arguments: [domain])
             try db.execute(sql: "DELETE FROM job_event WHERE domain = ?", arguments: [domain])
@@ -131,6 +132,7 @@ extension JobStore {
 
     /// Puts the jobs, schedules and events back as saved; returns the clock's time then. 404 for an unknown name.
     func restoreSnapshot(_ name: String, _ db: Database) throws -> Timestamp {
+        generations.touchAll()
         guard let clock = try Int64.fetchOne(db, sql: "SELECT clock FROM snapshot WHERE name = ?", arguments: [name]) else {
             throw StoreError.notFound("No snapshot named \"\(name)\"")
         }

@@ -19,6 +19,7 @@ extension JobStore {
                 )
             }
         }
+        generations.touch(family: job.family.name, domain: job.domain)
         let seq = try insert(job, db)
         try insertSchedule(planned.schedule, seq: seq, db)
         try record([JobProgress.started(job)], db)
@@ -193,6 +194,7 @@ extension JobStore {
     }
 
     private func save(_ job: Job, seq: Int64, _ db: Database) throws {
+        generations.touch(family: job.family.name, domain: job.domain)
         try db.cachedStatement(sql: "UPDATE job SET status = ?, updated_at = ?, completed_at = ? WHERE seq = ?").execute(arguments: [
             job.status.rawValue, job.updatedAt.nanoseconds, job.completedAt?.nanoseconds, seq,
         ])

@@ -50,6 +50,9 @@ public final class JobStore: Sendable {
 
     var generation: Int { writes.load(ordering: .acquiring) }
 
+    /// The same per (domain, family): what the response cache compares.
+    let generations = JobGenerations()
+
     /// Checkpoints the log of a file store off the writer (none for `:memory:`); stopped while a
     /// bulk load leaves WAL (`bulkReplace(alone:)`).
     let checkpointer: Mutex<WALCheckpointer?>
@@ -68,6 +71,7 @@ public final class JobStore: Sendable {
     /// way. Then the generation moves (unless no job can have changed) and the log starts over if asked.
     func transaction<T>(_ db: Database, changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
         defer {
+            generations.commit(mayHaveChangedJobs: changingJobs)
             if changingJobs { writes.add(1, ordering: .releasing) }
             restartLogIfDue()
         }
@@ -153,6 +157,8 @@ public final class JobStore: Sendable {
     /// Stores prepared jobs; `deletingFirst` false skips the look-up for a job of the same family
     /// and id, for a store known to hold none (the bulk path).
     func replace(_ jobs: [PreparedJob], _ db: Database, deletingFirst: Bool = true) throws {
+        // Many jobs, and the ones replaced may be other domains': every cached answer goes.
+        generations.touchAll()
         for prepared in jobs {
             let job = prepared.planned.job
             if deletingFirst {

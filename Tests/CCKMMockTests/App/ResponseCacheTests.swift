@@ -47,4 +47,28 @@ import Testing
         #expect(try app.send("POST", path, body: #"{"domains":["d"]}"#, token: token).status == 201)
         #expect(try app.send("GET", path, token: token).total == 1)
     }
+
+    /// Issue 22: the cache is kept per (domain, family); a start in one family left every other
+    /// family's and domain's lists to be read again.
+    @Test func aWriteLetsGoOfItsOwnFamilyAndDomainOnly() throws {
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 1...1))
+        let (dsm, aws) = (JobFamily.named("dsm")!, JobFamily.named("aws")!)
+        let generations = app.app.store.generations
+        let before = (dsm: generations.current(family: dsm, domain: "root"), aws: generations.current(family: aws, domain: "root"))
+        let other = generations.current(family: dsm, domain: "team-b")
+        _ = try app.get("/api/v1/cckm/aws/synchronization-jobs")
+        _ = try app.get("/api/v1/cckm/dsm/refresh")
+        #expect(app.app.cache.usage.entries == 2)
+        #expect(try app.post("/api/v1/cckm/dsm/refresh", #"{"domains":["d"]}"#).status == 201)
+        #expect(generations.current(family: dsm, domain: "root") > before.dsm)
+        #expect(generations.current(family: aws, domain: "root") == before.aws, "another family")
+        #expect(generations.current(family: dsm, domain: "team-b") == other, "another domain")
+        #expect(try app.get("/api/v1/cckm/dsm/refresh").total == 1)
+        #expect(app.app.cache.usage.entries == 2, "dsm's entry built again, aws's kept")
+        try app.advance(1)
+        #expect(generations.current(family: aws, domain: "root") == before.aws, "the advance ended a dsm job only")
+        _ = try app.post("/__admin/reset?to=empty")
+        #expect(generations.current(family: aws, domain: "root") > before.aws, "a reset lets go of everything")
+        #expect(try app.get("/api/v1/cckm/dsm/refresh").total == 0)
+    }
 }

@@ -4,28 +4,38 @@ import Testing
 @testable import CCKMMock
 
 @Suite struct RouteTests {
+    /// The template and parameters a path reaches, or nil.
+    static func route(_ path: String) -> String? {
+        guard let match = CCKMApp.routes.match(path) else { return nil }
+        return ([match.template] + match.parameters).joined(separator: " ")
+    }
+
     @Test(arguments: JobFamily.all)
     func everyFamilyHasItsThreePaths(family: JobFamily) {
         let base = "/api/v1/cckm/" + family.basePath
-        #expect(Route(path: base) == .jobs(family))
-        #expect(Route(path: base + "/") == .jobs(family))
-        #expect(Route(path: base + "/abc") == .job(family, id: "abc"))
-        #expect(Route(path: base + "/abc/") == .job(family, id: "abc"))
-        #expect(Route(path: base + "/abc/cancel") == .cancel(family, id: "abc"))
+        #expect(Self.route(base) == base)
+        #expect(CCKMApp.routes.match(base)?.family == family)
+        #expect(Self.route(base + "/") == base)
+        #expect(Self.route(base + "/abc") == base + "/{id} abc")
+        #expect(CCKMApp.routes.match(base + "/abc")?.family == family)
+        #expect(Self.route(base + "/abc/") == base + "/{id} abc")
+        #expect(Self.route(base + "/abc/cancel") == base + "/{id}/cancel abc")
+        #expect(Self.route(base + "/cancel") == base + "/{id} cancel", "an id that reads cancel")
     }
 
     /// Paths are split on the byte `/`, as an HTTP server does, whatever the characters around it.
     @Test func pathsAreMatchedByBytes() {
-        let aws = JobFamily.named("aws")!
-        #expect(Route(path: "/api/v1/cckm/aws/synchronization-jobs/é/cancel") == .cancel(aws, id: "é"))
-        #expect(Route(path: "/api/v1/cckm/aws/synchronization-jobs/\u{301}") == .job(aws, id: "\u{301}"), "a combining mark after the slash")
-        #expect(Route(path: "/api/v1/cckm/aws/synchronization-jobs/\u{301}/") == .job(aws, id: "\u{301}"))
-        #expect(Route(path: "/__admin/health/") == .admin(.health))
+        let aws = "/api/v1/cckm/aws/synchronization-jobs"
+        #expect(Self.route(aws + "/é/cancel") == aws + "/{id}/cancel é")
+        #expect(Self.route(aws + "/\u{301}") == aws + "/{id} \u{301}", "a combining mark after the slash")
+        #expect(Self.route(aws + "/\u{301}/") == aws + "/{id} \u{301}")
+        #expect(Self.route("/__admin/health/") == "/__admin/health")
     }
 
     @Test func nestedBasesAreNotConfused() {
-        #expect(Route(path: "/api/v1/cckm/aws/custom-key-stores/synchronization-jobs") == .jobs(JobFamily.named("aws-custom-key-stores")!))
-        #expect(Route(path: "/api/v1/cckm/azure/certificates/synchronization-jobs/1") == .job(JobFamily.named("azure-certificates")!, id: "1"))
+        #expect(CCKMApp.routes.match("/api/v1/cckm/aws/custom-key-stores/synchronization-jobs")?.family == JobFamily.named("aws-custom-key-stores"))
+        #expect(CCKMApp.routes.match("/api/v1/cckm/azure/certificates/synchronization-jobs/1")?.family == JobFamily.named("azure-certificates"))
+        #expect(Self.route("/api/v1/cckm/azure/certificates/synchronization-jobs/1") == "/api/v1/cckm/azure/certificates/synchronization-jobs/{id} 1")
     }
 
     @Test(arguments: [
@@ -34,7 +44,15 @@ import Testing
         "/API/V1/CCKM/aws/synchronization-jobs", "/__admin",
     ])
     func unknownPaths(path: String) {
-        #expect(Route(path: path) == nil)
+        #expect(Self.route(path) == nil)
+    }
+
+    /// Every method of a path is one row, and rows of one path keep the order `Allow` lists.
+    @Test func rowsGiveAllow() {
+        #expect(CCKMApp.routes.match("/__admin/faults")?.allowedMethods == ["GET", "POST", "DELETE"])
+        #expect(CCKMApp.routes.match("/api/v1/scheduler/job-configs/x")?.allowedMethods == ["GET", "PATCH", "DELETE"])
+        #expect(CCKMApp.routes.match("/api/v1/cckm/aws/synchronization-jobs")?.allowedMethods == ["GET", "POST"])
+        #expect(CCKMApp.routes.match("/__admin/health")?.endpoint(for: "HEAD")?.method == "GET", "HEAD is GET")
     }
 
     @Test func familiesAreUniqueAndComplete() {
