@@ -108,5 +108,6 @@ extension CCKMApp {
             return .now(.json(200, app.clockJSON()))
         },
         Endpoint("GET", "/__admin/schedules", .admin) { app, _ in .now(.json(200, try app.schedulesJSON())) },
+        Endpoint("GET", "/__admin/routes", .admin) { _, _ in .now(routesJSON()) },
     ]
 }

@@ -338,4 +338,25 @@ import Testing
         #expect(try app.post("/__admin/reset?domain=team-a").status == 200)
         #expect(try app.get("/__admin/jobs").total == 1, "a reset of team-a leaves root's job")
     }
+
+    /// `GET /__admin/routes` lists the route table: every endpoint once, each reachable as listed.
+    @Test func routesListEveryEndpoint() throws {
+        let app = try InProcessApp()
+        let answer = try app.get("/__admin/routes")
+        #expect(answer.status == 200)
+        let routes = try #require(answer.json["routes"]?.arrayValue)
+        #expect(answer.total == routes.count && routes.count == CCKMApp.routes.rows.count)
+        let listed = routes.compactMap { route -> String? in
+            guard let method = route["method"]?.stringValue, let path = route["path"]?.stringValue else { return nil }
+            return method + " " + path
+        }
+        #expect(Set(listed).count == routes.count, "each endpoint once")
+        #expect(listed.contains("POST /api/v1/cckm/aws/synchronization-jobs") && listed.contains("GET /__admin/routes"))
+        #expect(listed.filter { $0.hasPrefix("GET /api/v1/cckm/") && !$0.hasSuffix("{id}") }.count == JobFamily.all.count)
+        for entry in listed {
+            let parts = entry.split(separator: " ")
+            let sample = String(parts[1]).replacingOccurrences(of: "{id}", with: "x").replacingOccurrences(of: "{name}", with: "x")
+            #expect(CCKMApp.routes.match(sample)?.endpoint(for: String(parts[0]))?.template == String(parts[1]), "\(entry)")
+        }
+    }
 }

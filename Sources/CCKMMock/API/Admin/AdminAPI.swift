@@ -71,4 +71,11 @@ extension CCKMApp {
         let found = journal.entries(matching: JournalFilter()).filter(matcher.matches)
         return .json(200, JSONWriter.object([("requests", .array(found.map(\.json)))]))
     }
+
+    /// Every endpoint the mock serves, from the route table: method and path, each family's paths
+    /// written out, in the table's order.
+    static func routesJSON() -> HTTPResponse {
+        let rows = routes.rows.map { JSONWriter.object([("method", .string($0.method)), ("path", .string($0.template))]) }
+        return .json(200, JSONWriter.object([("total", .number(rows.count)), ("routes", .array(rows))]))
+    }
 }
