@@ -9,8 +9,9 @@ extension CCKMApp {
     private static let cckm: [Endpoint] = [
         Endpoint("GET", "/api/v1/cckm/{family}", .cckm) { app, call in try app.cached(call) { try app.list(call) } },
         Endpoint("POST", "/api/v1/cckm/{family}", .cckm) { app, call in
-            app.later(call.request, status: 201) { finish in
-                app.engine.start(family: call.family!, domain: call.domain, body: call.body, finish: finish)
+            let request = try StartRequest.parse(body: call.body, family: call.family!)
+            return app.later(call.request, status: 201) { finish in
+                app.engine.start(family: call.family!, domain: call.domain, request: request, finish: finish)
             }
         },
         Endpoint("GET", "/api/v1/cckm/{family}/{id}", .cckm) { app, call in try app.cached(call) { try app.job(call) } },

@@ -3,10 +3,10 @@ import GRDB
 /// The engine's writes, one constructor each: what the command judges, whether it may change a
 /// job, and its handler, which alone writes its rows (in its savepoint of a batch's transaction).
 extension Engine {
-    /// A start, checked and planned now: stored unless the family must run alone and already has
-    /// a job in progress in the domain (409). Its output is the job's JSON.
-    func startCommand(family: JobFamily, domain: String, body: [UInt8]) throws -> Command<String> {
-        let planned = try planStart(family: family, domain: domain, body: body)
+    /// A start, planned now: stored unless the family must run alone and already has a job in
+    /// progress in the domain (409). Its output is the job's JSON.
+    func startCommand(family: JobFamily, domain: String, request: StartRequest) throws -> Command<String> {
+        let planned = try planner.plan(request, family: family, domain: domain, now: clock.now())
         let exclusive = !settings.allowConcurrentJobs
         let store = self.store
         return Command(judges: exclusive ? [.family(family, domain: domain)] : []) { db in

@@ -90,11 +90,13 @@ public final class Engine: Sendable {
         return try result.withLock { $0! }.get()
     }
 
-    /// Validates the body and plans the job now, then stores it with the next batch; `finish` gets
-    /// its JSON (for the 201) once it is on disk, or the error.
-    public func start(family: JobFamily, domain: String, body: [UInt8], finish: @escaping @Sendable (Result<String, any Error>) -> Void) {
+    /// Plans the job now, then stores it with the next batch; `finish` gets its JSON (for the 201)
+    /// once it is on disk, or the error.
+    func start(
+        family: JobFamily, domain: String, request: StartRequest, finish: @escaping @Sendable (Result<String, any Error>) -> Void
+    ) {
         do {
-            queue.submit(try startCommand(family: family, domain: domain, body: body), finish: finish)
+            queue.submit(try startCommand(family: family, domain: domain, request: request), finish: finish)
         } catch {
             finish(.failure(error))
         }
@@ -112,12 +114,6 @@ public final class Engine: Sendable {
         _ session: LoginSession, createdAt: Int64, response: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void
     ) {
         queue.submit(loginCommand(session, createdAt: createdAt, response: response), finish: finish)
-    }
-
-    /// The part of a start that needs no store (also what batched writes use): the checked body, planned.
-    func planStart(family: JobFamily, domain: String, body: [UInt8]) throws -> PlannedJob {
-        let request = try StartRequest.parse(body: body, family: family)
-        return try planner.plan(request, family: family, domain: domain, now: clock.now())
     }
 
     /// When a cancel asked now stops its job.

@@ -1,11 +1,5 @@
-/// The body of `POST B`: the family's targets or `synchronize_all`, checked field by field.
-struct StartRequest: Sendable, Equatable {
-    /// The targets named in the body (`kms`, `key_vaults`, `organization_ids`, ...), without repeats.
-    var targets: [String] = []
-    /// AWS only: the regions to synchronize; nil means each KMS's known regions.
-    var regions: [String]?
-    var synchronizeAll = false
-
+/// The body of `POST B`, checked field by field into a `StartRequest`.
+extension StartRequest {
     static func parse(body: [UInt8], family: JobFamily) throws(APIError) -> StartRequest {
         let members = try APIError.objectMembers(of: body)
         let targetField = family.bodyTargetField
