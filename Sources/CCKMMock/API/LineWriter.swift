@@ -41,12 +41,17 @@ final class LineWriter: Sendable {
     var dropped: Int { droppedInAll.load(ordering: .relaxed) }
 
     func write(_ line: String) {
+        write(bytes: Array(line.utf8))
+    }
+
+    /// A line's bytes, without its newline.
+    func write(bytes line: [UInt8]) {
         let wake = pending.withLock { pending -> Bool in
-            guard pending.bytes.count + line.utf8.count + 1 <= limit else {
+            guard pending.bytes.count + line.count + 1 <= limit else {
                 pending.dropped += 1
                 return false
             }
-            pending.bytes.append(contentsOf: line.utf8)
+            pending.bytes.append(contentsOf: line)
             pending.bytes.append(0x0A)
             guard !pending.scheduled else { return false }
             pending.scheduled = true

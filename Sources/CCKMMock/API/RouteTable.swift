@@ -71,15 +71,21 @@ struct RouteTable: Sendable {
         }
     }
 
-    private struct Node: Sendable {
-        var literals: [String: Node] = [:]
-        /// The child for a `{…}` segment, under its name (one at most).
-        var parameter: [String: Node] = [:]
+    /// A path segment's place in the tree. A class, built in `init` and never changed after: a
+    /// struct's dictionaries were copied (retained and released) at every step of every match,
+    /// a tenth of a cached list's time. Keys are `Substring`s so that a path's segments are looked
+    /// up as they are, without a `String` made for each.
+    private final class Node: @unchecked Sendable {
+        var literals: [Substring: Node] = [:]
+        /// The child for a `{…}` segment (one name at most under a node).
+        var parameter: Node?
         var endpoints: [Endpoint] = []
         var family: JobFamily?
     }
 
-    private var root = Node()
+    private let root = Node()
+    /// The paths without a parameter, whole: one hash finds a list's row, the most asked path.
+    private var exact: [String: Match] = [:]
     /// Every row, CCKM rows once per family with its base path in the template.
     let rows: [Endpoint]
 
@@ -88,33 +94,39 @@ struct RouteTable: Sendable {
         for endpoint in endpoints {
             if endpoint.template.contains("{family}") {
                 for family in JobFamily.all {
-                    let template = endpoint.template.replacing("{family}", with: family.basePath)
-                    rows.append(Endpoint(endpoint.method, template, endpoint.access, endpoint.handle))
-                    Self.insert(rows[rows.count - 1], family: family, into: &root)
+                    let row = Endpoint(
+                        endpoint.method, endpoint.template.replacing("{family}", with: family.basePath), endpoint.access, endpoint.handle)
+                    rows.append(row)
+                    Self.insert(row, family: family, into: root)
                 }
             } else {
                 rows.append(endpoint)
-                Self.insert(endpoint, family: nil, into: &root)
+                Self.insert(endpoint, family: nil, into: root)
             }
         }
         self.rows = rows
+        var exact: [String: Match] = [:]
+        for row in rows where !row.template.contains("{") {
+            guard exact[row.template] == nil, let match = Self.walk(root, Self.parts(of: row.template[...])) else { continue }
+            exact[row.template] = match
+        }
+        self.exact = exact
     }
 
-    private static func insert(_ endpoint: Endpoint, family: JobFamily?, into root: inout Node) {
-        func descend(_ node: inout Node, _ parts: ArraySlice<Substring>) {
-            guard let part = parts.first else {
-                precondition(!node.endpoints.contains { $0.method == endpoint.method }, "two rows for \(endpoint.method) \(endpoint.template)")
-                node.endpoints.append(endpoint)
-                node.family = family
-                return
-            }
+    private static func insert(_ endpoint: Endpoint, family: JobFamily?, into root: Node) {
+        var node = root
+        for part in endpoint.template.utf8.split(separator: UInt8(ascii: "/")).map({ Substring($0) }) {
             if part.hasPrefix("{") {
-                descend(&node.parameter[String(part), default: Node()], parts.dropFirst())
+                if node.parameter == nil { node.parameter = Node() }
+                node = node.parameter!
             } else {
-                descend(&node.literals[String(part), default: Node()], parts.dropFirst())
+                if node.literals[part] == nil { node.literals[part] = Node() }
+                node = node.literals[part]!
             }
         }
-        descend(&root, endpoint.template.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }[...])
+        precondition(!node.endpoints.contains { $0.method == endpoint.method }, "two rows for \(endpoint.method) \(endpoint.template)")
+        node.endpoints.append(endpoint)
+        node.family = family
     }
 
     /// The endpoints at `path`, or nil when nothing lives there. A trailing slash is accepted; an
@@ -123,25 +135,38 @@ struct RouteTable: Sendable {
     /// Split and compared on UTF-8 bytes: `Character` counts and comparisons walk grapheme
     /// clusters, and measured about a tenth of a cached list request's time.
     func match(_ path: String) -> Match? {
-        var bytes = Substring(path).utf8[...]
-        guard bytes.first == UInt8(ascii: "/") else { return nil }
-        bytes = bytes.dropFirst()
-        if bytes.last == UInt8(ascii: "/") { bytes = bytes.dropLast() }
-        let parts = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
-        guard !parts.contains(where: \.isEmpty) else { return nil }
-        var parameters: [String] = []
-        func walk(_ node: Node, _ rest: ArraySlice<Substring>) -> Node? {
-            guard let part = rest.first else { return node.endpoints.isEmpty ? nil : node }
-            if let next = node.literals[String(part)], let found = walk(next, rest.dropFirst()) { return found }
-            for next in node.parameter.values {
-                parameters.append(String(part))
-                if let found = walk(next, rest.dropFirst()) { return found }
-                parameters.removeLast()
-            }
-            return nil
+        if let found = exact[path] { return found }
+        var trimmed = Substring(path)
+        guard trimmed.utf8.first == UInt8(ascii: "/") else { return nil }
+        if trimmed.utf8.count > 1 && trimmed.utf8.last == UInt8(ascii: "/") {
+            trimmed = Substring(trimmed.utf8.dropLast())
+            if let found = exact[String(trimmed)] { return found }
         }
-        guard let node = walk(root, parts[...]) else { return nil }
+        return Self.walk(root, Self.parts(of: trimmed))
+    }
+
+    /// The segments of a path that starts with `/` and has no trailing one; nil when one is empty.
+    private static func parts(of path: Substring) -> [Substring]? {
+        let parts = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
+        return parts.contains(where: \.isEmpty) ? nil : parts
+    }
+
+    private static func walk(_ root: Node, _ parts: [Substring]?) -> Match? {
+        guard let parts else { return nil }
+        var parameters: [String] = []
+        guard let node = walk(root, parts, 0, &parameters) else { return nil }
         return Match(endpoints: node.endpoints, parameters: parameters, family: node.family)
+    }
+
+    private static func walk(_ node: Node, _ parts: [Substring], _ index: Int, _ parameters: inout [String]) -> Node? {
+        guard index < parts.count else { return node.endpoints.isEmpty ? nil : node }
+        if let next = node.literals[parts[index]], let found = walk(next, parts, index + 1, &parameters) { return found }
+        if let next = node.parameter {
+            parameters.append(String(parts[index]))
+            if let found = walk(next, parts, index + 1, &parameters) { return found }
+            parameters.removeLast()
+        }
+        return nil
     }
 
     /// Every path template with its methods, CCKM families written out: what `openapi.yaml` must describe.

@@ -71,7 +71,7 @@ extension Engine {
         }
     }
 
-    /// `POST /api/v1/scheduler/job-configs/{id}/run-now`: the run happens now on the simulator's
+    /// `POST /api/v1/scheduler/job-configs/{id}/run-now`: the run happens now on the engine's
     /// clock, after what fell due before, exactly as a due time would run it; the schedule stays.
     /// Nil when the domain has no such configuration.
     func runNow(configID: String, domain: String) throws -> SchedulerRun? {

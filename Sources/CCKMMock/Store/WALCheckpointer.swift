@@ -88,7 +88,7 @@ final class WALCheckpointer: Sendable {
 }
 
 /// Set by the checkpointer when the log has run long; the store's writer checkpoints once after
-/// its next commit and clears it (`JobStore.write`).
+/// its next commit and clears it (`JobStore.transaction`).
 final class LogRestart: Sendable {
     let due = Atomic<Bool>(false)
 
