@@ -86,21 +86,8 @@ final class AccessLog: Sendable {
     }
 
     private static func appendDecimal(_ value: Int, to line: inout [UInt8]) {
-        guard value > 0 else { return line.append(contentsOf: String(value).utf8) }
-        var count = 0
-        var scan = value
-        while scan > 0 {
-            count += 1
-            scan /= 10
-        }
-        line.append(contentsOf: repeatElement(0x30, count: count))
-        var rest = value
-        var index = line.count - 1
-        while rest > 0 {
-            line[index] = UInt8(48 + rest % 10)
-            rest /= 10
-            index -= 1
-        }
+        guard value >= 0 else { return line.append(contentsOf: String(value).utf8) }
+        Digits.append(Int64(value), to: &line)
     }
 }
 

@@ -55,24 +55,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let fraction = nanoseconds - seconds * 1_000_000_000
         let (year, month, day) = Self.civil(fromDays: seconds.floorDivided(by: 86_400))
         let secondOfDay = seconds - seconds.floorDivided(by: 86_400) * 86_400
-        // Zeros first, then each digit put in its place from the right: reversing a slice of the
-        // buffer (`text[start...].reverse()`) copied it, half of an access log line's cost.
         func digits(_ value: Int64, _ width: Int, then separator: UInt8) {
-            var count = 1
-            var scan = value / 10
-            while scan > 0 {
-                count += 1
-                scan /= 10
-            }
-            count = max(count, width)
-            text.append(contentsOf: repeatElement(0x30, count: count))
-            var rest = value
-            var index = text.count - 1
-            while rest > 0 {
-                text[index] = UInt8(48 + rest % 10)
-                rest /= 10
-                index -= 1
-            }
+            Digits.append(value, width: width, to: &text)
             text.append(separator)
         }
         digits(year, 4, then: 0x2D)
