@@ -9,7 +9,7 @@ extension CCKMApp {
     }
 
     func schedulerConfig(_ call: Call) throws -> HTTPResponse {
-        guard let stored = try store.schedulerConfig(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        guard let stored = try store.scheduler.schedulerConfig(id: call.id, domain: call.domain) else { throw APIError.notFound() }
         return .json(200, stored.document)
     }
 
@@ -31,7 +31,7 @@ extension CCKMApp {
 
     func schedulerRuns(_ call: Call) throws -> HTTPResponse {
         let query = try Self.runQuery(call.query)
-        let page = try store.schedulerRuns(domain: call.domain, query: query)
+        let page = try store.scheduler.schedulerRuns(domain: call.domain, query: query)
         return .json(
             200,
             CCKMApp.listEnvelope(
@@ -39,7 +39,7 @@ extension CCKMApp {
     }
 
     func schedulerRun(_ call: Call) throws -> HTTPResponse {
-        guard let run = try store.schedulerRun(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        guard let run = try store.scheduler.schedulerRun(id: call.id, domain: call.domain) else { throw APIError.notFound() }
         return .json(200, run.document)
     }
 
@@ -63,7 +63,7 @@ extension CCKMApp {
             guard let flag = Bool(text) else { throw APIError.invalidParameter("disabled", "\"\(text)\" is not one of true, false") }
             disabled = flag
         }
-        let page = try store.schedulerConfigs(
+        let page = try store.scheduler.schedulerConfigs(
             domain: domain, filter: .init(name: query["name"], id: query["id"], operation: query["operation"], disabled: disabled), skip: skip,
             limit: limit < 0 ? Int.max : limit)
         return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))

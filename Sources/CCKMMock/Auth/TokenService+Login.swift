@@ -73,7 +73,7 @@ extension TokenService {
         case "refresh_token":
             // A session of a user or domain no longer declared (removed at a restart) is refused
             // here, not answered with a token that every request then refuses.
-            guard let token = text("refresh_token"), let found = try store.session(refreshToken: token),
+            guard let token = text("refresh_token"), let found = try store.sessions.session(refreshToken: token),
                 currentAccounts.users[found.username] != nil, knowsDomain(found.domain)
             else {
                 throw AuthError.invalidRefreshToken

@@ -59,7 +59,7 @@ final class TokenService: Sendable {
         self.store = engine.store
         self.engine = engine
         self.now = now
-        revoked = Mutex(try engine.store.revokedSessionIDs())
+        revoked = Mutex(try engine.store.sessions.revokedSessionIDs())
     }
 
     /// Lets fixtures declare more users and domains.

@@ -77,10 +77,10 @@ extension Engine {
     func runNow(configID: String, domain: String) throws -> SchedulerRun? {
         try oneAtATime {
             _ = try tickUnserialized()
-            guard let config = try store.schedulerConfig(id: configID, domain: domain) else { return nil }
+            guard let config = try store.scheduler.schedulerConfig(id: configID, domain: domain) else { return nil }
             let now = clock.now()
             let id = try onWriter { db in try store.transaction(db) { db in try run(config, at: now, trigger: .runNow, db) } }
-            return try store.schedulerRun(id: id, domain: domain)
+            return try store.scheduler.schedulerRun(id: id, domain: domain)
         }
     }
 
@@ -92,9 +92,9 @@ extension Engine {
         var events: [JobEvent] = []
         var runs = 0
         do {
-            while let due = try store.nextSchedulerRun(), due <= target {
+            while let due = try store.scheduler.nextSchedulerRun(), due <= target {
                 try advanceJobs(to: due, chunk: chunk, into: &events)
-                let configs = try store.schedulerConfigsDue(by: due)
+                let configs = try store.scheduler.schedulerConfigsDue(by: due)
                 runs += try onWriter { db in
                     try store.transaction(db) { db in
                         var ran = 0
@@ -150,12 +150,25 @@ extension Engine {
         }
         let run = SchedulerRun.Request(
             id: planner.randomness.uuid(orderedAt: due), name: parsed.name, operation: parsed.operation.name, trigger: trigger, at: due)
-        try store.run(
-            config, run, planned: planned, refusal: refusal, exclusive: !settings.allowConcurrentJobs, nextDue: parsed.nextDue(after: due), db)
+        // The start as a POST would make it, in a savepoint of its own: a family already running
+        // (CM refuses the start) leaves a failed run and the rest of the transaction.
+        var started: String?
+        if let planned {
+            do {
+                try db.inSavepoint {
+                    _ = try store.start(planned, exclusive: !settings.allowConcurrentJobs, db)
+                    return .commit
+                }
+                started = planned.job.id
+            } catch StoreError.conflict {
+                refusal = "a \(config.family) job is in progress"
+            }
+        }
+        try store.scheduler.recordRun(config, run, started: started, refused: refusal, nextDue: parsed.nextDue(after: due), db)
         return run.id
     }
 
     private func skipAhead(_ config: StoredSchedulerConfig, past target: Timestamp, _ db: Database) throws {
-        try store.setNextSchedulerRun(of: config.id, to: try SchedulerConfig(document: config.document).nextDue(after: target), db)
+        try store.scheduler.setNextSchedulerRun(of: config.id, to: try SchedulerConfig(document: config.document).nextDue(after: target), db)
     }
 }

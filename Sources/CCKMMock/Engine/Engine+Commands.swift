@@ -27,7 +27,7 @@ extension Engine {
     func loginCommand(_ session: LoginSession, createdAt: Int64, response: String) -> Command<String> {
         let store = self.store
         return Command(changesJobs: false) { db in
-            try store.saveSession(session, createdAt: createdAt, db)
+            try store.sessions.saveSession(session, createdAt: createdAt, db)
             return response
         }
     }
@@ -35,38 +35,40 @@ extension Engine {
     /// Ends a login session; its output is the session's id, nil when no session has the token.
     func revoke(refreshToken: String) throws -> String? {
         let store = self.store
-        return try perform(Command(changesJobs: false) { db in try store.revokeSession(refreshToken: refreshToken, db) })
+        return try perform(Command(changesJobs: false) { db in try store.sessions.revokeSession(refreshToken: refreshToken, db) })
     }
 
     /// Stores a new scheduler configuration with a fresh id; returns its document.
     func createSchedulerConfig(domain: String, config: SchedulerConfig) throws -> String {
         let (store, id, now) = (self.store, planner.randomness.uuid(), clock.now())
-        return try perform(Command(changesJobs: false) { db in try store.insertSchedulerConfig(id: id, domain: domain, config: config, at: now, db) })
+        return try perform(
+            Command(changesJobs: false) { db in try store.scheduler.insertSchedulerConfig(id: id, domain: domain, config: config, at: now, db) })
     }
 
     /// Patches a configuration; its document, nil when the domain has no configuration with that id.
     func patchSchedulerConfig(id: String, domain: String, with patch: [(String, JSONValue)]) throws -> String? {
         let (store, now) = (self.store, clock.now())
         return try perform(
-            Command(changesJobs: false) { db in try store.updateSchedulerConfig(id: id, domain: domain, { try $0.patched(with: patch) }, at: now, db)
+            Command(changesJobs: false) { db in
+                try store.scheduler.updateSchedulerConfig(id: id, domain: domain, { try $0.patched(with: patch) }, at: now, db)
             })
     }
 
     /// Deletes a configuration; false when the domain has none with that id.
     func deleteSchedulerConfig(id: String, domain: String) throws -> Bool {
         let store = self.store
-        return try perform(Command(changesJobs: false) { db in try store.deleteSchedulerConfig(id: id, domain: domain, db) })
+        return try perform(Command(changesJobs: false) { db in try store.scheduler.deleteSchedulerConfig(id: id, domain: domain, db) })
     }
 
     /// Deletes a job run; false when the domain has none with that id.
     func deleteSchedulerRun(id: String, domain: String) throws -> Bool {
         let store = self.store
-        return try perform(Command(changesJobs: false) { db in try store.deleteSchedulerRun(id: id, domain: domain, db) })
+        return try perform(Command(changesJobs: false) { db in try store.scheduler.deleteSchedulerRun(id: id, domain: domain, db) })
     }
 
     /// Deletes a snapshot; false when there is none of that name.
     func deleteSnapshot(_ name: String) throws -> Bool {
         let store = self.store
-        return try perform(Command(changesJobs: false) { db in try store.deleteSnapshot(name, db) })
+        return try perform(Command(changesJobs: false) { db in try store.snapshots.deleteSnapshot(name, db) })
     }
 }

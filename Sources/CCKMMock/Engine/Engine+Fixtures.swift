@@ -24,7 +24,7 @@ extension Engine {
                 try onWriter { db in
                     try store.transaction(db) { db in
                         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
-                            try store.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
+                            try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
                         }
                     }
                     try store.bulkReplace(alone: true, db) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
@@ -63,7 +63,7 @@ extension Engine {
     /// The fixture's configurations, jobs and JSON Lines files, in the caller's transaction.
     private func storeFixture(_ fixture: Fixture, domain: String?, now: Timestamp, _ db: Database) throws {
         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
-            try store.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
+            try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
         }
         try store.bulkReplace(in: db) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
     }
@@ -111,7 +111,7 @@ extension Engine {
                 try onWriter { db in
                     try store.transaction(db) { db in
                         try store.deleteJobs(domain: domain, db)
-                        try store.deleteSchedulerConfigs(domain: domain, db)
+                        try store.scheduler.deleteSchedulerConfigs(domain: domain, db)
                         if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
                     }
                 }
@@ -127,7 +127,7 @@ extension Engine {
     public func restore(snapshot name: String) throws {
         try oneAtATime {
             let store = self.store
-            clock.restore(to: try onWriter { db in try store.transaction(db) { db in try store.restoreSnapshot(name, db) } })
+            clock.restore(to: try onWriter { db in try store.transaction(db) { db in try store.snapshots.restoreSnapshot(name, db) } })
             changed(.everything)
         }
     }
@@ -136,7 +136,7 @@ extension Engine {
     func saveSnapshot(_ name: String) throws {
         try oneAtATime {
             let (store, now) = (self.store, clock.now())
-            try onWriter { db in try store.transaction(db, changingJobs: false) { db in try store.saveSnapshot(name, clock: now, db) } }
+            try onWriter { db in try store.transaction(db, changingJobs: false) { db in try store.snapshots.saveSnapshot(name, clock: now, db) } }
         }
     }
 }

@@ -52,6 +52,10 @@ public final class JobStore: Sendable {
 
     /// The same per (domain, family): what the response cache compares.
     let generations = JobGenerations()
+    /// The other tables, beside the jobs'.
+    let sessions: SessionTable
+    let scheduler: SchedulerTable
+    let snapshots: SnapshotTable
 
     /// Checkpoints the log of a file store off the writer (none for `:memory:`); stopped while a
     /// bulk load leaves WAL (`bulkReplace(alone:)`).
@@ -142,6 +146,9 @@ public final class JobStore: Sendable {
             self.file = file
             checkpointer = Mutex(try WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames, every: checkpointEvery))
         }
+        sessions = SessionTable(database: database)
+        scheduler = SchedulerTable(database: database)
+        snapshots = SnapshotTable(database: database, generations: generations)
         try StoreSchema.migrator.migrate(database)
     }
 

@@ -24,7 +24,7 @@ extension JobStore {
     }
 
     func restoreSnapshot(_ name: String) throws -> Timestamp {
-        try write { db in try restoreSnapshot(name, db) }
+        try write { db in try snapshots.restoreSnapshot(name, db) }
     }
 
     func bulkReplace(alone: Bool, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {

@@ -10,7 +10,7 @@ extension CCKMApp {
         }
         let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
         let started = page.jobs.compactMap { job in Self.jobID(of: job.document).map { (family: job.family, id: $0) } }
-        let scheduled = try store.schedulerConfigIDs(startedJobs: started)
+        let scheduled = try store.scheduler.schedulerConfigIDs(startedJobs: started)
         let resources = page.jobs.map { job in
             var writer = JSONWriter()
             writer.raw("{")

@@ -56,7 +56,7 @@ extension CCKMApp {
     }
 
     func snapshotsJSON(only name: String? = nil) throws -> String {
-        let rows = try store.snapshots().filter { name == nil || $0.name == name }
+        let rows = try store.snapshots.all().filter { name == nil || $0.name == name }
         let items = rows.map { row in
             JSONValue.object([("name", .string(row.name)), ("clock", .string(row.clock.description)), ("jobs", .number(String(row.jobs)))])
                 .jsonText
@@ -74,8 +74,8 @@ extension CCKMApp {
     /// `{"schedules":[{"id","domain","family","name","run_at","disabled","next_due","last_run","config"}]}`;
     /// `family` is "" for an operation that starts no job, `last_run` the newest job run or null.
     func schedulesJSON() throws -> String {
-        let latest = try store.latestSchedulerRuns()
-        let items = try store.allSchedulerConfigs().map { stored -> String in
+        let latest = try store.scheduler.latestSchedulerRuns()
+        let items = try store.scheduler.allSchedulerConfigs().map { stored -> String in
             let document = (try? JSONParser.parse(Array(stored.document.utf8))) ?? .null
             return JSONValue.object([
                 ("id", .string(stored.id)), ("domain", .string(stored.domain)), ("family", .string(stored.family)),

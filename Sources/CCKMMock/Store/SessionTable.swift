@@ -10,8 +10,10 @@ struct LoginSession: Sendable, Equatable {
     var domain: String
 }
 
-/// Login sessions live beside the jobs, so refresh tokens and revocations survive a restart.
-extension JobStore {
+/// The login sessions (`auth_session`, migration v3), beside the jobs, so refresh tokens and
+/// revocations survive a restart. Its writes take the engine's `Database`.
+struct SessionTable: Sendable {
+    let database: any DatabaseWriter
 
     /// The insert alone, inside a caller's transaction (the group commit's).
     func saveSession(_ session: LoginSession, createdAt: Int64, _ db: Database) throws {

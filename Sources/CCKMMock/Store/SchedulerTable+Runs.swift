@@ -2,7 +2,7 @@ import GRDB
 
 /// Job runs (`scheduler_job`, migration v8), read with the status of the synchronization each
 /// started: the job's row is the one truth about it, so a run never disagrees with its job.
-extension JobStore {
+extension SchedulerTable {
     private static let runColumns = """
         SELECT r.seq, r.id, r.domain, r.config_id, r.name, r.operation, r.trigger, coalesce(j.status, r.status) AS status,
                r.family, r.job_id, r.message, r.created_at, coalesce(j.updated_at, r.updated_at) AS updated_at

@@ -12,8 +12,10 @@ struct StoredSchedulerConfig: Sendable {
 
 /// Scheduler job configurations (`scheduler_config`, migration v5) and the runs they made
 /// (`scheduler_job`, migration v8; `scheduler_run` holds the links of builds before it). Every
-/// write runs in an engine's transaction, like the jobs'.
-extension JobStore {
+/// write takes the engine's `Database`, like the jobs'.
+struct SchedulerTable: Sendable {
+    let database: any DatabaseWriter
+
     /// Stores a new configuration; 409 when its domain already has one of that name.
     func insertSchedulerConfig(id: String, domain: String, config: SchedulerConfig, at now: Timestamp, _ db: Database) throws -> String {
         let document = config.document(id: id, createdAt: now, updatedAt: now)
@@ -149,29 +151,15 @@ extension JobStore {
         }
     }
 
-    /// One run at `due`, recorded as a job run with the id `run.id`: for a synchronization, the
-    /// planned job started as a `POST` would start it, or, when the family already has a job in
-    /// progress in the domain (CM refuses the start) or the start itself was refused, a failed run.
-    /// An event says which. A run by the clock moves the configuration on to `nextDue`; run-now
-    /// leaves its schedule alone. `planned` is nil when the start was refused (`refusal` says why, as
-    /// its 4xx did) or when the operation starts no job.
-    func run(
-        _ config: StoredSchedulerConfig, _ run: SchedulerRun.Request, planned: PlannedJob?, refusal: String?, exclusive: Bool,
-        nextDue: Timestamp?, _ db: Database
+    /// One run at `due`, recorded as a job run with the id `run.id` and an event saying what it
+    /// did: `started`, the id of the job it started (the engine started it), or the reason it
+    /// started none (`refused`: CM refused the start, or the family already had a job in
+    /// progress), or neither for an operation that starts no job. A run by the clock moves the
+    /// configuration on to `nextDue`; run-now leaves its schedule alone.
+    func recordRun(
+        _ config: StoredSchedulerConfig, _ run: SchedulerRun.Request, started: String?, refused: String?, nextDue: Timestamp?,
+        _ db: Database
     ) throws {
-        var started: String?
-        var refused = refusal
-        if let planned {
-            do {
-                try db.inSavepoint {
-                    _ = try start(planned, exclusive: exclusive, db)
-                    return .commit
-                }
-                started = planned.job.id
-            } catch StoreError.conflict {
-                refused = "a \(config.family) job is in progress"
-            }
-        }
         let startsJobs = !config.family.isEmpty
         let outcome = started != nil || !startsJobs ? "started" : "skipped" + (refused.map { ": " + $0 } ?? "")
         try db.execute(
