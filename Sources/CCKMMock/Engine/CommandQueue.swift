@@ -86,7 +86,13 @@ final class CommandQueue: Sendable {
         }
         guard !batch.isEmpty else { return }
         write(batch, db)
-        drainLater()
+        // The next batch, if one came meanwhile, behind whatever else waits for the writer; none
+        // scheduled for an empty queue (a submit then schedules its own).
+        let more = pending.withLock { state -> Bool in
+            if state.items.isEmpty { state.draining = false }
+            return state.draining
+        }
+        if more { drainLater() }
     }
 
     private func write(_ batch: [Item], _ db: Database) {

@@ -17,8 +17,10 @@ import Testing
 
     /// Issue 22: the writer's connection is taken in `Engine/` only, so every write to the store
     /// runs in one of the engine's handlers (the store's functions that write take the `Database`
-    /// it hands out). The store's own log housekeeping (a checkpoint queued behind a commit) and
-    /// the checkpointer's connection write no row.
+    /// it hands out). Allowed outside it, line by line: the store's log housekeeping (a checkpoint
+    /// queued behind a commit; the checkpointer's own connection, which writes no row), its
+    /// `transaction` itself, and the bulk load's transactions, opened on the engine's `Database`
+    /// because the journal mode changes around them.
     @Test func onlyTheEngineTakesTheWriter() throws {
         // GRDB's ways to the writer, and the store's transaction on it.
         let writes = ["WriteWithoutTransaction", "writeWithoutTransaction", "asyncWrite", ".write {", ".write(", "transaction(db"]
