@@ -92,17 +92,11 @@ final class AccessLog: Sendable {
 }
 
 extension AccessLog {
-    /// A field of a text line as it can be trusted on a terminal: the path arrives percent-decoded,
-    /// so `%0D%0A` would end the line and start a forged one, a space would shift the fields, and
-    /// `%1B` would send terminal escapes. Each such character is written percent-encoded again.
-    static func printable(_ field: String) -> String {
-        var out: [UInt8] = []
-        appendPrintable(field, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `printable(field)`'s bytes appended to `line`; a field of plain printable ASCII (nearly all
-    /// of them) is copied after one pass over its bytes.
+    /// A field of a text line, appended as it can be trusted on a terminal: the path arrives
+    /// percent-decoded, so `%0D%0A` would end the line and start a forged one, a space would shift
+    /// the fields, and `%1B` would send terminal escapes. Each such character is written
+    /// percent-encoded again; a field of plain printable ASCII (nearly all of them) is copied after
+    /// one pass over its bytes.
     static func appendPrintable(_ field: String, to line: inout [UInt8]) {
         if field.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x25 }) {
             line.append(contentsOf: field.utf8)

@@ -48,12 +48,10 @@ extension Engine {
     func force(family: JobFamily, id: String, target: String?, fail: Bool, message: String?) throws -> [JobEvent] {
         try oneAtATime {
             let (store, now) = (self.store, clock.now())
-            try onWriter { db in
-                try store.transaction(db) { db in
-                    try store.force(
-                        family: family, id: id, target: target, outcome: fail ? .fails : .succeeds,
-                        message: { message ?? (fail ? family.failureMessage(target: $0) : family.successMessage) }, at: now, db)
-                }
+            try inTransaction { db in
+                try store.force(
+                    family: family, id: id, target: target, outcome: fail ? .fails : .succeeds,
+                    message: { message ?? (fail ? family.failureMessage(target: $0) : family.successMessage) }, at: now, db)
             }
             return try tickUnserialized()
         }
@@ -66,7 +64,7 @@ extension Engine {
             guard let last = try store.lastDueTime() else { return try tickUnserialized() }
             if clock.isManual { return try move(to: max(last, clock.now())) }
             let (store, now) = (self.store, clock.now())
-            try onWriter { db in try store.transaction(db) { db in try store.dueNoLaterThan(now, db) } }
+            try inTransaction { db in try store.dueNoLaterThan(now, db) }
             return try tickUnserialized()
         }
     }
@@ -79,7 +77,7 @@ extension Engine {
             _ = try tickUnserialized()
             guard let config = try store.scheduler.schedulerConfig(id: configID, domain: domain) else { return nil }
             let now = clock.now()
-            let id = try onWriter { db in try store.transaction(db) { db in try run(config, at: now, trigger: .runNow, db) } }
+            let id = try inTransaction { db in try run(config, at: now, trigger: .runNow, db) }
             return try store.scheduler.schedulerRun(id: id, domain: domain)
         }
     }
@@ -95,19 +93,17 @@ extension Engine {
             while let due = try store.scheduler.nextSchedulerRun(), due <= target {
                 try advanceJobs(to: due, chunk: chunk, into: &events)
                 let configs = try store.scheduler.schedulerConfigsDue(by: due)
-                runs += try onWriter { db in
-                    try store.transaction(db) { db in
-                        var ran = 0
-                        for config in configs {
-                            if runs + ran >= settings.maxSchedulerRunsPerAdvance {
-                                try skipAhead(config, past: target, db)
-                            } else {
-                                try run(config, at: config.nextDue ?? due, db)
-                                ran += 1
-                            }
+                runs += try inTransaction { db in
+                    var ran = 0
+                    for config in configs {
+                        if runs + ran >= settings.maxSchedulerRunsPerAdvance {
+                            try skipAhead(config, past: target, db)
+                        } else {
+                            try run(config, at: config.nextDue ?? due, db)
+                            ran += 1
                         }
-                        return ran
                     }
+                    return ran
                 }
             }
             try advanceJobs(to: target, chunk: chunk, into: &events)
@@ -125,7 +121,7 @@ extension Engine {
         guard try store.hasDue(by: time) else { return }
         var more = true
         while more {
-            let step = try onWriter { db in try store.transaction(db) { db in try store.advance(to: time, limit: chunk, db) } }
+            let step = try inTransaction { db in try store.advance(to: time, limit: chunk, db) }
             events += step.events
             more = step.more
         }

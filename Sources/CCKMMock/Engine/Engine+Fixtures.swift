@@ -31,7 +31,7 @@ extension Engine {
                 }
             } else {
                 let now = clock.now()
-                try onWriter { db in try store.transaction(db) { db in try storeFixture(fixture, domain: domain, now: now, db) } }
+                try inTransaction { db in try storeFixture(fixture, domain: domain, now: now, db) }
             }
         } catch {
             planner.setRules(before)
@@ -108,12 +108,10 @@ extension Engine {
             planner.setRules(fixture.map { Self.rules(base, adding: $0) } ?? base)
             do {
                 let now = clock.now()
-                try onWriter { db in
-                    try store.transaction(db) { db in
-                        try store.deleteJobs(domain: domain, db)
-                        try store.scheduler.deleteSchedulerConfigs(domain: domain, db)
-                        if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
-                    }
+                try inTransaction { db in
+                    try store.deleteJobs(domain: domain, db)
+                    try store.scheduler.deleteSchedulerConfigs(domain: domain, db)
+                    if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
                 }
             } catch {
                 planner.setRules(before)
@@ -127,7 +125,7 @@ extension Engine {
     public func restore(snapshot name: String) throws {
         try oneAtATime {
             let store = self.store
-            clock.restore(to: try onWriter { db in try store.transaction(db) { db in try store.snapshots.restoreSnapshot(name, db) } })
+            clock.restore(to: try inTransaction { db in try store.snapshots.restoreSnapshot(name, db) })
             changed(.everything)
         }
     }
@@ -136,7 +134,7 @@ extension Engine {
     func saveSnapshot(_ name: String) throws {
         try oneAtATime {
             let (store, now) = (self.store, clock.now())
-            try onWriter { db in try store.transaction(db, changingJobs: false) { db in try store.snapshots.saveSnapshot(name, clock: now, db) } }
+            try inTransaction(changingJobs: false) { db in try store.snapshots.saveSnapshot(name, clock: now, db) }
         }
     }
 }

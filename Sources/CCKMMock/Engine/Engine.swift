@@ -76,6 +76,11 @@ public final class Engine: Sendable {
         try store.database.writeWithoutTransaction(body)
     }
 
+    /// One step of a move that is one transaction: `body` in `JobStore.transaction` on the writer.
+    func inTransaction<T>(changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        try onWriter { db in try store.transaction(db, changingJobs: changingJobs, body) }
+    }
+
     /// A write's command run with the next batch; returns its output once it is on disk. For
     /// callers that answer at once (the control API, the scheduler's resources, start-up): their
     /// thread waits as it would for GRDB's writer.
