@@ -27,11 +27,11 @@ extension Engine {
                             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
                         }
                     }
-                    try store.bulkReplace(alone: true, db) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
+                    try store.bulkReplace(alone: true, db) { insert in try storeJobs(fixture, domain: domain, now: now, settling: true, insert) }
                 }
             } else {
                 let now = clock.now()
-                try inTransaction { db in try storeFixture(fixture, domain: domain, now: now, db) }
+                try inTransaction { db in try storeFixture(fixture, domain: domain, now: now, settling: alone, db) }
             }
         } catch {
             planner.setRules(before)
@@ -61,11 +61,11 @@ extension Engine {
     }
 
     /// The fixture's configurations, jobs and JSON Lines files, in the caller's transaction.
-    private func storeFixture(_ fixture: Fixture, domain: String?, now: Timestamp, _ db: Database) throws {
+    private func storeFixture(_ fixture: Fixture, domain: String?, now: Timestamp, settling: Bool = false, _ db: Database) throws {
         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
         }
-        try store.bulkReplace(in: db) { insert in try storeJobs(fixture, domain: domain, now: now, insert) }
+        try store.bulkReplace(in: db) { insert in try storeJobs(fixture, domain: domain, now: now, settling: settling, insert) }
     }
 
     private func storeConfigs(
@@ -79,10 +79,24 @@ extension Engine {
     /// The jobs and the lines of the JSON Lines files, each planned and handed to `insert`. A
     /// line's problem stops the storing (not the reading, so that every problem is reported), and
     /// the transaction around it rolls everything back.
-    private func storeJobs(_ fixture: Fixture, domain: String?, now: Timestamp, _ insert: ([PreparedJob]) throws -> Void) throws {
-        func plan(_ job: Job, held: Bool) -> PlannedJob { held ? PlannedJob(job: job) : planner.resume(job, now: now) }
+    ///
+    /// `settling` (start-up, which brings the store to now before it answers): a running job's
+    /// targets already due on the clock as it is planned end before it is stored, as the advance
+    /// would end them after the load (`PlannedJob.settle`). Returns their events, in time order,
+    /// for the store to record after the jobs.
+    private func storeJobs(
+        _ fixture: Fixture, domain: String?, now: Timestamp, settling: Bool, _ insert: ([PreparedJob]) throws -> Void
+    ) throws -> [JobEvent] {
+        var settled: [JobEvent] = []
+        func prepare(_ job: Job, held: Bool, document: String? = nil) -> PreparedJob {
+            guard !held else { return PreparedJob(PlannedJob(job: job), document: document) }
+            var planned = planner.resume(job, now: now)
+            let events = settling ? planned.settle(by: clock.now()) : []
+            settled += events
+            return PreparedJob(planned, document: events.isEmpty ? document : nil)
+        }
         let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
-        try insert(jobs.map { PreparedJob(plan($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id)))) })
+        try insert(jobs.map { prepare($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })
         for path in fixture.streams {
             var problems = JobLines.Problems()
             // Rendering runs on the workers, planning here: its random draws keep file order.
@@ -91,10 +105,13 @@ extension Engine {
             } consume: { rendered, batchProblems in
                 problems.add(batchProblems)
                 guard problems.isEmpty else { return }
-                try insert(rendered.map { PreparedJob(plan($0.job, held: $0.held), document: $0.document) })
+                try insert(rendered.map { prepare($0.job, held: $0.held, document: $0.document) })
             }
             try problems.check(path: path)
         }
+        // In time order, as an advance would have recorded them; a stable sort keeps the order of
+        // load (then the targets') among events at the same time.
+        return settled.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
     }
 
     /// Back to `fixture` (nothing when nil), for every domain or one, in one transaction: a

@@ -72,11 +72,18 @@ public final class MockServer: Sendable {
         do {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
             app.tokens.add(users: fixture.users, domains: fixture.domains)
+            let loading = ContinuousClock.now
             try app.engine.seed(fixture, alone: true)
             try app.adoptDomainsOfStoredJobs()
+            if !fixture.streams.isEmpty { logger.info("fixtures loaded", metadata: ["seconds": "\(Self.seconds(since: loading))"]) }
             // Healthy means ready: what fell due while a large fixture loaded (on the system clock)
             // is settled before the first answer, not by the ticks while clients are served.
-            try app.engine.catchUp()
+            let settling = ContinuousClock.now
+            let settled = try app.engine.catchUp()
+            if settled > 0 {
+                logger.info(
+                    "settled the jobs that fell due during the load", metadata: ["jobs": "\(settled)", "seconds": "\(Self.seconds(since: settling))"])
+            }
         } catch let error as FixtureError {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
         } catch {
@@ -97,6 +104,13 @@ public final class MockServer: Sendable {
                 "the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone who can reach \(configuration.http.host); set --admin-token or CCKM_MOCK_ADMIN_TOKEN"
             )
         }
+    }
+
+    /// Seconds since `start`, to the millisecond, for the start-up's log.
+    private static func seconds(since start: ContinuousClock.Instant) -> String {
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        return "\(milliseconds / 1000).\(String(milliseconds % 1000 + 1000).dropFirst())"
     }
 
     /// The base URL a client on this machine opens: loopback when the server listens on every

@@ -14,7 +14,7 @@ extension JobStore {
     ///
     /// `db` is the writer's connection outside any transaction (`Engine.onWriter`): the transaction
     /// is this function's, so that the journal mode can change around it.
-    func bulkReplace(alone: Bool, _ db: Database, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
+    func bulkReplace(alone: Bool, _ db: Database, _ produce: Produce) throws {
         // The pool's idle readers would keep the store from leaving WAL.
         // So would the checkpointer's connection: closed for the load, opened again after it.
         if alone, let pool = database as? DatabasePool {
@@ -33,7 +33,7 @@ extension JobStore {
         }
         guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false else {
             // Known to hold jobs: the row-by-row path, without asking again.
-            try transaction(db) { db in try produce { batch in try replace(batch, db) } }
+            try transaction(db) { db in try record(try produce { batch in try replace(batch, db) }, db) }
             return
         }
         let leftWAL = try alone && database is DatabasePool && String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") == "delete"
@@ -49,13 +49,18 @@ extension JobStore {
     /// `bulkReplace` inside a transaction the caller holds (a reset's, which deleted the jobs first
     /// in it): the bulk path when the store holds no job now, the row-by-row one otherwise. SQLite's
     /// DDL is transactional, so a failure rolls the dropped indexes back with the rows.
-    func bulkReplace(in db: Database, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
+    func bulkReplace(in db: Database, _ produce: Produce) throws {
         if try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false {
             try appendToEmptyStore(produce, db)
         } else {
-            try produce { batch in try replace(batch, db) }
+            try record(try produce { batch in try replace(batch, db) }, db)
         }
     }
+
+    /// What a bulk load stores: `produce` hands the jobs to its `insert` closure, a batch at a
+    /// time, and returns the events of the jobs that ended as they were prepared (`PlannedJob.settle`),
+    /// which the store records after them.
+    typealias Produce = (_ insert: ([PreparedJob]) throws -> Void) throws -> [JobEvent]
 
     /// SQLite's journal mode (`wal` for a file store once it is open), for checks.
     func journalMode() throws -> String {
@@ -66,14 +71,14 @@ extension JobStore {
     /// appended, then the indexes built again and the counts taken once. Measured on 1,000,000
     /// generated jobs: 105 s keeping the indexes (even with a 256 MB page cache), 58 s dropping
     /// and rebuilding them.
-    private func appendToEmptyStore(_ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void, _ db: Database) throws {
+    private func appendToEmptyStore(_ produce: Produce, _ db: Database) throws {
         for statement in [StoreSchema.uniqueJobIndex] + StoreSchema.listIndexes {
             try db.execute(sql: "DROP INDEX \(StoreSchema.indexName(statement))")
         }
         for trigger in StoreSchema.countTriggers {
             try db.execute(sql: "DROP TRIGGER \(StoreSchema.triggerName(trigger))")
         }
-        try produce { batch in try replace(batch, db, deletingFirst: false) }
+        let settled = try produce { batch in try replace(batch, db, deletingFirst: false) }
         // A small cache and sorter threads: SQLite then sorts in small runs, several at once, and
         // merges them. Measured on the seven indexes of 1,000,000 jobs: 16.4 s with 32 MB of cache
         // and no threads, 10.3 s with 500 KB, 6.9 s with 500 KB and four threads.
@@ -83,6 +88,7 @@ extension JobStore {
         try createUniqueJobIndexKeepingLatest(db)
         try db.execute(sql: StoreSchema.recount)
         for trigger in StoreSchema.countTriggers { try db.execute(sql: trigger) }
+        try record(settled, db)
     }
 
     static let indexBuildCacheKilobytes = 500

@@ -201,7 +201,8 @@ extension JobStore {
         try db.cachedStatement(sql: "UPDATE job_document SET document = ? WHERE seq = ?").execute(arguments: [job.json, seq])
     }
 
-    private func record(_ events: [JobEvent], _ db: Database) throws {
+    /// The events, in the order given.
+    func record(_ events: [JobEvent], _ db: Database) throws {
         let statement = try db.cachedStatement(
             sql: "INSERT INTO job_event (family, domain, job_id, target, from_state, to_state, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         for event in events {

@@ -27,7 +27,7 @@ extension JobStore {
         try write { db in try snapshots.restoreSnapshot(name, db) }
     }
 
-    func bulkReplace(alone: Bool, _ produce: (_ insert: ([PreparedJob]) throws -> Void) throws -> Void) throws {
+    func bulkReplace(alone: Bool, _ produce: Produce) throws {
         try database.writeWithoutTransaction { db in try bulkReplace(alone: alone, db, produce) }
     }
 }
