@@ -133,6 +133,11 @@ public final class JobStore: Sendable {
             // 8 MB of pages per connection (SQLite's default is 2 MB): the hot index slices of a
             // million-job store stay in memory; sorted lists over 1M jobs measured twice as fast.
             try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKilobytes)")
+            // Each write of a batch runs in a savepoint, which copies every page it changes first
+            // into the statement journal; SQLite spills that journal to a temporary file past 64 KB,
+            // and a batch of starts wrote more to it than to the WAL. In memory it is a copy, not a
+            // system call (the bulk load's index build, which sorts through temporary files, sets FILE).
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         switch location {
         case .memory:
