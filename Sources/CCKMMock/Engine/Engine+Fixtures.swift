@@ -27,7 +27,12 @@ extension Engine {
                             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
                         }
                     }
-                    try store.bulkReplace(alone: true, db) { insert in try storeJobs(fixture, domain: domain, now: now, settling: true, insert) }
+                    var settled: [JobEvent] = []
+                    try store.bulkReplace(alone: true, db) { insert in
+                        settled = try storeJobs(fixture, domain: domain, now: now, settling: true, insert)
+                    } afterRows: { db in
+                        try settleLoad(settled, db)
+                    }
                 }
             } else {
                 let now = clock.now()
@@ -60,12 +65,18 @@ extension Engine {
         return rules
     }
 
-    /// The fixture's configurations, jobs and JSON Lines files, in the caller's transaction.
+    /// The fixture's configurations, jobs and JSON Lines files, in the caller's transaction;
+    /// `settling`, as a start-up loads them (`storeJobs`, `settleLoad`).
     private func storeFixture(_ fixture: Fixture, domain: String?, now: Timestamp, settling: Bool = false, _ db: Database) throws {
         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
         }
-        try store.bulkReplace(in: db) { insert in try storeJobs(fixture, domain: domain, now: now, settling: settling, insert) }
+        var settled: [JobEvent] = []
+        try store.bulkReplace(in: db) { insert in
+            settled = try storeJobs(fixture, domain: domain, now: now, settling: settling, insert)
+        } afterRows: { db in
+            if settling { try settleLoad(settled, db) }
+        }
     }
 
     private func storeConfigs(
@@ -82,8 +93,7 @@ extension Engine {
     ///
     /// `settling` (start-up, which brings the store to now before it answers): a running job's
     /// targets already due on the clock as it is planned end before it is stored, as the advance
-    /// would end them after the load (`PlannedJob.settle`). Returns their events, in time order,
-    /// for the store to record after the jobs.
+    /// would end them after the load (`PlannedJob.settle`). Returns their events, for `settleLoad`.
     private func storeJobs(
         _ fixture: Fixture, domain: String?, now: Timestamp, settling: Bool, _ insert: ([PreparedJob]) throws -> Void
     ) throws -> [JobEvent] {
@@ -109,9 +119,19 @@ extension Engine {
             }
             try problems.check(path: path)
         }
-        // In time order, as an advance would have recorded them; a stable sort keeps the order of
-        // load (then the targets') among events at the same time.
-        return settled.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        return settled
+    }
+
+    /// The rest of a start-up load's settling, once its rows are stored (on the bulk path before
+    /// the list indexes are built, where ending a job moves no index entry): the advance ends what
+    /// fell due after its job was planned (the jobs of the load's first seconds), and the events of
+    /// both, `settled` as the jobs were planned and the advance's, are recorded together in time
+    /// order, as one advance after the load would have recorded them. A stable sort keeps the
+    /// order of load, then of the targets, among events at the same time.
+    private func settleLoad(_ settled: [JobEvent], _ db: Database) throws {
+        let fired = try store.advance(to: clock.now(), limit: -1, db, recording: false).events
+        let events = (settled + fired).enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        try store.record(events, db)
     }
 
     /// Back to `fixture` (nothing when nil), for every domain or one, in one transaction: a

@@ -69,32 +69,25 @@ enum JobProgress {
 }
 
 extension PlannedJob {
-    /// Ends the targets due by `time` on the value itself, before it is stored: what the engine's
-    /// advance would write for them once stored, with the same rules and in the same order (due
-    /// time, then target), and the job ended once none is left. Returns the events, each stamped
-    /// with its target's due time; `schedule` keeps what is still to come.
+    /// Ends the job on the value itself, before it is stored, when every target is due by `time`:
+    /// what the engine's advance would write for it once stored, with the same rules and in the
+    /// same order (due time, then target). Returns the events, each stamped with its target's due
+    /// time; a job with a target still to come is left whole (nil events), for the advance, which
+    /// judges a job's outcome from every target it scheduled (a failure that ended earlier
+    /// included).
     ///
     /// A large fixture's running jobs (2-6 s each) all fell due while it loaded: settled after the
     /// load, 49,839 of them took 14.5 s, each loaded, decoded and written a second time.
     mutating func settle(by time: Timestamp) -> [JobEvent] {
-        guard schedule.contains(where: { $0.dueAt <= time }) else { return [] }
+        guard !schedule.isEmpty, schedule.allSatisfy({ $0.dueAt <= time }) else { return [] }
         // One entry per target, the later one kept, as the store's schedule keeps them.
         var byTarget: [String: ScheduledTarget] = [:]
         for target in schedule { byTarget[target.target] = target }
         let ordered = byTarget.values.sorted { ($0.dueAt, $0.target) < ($1.dueAt, $1.target) }
         var index = JobProgress.TargetIndex(job)
-        var events: [JobEvent] = []
+        var events = ordered.map { JobProgress.finish(target: $0.target, message: $0.message, at: $0.dueAt, job: &job, index: &index) }
+        events.append(JobProgress.complete(anyFailed: ordered.contains { $0.outcome == .fails }, at: ordered.last!.dueAt, job: &job))
         schedule = []
-        for target in ordered {
-            guard target.dueAt <= time else {
-                schedule.append(target)
-                continue
-            }
-            events.append(JobProgress.finish(target: target.target, message: target.message, at: target.dueAt, job: &job, index: &index))
-        }
-        if schedule.isEmpty, let last = ordered.last {
-            events.append(JobProgress.complete(anyFailed: ordered.contains { $0.outcome == .fails }, at: last.dueAt, job: &job))
-        }
         return events
     }
 }

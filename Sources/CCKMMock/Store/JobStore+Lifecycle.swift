@@ -76,7 +76,10 @@ extension JobStore {
     /// A chunk also takes in at least as many targets as the largest job it loads has: loading and
     /// saving a job costs its size, so a 20,000-target job settled 100 targets at a time was
     /// decoded and written again 200 times. The chunk grows, in the same order, to match.
-    func advance(to time: Timestamp, limit: Int, _ db: Database, only scope: CurrentJobs? = nil) throws -> (events: [JobEvent], more: Bool) {
+    /// `recording` false leaves the events to the caller (a start-up load records them with its own).
+    func advance(
+        to time: Timestamp, limit: Int, _ db: Database, only scope: CurrentJobs? = nil, recording: Bool = true
+    ) throws -> (events: [JobEvent], more: Bool) {
         let only: String?
         let arguments: StatementArguments
         switch scope {
@@ -89,12 +92,12 @@ extension JobStore {
             only = "seq IN (SELECT seq FROM job WHERE family = ? AND domain = ? AND status = 'in_progress')"
             arguments = [family.name, domain]
         }
-        return try fire(to: time, limit: limit, db, only: only, arguments: arguments)
+        return try fire(to: time, limit: limit, db, only: only, arguments: arguments, recording: recording)
     }
 
     /// `advance`'s work; `only` narrows the due rows to some jobs (an SQL condition on `seq`, with its `arguments`).
     private func fire(
-        to time: Timestamp, limit: Int, _ db: Database, only: String?, arguments scope: StatementArguments
+        to time: Timestamp, limit: Int, _ db: Database, only: String?, arguments scope: StatementArguments, recording: Bool
     ) throws -> (events: [JobEvent], more: Bool) {
         var events: [JobEvent] = []
         var jobs: [Int64: (job: Job, pending: Int, index: JobProgress.TargetIndex)] = [:]
@@ -139,7 +142,7 @@ extension JobStore {
         for (seq, entry) in jobs {
             try save(entry.job, seq: seq, db)
         }
-        try record(events, db)
+        if recording { try record(events, db) }
         return (events, limit >= 0 && due.count == budget)
     }
 

@@ -33,9 +33,12 @@ enum StoreSchema {
         "CREATE INDEX job_by_status_updated ON job(family, domain, status, updated_at, seq)",
     ]
 
+    /// A job's own target rows, which the status trigger updates.
+    static let jobTargetIndex = "CREATE INDEX job_target_by_job ON job_target(job)"
+
     /// The list indexes on `job_target`: target filters, and a job's own rows.
     static let targetListIndexes = [
-        "CREATE INDEX job_target_by_job ON job_target(job)",
+        jobTargetIndex,
         "CREATE INDEX job_target_by_created ON job_target(family, domain, value, created_at, job, status)",
     ]
 

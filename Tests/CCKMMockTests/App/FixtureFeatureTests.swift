@@ -260,10 +260,7 @@ import Testing
             }
         }
         #expect(try store.count() == 0 && store.journalMode() == "wal", "rolled back, back in WAL")
-        try store.bulkReplace(alone: true) { insert in
-            try insert(jobs)
-            return []
-        }
+        try store.bulkReplace(alone: true) { insert in try insert(jobs) }
         #expect(try store.count() == jobs.count && store.journalMode() == "wal")
         let first = jobs[0].planned.job
         #expect(try store.document(family: first.family, domain: first.domain, id: first.id) == jobs[0].document)
@@ -280,10 +277,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try JobStore(location: .directory(directory))
         let jobs = SyntheticJobs(count: 1_000, seed: 5).map { PreparedJob(PlannedJob(job: $0)) }
-        try store.bulkReplace(alone: true) { insert in
-            try insert(Array(jobs.prefix(10)))
-            return []
-        }
+        try store.bulkReplace(alone: true) { insert in try insert(Array(jobs.prefix(10))) }
         #expect(try store.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 0)
         try store.replace(jobs.dropFirst(10).map(\.planned))
         let round = try #require(try store.checkpointer.withLock { try $0?.checkpointNow() }, "running again after the bulk load")

@@ -7,17 +7,17 @@ import Testing
 struct InProcessApp {
     let app: CCKMApp
 
-    /// A manual clock at `ManualClock.defaultStart`, a fixed seed and auth off unless told otherwise.
+    /// A manual clock at `ManualClock.defaultStart` (or `clock`), a fixed seed and auth off unless told otherwise.
     init(
         jobs: [Job] = [], settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 1, store: JobStore? = nil,
         auth: AuthSettings = AuthSettings(enabled: false), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
         fixture: Fixture? = nil, journalSize: Int = 10_000, cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil,
-        accessLog: AccessLog = AccessLog(format: .off), hosts: HostPolicy = .anyHost
+        accessLog: AccessLog = AccessLog(format: .off), hosts: HostPolicy = .anyHost, clock: any SimulationClock = ManualClock()
     ) throws {
         let store = try store ?? JobStore(location: .memory)
         try store.replace(jobs)
         app = try CCKMApp(
-            store: store, clock: ManualClock(), settings: settings, randomness: Randomness(seed: seed), auth: auth,
+            store: store, clock: clock, settings: settings, randomness: Randomness(seed: seed), auth: auth,
             signingKey: Array(repeating: 7, count: 32), tokenClock: tokenClock, journal: RequestJournal(capacity: journalSize),
             fixture: fixture ?? Fixture(jobs: jobs), cacheBytes: cacheBytes, adminToken: adminToken, accessLog: accessLog,
             hosts: hosts)
