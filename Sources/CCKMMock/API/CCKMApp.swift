@@ -86,8 +86,7 @@ public final class CCKMApp: HTTPResponder {
     }
 
     func logAccess(_ request: HTTPRequest, _ response: HTTPResponse?, id: String, since started: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - started
-        let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        let microseconds = (ContinuousClock.now - started).wholeMicroseconds
         accessLog.record(request, status: response?.status ?? 0, bytes: response?.body.count ?? 0, microseconds: microseconds, requestID: id)
     }
 

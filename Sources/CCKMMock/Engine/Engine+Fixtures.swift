@@ -27,12 +27,7 @@ extension Engine {
                             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
                         }
                     }
-                    var settled: [JobEvent] = []
-                    try store.bulkReplace(alone: true, db) { insert in
-                        settled = try storeJobs(fixture, domain: domain, now: now, settling: true, insert)
-                    } afterRows: { db in
-                        try settleLoad(settled, db)
-                    }
+                    try storeJobs(fixture, domain: domain, now: now, settling: true) { try store.bulkReplace(alone: true, db, $0, afterRows: $1) }
                 }
             } else {
                 let now = clock.now()
@@ -71,12 +66,7 @@ extension Engine {
         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
         }
-        var settled: [JobEvent] = []
-        try store.bulkReplace(in: db) { insert in
-            settled = try storeJobs(fixture, domain: domain, now: now, settling: settling, insert)
-        } afterRows: { db in
-            if settling { try settleLoad(settled, db) }
-        }
+        try storeJobs(fixture, domain: domain, now: now, settling: settling) { try store.bulkReplace(in: db, $0, afterRows: $1) }
     }
 
     private func storeConfigs(
@@ -91,10 +81,24 @@ extension Engine {
     /// line's problem stops the storing (not the reading, so that every problem is reported), and
     /// the transaction around it rolls everything back.
     ///
-    /// `settling` (start-up, which brings the store to now before it answers): a running job's
-    /// targets already due on the clock as it is planned end before it is stored, as the advance
-    /// would end them after the load (`PlannedJob.settle`). Returns their events, for `settleLoad`.
+    /// `bulkReplace` is the store's load (`JobStore.bulkReplace(alone:)` or `(in:)`), handed how to
+    /// produce the rows and what to do once they are stored.
+    ///
+    /// `settling` (start-up, which brings the store to now before it answers): a running job whose
+    /// targets are all due on the clock as it is planned is stored ended, as the advance would end
+    /// it after the load (`PlannedJob.settle`); the rest is `settleLoad`'s, once the rows are stored.
     private func storeJobs(
+        _ fixture: Fixture, domain: String?, now: Timestamp, settling: Bool,
+        into bulkReplace: (JobStore.Produce, JobStore.AfterRows) throws -> Void
+    ) throws {
+        var settled: [JobEvent] = []
+        try bulkReplace({ insert in settled = try storeRows(fixture, domain: domain, now: now, settling: settling, insert) }) { db in
+            if settling { try settleLoad(settled, db) }
+        }
+    }
+
+    /// `storeJobs`'s rows; returns the events of the jobs it ended.
+    private func storeRows(
         _ fixture: Fixture, domain: String?, now: Timestamp, settling: Bool, _ insert: ([PreparedJob]) throws -> Void
     ) throws -> [JobEvent] {
         var settled: [JobEvent] = []

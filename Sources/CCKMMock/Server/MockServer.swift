@@ -108,8 +108,7 @@ public final class MockServer: Sendable {
 
     /// Seconds since `start`, to the millisecond, for the start-up's log.
     private static func seconds(since start: ContinuousClock.Instant) -> String {
-        let elapsed = ContinuousClock.now - start
-        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = (ContinuousClock.now - start).wholeMicroseconds / 1000
         return "\(milliseconds / 1000).\(String(milliseconds % 1000 + 1000).dropFirst())"
     }
 

@@ -72,7 +72,7 @@ extension PlannedJob {
     /// Ends the job on the value itself, before it is stored, when every target is due by `time`:
     /// what the engine's advance would write for it once stored, with the same rules and in the
     /// same order (due time, then target). Returns the events, each stamped with its target's due
-    /// time; a job with a target still to come is left whole (nil events), for the advance, which
+    /// time; a job with a target still to come is left whole (no events), for the advance, which
     /// judges a job's outcome from every target it scheduled (a failure that ended earlier
     /// included).
     ///
