@@ -9,16 +9,22 @@ flags::
 
     @pytest.mark.cckm_mock(fixtures=["tenants"], args=["--allow-concurrent-jobs"])
     def test_tenants(cckm_mock): ...
+
+`cckm_mock_container` runs the image instead (`pip install 'cckm-mock[testcontainers]'`): one
+`CckmMockContainer` for the session, and its attached client reset before each test that asks for it.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from cckm_mock.server import BINARY_VARIABLE, URL_VARIABLE, MockServer
+
+if TYPE_CHECKING:
+    from cckm_mock.testcontainers import CckmMockContainer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,3 +73,23 @@ def cckm_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> It
     # A server of its own even when the session attaches to a URL: flags are given at start.
     with _server(pytestconfig, *args, url="", **options) as own:
         yield own
+
+
+@pytest.fixture(scope="session")
+def cckm_mock_container_session() -> Iterator[CckmMockContainer]:
+    """The cckm-mock image for the whole session (`CckmMockContainer`: `$CCKM_MOCK_IMAGE`, else the
+    tag `cckm-mock`), on a manual clock with the docs' examples."""
+    try:
+        from cckm_mock.testcontainers import CckmMockContainer
+    except ImportError as error:  # testcontainers is an extra: say how to get it
+        raise pytest.UsageError(f"cckm_mock_container needs testcontainers: pip install 'cckm-mock[testcontainers]' ({error})") from None
+    with CckmMockContainer() as container:
+        yield container
+
+
+@pytest.fixture
+def cckm_mock_container(cckm_mock_container_session: CckmMockContainer) -> CckmMockContainer:
+    """The session's container, its server reset before the test; `.client` has every verb."""
+    assert cckm_mock_container_session.client is not None
+    cckm_mock_container_session.client.reset()
+    return cckm_mock_container_session

@@ -133,25 +133,52 @@ public final class CckmMock implements AutoCloseable {
         call("GET", "/__admin/health", null);
     }
 
-    /** The executable: {@code binary}, else {@code $CCKM_MOCK_BIN}, else {@code cckm-mock} on PATH. */
+    /**
+     * The executable: {@code binary}, else {@code $CCKM_MOCK_BIN}, else {@code cckm-mock} on PATH,
+     * else a cckm-mock checkout's release build, then its debug build: the first folder holding
+     * {@code .build/release/cckm-mock} or {@code .build/debug/cckm-mock} above the working directory
+     * (Maven's is the kit's folder) or above where this class was loaded from.
+     */
     static String findBinary(String binary) throws IOException {
+        List<File> starts = new ArrayList<>();
+        starts.add(new File(System.getProperty("user.dir")).getAbsoluteFile());
+        try {
+            starts.add(new File(CckmMock.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getAbsoluteFile());
+        } catch (Exception unknown) {
+            // No code source (a custom class loader): the working directory is all there is to go on.
+        }
+        return findBinary(binary, System.getenv(), starts);
+    }
+
+    /** {@link #findBinary(String)} with the environment and the folders to search above given. */
+    static String findBinary(String binary, Map<String, String> environment, List<File> starts) throws IOException {
         List<String> lookedAt = new ArrayList<>();
         if (binary != null) {
             if (new File(binary).canExecute()) return binary;
             lookedAt.add(binary + " (not an executable file)");
         }
-        String variable = System.getenv(BINARY_VARIABLE);
+        String variable = environment.get(BINARY_VARIABLE);
         if (variable != null && !variable.isEmpty()) {
             if (new File(variable).canExecute()) return variable;
             lookedAt.add("$" + BINARY_VARIABLE + "=" + variable + " (not an executable file)");
         } else {
             lookedAt.add("$" + BINARY_VARIABLE + " (not set)");
         }
-        for (String folder : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+        for (String folder : environment.getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (folder.isEmpty()) continue;
             File candidate = new File(folder, "cckm-mock");
             if (candidate.canExecute()) return candidate.getPath();
         }
         lookedAt.add("cckm-mock on PATH (none)");
+        for (File start : starts) {
+            for (File folder = start; folder != null; folder = folder.getParentFile()) {
+                for (String build : List.of("release", "debug")) {
+                    File candidate = new File(folder, ".build/" + build + "/cckm-mock");
+                    if (candidate.canExecute()) return candidate.getPath();
+                }
+            }
+            lookedAt.add(".build/release/cckm-mock and .build/debug/cckm-mock in " + start + " and every folder above it (none)");
+        }
         throw new IOException("cckm-mock not found; looked at: " + String.join("; ", lookedAt));
     }
 

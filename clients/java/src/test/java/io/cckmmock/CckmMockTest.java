@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,6 +41,21 @@ class CckmMockTest {
         assertEquals("completed", server.waitFor(id, "done").get("overall_status"));
         List<Map<String, Object>> found = server.verify(1, Matcher.requests().method("POST").path("/api/v1/cckm/aws/*").body("{\"kms\":[\"kms\"]}"));
         assertEquals(201.0, found.get(0).get("status"));
+    }
+
+    @Test
+    void withNothingElseTheKitFindsTheCheckoutsBuild(@TempDir Path checkout) throws Exception {
+        Path kit = Files.createDirectories(checkout.resolve("clients/java"));
+        IOException none = assertThrows(IOException.class, () -> CckmMock.findBinary(null, Map.of(), List.of(kit.toFile())));
+        assertTrue(none.getMessage().contains(".build/release/cckm-mock and .build/debug/cckm-mock in " + kit), none.getMessage());
+        Path debug = Files.createDirectories(checkout.resolve(".build/debug")).resolve("cckm-mock");
+        Files.writeString(debug, "#!/bin/sh\n");
+        assertTrue(debug.toFile().setExecutable(true));
+        assertEquals(debug.toString(), CckmMock.findBinary(null, Map.of(), List.of(kit.toFile())));
+        Path release = Files.createDirectories(checkout.resolve(".build/release")).resolve("cckm-mock");
+        Files.writeString(release, "#!/bin/sh\n");
+        assertTrue(release.toFile().setExecutable(true));
+        assertEquals(release.toString(), CckmMock.findBinary(null, Map.of(), List.of(kit.toFile())), "release before debug");
     }
 
     @Test
