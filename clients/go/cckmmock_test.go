@@ -40,6 +40,9 @@ func TestStartAdvanceWaitVerify(t *testing.T) {
 		t.Fatalf("expected HTTPS with a certificate, got %s", mock.URL)
 	}
 	job := startJob(t, mock, awsJobs, `{"kms":["kms"]}`)
+	if found := mock.Job(t, job["id"].(string)); found["family"] != "aws" || found["job"].(map[string]any)["id"] != job["id"] {
+		t.Fatalf("Job found %v", found)
+	}
 	mock.Advance(t, 30)
 	if got := mock.Wait(t, job["id"].(string), "done")["overall_status"]; got != "completed" {
 		t.Fatalf("overall_status %v, want completed", got)

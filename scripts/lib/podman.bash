@@ -7,9 +7,10 @@
 # The repository's root (this file is scripts/lib/podman.bash).
 podman_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# podman, runc and podman-compose from Debian; CONTAINERS_CONF for every podman this shell starts.
+# podman, runc, CNI's dnsname plugin and podman-compose from Debian; CONTAINERS_CONF for every
+# podman this shell starts.
 podman_setup() {
-    "$podman_repo/scripts/install-deps" podman runc netavark aardvark-dns podman-compose debootstrap >&2
+    "$podman_repo/scripts/install-deps" podman runc golang-github-containernetworking-plugin-dnsname podman-compose debootstrap >&2
     export CONTAINERS_CONF="$podman_repo/scripts/lib/containers.conf"
 }
 
@@ -60,9 +61,9 @@ standin_image() {
     echo "$tag"
 }
 
-# Sets DEBIAN_IMAGE, SWIFT_IMAGE and CLIENT_IMAGE to the local stand-ins and build_mounts to the
-# volumes a build of the Dockerfile needs here: the toolchain at its own path, and the package
-# copies git reads github.com from, with the system git config that says so.
+# Sets DEBIAN_IMAGE, SWIFT_IMAGE and CLIENT_IMAGE to the local stand-ins, and build_options to what
+# a build of the Dockerfile needs here besides them: the toolchain mounted at its own path, the
+# package copies git reads github.com from with the system git config that says so.
 standin_images() {
     local swift_bin toolchain gitconfig packages_dir
     swift_bin=$(readlink -f "$(command -v swift)")
@@ -71,12 +72,12 @@ standin_images() {
     SWIFT_IMAGE=$(standin_image "swift:$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -1)-bookworm" \
         "$swift_image_packages" --change "ENV PATH=$toolchain/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
     CLIENT_IMAGE=$(standin_image curl "$client_image_packages")
-    build_mounts=(--volume "$toolchain:$toolchain:ro")
+    build_options=(--volume "$toolchain:$toolchain:ro")
     gitconfig=$(git config --system --list --show-origin 2>/dev/null | sed -n 's/^file:\([^[:space:]]*\).*/\1/p' | head -1)
     if [ -n "$gitconfig" ]; then
-        build_mounts+=(--volume "$gitconfig:$gitconfig:ro")
+        build_options+=(--volume "$gitconfig:$gitconfig:ro")
         packages_dir=$(git config --system --get-regexp 'url\..*\.insteadof' | head -1 | sed 's/^url\.\(.*\)\.insteadof .*/\1/')
-        [ -n "$packages_dir" ] && [ -d "$packages_dir" ] && build_mounts+=(--volume "${packages_dir%/}:${packages_dir%/}:ro")
+        [ -n "$packages_dir" ] && [ -d "$packages_dir" ] && build_options+=(--volume "${packages_dir%/}:${packages_dir%/}:ro")
     fi
     export DEBIAN_IMAGE SWIFT_IMAGE CLIENT_IMAGE
 }

@@ -63,6 +63,7 @@ extension CCKMApp {
         Endpoint("GET", "/__admin/openapi.yaml", .adminOpen) { _, _ in .now(openAPI()) },
         Endpoint("GET", "/__admin/tls/cert.pem", .adminOpen) { app, _ in .now(try app.certificate()) },
         Endpoint("GET", "/__admin/jobs", .admin) { app, call in .now(try app.listJobs(call.request.query, call.query)) },
+        Endpoint("GET", "/__admin/jobs/{id}", .admin) { app, call in .now(try app.job(id: call.id, query: call.query)) },
         Endpoint("POST", "/__admin/jobs/{id}/complete", .admin) { app, call in
             .now(try app.force(id: call.id, query: call.query, body: call.body, fail: false))
         },

@@ -4947,6 +4947,54 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/__admin/jobs/{id}": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "get-job",
+        "summary": "One job across families: its family, domain and document.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          },
+          {
+            "$ref": "#/components/parameters/family"
+          }
+        ]
+      }
+    },
     "/__admin/jobs/{id}/complete": {
       "post": {
         "tags": [

@@ -76,6 +76,24 @@ import Testing
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "unknown family")
     }
 
+    @Test func oneJobByIDAcrossFamilies() throws {
+        let app = try app()
+        let docs = try app.get("/__admin/jobs/AFEF70FF-311E-46C1-8EAD-E1999E8C6D46")
+        #expect(docs.status == 200)
+        #expect(docs.json.objectValue?.map(\.key) == ["family", "domain", "job"])
+        #expect(docs.json["family"]?.stringValue == "aws" && docs.json["domain"]?.stringValue == "root")
+        #expect(docs.json["job"]?["id"]?.stringValue == "afef70ff-311e-46c1-8ead-e1999e8c6d46")
+        try app.get("/__admin/jobs/00000000-0000-4000-8000-000000000000").expectError(
+            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "GET /__admin/jobs lists")
+        // The docs' SAP and External CM examples share an id: the family says which.
+        let all = try #require(try app.get("/__admin/jobs?limit=-1").json["resources"]?.arrayValue)
+        let ids = all.compactMap { $0["job"]?["id"]?.stringValue }
+        let shared = try #require(ids.first { id in ids.filter { $0 == id }.count == 2 })
+        try app.get("/__admin/jobs/\(shared)").expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "add ?family=")
+        #expect(try app.get("/__admin/jobs/\(shared)?family=sap").json["family"]?.stringValue == "sap")
+    }
+
     @Test func completeAndFailWholeJobsOrOneTarget() throws {
         let app = try app()
         let id = try start(app, "oci", ["v1", "v2", "v3"])
@@ -94,7 +112,7 @@ import Testing
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "\"target\": expected a string")
         #expect(try app.post("/__admin/jobs/\(other)/fail").json["overall_status"]?.stringValue == "failed")
         try app.post("/__admin/jobs/\(TestJobs.id(99))/complete").expectError(
-            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "Resource not found")
+            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "No job \(TestJobs.id(99)) in any family")
     }
 
     @Test func anIdInTwoFamiliesNeedsTheFamily() throws {

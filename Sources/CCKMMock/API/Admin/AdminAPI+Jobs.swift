@@ -9,9 +9,25 @@ extension CCKMApp {
             return family
         }
         let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
-        let started = page.jobs.compactMap { job in Self.jobID(of: job.document).map { (family: job.family, id: $0) } }
+        return .json(200, Self.listEnvelope(query: listQuery, total: page.total, resources: try resources(page.jobs)))
+    }
+
+    /// One job as `GET /__admin/jobs` lists it, found by id across families unless `?family=` narrows it.
+    func job(id: String, query: AdminQuery) throws -> HTTPResponse {
+        let family = try locate(id, query)
+        let byID = try ListQuery.parse([QueryItem(name: "id", value: id.lowercased())], targetParameter: "target")
+        guard let resource = try resources(store.listAcross(family: family, domain: nil, query: byID).jobs).first else {
+            throw APIError.notFound()
+        }
+        return .json(200, resource)
+    }
+
+    /// Jobs as the control API shows them: `{"family", "domain", "job"}`, and `"schedule"`, the
+    /// scheduler job configuration whose run started the job, when one did.
+    private func resources(_ jobs: [JobStore.ListedJob]) throws -> [String] {
+        let started = jobs.compactMap { job in Self.jobID(of: job.document).map { (family: job.family, id: $0) } }
         let scheduled = try store.scheduler.schedulerConfigIDs(startedJobs: started)
-        let resources = page.jobs.map { job in
+        return jobs.map { job in
             var writer = JSONWriter()
             writer.raw("{")
             writer.key("family", first: true)
@@ -20,7 +36,6 @@ extension CCKMApp {
             writer.string(job.domain)
             writer.key("job")
             writer.raw(job.document)
-            // The scheduler job configuration whose run started it, when one did.
             if let config = Self.jobID(of: job.document).flatMap({ scheduled[JobKey(family: job.family, id: $0)] }) {
                 writer.key("schedule")
                 writer.string(config)
@@ -28,7 +43,6 @@ extension CCKMApp {
             writer.raw("}")
             return writer.text
         }
-        return .json(200, Self.listEnvelope(query: listQuery, total: page.total, resources: resources))
     }
 
     /// A rendered job's id: its first member, as every job renders it (`{"id":"…",`).
@@ -44,7 +58,7 @@ extension CCKMApp {
             return family
         }
         let families = try store.families(holding: id.lowercased())
-        guard let family = families.first else { throw APIError.notFound() }
+        guard let family = families.first else { throw APIError.notFound("No job \(id) in any family; GET /__admin/jobs lists the jobs there are") }
         guard families.count == 1 else {
             throw APIError.conflict("Job \(id) exists in families \(families.map(\.name).joined(separator: ", ")); add ?family=")
         }

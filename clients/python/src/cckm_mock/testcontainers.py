@@ -31,7 +31,7 @@ DEFAULT_IMAGE = "cckm-mock"
 PORT = 8443
 
 
-class CckmMockContainer(DockerContainer):  # type: ignore[misc]
+class CckmMockContainer(DockerContainer):
     """The cckm-mock image, started on a free host port with a manual clock (as the kit's
     `MockServer` starts the binary), the given fixtures loaded, and waited on until healthy.
 

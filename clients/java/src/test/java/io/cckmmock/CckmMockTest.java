@@ -37,6 +37,9 @@ class CckmMockTest {
         HttpResponse<String> started = send(server, "POST", "/api/v1/cckm/aws/synchronization-jobs", "{\"kms\":[\"kms\"]}");
         assertEquals(201, started.statusCode(), started.body());
         String id = (String) ((Map<?, ?>) Json.parse(started.body())).get("id");
+        Map<String, Object> located = server.job(id);
+        assertEquals("aws", located.get("family"));
+        assertEquals(id, ((Map<?, ?>) located.get("job")).get("id"));
         server.advance(30);
         assertEquals("completed", server.waitFor(id, "done").get("overall_status"));
         List<Map<String, Object>> found = server.verify(1, Matcher.requests().method("POST").path("/api/v1/cckm/aws/*").body("{\"kms\":[\"kms\"]}"));
