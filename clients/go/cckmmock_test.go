@@ -184,3 +184,45 @@ func TestAttachesThroughTheURLVariable(t *testing.T) {
 		t.Fatalf("clock mode %v", mode)
 	}
 }
+
+// Issue 35: one test loads a failing script, the others expect a clean server. Run in the order
+// clean, load, clean on one server reset before each, as a suite shares one: nothing a test loads
+// reaches the next.
+func TestNothingATestLoadsReachesTheNextTest(t *testing.T) {
+	mock := cckmmock.Start(t)
+	failing := `{"scripts":[{"family":"aws","target":"eu-west-1","after":3,"outcome":"fail","message":"throttled"}],` +
+		`"jobs":[{"family":"oci","id":"44444444-4444-4444-8444-444444444444","createdAt":"-1m","overall_status":"completed"}]}`
+	startAndEnd := func(t *testing.T) any {
+		job := startJob(t, mock, awsJobs, `{"kms":["kms"],"regions":["eu-west-1"]}`)
+		mock.Advance(t, 30)
+		return mock.Wait(t, job["id"].(string), "done")["overall_status"]
+	}
+	clean := func(t *testing.T) {
+		if jobs := mock.Reset(t)["jobs"]; jobs != float64(0) {
+			t.Fatalf("after a reset: %v jobs, want the start-up 0", jobs)
+		}
+		if status := startAndEnd(t); status != "completed" {
+			t.Fatalf("a clean server's job ended %v", status)
+		}
+	}
+	loads := func(t *testing.T) {
+		mock.LoadFixtures(t, []byte(failing))
+		if status := startAndEnd(t); status != "failed" {
+			t.Fatalf("the script's job ended %v, want failed", status)
+		}
+	}
+	for _, test := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{{"clean", clean}, {"loads a failing script", loads}, {"clean again", clean}} {
+		mock.Reset(t)
+		t.Run(test.name, test.run)
+	}
+	mock.LoadBaseline(t, []byte(failing))
+	if jobs := mock.Reset(t)["jobs"]; jobs != float64(1) {
+		t.Fatalf("after a reset to a baseline of one job: %v jobs", jobs)
+	}
+	if jobs := mock.ResetTo(t, "startup", "")["jobs"]; jobs != float64(0) {
+		t.Fatalf("after a reset to the start-up state: %v jobs", jobs)
+	}
+}

@@ -118,7 +118,8 @@ func (s *Server) Reset(t testing.TB) Object {
 	return s.object(t, "POST", "/__admin/reset", nil)
 }
 
-// ResetTo empties the store ("empty") or reloads the fixtures ("fixtures") of one domain or all ("").
+// ResetTo goes back to the baseline ("fixtures"), to the start-up fixtures ("startup", which are the
+// baseline again after it) or to nothing ("empty"), for one domain or all ("").
 func (s *Server) ResetTo(t testing.TB, to, domain string) Object {
 	t.Helper()
 	query := url.Values{"to": {to}}
@@ -128,10 +129,18 @@ func (s *Server) ResetTo(t testing.TB, to, domain string) Object {
 	return s.object(t, "POST", "/__admin/reset?"+query.Encode(), nil)
 }
 
-// LoadFixtures merges a fixture (a JSON document as bytes, or a value to marshal) into the store.
+// LoadFixtures merges a fixture (a JSON document as bytes, or a value to marshal) into the store
+// for this test: the next Reset takes it away again.
 func (s *Server) LoadFixtures(t testing.TB, fixture any) Object {
 	t.Helper()
 	return s.object(t, "POST", "/__admin/fixtures?mode=merge", fixture)
+}
+
+// LoadBaseline makes a fixture the whole state and what every later Reset returns to, for a suite
+// that wants another start than the server's (ResetTo(t, "startup", "") undoes it).
+func (s *Server) LoadBaseline(t testing.TB, fixture any) Object {
+	t.Helper()
+	return s.object(t, "POST", "/__admin/fixtures?mode=replace&baseline=true", fixture)
 }
 
 // Clock is {"mode", "now", "timeScale"}.

@@ -31,8 +31,12 @@ public final class CCKMApp: HTTPResponder {
     @TaskLocal static var requestID: String?
     let randomness: Randomness
     let logger: Logger
-    /// The fixture `reset` goes back to: the one loaded at start, changed by `POST /__admin/fixtures`.
-    let fixture: Mutex<Fixture>
+    /// The fixtures named at start: what `reset?to=startup` goes back to, whatever was loaded since.
+    let startupFixture: Fixture
+    /// What `reset` goes back to: the start-up fixtures, unless a load declared itself the new
+    /// baseline (`POST /__admin/fixtures?baseline=true`). A plain load changes the state only, so
+    /// that nothing a test loads survives the next test's reset.
+    let baseline: Mutex<Fixture>
 
     init(
         store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
@@ -57,7 +61,8 @@ public final class CCKMApp: HTTPResponder {
             changed: { change in waiters.handle(change, store: store) })
         self.tokens = try TokenService(settings: auth, key: signingKey, engine: engine, now: tokenClock)
         self.journal = journal
-        self.fixture = Mutex(fixture)
+        self.startupFixture = fixture
+        self.baseline = Mutex(fixture)
         self.logger = logger
     }
 

@@ -56,7 +56,7 @@ extension CCKMApp {
         },
         Endpoint("POST", "/__admin/jobs/settle", .admin) { app, _ in .now(.json(200, app.clockJSON(transitions: try app.engine.settle().count))) },
         Endpoint("POST", "/__admin/reset", .admin) { app, call in .now(try app.reset(call.query, items: call.request.query)) },
-        Endpoint("POST", "/__admin/fixtures", .admin) { app, call in .now(try app.loadFixture(call.body, mode: call.query["mode"] ?? "merge")) },
+        Endpoint("POST", "/__admin/fixtures", .admin) { app, call in .now(try app.loadFixture(call.body, call.request.query)) },
         Endpoint("GET", "/__admin/domains", .admin) { app, _ in .now(app.domainsJSON()) },
         Endpoint("POST", "/__admin/tokens", .admin) { app, call in .now(.json(200, try app.tokens.adminToken(body: call.body))) },
         Endpoint("GET", "/__admin/ui", .adminOpen) { _, _ in .now(dashboard()) },

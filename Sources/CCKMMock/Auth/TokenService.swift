@@ -72,6 +72,14 @@ final class TokenService: Sendable {
         }
     }
 
+    /// Back to the settings' accounts plus those `fixture` declares: what a test's fixture added
+    /// goes with the reset, and so do the tokens of its users (a token's user must be known).
+    func restoreAccounts(adding fixture: Fixture) {
+        directory.withLock { $0 = Directory(settings.accounts) }
+        add(users: fixture.users, domains: fixture.domains)
+        verified.withLock { $0.removeAll() }
+    }
+
     var currentAccounts: Accounts { directory.withLock { $0.accounts } }
 
     /// Whether the domain is root or declared.

@@ -44,20 +44,69 @@ import Testing
         #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs").ids == [TestJobs.id(1)])
     }
 
-    @Test func fixturesMergeOrReplaceAtRuntime() throws {
+    @Test func aResetTakesAwayWhatWasLoadedUnlessALoadIsTheNewBaseline() throws {
         let app = try app()
         let one =
             #"{"jobs":[{"family":"dsm","id":"44444444-4444-4444-8444-444444444444","createdAt":"2021-01-01T00:00:00Z","overall_status":"completed","domains":["d"]}]}"#
+        let two =
+            #"{"jobs":[{"family":"oci","id":"55555555-5555-4555-8555-555555555555","createdAt":"2021-01-01T00:00:00Z","overall_status":"completed","vaults":["v"]}]}"#
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 6, "the start-up state: the docs' examples")
         let merged = try app.post("/__admin/fixtures", one)
         #expect(merged.status == 200 && merged.json["loaded"]?.intValue == 1 && merged.json["jobs"]?.intValue == 7)
-        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 7, "reset goes back to the merged fixture")
+        #expect(merged.json["baseline"] == .bool(false))
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 6, "a reset takes a merged fixture away")
         #expect(try app.post("/__admin/fixtures?mode=replace", one).json["jobs"]?.intValue == 1)
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 6, "and a replacing one")
+        // A team that wants a new baseline says so; the start-up state stays one reset away.
+        let base = try app.post("/__admin/fixtures?mode=replace&baseline=true", one)
+        #expect(base.json["jobs"]?.intValue == 1 && base.json["baseline"] == .bool(true))
         #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 1)
+        #expect(try app.post("/__admin/fixtures?baseline=true", two).json["jobs"]?.intValue == 2)
+        #expect(try app.post("/__admin/fixtures", two.replacingOccurrences(of: "5555", with: "6666")).json["jobs"]?.intValue == 3)
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 2, "a baseline merge is kept, a plain one is not")
+        #expect(try app.post("/__admin/reset?to=startup").json["jobs"]?.intValue == 6)
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 6, "to=startup makes the start-up fixtures the baseline again")
+        try app.post("/__admin/fixtures?mdoe=replace", one).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "known: mode, baseline")
+        try app.post("/__admin/fixtures?baseline=yes", one).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "not one of true, false")
+        try app.post("/__admin/reset?to=base").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "fixtures, startup, empty")
+    }
+
+    /// Issue 35: a test's failing script, jobs and users were still there after the next test's reset.
+    @Test func aMergedScriptJobAndUserGoWithTheNextReset() throws {
+        let auth = AuthSettings(enabled: false, accounts: Accounts(users: ["admin": "admin"], domains: []), tokenTTL: 300)
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5), auth: auth, fixture: docs)
+        let start = #"{"kms":["kms"],"regions":["eu-west-1"]}"#
+        let fixture =
+            #"{"scripts":[{"family":"aws","target":"eu-west-1","after":3,"outcome":"fail","message":"throttled"}],"users":[{"username":"alice","password":"secret"}],"jobs":[{"family":"oci","id":"44444444-4444-4444-8444-444444444444","createdAt":"-1m","overall_status":"completed"}]}"#
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 6)
+        let merged = try app.post("/__admin/fixtures?mode=merge", fixture)
+        #expect(merged.json["jobs"]?.intValue == 7, "\(merged.json)")
+        let login = #"{"grant_type":"password","username":"alice","password":"secret"}"#
+        let alice = try app.post("/api/v1/auth/tokens", login)
+        #expect(alice.status == 200, "\(alice.json)")
+        let failing = try app.post("/api/v1/cckm/aws/synchronization-jobs", start)
+        try app.advance(30)
+        #expect(try app.get("/__admin/jobs/\(failing.json["id"]!.stringValue!)").json["job"]?["overall_status"] == .string("failed"))
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 6)
+        let clean = try app.post("/api/v1/cckm/aws/synchronization-jobs", start)
+        try app.advance(30)
+        #expect(try app.get("/__admin/jobs/\(clean.json["id"]!.stringValue!)").json["job"]?["overall_status"] == .string("completed"))
+        try app.get("/__admin/jobs/44444444-4444-4444-8444-444444444444").expectError(
+            status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "No job")
+        #expect(try app.post("/api/v1/auth/tokens", login).status == 401, "the fixture's user went with it")
+    }
+
+    @Test func aFixtureThatDoesNotParseStoresNothing() throws {
+        let app = try app()
+        #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == 6)
         let bad = try app.post("/__admin/fixtures", #"{"jobs":[{"family":"aws","id":"x"}]}"#)
         bad.expectError(
             status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "Invalid fixture:\nrequest body:1:31: $.jobs[0].id")
         #expect(bad.json["message"]?.stringValue?.contains("\"x\" is not a UUID") == true)
-        #expect(try app.app.store.count() == 1, "nothing loaded from an invalid fixture")
+        #expect(try app.app.store.count() == 6, "nothing loaded from an invalid fixture")
     }
 
     // MARK: jobs across families

@@ -100,3 +100,49 @@ def test_a_server_with_trust_env_restores_what_was_set(monkeypatch):
         assert server.ca_bundle and os.environ["SSL_CERT_FILE"] == server.ca_bundle == os.environ["CURL_CA_BUNDLE"]
         assert open(server.ca_bundle).read().count("BEGIN CERTIFICATE") > 1, "the system's authorities and the mock's"
     assert os.environ["SSL_CERT_FILE"] == "/nowhere.pem" and "CURL_CA_BUNDLE" not in os.environ
+
+
+# Issue 35: a test that loads a failing script, then one that expects a clean server. Three tests
+# in file order (clean, load, clean) prove both orders: nothing a test loads reaches the next.
+ISOLATION = """
+FAILING = {"scripts": [{"family": "aws", "target": "eu-west-1", "after": 3, "outcome": "fail", "message": "throttled"}],
+           "jobs": [{"family": "oci", "id": "44444444-4444-4444-8444-444444444444", "createdAt": "-1m", "overall_status": "completed"}]}
+
+def start_and_end(cckm_mock):
+    job = cckm_mock.session().post(cckm_mock.url + "/api/v1/cckm/aws/synchronization-jobs",
+                                   json={"kms": ["kms"], "regions": ["eu-west-1"]}).json()
+    cckm_mock.advance(30)
+    return cckm_mock.wait(job["id"])["overall_status"]
+
+def test_1_expects_a_clean_server(cckm_mock):
+    assert cckm_mock.reset() == {"jobs": 0}
+    assert start_and_end(cckm_mock) == "completed"
+
+def test_2_loads_a_failing_script(cckm_mock):
+    cckm_mock.load_fixtures(FAILING)
+    assert start_and_end(cckm_mock) == "failed"
+
+def test_3_expects_a_clean_server_again(cckm_mock):
+    assert cckm_mock.reset() == {"jobs": 0}
+    assert start_and_end(cckm_mock) == "completed"
+"""
+
+
+def test_nothing_a_test_loads_reaches_the_next_test(pytester):
+    pytester.makepyfile(ISOLATION)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_baseline_is_loaded_on_purpose_and_undone_by_a_startup_reset(pytester):
+    pytester.makepyfile(
+        """
+        def test_baseline(cckm_mock):
+            job = {"family": "oci", "id": "44444444-4444-4444-8444-444444444444", "createdAt": "-1m", "overall_status": "completed"}
+            assert cckm_mock.load_baseline({"jobs": [job]})["baseline"] is True
+            assert cckm_mock.reset() == {"jobs": 1}
+            assert cckm_mock.reset(to="startup") == {"jobs": 0}
+            assert cckm_mock.reset() == {"jobs": 0}
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

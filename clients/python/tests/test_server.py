@@ -106,14 +106,17 @@ def test_admin_errors_raise_one_type_with_the_envelope(server):
     assert bad.value.status == 400 and '"verb"' in bad.value.message
 
 
-def test_fixtures_load_from_dicts_and_reset_returns_to_them(server):
+def test_fixtures_load_from_dicts_and_a_reset_takes_them_away_unless_they_are_the_baseline(server):
     fixture = {"jobs": [{"family": "dsm", "id": "44444444-4444-4444-8444-444444444444", "createdAt": "now",
                          "overall_status": "completed", "domains": ["d"]}]}
     assert server.load_fixtures(fixture, mode="replace")["jobs"] == 1
+    assert server.job("44444444-4444-4444-8444-444444444444")["family"] == "dsm"
+    assert server.reset()["jobs"] == 0
+    assert server.load_baseline(fixture)["jobs"] == 1
     start(server)
     assert server.reset()["jobs"] == 1
     assert server.job("44444444-4444-4444-8444-444444444444")["family"] == "dsm"
-    server.load_fixtures({}, mode="replace")
+    assert server.reset(to="startup")["jobs"] == 0
 
 
 def test_tokens_per_domain_see_only_their_jobs():

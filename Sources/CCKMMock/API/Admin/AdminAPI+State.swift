@@ -2,13 +2,12 @@ import HTTPServer
 
 /// The control API's state: resets, fixture loads, snapshots and the scheduler configurations.
 extension CCKMApp {
-    /// A reset of everything, or of one domain. A reset wipes, so what it names is checked first
-    /// (issue 24 #7): a misspelt parameter (`?domian=team-a`) or an empty `domain=` is a 400 and an
-    /// unknown domain a 404, where each once wiped every tenant, the faults and the journal.
+    /// A reset of everything, or of one domain, back to the baseline (`to=fixtures`, the default),
+    /// the start-up fixtures (`to=startup`, which become the baseline again) or nothing. A reset
+    /// wipes, so what it names is checked first: a misspelt parameter (`?domian=team-a`) or an
+    /// empty `domain=` is a 400 and an unknown domain a 404.
     func reset(_ query: AdminQuery, items: [QueryItem]) throws -> HTTPResponse {
-        if let unknown = items.first(where: { !["to", "domain"].contains($0.name) }) {
-            throw APIError.invalidParameter(unknown.name, "unknown parameter (known: to, domain)")
-        }
+        try Self.rejectUnknown(items, known: ["to", "domain"])
         if items.contains(where: { $0.name == "domain" && ($0.value ?? "").isEmpty }) {
             throw APIError.invalidParameter("domain", "empty; leave it out to reset every domain")
         }
@@ -17,26 +16,44 @@ extension CCKMApp {
             throw AuthError.unknownDomain(domain)
         }
         let target = query["to"] ?? "fixtures"
-        guard target == "fixtures" || target == "empty" else {
-            throw APIError.invalidParameter("to", "\"\(target)\" is not one of fixtures, empty")
-        }
         let domain = query["domain"]
+        let fixture: Fixture?
+        switch target {
+        case "fixtures": fixture = baseline.withLock { $0 }
+        case "startup": fixture = startupFixture
+        case "empty": fixture = nil
+        default: throw APIError.invalidParameter("to", "\"\(target)\" is not one of fixtures, startup, empty")
+        }
         do {
-            try engine.reset(to: target == "empty" ? nil : fixture.withLock { $0 }, domain: domain)
+            try engine.reset(to: fixture, domain: domain)
         } catch let error as FixtureError {
             // A JSON Lines file is read again at each reset, and it may have changed since the start.
             throw APIError.conflict("The fixtures no longer load (the store is as it was before the reset):\n" + error.description)
         }
-        try adoptDomainsOfStoredJobs()
         if domain == nil {
+            if target == "startup" { baseline.withLock { $0 = startupFixture } }
+            tokens.restoreAccounts(adding: baseline.withLock { $0 })
             journal.clear()
             faults.removeAll()
         }
+        try adoptDomainsOfStoredJobs()
         return .json(200, JSONWriter.object([("jobs", .number(try store.count()))]))
     }
 
-    func loadFixture(_ body: [UInt8], mode: String) throws -> HTTPResponse {
+    /// A fixture load: `mode=merge` adds to what is stored, `mode=replace` makes it the whole state.
+    /// Either changes the state only, and the next reset takes it away; `baseline=true` makes the
+    /// result what resets go back to (`reset?to=startup` undoes that).
+    func loadFixture(_ body: [UInt8], _ items: [QueryItem]) throws -> HTTPResponse {
+        try Self.rejectUnknown(items, known: ["mode", "baseline"])
+        let values = Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        let mode = values["mode"] ?? "merge"
         guard mode == "merge" || mode == "replace" else { throw APIError.invalidParameter("mode", "\"\(mode)\" is not one of merge, replace") }
+        let asBaseline: Bool
+        switch values["baseline"] ?? "false" {
+        case "true": asBaseline = true
+        case "false": asBaseline = false
+        case let other: throw APIError.invalidParameter("baseline", "\"\(other)\" is not one of true, false")
+        }
         let loaded: Fixture
         do {
             loaded = try Fixture.parse(bytes: body, source: "request body", now: engine.clock.now())
@@ -45,14 +62,25 @@ extension CCKMApp {
         }
         tokens.add(users: loaded.users, domains: loaded.domains)
         if mode == "replace" {
-            fixture.withLock { $0 = loaded }
             try engine.reset(to: loaded, domain: nil)
         } else {
-            fixture.withLock { $0.merge(loaded) }
             try engine.seed(loaded)
         }
+        if asBaseline {
+            baseline.withLock { mode == "replace" ? ($0 = loaded) : $0.merge(loaded) }
+        }
         try adoptDomainsOfStoredJobs()
-        return .json(200, JSONWriter.object([("loaded", .number(loaded.jobs.count)), ("jobs", .number(try store.count()))]))
+        return .json(
+            200,
+            JSONWriter.object([("loaded", .number(loaded.jobs.count)), ("jobs", .number(try store.count())), ("baseline", .rendered(asBaseline ? "true" : "false"))]))
+    }
+
+    /// A 400 naming the first parameter the endpoint does not take, and the ones it does.
+    static func rejectUnknown(_ items: [QueryItem], known: [String]) throws(APIError) {
+        if let unknown = items.first(where: { !known.contains($0.name) }) {
+            let list = known.isEmpty ? "none" : known.joined(separator: ", ")
+            throw .invalidParameter(unknown.name, "unknown parameter (known: \(list))")
+        }
     }
 
     func snapshotsJSON(only name: String? = nil) throws -> String {

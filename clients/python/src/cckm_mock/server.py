@@ -347,15 +347,25 @@ class MockServer:
     # ------------------------------------------------------------------ state and clock
 
     def reset(self, to: str = "fixtures", domain: str | None = None) -> dict[str, Any]:
-        """Back to the loaded fixtures (`to="empty"`: nothing), for every domain or one. A full
-        reset also clears the journal and the fault rules."""
+        """Back to the baseline: the fixtures the server started with, unless `load_baseline` set
+        another (`to="startup"`: the start-up fixtures, the baseline again; `to="empty"`: nothing),
+        for every domain or one. Whatever `load_fixtures` loaded since is gone. A full reset also
+        clears the journal and the fault rules, and drops users a loaded fixture added."""
         query = {"to": to, **({"domain": domain} if domain else {})}
         self._tokens.clear()
         return self._object("POST", "/__admin/reset?" + urllib.parse.urlencode(query))
 
     def load_fixtures(self, *fixtures: Mapping[str, Any] | str | os.PathLike[str], mode: str = "merge") -> dict[str, Any]:
-        """Loads fixtures: dicts, JSON text, or files. `mode="replace"` makes them the whole state
-        (and what `reset()` returns to)."""
+        """Loads fixtures for this test: dicts, JSON text, or files. `mode="replace"` makes them the
+        whole state. The next `reset()` takes them away again."""
+        return self._load(fixtures, mode, baseline=False)
+
+    def load_baseline(self, *fixtures: Mapping[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
+        """Makes these fixtures the whole state and what every later `reset()` returns to, for a
+        suite that wants another start than the server's (`reset(to="startup")` undoes it)."""
+        return self._load(fixtures, "replace", baseline=True)
+
+    def _load(self, fixtures: Iterable[Mapping[str, Any] | str | os.PathLike[str]], mode: str, baseline: bool) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for index, fixture in enumerate(fixtures):
             if isinstance(fixture, Mapping):
@@ -364,7 +374,8 @@ class MockServer:
                 raw = fixture.encode()
             else:
                 raw = Path(fixture).read_bytes()
-            result = self._object("POST", "/__admin/fixtures?mode=" + (mode if index == 0 else "merge"), raw=raw)
+            query = {"mode": mode if index == 0 else "merge", **({"baseline": "true"} if baseline else {})}
+            result = self._object("POST", "/__admin/fixtures?" + urllib.parse.urlencode(query), raw=raw)
         return result
 
     def clock(self) -> dict[str, Any]:

@@ -284,11 +284,20 @@ public final class CckmMock implements AutoCloseable {
         return tokens.computeIfAbsent(domain, name -> (String) object("POST", "/__admin/tokens", Map.of("domain", name)).get("jwt"));
     }
 
-    /** The store back to its fixtures; faults and the journal cleared. */
+    /** The store back to its baseline (the start-up fixtures unless {@link #loadBaseline} set another); faults and the journal cleared. */
     public Map<String, Object> reset() { return object("POST", "/__admin/reset", null); }
 
-    /** Merges a fixture (a JSON text, or maps and lists) into the store. */
+    /** Merges a fixture (a JSON text, or maps and lists) into the store for this test: the next reset takes it away. */
     public Map<String, Object> loadFixtures(Object fixture) { return object("POST", "/__admin/fixtures?mode=merge", fixture); }
+
+    /**
+     * Makes a fixture the whole state and what every later reset returns to, for a class that wants
+     * another start than the server's ({@code resetTo("startup")} undoes it).
+     */
+    public Map<String, Object> loadBaseline(Object fixture) { return object("POST", "/__admin/fixtures?mode=replace&baseline=true", fixture); }
+
+    /** Back to "fixtures" (the baseline), "startup" (the start-up fixtures, the baseline again) or "empty". */
+    public Map<String, Object> resetTo(String to) { return object("POST", "/__admin/reset?to=" + encode(to), null); }
 
     public Map<String, Object> clock() { return object("GET", "/__admin/clock", null); }
 
