@@ -52,7 +52,7 @@ enum BuiltInScenarios {
 }
 """#),
         BuiltInScenario(
-            name: "demo", summary: "a dashboard demo: two tenants, four jobs, a Google synchronization scheduled every two minutes, 3-9 s targets with 1 in 10 failing",
+            name: "demo", summary: "a dashboard demo: a job in every family, six running in three domains that complete or fail within seconds, Google and Oracle syncs scheduled every two minutes and every minute, 1 in 10 targets failing",
             text: #"""
 {
   "domains": [
@@ -67,7 +67,7 @@ enum BuiltInScenarios {
   ],
   "simulator": {
     "*": {
-      "targetDuration": "3-9",
+      "targetDuration": "6-40",
       "failureRate": 0.1
     }
   },
@@ -79,7 +79,24 @@ enum BuiltInScenarios {
       "description": "Jobs that appear on their own, as a CM scheduler starts them",
       "cckm_synchronization_params": {
         "cloud_name": "gcp",
-        "key_rings": ["ring-1", "ring-2"]
+        "key_rings": [
+          "ring-1",
+          "ring-2"
+        ]
+      }
+    },
+    {
+      "name": "every-minute",
+      "operation": "cckm_synchronization",
+      "run_at": "* * * * *",
+      "description": "Oracle vaults every minute, so that something is always starting",
+      "cckm_synchronization_params": {
+        "cloud_name": "oci",
+        "vaults": [
+          "vault-1",
+          "vault-2",
+          "vault-3"
+        ]
       }
     }
   ],
@@ -162,6 +179,222 @@ enum BuiltInScenarios {
       },
       "groups": [
         "742f9921-2d91-41fc-97fc-e98ad007f081"
+      ]
+    },
+    {
+      "family": "aws-custom-key-stores",
+      "id": "de300000-0000-4000-8000-000000000011",
+      "createdAt": "-3h",
+      "overall_status": "completed",
+      "detailed_status": {
+        "cks-1": "synchronized successfully"
+      },
+      "regions": [
+        "us-east-1"
+      ],
+      "kms": [
+        "cks-1"
+      ]
+    },
+    {
+      "family": "azure-certificates",
+      "id": "de300000-0000-4000-8000-000000000012",
+      "createdAt": "-90m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "certs-vault": "synchronized successfully"
+      },
+      "key_vaults": [
+        "certs-vault"
+      ]
+    },
+    {
+      "family": "azure-secrets",
+      "id": "de300000-0000-4000-8000-000000000013",
+      "createdAt": "-70m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "secrets-vault": "synchronized successfully"
+      },
+      "key_vaults": [
+        "secrets-vault"
+      ]
+    },
+    {
+      "family": "oci",
+      "id": "de300000-0000-4000-8000-000000000014",
+      "createdAt": "-50m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "vault-1": "synchronized successfully",
+        "vault-2": "synchronized successfully",
+        "vault-3": "synchronized successfully"
+      },
+      "vaults": [
+        "vault-1",
+        "vault-2",
+        "vault-3"
+      ]
+    },
+    {
+      "family": "sfdc-certificates",
+      "id": "de300000-0000-4000-8000-000000000015",
+      "createdAt": "-45m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "00DB000000051cJNBR": "synchronized successfully"
+      },
+      "kms": [
+        "00DB000000051cJNBR"
+      ]
+    },
+    {
+      "family": "luna-synchronize",
+      "id": "de300000-0000-4000-8000-000000000016",
+      "createdAt": "-35m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "partition-1": "synchronized successfully"
+      },
+      "partitions": [
+        "partition-1"
+      ]
+    },
+    {
+      "family": "luna-refresh",
+      "id": "de300000-0000-4000-8000-000000000017",
+      "createdAt": "-30m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "partition-1": "synchronized successfully"
+      },
+      "partitions": [
+        "partition-1"
+      ]
+    },
+    {
+      "family": "dsm",
+      "id": "de300000-0000-4000-8000-000000000018",
+      "createdAt": "-25m",
+      "overall_status": "failed",
+      "detailed_status": {
+        "dsm-domain-1": "connection refused"
+      },
+      "domains": [
+        "dsm-domain-1"
+      ]
+    },
+    {
+      "family": "external-cm",
+      "id": "de300000-0000-4000-8000-000000000019",
+      "createdAt": "-20m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "root": "synchronized successfully"
+      },
+      "domains": [
+        "root"
+      ]
+    },
+    {
+      "family": "sfdc-keys",
+      "id": "de300000-0000-4000-8000-000000000020",
+      "createdAt": "-15m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "00DB000000040bIMAQ": "synchronized successfully"
+      },
+      "kms": [
+        "00DB000000040bIMAQ"
+      ]
+    },
+    {
+      "family": "aws",
+      "id": "de300000-0000-4000-8000-000000000021",
+      "createdAt": "now",
+      "overall_status": "in_progress",
+      "detailed_status": {
+        "123456789012/eu-west-1": "in_progress",
+        "123456789012/us-east-1": "in_progress",
+        "123456789012/ap-south-1": "in_progress"
+      },
+      "regions": [
+        "eu-west-1",
+        "us-east-1",
+        "ap-south-1"
+      ],
+      "kms": [
+        "kms"
+      ]
+    },
+    {
+      "family": "azure",
+      "id": "de300000-0000-4000-8000-000000000022",
+      "createdAt": "now",
+      "overall_status": "in_progress",
+      "detailed_status": {
+        "westeurope/keyvault-softkeys": "in_progress",
+        "westeurope/keyvault-hsm": "in_progress"
+      },
+      "key_vaults": [
+        "keyvault-softkeys",
+        "keyvault-hsm"
+      ]
+    },
+    {
+      "family": "sfdc-keys",
+      "id": "de300000-0000-4000-8000-000000000023",
+      "createdAt": "now",
+      "overall_status": "in_progress",
+      "detailed_status": {
+        "00DB000000051cJNBR": "in_progress",
+        "00DB000000040bIMAQ": "in_progress"
+      },
+      "kms": [
+        "00DB000000051cJNBR",
+        "00DB000000040bIMAQ"
+      ]
+    },
+    {
+      "family": "dsm",
+      "id": "de300000-0000-4000-8000-000000000024",
+      "createdAt": "now",
+      "overall_status": "in_progress",
+      "detailed_status": {
+        "dsm-domain-1": "in_progress",
+        "dsm-domain-2": "in_progress"
+      },
+      "domain": "team-a",
+      "domains": [
+        "dsm-domain-1",
+        "dsm-domain-2"
+      ]
+    },
+    {
+      "family": "luna-synchronize",
+      "id": "de300000-0000-4000-8000-000000000025",
+      "createdAt": "now",
+      "overall_status": "in_progress",
+      "detailed_status": {
+        "partition-1": "in_progress",
+        "partition-2": "in_progress"
+      },
+      "domain": "team-b",
+      "partitions": [
+        "partition-1",
+        "partition-2"
+      ]
+    },
+    {
+      "family": "sap",
+      "id": "de300000-0000-4000-8000-000000000030",
+      "createdAt": "-65m",
+      "overall_status": "completed",
+      "detailed_status": {
+        "group-1": "group synchronized successfully"
+      },
+      "groups": [
+        "group-1"
       ]
     }
   ]
