@@ -20,7 +20,7 @@ import Testing
         #expect(base.hasPrefix("http://127.0.0.1:"), "plain HTTP, so a browser opens it without a warning")
         #expect(dashboard == "dashboard: \(base)/__admin/ui")
         let (data, _) = try await LiveServer.session.data(from: URL(string: base + "/__admin/jobs?limit=0")!)
-        #expect(String(decoding: data, as: UTF8.self).contains("\"total\":4"))
+        #expect(String(decoding: data, as: UTF8.self).contains("\"total\":20"))
         let (page, _) = try await LiveServer.session.data(from: URL(string: dashboard.replacingOccurrences(of: "dashboard: ", with: ""))!)
         #expect(String(decoding: page, as: UTF8.self).contains("<title>cckm-mock dashboard</title>"))
     }

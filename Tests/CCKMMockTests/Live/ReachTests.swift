@@ -24,7 +24,7 @@ import Testing
     @Test func aBareNameLoadsTheBuiltInAndAFileWins() throws {
         let builtIn = try Fixture.load(paths: ["docs-examples"], now: ManualClock.defaultStart)
         #expect(builtIn.jobs.count == 6)
-        #expect(try Fixture.load(paths: ["demo.json", "tenants"], now: ManualClock.defaultStart).jobs.count == 7)
+        #expect(try Fixture.load(paths: ["demo.json", "tenants"], now: ManualClock.defaultStart).jobs.count == 23)
         let directory = try Paths.temporaryDirectory()
         try #"{"jobs":[]}"#.write(toFile: directory + "/demo", atomically: true, encoding: .utf8)
         let validate = try ServerProcess(["fixtures", "validate", "demo", "tenants"], in: directory)
@@ -63,7 +63,7 @@ import Testing
         let port = try #require(listening.split(separator: ":").last.map(String.init))
         #expect(dashboard == "dashboard: http://127.0.0.1:\(port)/__admin/ui", "a browser on this machine opens it")
         let (data, _) = try await LiveServer.session.data(from: URL(string: "http://127.0.0.1:\(port)/__admin/jobs?limit=0")!)
-        #expect(String(decoding: data, as: UTF8.self).contains("\"total\":4"), "the built-in demo scenario")
+        #expect(String(decoding: data, as: UTF8.self).contains("\"total\":20"), "the built-in demo scenario")
     }
 
     // MARK: health
