@@ -9,6 +9,10 @@ import CCKMMockCLI
 @main
 enum Entry {
     static func main() async {
+        if let message = CCKMMockCommand.unknownCommandMessage(Array(CommandLine.arguments.dropFirst())) {
+            FileHandleLine.standardError(message)
+            exit(2)
+        }
         do {
             var command = try CCKMMockCommand.parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {

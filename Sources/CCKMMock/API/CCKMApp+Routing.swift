@@ -96,6 +96,7 @@ extension CCKMApp {
         guard let endpoint = match.endpoint(for: request.method) else {
             throw APIError.methodNotAllowed(request.method, allowed: match.allowedMethods)
         }
+        if let known = endpoint.query { try Self.rejectUnknown(request.query, known: known) }
         let domain = endpoint.access.hasDomain ? try tokens.domain(authorization: request.headers["Authorization"]) : Job.rootDomain
         return try endpoint.handle(self, Call(request: request, parameters: match.parameters, family: match.family, domain: domain))
     }

@@ -55,22 +55,29 @@ extension CCKMApp {
             return .now(.json(200, app.clockJSON(transitions: events.count)))
         },
         Endpoint("POST", "/__admin/jobs/settle", .admin) { app, _ in .now(.json(200, app.clockJSON(transitions: try app.engine.settle().count))) },
-        Endpoint("POST", "/__admin/reset", .admin) { app, call in .now(try app.reset(call.query, items: call.request.query)) },
-        Endpoint("POST", "/__admin/fixtures", .admin) { app, call in .now(try app.loadFixture(call.body, call.request.query)) },
+        Endpoint("POST", "/__admin/reset", .admin, query: ["to", "domain"]) { app, call in .now(try app.reset(call.query, items: call.request.query))
+        },
+        Endpoint("POST", "/__admin/fixtures", .admin, query: ["mode", "baseline"]) { app, call in
+            .now(try app.loadFixture(call.body, call.request.query))
+        },
         Endpoint("GET", "/__admin/domains", .admin) { app, _ in .now(app.domainsJSON()) },
         Endpoint("POST", "/__admin/tokens", .admin) { app, call in .now(.json(200, try app.tokens.adminToken(body: call.body))) },
         Endpoint("GET", "/__admin/ui", .adminOpen) { _, _ in .now(dashboard()) },
         Endpoint("GET", "/__admin/openapi.yaml", .adminOpen) { _, _ in .now(openAPI()) },
         Endpoint("GET", "/__admin/tls/cert.pem", .adminOpen) { app, _ in .now(try app.certificate()) },
-        Endpoint("GET", "/__admin/jobs", .admin) { app, call in .now(try app.listJobs(call.request.query, call.query)) },
-        Endpoint("GET", "/__admin/jobs/{id}", .admin) { app, call in .now(try app.job(id: call.id, query: call.query)) },
-        Endpoint("POST", "/__admin/jobs/{id}/complete", .admin) { app, call in
+        Endpoint("GET", "/__admin/jobs", .admin, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"]) {
+            app, call in .now(try app.listJobs(call.request.query, call.query))
+        },
+        Endpoint("GET", "/__admin/jobs/{id}", .admin, query: ["family"]) { app, call in .now(try app.job(id: call.id, query: call.query)) },
+        Endpoint("POST", "/__admin/jobs/{id}/complete", .admin, query: ["family"]) { app, call in
             .now(try app.force(id: call.id, query: call.query, body: call.body, fail: false))
         },
-        Endpoint("POST", "/__admin/jobs/{id}/fail", .admin) { app, call in
+        Endpoint("POST", "/__admin/jobs/{id}/fail", .admin, query: ["family"]) { app, call in
             .now(try app.force(id: call.id, query: call.query, body: call.body, fail: true))
         },
-        Endpoint("GET", "/__admin/jobs/{id}/wait", .admin) { app, call in try app.wait(id: call.id, query: call.query) },
+        Endpoint("GET", "/__admin/jobs/{id}/wait", .admin, query: ["status", "timeout", "family"]) { app, call in
+            try app.wait(id: call.id, query: call.query)
+        },
         Endpoint("GET", "/__admin/faults", .admin) { app, _ in .now(app.faultsJSON()) },
         Endpoint("POST", "/__admin/faults", .admin) { app, call in .now(try app.addFault(call.body)) },
         Endpoint("DELETE", "/__admin/faults", .admin) { app, _ in
@@ -82,18 +89,22 @@ extension CCKMApp {
             guard app.faults.remove(id: call.id) else { throw APIError.notFound("No fault \(call.id)") }
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/requests", .admin) { app, call in .now(try app.requests(call.query)) },
+        Endpoint("GET", "/__admin/requests", .admin, query: ["method", "path", "status", "limit", "after"]) { app, call in
+            .now(try app.requests(call.query))
+        },
         Endpoint("DELETE", "/__admin/requests", .admin) { app, _ in
             app.journal.clear()
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/requests/count", .admin) { app, call in .now(try app.requestCount(call.query)) },
+        Endpoint("GET", "/__admin/requests/count", .admin, query: ["method", "path", "status", "after"]) { app, call in
+            .now(try app.requestCount(call.query))
+        },
         Endpoint("POST", "/__admin/requests/count", .admin) { app, call in .now(try app.requestCount(matching: call.body)) },
         Endpoint("POST", "/__admin/requests/find", .admin) { app, call in .now(try app.findRequests(call.body)) },
         Endpoint("POST", "/__admin/requests/near-misses", .admin) { app, call in
             .now(.json(200, app.nearMisses(try RequestMatcher.parse(call.body))))
         },
-        Endpoint("GET", "/__admin/events", .admin) { app, call in .now(try app.events(call.query)) },
+        Endpoint("GET", "/__admin/events", .admin, query: ["job", "since", "after", "limit"]) { app, call in .now(try app.events(call.query)) },
         Endpoint("GET", "/__admin/snapshots", .admin) { app, _ in .now(.json(200, try app.snapshotsJSON())) },
         Endpoint("POST", "/__admin/snapshots/{name}", .admin) { app, call in
             try CCKMApp.checkSnapshotName(call.id)

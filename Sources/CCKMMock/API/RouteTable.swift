@@ -40,12 +40,20 @@ struct Endpoint: Sendable {
     /// `{…}` for a parameter; a CCKM row's `{family}` stands for every family's base path.
     let template: String
     let access: Access
+    /// The query parameters a control-API row takes: any other is a 400 naming it, before the
+    /// handler runs, so that a misspelt filter (`?famly=sap`) never quietly matches everything.
+    /// CM's own paths check theirs as CM does (nil).
+    let query: [String]?
     let handle: @Sendable (CCKMApp, Call) throws -> HTTPReply
 
-    init(_ method: String, _ template: String, _ access: Access, _ handle: @escaping @Sendable (CCKMApp, Call) throws -> HTTPReply) {
+    init(
+        _ method: String, _ template: String, _ access: Access, query: [String]? = nil,
+        _ handle: @escaping @Sendable (CCKMApp, Call) throws -> HTTPReply
+    ) {
         self.method = method
         self.template = template
         self.access = access
+        self.query = query ?? (access.isAdmin ? [] : nil)
         self.handle = handle
     }
 }

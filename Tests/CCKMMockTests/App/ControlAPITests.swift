@@ -121,6 +121,13 @@ import Testing
         #expect(try app.get("/__admin/jobs?overall_status=in_progress").total == 3)
         #expect(try app.get("/__admin/jobs?domain=root&target=00DB000000040bIMAQ").total == 2)
         #expect(try app.get("/__admin/jobs?domain=other").total == 0)
+        // A misspelt filter is a 400 naming it, on every control endpoint, not everything listed.
+        for target in ["/__admin/jobs?famly=sap", "/__admin/clock?x=1", "/__admin/jobs/\(TestJobs.id(1))/wait?stauts=done", "/__admin/routes?all=1"] {
+            try app.get(target).expectError(
+                status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "unknown parameter (known: ")
+        }
+        try app.post("/__admin/jobs/settle?now=1").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "unknown parameter (known: none)")
         try app.get("/__admin/jobs?family=nope").expectError(
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "unknown family")
     }
@@ -200,6 +207,9 @@ import Testing
         let id = try start(app)
         let reply = try #require(try await app.reply("GET", "/__admin/jobs/\(id)/wait?timeout=0ms"))
         reply.expectError(status: 408, code: 15, codeDesc: "NCERRRequestTimeout: Request timeout", messageContains: "did not reach done")
+        #expect(
+            reply.json["message"]?.stringValue?.contains(#"the clock is manual and moves only when told: POST /__admin/clock/advance {"seconds": N}"#)
+                == true)
         #expect(app.app.waiters.count == 0)
     }
 

@@ -37,6 +37,8 @@ import Testing
         #expect(status == 2)
         #expect(errors.contains("--fixtures nope: no such file, nor a built-in scenario (built-in: cancel-race, demo, docs-examples,"))
         #expect(try ServerProcess(["fixtures", "validate", "nope"]).finish().status == 1)
+        let typo = try ServerProcess(["serv", "--port", "0"]).finish()
+        #expect(typo.status == 2 && typo.errors.contains("Did you mean 'serve'?"), "\(typo)")
     }
 
     @Test func fixturesListPrintsEachBuiltInWithALine() throws {

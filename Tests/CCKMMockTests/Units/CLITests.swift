@@ -17,6 +17,20 @@ import Testing
         #expect(resolved.logLevel == .info && resolved.mock.http.maxBodyBytes == 1 << 20 && resolved.mock.http.idleTimeoutSeconds == 30)
     }
 
+    @Test(arguments: [("serv", "serve"), ("sevre", "serve"), ("fixture", "fixtures"), ("helth", "health"), ("famlies", "families")])
+    func aMisspeltCommandNamesTheOneMeant(typed: String, meant: String) {
+        #expect(
+            CCKMMockCommand.unknownCommandMessage([typed, "--port", "0"])
+                == "Error: unknown command '\(typed)'. Did you mean '\(meant)'? (`cckm-mock --help` lists the commands)")
+    }
+
+    @Test func anUnguessableCommandListsThemAndFlagsAndCommandsPass() {
+        #expect(CCKMMockCommand.unknownCommandMessage(["xyz"])?.hasPrefix("Error: unknown command 'xyz'. The commands: serve, demo, health,") == true)
+        #expect(CCKMMockCommand.unknownCommandMessage(["--port", "0"]) == nil)
+        #expect(CCKMMockCommand.unknownCommandMessage(["serve", "x"]) == nil)
+        #expect(CCKMMockCommand.unknownCommandMessage([]) == nil)
+    }
+
     @Test func serveIsTheDefaultVerb() throws {
         #expect(try CCKMMockCommand.parseAsRoot(["--port", "0"]) is ServeCommand)
     }

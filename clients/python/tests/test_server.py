@@ -65,7 +65,11 @@ def test_wait_past_its_timeout_says_the_last_state(server):
     with pytest.raises(WaitTimeout) as caught:
         server.wait(job["id"], timeout=0.2)
     assert caught.value.status == 408 and caught.value.job["overall_status"] == "in_progress"
-    assert "last state" in str(caught.value)
+    said = str(caught.value)
+    assert "last state" in said
+    # What to do next, and no stray ": " where the request belongs.
+    assert said.startswith(f"GET /__admin/jobs/{job['id']}/wait?status=done&timeout=200ms: 408 NCERRRequestTimeout: Request timeout: "), said
+    assert "the clock is manual and moves only when told: POST /__admin/clock/advance" in said, said
 
 
 def test_complete_and_fail_end_targets_now(server):

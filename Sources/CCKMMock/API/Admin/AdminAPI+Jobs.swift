@@ -84,6 +84,13 @@ extension CCKMApp {
         return .json(200, document)
     }
 
+    /// What a 408 adds: on the manual clock nothing moves a job unless the test does.
+    private var waitHint: String {
+        engine.clock.isManual
+            ? #"; the clock is manual and moves only when told: POST /__admin/clock/advance {"seconds": N} (the kits' advance) or POST /__admin/jobs/settle, before or while waiting"#
+            : "; on the system clock at time scale \(jsonNumber(engine.settings.timeScale)) its targets take --target-duration each"
+    }
+
     /// Answers when the job reaches `status` (default: any final status), or 408 after `timeout`.
     func wait(id: String, query: AdminQuery) throws -> HTTPReply {
         let family = try locate(id, query)
@@ -106,7 +113,7 @@ extension CCKMApp {
         let timedOut = response(
             for: APIError(
                 status: 408, code: 15, name: "NCERRRequestTimeout", description: "Request timeout",
-                message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")"))
+                message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")" + waitHint))
         let waiters = waiters
         return .later { deliver in
             let waiter = JobWaiters.Waiter(

@@ -15,7 +15,9 @@ class MockError(Exception):
         self.code = self.envelope.get("code")
         self.message = str(self.envelope.get("message", ""))
         self.request_id = self.envelope.get("requestID")
-        super().__init__(f"{method} {path}: {status} {self.envelope.get('codeDesc', '')}: {self.message}".strip())
+        where = f"{method} {path}: " if method or path else ""
+        what = " ".join(part for part in (str(status), str(self.envelope.get("codeDesc", ""))) if part)
+        super().__init__(f"{where}{what}: {self.message}")
 
 
 class BinaryNotFound(MockError):
@@ -40,8 +42,8 @@ class ServerExited(MockError):
 class WaitTimeout(MockError):
     """A job did not reach the status waited for; `job` is its last state."""
 
-    def __init__(self, envelope: Mapping[str, Any], job: Mapping[str, Any] | None) -> None:
-        super().__init__(408, envelope)
+    def __init__(self, envelope: Mapping[str, Any], job: Mapping[str, Any] | None, method: str = "", path: str = "") -> None:
+        super().__init__(408, envelope, method, path)
         self.job = dict(job) if job else None
         if self.job is not None:
             self.args = (f"{self.args[0]}\nlast state: {self.job}",)

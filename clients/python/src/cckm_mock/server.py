@@ -405,8 +405,9 @@ class MockServer:
         end). With the manual clock something must move it meanwhile (another thread's `advance`).
         Raises `WaitTimeout`, carrying the job's last state, after `timeout` seconds."""
         query = {"status": status, "timeout": f"{max(1, int(timeout * 1000))}ms", **({"family": family} if family else {})}
+        path = f"/__admin/jobs/{job_id}/wait?" + urllib.parse.urlencode(query)
         try:
-            return self._object("GET", f"/__admin/jobs/{job_id}/wait?" + urllib.parse.urlencode(query), timeout=timeout + 10)
+            return self._object("GET", path, timeout=timeout + 10)
         except MockError as error:
             if error.status != 408:
                 raise
@@ -414,7 +415,7 @@ class MockServer:
                 last = self.job(job_id, family)["job"]
             except MockError:
                 last = None
-            raise WaitTimeout(error.envelope, last) from None
+            raise WaitTimeout(error.envelope, last, "GET", path) from None
 
     def complete(self, job_id: str, target: str | None = None, message: str | None = None, family: str | None = None) -> dict[str, Any]:
         """Ends the job's running targets (or one) well, now."""
