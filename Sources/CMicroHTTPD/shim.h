@@ -1,8 +1,10 @@
 #ifndef CMICROHTTPD_SHIM_H
 #define CMICROHTTPD_SHIM_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
@@ -63,9 +65,26 @@ static inline const struct sockaddr *cmhd_client_address(struct MHD_Connection *
 
 /* MHD_FLAG values are an anonymous-width C enum; combining them in C keeps the Swift side free of casts. */
 static inline unsigned int cmhd_flags_epoll_pool(int tls) {
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUSPEND_RESUME;
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (tls) flags |= MHD_USE_TLS;
     return flags;
+}
+
+/* libmicrohttpd's own messages (a TLS handshake that failed, say) come as a printf format and a
+ * va_list, which Swift cannot take: this formats them into one line for a plain callback. */
+struct cmhd_log_target {
+    void (*log)(void *cls, const char *line);
+    void *cls;
+};
+static void cmhd_format_log(void *target, const char *format, va_list arguments) {
+    char line[512];
+    vsnprintf(line, sizeof line, format, arguments);
+    const struct cmhd_log_target *destination = (const struct cmhd_log_target *) target;
+    destination->log(destination->cls, line);
+}
+static inline struct MHD_OptionItem cmhd_external_logger_option(struct cmhd_log_target *target) {
+    struct MHD_OptionItem item = { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) cmhd_format_log, target };
+    return item;
 }
 
 #endif

@@ -28,6 +28,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// Connections closed for missing the request deadline since the start.
     public var connectionsPastDeadline: Int { deadlines?.closed.load(ordering: .relaxed) ?? 0 }
 
+    /// Where libmicrohttpd's messages go: the trampoline and this server; freed with the server.
+    private let logTarget = UnsafeMutablePointer<cmhd_log_target>.allocate(capacity: 1)
+
     /// GnuTLS priorities: its defaults, less every protocol version but TLS 1.3 and 1.2.
     static let tlsPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
@@ -55,6 +58,8 @@ public final class HTTPServer: @unchecked Sendable {
             cmhd_uri_log_option(requestLineTrampoline, context),
         ]
         if deadlines != nil { options.append(cmhd_notify_connection_option(notifyConnectionTrampoline, context)) }
+        logTarget.initialize(to: cmhd_log_target(log: libraryMessageTrampoline, cls: context))
+        options.append(cmhd_external_logger_option(logTarget))
         if configuration.tls != nil {
             options += [
                 MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: tlsStrings.pointers[0]),
@@ -76,6 +81,10 @@ public final class HTTPServer: @unchecked Sendable {
                     ? "MHD_start_daemon refused the configuration" : "MHD_start_daemon refused the TLS certificate or key")
         }
         state.withLock { $0 = DaemonHandle(pointer: daemon) }
+    }
+
+    deinit {
+        logTarget.deallocate()
     }
 
     /// Stops accepting, lets requests in flight finish (up to `grace`), then stops the threads.

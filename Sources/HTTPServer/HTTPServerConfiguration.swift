@@ -35,6 +35,9 @@ public struct HTTPServerConfiguration: Sendable {
     var connectionMemoryBytes: Int
     /// Serve HTTPS with this certificate (TLS 1.2 and 1.3 only); nil serves plain HTTP.
     public var tls: TLSIdentity?
+    /// libmicrohttpd's own messages, a line each, on its event-loop threads: a TLS handshake that
+    /// failed (plain HTTP sent to the HTTPS port), a connection it refused. Must not block.
+    public var libraryMessages: (@Sendable (String) -> Void)?
 
     public init(
         host: String = "127.0.0.1",

@@ -40,7 +40,13 @@ struct ListeningSocket {
     }
 
     private static func listenError(_ host: String, _ port: Int) -> HTTPServerError {
-        .cannotListen(host: host, port: port, reason: String(cString: strerror(errno)))
+        let code = errno
+        var reason = String(cString: strerror(code))
+        if code == EADDRINUSE {
+            if let holder = PortHolder.describe(port: port) { reason += " (by \(holder))" }
+            reason += "; stop that server, or give --port another number, or --port 0 for any free one (the URL is printed)"
+        }
+        return .cannotListen(host: host, port: port, reason: reason)
     }
 
     private static func boundPort(_ fd: Int32) -> Int? {

@@ -47,6 +47,12 @@ let notifyConnectionTrampoline: MHD_NotifyConnectionCallback = { context, connec
     server(context).connectionNotified(connection!, socketContext: socketContext!, started: cmhd_connection_started(code) != 0)
 }
 
+let libraryMessageTrampoline: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Void = { context, line in
+    guard let line else { return }
+    let text = String(cString: line)
+    server(context).configuration.libraryMessages?(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+}
+
 let requestLineTrampoline: cmhd_uri_logger = { context, uri, connection in
     server(context).requestLineArrived(uri!, connection: connection!)
 }

@@ -1,5 +1,6 @@
 import HTTPServer
 import Logging
+import Synchronization
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -92,6 +93,7 @@ public final class MockServer: Sendable {
         self.app = app
         var http = configuration.http
         http.tls = tls?.identity
+        http.libraryMessages = Self.libraryMessages(logger, https: tls != nil)
         do {
             self.http = try HTTPServer(configuration: http, responder: app)
         } catch {
@@ -103,6 +105,30 @@ public final class MockServer: Sendable {
             logger.warning(
                 "the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone who can reach \(configuration.http.host); set --admin-token or CCKM_MOCK_ADMIN_TOKEN"
             )
+        }
+    }
+
+    /// libmicrohttpd's messages: a TLS handshake that failed is, on a test machine, nearly always
+    /// plain HTTP sent to the HTTPS port, which the client sees only as an empty reply; the log
+    /// says so and what to do, once a minute at the most. Every other message is for debugging.
+    static func libraryMessages(_ logger: Logger, https: Bool) -> @Sendable (String) -> Void {
+        let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+        return { message in
+            guard https, message.localizedLowercase.contains("tls") || message.contains("handshake") else {
+                logger.debug("libmicrohttpd: \(message)")
+                return
+            }
+            let now = ContinuousClock.now
+            let due = lastWarning.withLock { last in
+                guard last.map({ now - $0 >= .seconds(60) }) ?? true else { return false }
+                last = now
+                return true
+            }
+            if due {
+                logger.warning(
+                    "a client sent something other than TLS to this HTTPS port (plain http:// to an https:// server?) and got an empty reply: use https:// (the certificate is at /__admin/tls/cert.pem) or serve with --tls off",
+                    metadata: ["libmicrohttpd": "\(message)"])
+            }
         }
     }
 

@@ -50,6 +50,21 @@ import Testing
         #expect(server.finish().status == 0)
     }
 
+    /// Issue 35: plain HTTP to the HTTPS port got an empty reply and the log said nothing.
+    @Test func plainHTTPToTheHTTPSPortIsExplainedInTheLog() throws {
+        let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])
+        let line = try #require(server.firstLine())
+        let port = try #require(line.split(separator: ":").last.map(String.init))
+        let plain = try Curl.run(["http://127.0.0.1:\(port)/__admin/health"])
+        #expect(plain.exitCode == 52, "curl: empty reply")
+        #expect(try Curl.run(["-k", "https://127.0.0.1:\(port)/__admin/health"]).status == 200, "still serving")
+        server.signal(SIGTERM)
+        let (status, errors) = server.finish()
+        #expect(status == 0)
+        #expect(errors.contains("a client sent something other than TLS to this HTTPS port (plain http:// to an https:// server?)"), "\(errors)")
+        #expect(errors.contains("use https:// (the certificate is at /__admin/tls/cert.pem) or serve with --tls off"))
+    }
+
     @Test func takenPortIsOneClearLineAndAFailure() throws {
         let first = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])
         let line = try #require(first.firstLine())
@@ -58,7 +73,10 @@ import Testing
         let (status, errors) = second.finish()
         #expect(status != 0)
         let lines = errors.split(separator: "\n")
-        #expect(lines.last == "error: cannot listen on 127.0.0.1:\(port): Address already in use")
+        // It names who holds the port and what to do next.
+        let holder = "by pid \(first.process.processIdentifier), "
+        #expect(lines.last?.hasPrefix("error: cannot listen on 127.0.0.1:\(port): Address already in use (\(holder)") == true, "\(errors)")
+        #expect(lines.last?.hasSuffix("; stop that server, or give --port another number, or --port 0 for any free one (the URL is printed)") == true)
         #expect(lines.filter { $0.hasPrefix("error") }.count == 1, "one error line; info logs may come before it: \(errors)")
         first.signal(SIGTERM)
         _ = first.finish()
