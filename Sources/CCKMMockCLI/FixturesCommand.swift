@@ -87,14 +87,27 @@ public struct GenerateFixtureCommand: ParsableCommand {
     public func run() throws {
         var buffer = ""
         buffer.reserveCapacity(1 << 20)
+        // The jobs go to standard output; how far it is, to standard error.
+        let line = ProgressLine()
+        let started = ContinuousClock.now
+        line.show("generating \(ProgressLine.grouped(count)) jobs…", first: true)
+        var written = 0
         for job in SyntheticJobs(count: count, seed: seed) {
             buffer += job.fixtureLine
             buffer += "\n"
+            written += 1
             if buffer.utf8.count >= 1 << 20 {
                 writeAll(buffer, to: STDOUT_FILENO)
                 buffer.removeAll(keepingCapacity: true)
+                let share = count > 0 ? written * 100 / count : 100
+                line.show(
+                    "generating: \(ProgressLine.grouped(written)) of \(ProgressLine.grouped(count)) jobs (\(share) %), "
+                        + ProgressLine.pace(done: written, total: count, elapsed: ContinuousClock.now - started))
             }
         }
         writeAll(buffer, to: STDOUT_FILENO)
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        line.show("generated \(ProgressLine.grouped(written)) jobs in \(String(format: "%.1f", seconds)) s", final: true)
     }
 }

@@ -42,8 +42,15 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "cckm-mock")
         let server: MockServer
+        let progress = LoadReporter.progress()
         do {
-            server = try MockServer(configuration: settings.mock, logger: logger)
+            server = try LoadReporter.cancellingOnSignals(progress) {
+                try MockServer(configuration: settings.mock, logger: logger, progress: progress)
+            }
+        } catch let cancelled as LoadCancelled {
+            // A stop asked for during the load: said, and a clean exit, as a stop while serving.
+            printError("\n\(cancelled)")
+            return
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure

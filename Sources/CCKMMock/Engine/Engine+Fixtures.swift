@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The moves that replace what is stored: a fixture's seed, a reset, a snapshot saved and put back.
@@ -111,17 +112,29 @@ extension Engine {
         }
         let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
         try insert(jobs.map { prepare($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })
+        let progress = loadProgress.withLock { $0 }
         for path in fixture.streams {
             var problems = JobLines.Problems()
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let started = ContinuousClock.now
+            var jobs = 0
+            func step(_ bytes: Int, finished: Bool) -> LoadProgress.Step {
+                LoadProgress.Step(
+                    path: path, jobs: jobs, bytes: bytes, totalBytes: size, elapsed: ContinuousClock.now - started, finished: finished)
+            }
+            try progress?.told(step(0, finished: false), added: 0)
             // Rendering runs on the workers, planning here: its random draws keep file order.
             try JobLines.forEachBatch(path: path, now: now, size: JobLines.batchSize) { batch in
                 batch.filter { domain == nil || $0.0.domain == domain }.map { (job: $0.0, held: $0.held, document: $0.0.json) }
-            } consume: { rendered, batchProblems in
+            } consume: { rendered, batchProblems, bytesRead in
                 problems.add(batchProblems)
                 guard problems.isEmpty else { return }
                 try insert(rendered.map { prepare($0.job, held: $0.held, document: $0.document) })
+                jobs += rendered.count
+                try progress?.told(step(bytesRead, finished: false), added: rendered.count)
             }
             try problems.check(path: path)
+            try progress?.told(step(size, finished: true), added: 0)
         }
         return settled
     }

@@ -23,6 +23,8 @@ public final class Engine: Sendable {
     let queue: CommandQueue
     /// Told after every change that may move a job's status.
     let changed: @Sendable (Change) -> Void
+    /// Where fixture loads report how far they are, and how they are stopped (nil: they don't).
+    public let loadProgress = Mutex<LoadProgress?>(nil)
     /// One move at a time: advances, ticks, settles, forced ends, run-nows, resets, seeds,
     /// restores and snapshots. Two advances of 600 s each read the same "now" and moved the clock
     /// 600 s in all, ran one due minute twice, and a restore during an advance was undone when the

@@ -10,7 +10,7 @@ enum JobLines {
     static func validate(path: String, now: Timestamp) throws(FixtureError) {
         var problems = Problems()
         do {
-            try forEachBatch(path: path, now: now, size: batchSize, prepare: { _ in }) { _, batchProblems in
+            try forEachBatch(path: path, now: now, size: batchSize, prepare: { _ in }) { _, batchProblems, _ in
                 problems.add(batchProblems)
             }
         } catch {
@@ -26,13 +26,13 @@ enum JobLines {
     /// depend on the order it is called in (batches run concurrently).
     static func forEachBatch<Prepared: Sendable>(
         path: String, now: Timestamp, size: Int, prepare: @escaping @Sendable ([(Job, held: Bool)]) -> Prepared,
-        consume: (Prepared, _ problems: [String]) throws -> Void
+        consume: (Prepared, _ problems: [String], _ bytesRead: Int) throws -> Void
     ) throws {
         let channel = BatchChannel<ParsedBatch<Prepared>>(capacity: 2 * ProcessInfo.processInfo.activeProcessorCount + 2)
         let reader = Thread {
             do {
                 try forEachLineBatch(path: path, size: size) { lines in
-                    let parsed = ParsedBatch<Prepared>()
+                    let parsed = ParsedBatch<Prepared>(bytesRead: lines.bytesRead)
                     DispatchQueue.global().async {
                         let (jobs, problems) = parse(lines, path: path, now: now)
                         parsed.fulfil(prepare(jobs), problems)
@@ -49,13 +49,17 @@ enum JobLines {
         defer { channel.cancelAndWait() }
         while let parsed = try channel.receive() {
             let (prepared, problems) = parsed.wait()
-            try consume(prepared, problems)
+            try consume(prepared, problems, parsed.bytesRead)
         }
     }
 
     /// A batch on its way through a worker; `wait` blocks until the worker is done with it.
     final class ParsedBatch<Prepared: Sendable>: @unchecked Sendable {
+        /// Bytes of the file read through the batch's last line.
+        let bytesRead: Int
         private let done = DispatchSemaphore(value: 0)
+
+        init(bytesRead: Int) { self.bytesRead = bytesRead }
         // Written once by the worker before `done` is signalled, read after waiting on it.
         private var result: (Prepared, [String])?
 
@@ -94,6 +98,8 @@ enum JobLines {
     struct LineBatch: Sendable {
         var firstLineNumber: Int
         var lines: [ArraySlice<UInt8>]
+        /// Bytes of the file through the last of `lines`, its newline included.
+        var bytesRead = 0
     }
 
     /// Calls `body` with the file's lines, `size` at a time, in order.
@@ -102,8 +108,11 @@ enum JobLines {
         defer { try? handle.close() }
         var batch = LineBatch(firstLineNumber: 1, lines: [])
         var pending: [UInt8] = []
+        var read = 0
         func add(_ line: ArraySlice<UInt8>) throws {
             batch.lines.append(line)
+            read += line.count + 1
+            batch.bytesRead = read
             if batch.lines.count == size {
                 try body(batch)
                 batch = LineBatch(firstLineNumber: batch.firstLineNumber + size, lines: [])
@@ -162,6 +171,10 @@ final class BatchChannel<Item: Sendable>: Sendable {
         var items: [Item] = []
         var cancelled = false
         var error: (any Error)?
+        /// Waits on `free` that went through, less its signals: a semaphore disposed of below its
+        /// initial value ends the process (libdispatch's "deallocated while in use"), so a
+        /// consumer that stops early gives these back.
+        var held = 0
     }
 
     private let state = Mutex(State())
@@ -177,6 +190,7 @@ final class BatchChannel<Item: Sendable>: Sendable {
     func send(_ item: Item) -> Bool {
         free.wait()
         let accepted = state.withLock { state in
+            state.held += 1
             guard !state.cancelled else { return false }
             state.items.append(item)
             return true
@@ -200,14 +214,19 @@ final class BatchChannel<Item: Sendable>: Sendable {
             if let error = state.error { throw error }
             return nil
         }
+        state.withLock { $0.held -= 1 }
         free.signal()
         return next
     }
 
     /// Stops the reader (if still reading) and waits until it has left.
     func cancelAndWait() {
-        state.withLock { $0.cancelled = true }
+        state.withLock {
+            $0.cancelled = true
+            $0.held -= 1
+        }
         free.signal()
         done.wait()
+        for _ in 0..<max(0, state.withLock { $0.held }) { free.signal() }
     }
 }

@@ -44,6 +44,7 @@ public struct Recorder {
                 var skip = 0
                 var count = 0
                 var seen: Set<String> = []
+                var lastReport = ContinuousClock.now
                 pages: while true {
                     let path = "/api/v1/cckm/\(family.basePath)?sort=createdAt&skip=\(skip)&limit=\(pageSize)"
                     let answer = try get(path, token: token)
@@ -84,6 +85,11 @@ public struct Recorder {
                             description: "\(path): more than \(maxJobsPerList) jobs of \(family.name) in \(domain) (the server says \(total))")
                     }
                     if resources.isEmpty || skip >= total { break }
+                    // A long list says how far it is every few seconds, not only when it is done.
+                    if ContinuousClock.now - lastReport >= .seconds(5) {
+                        lastReport = .now
+                        progress("\(family.name) in \(domain): \(count) of \(total) jobs so far")
+                    }
                 }
                 if count > 0 { progress("\(family.name) in \(domain): \(count) job\(count == 1 ? "" : "s")") }
             }

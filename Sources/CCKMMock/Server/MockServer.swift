@@ -22,10 +22,14 @@ public final class MockServer: Sendable {
     public let certificatePath: String?
     /// Held while serving: one server per data folder.
     private let folderLock: DirectoryLock?
+    /// The jobs the start-up's fixtures loaded, JSON Lines files included.
+    public let loadedJobs: Int
     static let lockFile = "cckm-mock.lock"
 
     /// Opens the store, loads the fixtures, and starts serving; returns once requests are answered.
-    public init(configuration: MockConfiguration, logger: Logger = Logger(label: "cckm-mock")) throws {
+    /// `progress` hears how far the start-up's fixture load has come, and may cancel it (then this
+    /// throws `LoadCancelled`); later loads through the control API are logged every few seconds.
+    public init(configuration: MockConfiguration, logger: Logger = Logger(label: "cckm-mock"), progress: LoadProgress? = nil) throws {
         self.configuration = configuration
         let clock = configuration.clock.make()
         let fixture: Fixture
@@ -74,9 +78,20 @@ public final class MockServer: Sendable {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
             app.tokens.add(users: fixture.users, domains: fixture.domains)
             let loading = ContinuousClock.now
+            let startup = progress ?? LoadProgress { _ in }
+            app.engine.loadProgress.withLock { $0 = startup }
             try app.engine.seed(fixture, alone: true)
             try app.adoptDomainsOfStoredJobs()
-            if !fixture.streams.isEmpty { logger.info("fixtures loaded", metadata: ["seconds": "\(Self.seconds(since: loading))"]) }
+            let loaded = fixture.jobs.count + startup.streamedJobs
+            loadedJobs = loaded
+            if !configuration.fixtures.isEmpty {
+                logger.info(
+                    "fixtures loaded",
+                    metadata: [
+                        "fixtures": "\(configuration.fixtures.joined(separator: ","))", "jobs": "\(loaded)",
+                        "seconds": "\(Self.seconds(since: loading))",
+                    ])
+            }
             // Healthy means ready: what fell due while a large fixture loaded (on the system clock)
             // is settled before the first answer, not by the ticks while clients are served.
             let settling = ContinuousClock.now
@@ -87,6 +102,8 @@ public final class MockServer: Sendable {
             }
         } catch let error as FixtureError {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
+        } catch let error as LoadCancelled {
+            throw error
         } catch {
             throw StartupError(description: "cannot load the fixtures into \(configuration.store.displayName): \(error)")
         }
@@ -99,12 +116,30 @@ public final class MockServer: Sendable {
         } catch {
             throw StartupError(description: "\(error)")
         }
+        app.engine.loadProgress.withLock { $0 = Self.loggedProgress(logger) }
         logger.info(
-            "serving", metadata: ["url": "\(url)", "store": "\(configuration.store.displayName)", "fixtureJobs": "\(fixture.jobs.count)"])
+            "serving", metadata: ["url": "\(url)", "store": "\(configuration.store.displayName)", "fixtureJobs": "\(loadedJobs)"])
         if configuration.adminToken == nil, !Self.isLoopback(configuration.http.host) {
             logger.warning(
                 "the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone who can reach \(configuration.http.host); set --admin-token or CCKM_MOCK_ADMIN_TOKEN"
             )
+        }
+    }
+
+    /// Progress of a JSON Lines load through the control API (a reset, a fixture load): a line
+    /// when a file begins, every 5 seconds while it loads, and when it is done.
+    static func loggedProgress(_ logger: Logger) -> LoadProgress {
+        let lastLine = Mutex<Duration>(.zero)
+        return LoadProgress { step in
+            let due = lastLine.withLock { last in
+                guard step.bytes == 0 || step.finished || step.elapsed - last >= .seconds(5) else { return false }
+                last = step.elapsed
+                return true
+            }
+            guard due else { return }
+            logger.info(
+                step.finished ? "fixture file loaded" : step.bytes == 0 ? "loading a fixture file" : "loading a fixture file: so far",
+                metadata: ["path": "\(step.path)", "jobs": "\(step.jobs)", "bytes": "\(step.bytes) of \(step.totalBytes)"])
         }
     }
 

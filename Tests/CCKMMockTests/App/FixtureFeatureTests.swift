@@ -186,10 +186,14 @@ import Testing
         #expect(try app.app.store.count() == count)
         #expect(try app.post("/__admin/reset").json["jobs"]?.intValue == count, "reset reads the file again")
         var batches: [Int] = []
-        try JobLines.forEachBatch(path: path, now: ManualClock.defaultStart, size: 500, prepare: { $0.count }) { jobCount, problems in
+        var offsets: [Int] = []
+        try JobLines.forEachBatch(path: path, now: ManualClock.defaultStart, size: 500, prepare: { $0.count }) { jobCount, problems, bytesRead in
             #expect(problems.isEmpty)
             batches.append(jobCount)
+            offsets.append(bytesRead)
         }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+        #expect(offsets == offsets.sorted() && offsets.last == size, "each batch says how far into the file it ends")
         #expect(batches == [500, 500, 217])
 
         try ("\n// a comment\n" + String(text.split(separator: "\n")[0]) + "\n{\"family\":\"oci\",\"id\":\"bad\"}\n").write(

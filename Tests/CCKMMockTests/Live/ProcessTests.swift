@@ -50,6 +50,66 @@ import Testing
         #expect(server.finish().status == 0)
     }
 
+    /// `count` small OCI jobs, a line each, in `directory/name`.
+    func jsonLines(_ count: Int, in directory: String, name: String) throws -> String {
+        var text = ""
+        for index in 0..<count {
+            let id = String(format: "%08x-0000-4000-8000-000000000000", index)
+            text +=
+                #"{"family":"oci","id":"\#(id)","createdAt":"2021-01-01T00:00:00Z","overall_status":"completed","vaults":["v"],"detailed_status":{"v":"ok"}}"#
+                + "\n"
+        }
+        try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        return directory + "/" + name
+    }
+
+    /// Issue 35: a JSON Lines load said nothing until it was done, then `fixtureJobs=0`.
+    @Test func aJSONLinesLoadSaysHowFarItIsAndWhatItLoaded() throws {
+        let directory = try Paths.temporaryDirectory()
+        let file = try jsonLines(12_000, in: directory, name: "some.jsonl")
+        let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:", "--fixtures", file])
+        #expect(server.firstLine()?.hasPrefix("listening on ") == true)
+        server.signal(SIGTERM)
+        let (status, errors) = server.finish()
+        #expect(status == 0)
+        let lines = errors.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("loading some.jsonl (") }, "a line as the file begins: \(errors)")
+        #expect(lines.contains { $0.hasPrefix("loaded some.jsonl: 12,000 jobs in ") })
+        #expect(lines.contains { $0.contains("fixtures loaded") && $0.contains("fixtures=\(file)") && $0.contains("jobs=12000") })
+        #expect(lines.contains { $0.contains("serving") && $0.contains("fixtureJobs=12000") })
+    }
+
+    /// Issue 35: `fixtures generate` of many jobs said nothing until it was done.
+    @Test func generateSaysHowFarItIsOnStandardErrorOnly() throws {
+        let generate = try ServerProcess(["fixtures", "generate", "3000"])
+        var lines = 0
+        while generate.firstLine() != nil { lines += 1 }
+        let (status, errors) = generate.finish()
+        #expect(status == 0 && lines == 3000, "the jobs alone on standard output")
+        let said = errors.split(separator: "\n").map(String.init)
+        #expect(said.first == "generating 3,000 jobs…" && said.last?.hasPrefix("generated 3,000 jobs in ") == true, "\(errors)")
+    }
+
+    /// Issue 35: Ctrl-C or SIGTERM during a big load ended the process at once.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalDuringALoadStopsItAndStoresNothing(signal: Int32) throws {
+        let directory = try Paths.temporaryDirectory()
+        let file = try jsonLines(200_000, in: directory, name: "big.jsonl")
+        let server = try ServerProcess(["serve", "--port", "0", "--data", directory + "/data", "--fixtures", file])
+        var line = server.errorLine()
+        while let text = line, !text.hasPrefix("loading big.jsonl") { line = server.errorLine() }
+        #expect(line?.hasPrefix("loading big.jsonl (") == true)
+        server.signal(signal)
+        let (status, errors) = server.finish()
+        #expect(status == 0, "a stop asked for, as while serving: \(errors)")
+        #expect(errors.contains("load cancelled, no job of it stored"))
+        let again = try ServerProcess(["serve", "--port", "0", "--tls", "off", "--data", directory + "/data"])
+        let url = try #require(again.firstLine()?.split(separator: " ").last.map(String.init))
+        #expect(try Curl.run([url + "/__admin/jobs?limit=0"]).body == #"{"skip":0,"limit":0,"total":0,"resources":[]}"#)
+        again.signal(SIGTERM)
+        _ = again.finish()
+    }
+
     /// Issue 35: plain HTTP to the HTTPS port got an empty reply and the log said nothing.
     @Test func plainHTTPToTheHTTPSPortIsExplainedInTheLog() throws {
         let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])

@@ -29,6 +29,17 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
         }
     }
 
+    /// The next line on standard error; nil once it is closed.
+    func errorLine() -> String? {
+        var bytes: [UInt8] = []
+        while true {
+            let chunk = errors.fileHandleForReading.readData(ofLength: 1)
+            guard let byte = chunk.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            if byte == 0x0A { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+    }
+
     /// Waits for the exit; returns the status and everything written to standard error.
     func finish() -> (status: Int32, errors: String) {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

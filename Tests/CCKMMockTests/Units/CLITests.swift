@@ -31,6 +31,16 @@ import Testing
         #expect(CCKMMockCommand.unknownCommandMessage([]) == nil)
     }
 
+    @Test func aLoadSaysItsJobsShareRateAndTimeLeft() {
+        let half = LoadProgress.Step(
+            path: "/tmp/big.jsonl", jobs: 150_000, bytes: 100 << 20, totalBytes: 200 << 20, elapsed: .seconds(3), finished: false)
+        #expect(LoadReporter.describe(half) == "loading big.jsonl: 150,000 jobs, 50 % of 200 MB, 50,000 jobs/s, about 3 s left")
+        let begun = LoadProgress.Step(path: "big.jsonl", jobs: 0, bytes: 0, totalBytes: 3 << 10, elapsed: .zero, finished: false)
+        #expect(LoadReporter.describe(begun) == "loading big.jsonl (3 KB)…")
+        let done = LoadProgress.Step(path: "a/big.jsonl", jobs: 300_000, bytes: 1, totalBytes: 1, elapsed: .milliseconds(10_400), finished: true)
+        #expect(LoadReporter.describe(done) == "loaded big.jsonl: 300,000 jobs in 10.4 s")
+    }
+
     @Test func serveIsTheDefaultVerb() throws {
         #expect(try CCKMMockCommand.parseAsRoot(["--port", "0"]) is ServeCommand)
     }

@@ -72,7 +72,9 @@ extension CCKMApp {
         try adoptDomainsOfStoredJobs()
         return .json(
             200,
-            JSONWriter.object([("loaded", .number(loaded.jobs.count)), ("jobs", .number(try store.count())), ("baseline", .rendered(asBaseline ? "true" : "false"))]))
+            JSONWriter.object([
+                ("loaded", .number(loaded.jobs.count)), ("jobs", .number(try store.count())), ("baseline", .rendered(asBaseline ? "true" : "false")),
+            ]))
     }
 
     /// A 400 naming the first parameter the endpoint does not take, and the ones it does.
