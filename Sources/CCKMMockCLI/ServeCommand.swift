@@ -35,11 +35,7 @@ public struct ServeCommand: AsyncParsableCommand {
 
     /// Serves until SIGINT, SIGTERM or SIGHUP; `demo` calls it too, with its own defaults resolved.
     static func serve(_ settings: ServeSettings, announceDashboard: Bool) async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = settings.logLevel
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: settings.logLevel) }
         let logger = Logger(label: "cckm-mock")
         let server: MockServer
         let progress = LoadReporter.progress()
@@ -49,9 +45,11 @@ public struct ServeCommand: AsyncParsableCommand {
             }
         } catch let cancelled as LoadCancelled {
             // A stop asked for during the load: said, and a clean exit, as a stop while serving.
+            LineLogHandler.flush()
             printError("\n\(cancelled)")
             return
         } catch {
+            LineLogHandler.flush()
             printError("error: \(error)")
             throw ExitCode.failure
         }
@@ -63,6 +61,7 @@ public struct ServeCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger)
         try await group.run()
         logger.info("stopped")
+        LineLogHandler.flush()
     }
 }
 

@@ -9,6 +9,9 @@ import CCKMMockCLI
 @main
 enum Entry {
     static func main() async {
+        // A reader of standard output or error that goes away (`serve 2>&1 | head`, a restarting
+        // log forwarder) must cost lines, not the process: writes then fail with EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
         if let message = CCKMMockCommand.unknownCommandMessage(Array(CommandLine.arguments.dropFirst())) {
             FileHandleLine.standardError(message)
             exit(2)

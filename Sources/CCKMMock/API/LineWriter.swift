@@ -5,7 +5,8 @@ import Synchronization
     import Glibc
 #endif
 
-/// Lines for a file descriptor (standard error), written by one writer in batches: a request
+/// Lines for a file descriptor (standard error: the access log and every log line), written by
+/// one writer in batches: a request
 /// thread appends its line to a buffer, with no system call and no wake-up; the first line after
 /// a quiet spell schedules the writer `interval` later, and it takes all that came meanwhile (a
 /// wake-up per line cost more than the `write` it saved). The buffer is bounded: when the descriptor does not keep up, lines are
@@ -60,11 +61,16 @@ final class LineWriter: Sendable {
         if wake { schedule() }
     }
 
-    /// Waits until every line written so far is out (a graceful stop, a test).
-    func flush() {
-        queue.sync {
-            while writeBatch() {}
+    /// Waits until every line written so far is out (a graceful stop, a test), but no longer than
+    /// `limit`: a descriptor nobody reads (a full pipe) must not hold a stop for good.
+    @discardableResult
+    func flush(within limit: DispatchTimeInterval = .seconds(2)) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        queue.async {
+            while self.writeBatch() {}
+            done.signal()
         }
+        return done.wait(timeout: .now() + limit) == .success
     }
 
     private func schedule() {
@@ -94,7 +100,7 @@ final class LineWriter: Sendable {
         writeAll(bytes)
         if dropped > 0 {
             droppedInAll.add(dropped, ordering: .relaxed)
-            writeAll(Array("cckm-mock: \(dropped) access log line\(dropped == 1 ? "" : "s") dropped: the log did not keep up\n".utf8))
+            writeAll(Array("cckm-mock: \(dropped) log line\(dropped == 1 ? "" : "s") dropped: standard error did not keep up\n".utf8))
         }
         return true
     }

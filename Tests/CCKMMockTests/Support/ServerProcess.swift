@@ -29,6 +29,18 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
         }
     }
 
+    /// Closes this end of the server's standard error, as a reader that went away (`| head`).
+    func closeStandardError() {
+        try? errors.fileHandleForReading.close()
+    }
+
+    /// The exit status once the process has ended, waiting at most `seconds`; nil if it still runs.
+    func exit(within seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// The next line on standard error; nil once it is closed.
     func errorLine() -> String? {
         var bytes: [UInt8] = []
