@@ -6,22 +6,26 @@
 enum RequestFraming {
     static func problem(in headers: HTTPHeaders) -> HTTPHeadPart? {
         var lengths: [String] = []
-        var codings: [Substring] = []
+        var codings: [String] = []
         for field in headers.fields {
             guard field.name.utf8.allSatisfy(isTokenByte), !field.name.isEmpty else { return .malformedHeader }
             guard !field.value.utf8.contains(where: { $0 == 0 || $0 == 0x0D || $0 == 0x0A }) else { return .malformedHeader }
             if field.name.caseInsensitiveEquals("Content-Length") { lengths.append(field.value) }
-            if field.name.caseInsensitiveEquals("Transfer-Encoding") {
-                codings += field.value.split(separator: ",").map { $0.drop { $0 == " " || $0 == "\t" } }
-            }
+            if field.name.caseInsensitiveEquals("Transfer-Encoding") { codings.append(field.value) }
         }
-        if !codings.isEmpty {
-            if !lengths.isEmpty { return .ambiguousLength }
-            // Only a final `chunked` tells where the body ends (section 6.3, item 4).
-            guard let last = codings.last, trimmed(last).caseInsensitiveEquals("chunked") else { return .ambiguousLength }
-            return codings.count == 1 ? nil : .transferCoding
+        guard !codings.isEmpty else { return lengths.count > 1 ? .ambiguousLength : nil }
+        if !lengths.isEmpty { return .ambiguousLength }
+        // libmicrohttpd reads a body as chunked only when the one field says exactly `chunked`:
+        // `chunked,`, `,chunked` or `chunked` and a tab passed a check that split on commas and
+        // dropped empty items, and the server then waited for a body it never framed. Anything
+        // but that one word is refused; a real list ending in `chunked` cannot be decoded.
+        if codings.count == 1, codings[0].caseInsensitiveEquals("chunked") { return nil }
+        let items = codings.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map {
+            trimmed($0.drop { $0 == " " || $0 == "\t" })
         }
-        return lengths.count > 1 ? .ambiguousLength : nil
+        if items.contains(where: \.isEmpty) || codings.contains(where: { $0 != trimmed(Substring($0)) }) { return .ambiguousLength }
+        // Only a final `chunked` tells where the body ends (section 6.3, item 4).
+        return items.last!.caseInsensitiveEquals("chunked") ? .transferCoding : .ambiguousLength
     }
 
     private static func trimmed(_ text: Substring) -> String {

@@ -38,6 +38,23 @@ import Testing
             "gzip before chunked",
             "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + advance, 501
         ),
+        // Issue 31 #4: libmicrohttpd reads none of these as chunked, and waited for a body.
+        (
+            "chunked and a comma", "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked,\r\n\r\n0\r\n\r\n" + advance,
+            400
+        ),
+        (
+            "a comma and chunked", "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: ,chunked\r\n\r\n0\r\n\r\n" + advance,
+            400
+        ),
+        (
+            "chunked and two commas",
+            "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked,,\r\n\r\n0\r\n\r\n" + advance, 400
+        ),
+        (
+            "chunked and a tab", "POST /__admin/jobs/settle HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n" + advance,
+            400
+        ),
         ("a space before the colon", "GET /__admin/health HTTP/1.1\r\nHost : x\r\n\r\n" + advance, 400),
         ("a bare CR in a value", "GET /__admin/health HTTP/1.1\r\nHost: localhost\rX-Forged: 1\r\n\r\n" + advance, 400),
     ]
