@@ -79,12 +79,15 @@ public enum HTTPHeadPart: String, Sendable {
     case transferCoding = "transfer coding"
     /// A header name that is not a token (`Host : x`), or a value with a NUL, CR or LF.
     case malformedHeader = "header"
+    /// No `Host` in an HTTP/1.1 request, two of them, or one that is no `host[:port]`
+    /// (`127.0.0.1:1@evil.example`): RFC 9112 section 3.2 asks for a 400.
+    case host = "Host header"
 
     public var status: Int {
         switch self {
         case .target, .queryParameters: 414
         case .headers: 431
-        case .pathWithNUL, .ambiguousLength, .malformedHeader: 400
+        case .pathWithNUL, .ambiguousLength, .malformedHeader, .host: 400
         case .transferCoding: 501
         }
     }

@@ -2,17 +2,25 @@
 /// 0.9.75 does not make: a body framed two ways (both `Content-Length` and `Transfer-Encoding`, or
 /// two lengths) is how a request is smuggled past a proxy, so it is refused and the connection
 /// closed (section 6.3); a transfer coding other than `chunked` cannot be read; a header name or
-/// value with a character HTTP does not allow is refused rather than guessed at.
+/// value with a character HTTP does not allow is refused rather than guessed at, and so is a
+/// missing, repeated or malformed `Host`.
 enum RequestFraming {
-    static func problem(in headers: HTTPHeaders) -> HTTPHeadPart? {
+    static func problem(in headers: HTTPHeaders, http10: Bool = false) -> HTTPHeadPart? {
         var lengths: [String] = []
         var codings: [String] = []
+        var hosts: [String] = []
         for field in headers.fields {
             guard field.name.utf8.allSatisfy(isTokenByte), !field.name.isEmpty else { return .malformedHeader }
             guard !field.value.utf8.contains(where: { $0 == 0 || $0 == 0x0D || $0 == 0x0A }) else { return .malformedHeader }
             if field.name.caseInsensitiveEquals("Content-Length") { lengths.append(field.value) }
             if field.name.caseInsensitiveEquals("Transfer-Encoding") { codings.append(field.value) }
+            if field.name.caseInsensitiveEquals("Host") { hosts.append(field.value) }
         }
+        // Section 3.2: exactly one Host in HTTP/1.1 (none or one in 1.0), and a valid one.
+        if hosts.count > 1 || (hosts.isEmpty && !http10) || !hosts.allSatisfy(isHost) { return .host }
+        // Section 6.1: Transfer-Encoding in an HTTP/1.0 request is faulty framing; answered and
+        // closed, so that bytes after its body are never read as a request of their own.
+        if http10 && !codings.isEmpty { return .ambiguousLength }
         guard !codings.isEmpty else { return lengths.count > 1 ? .ambiguousLength : nil }
         if !lengths.isEmpty { return .ambiguousLength }
         // libmicrohttpd reads a body as chunked only when the one field says exactly `chunked`:
@@ -26,6 +34,22 @@ enum RequestFraming {
         if items.contains(where: \.isEmpty) || codings.contains(where: { $0 != trimmed(Substring($0)) }) { return .ambiguousLength }
         // Only a final `chunked` tells where the body ends (section 6.3, item 4).
         return items.last!.caseInsensitiveEquals("chunked") ? .transferCoding : .ambiguousLength
+    }
+
+    /// `uri-host [":" port]`: a reg-name (unreserved, sub-delims, percent-encoded) or an IP literal
+    /// in brackets, then an optional port of digits. No `@`, `/`, spaces or a second colon.
+    private static func isHost(_ value: String) -> Bool {
+        var name = Substring(value)
+        if name.hasPrefix("[") {
+            guard let close = name.firstIndex(of: "]") else { return false }
+            guard name[name.index(after: name.startIndex)..<close].allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
+            name = name[name.index(after: close)...]
+            return name.isEmpty || (name.first == ":" && name.dropFirst().allSatisfy({ ("0"..."9").contains($0) }))
+        }
+        let parts = name.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let allowed = "-._~!$&'()*+,;=%"
+        guard parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || allowed.contains($0)) }) else { return false }
+        return parts.count == 1 || parts[1].allSatisfy({ ("0"..."9").contains($0) })
     }
 
     private static func trimmed(_ text: Substring) -> String {

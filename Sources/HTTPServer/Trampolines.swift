@@ -34,9 +34,10 @@ private func server(_ context: UnsafeMutableRawPointer?) -> HTTPServer {
     Unmanaged<HTTPServer>.fromOpaque(context!).takeUnretainedValue()
 }
 
-let accessTrampoline: MHD_AccessHandlerCallback = { context, connection, url, method, _, uploadData, uploadSize, requestContext in
+let accessTrampoline: MHD_AccessHandlerCallback = { context, connection, url, method, version, uploadData, uploadSize, requestContext in
     server(context).handle(
-        connection: connection!, url: url!, method: method!, upload: uploadData, uploadSize: uploadSize!, requestContext: requestContext!)
+        connection: connection!, url: url!, method: method!, version: version, upload: uploadData, uploadSize: uploadSize!,
+        requestContext: requestContext!)
 }
 
 let completedTrampoline: MHD_RequestCompletedCallback = { context, connection, requestContext, _ in
@@ -72,6 +73,7 @@ extension HTTPServer {
         connection: OpaquePointer,
         url: UnsafePointer<CChar>,
         method: UnsafePointer<CChar>,
+        version: UnsafePointer<CChar>?,
         upload: UnsafePointer<CChar>?,
         uploadSize: UnsafeMutablePointer<Int>,
         requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>
@@ -90,14 +92,15 @@ extension HTTPServer {
             }
             // Answered on this first call, a refusal also closes the connection: nothing after a
             // head that cannot be framed is read as a request.
-            if let part = oversizedPart ?? RequestFraming.problem(in: head.headers) {
+            let http10 = version.map { String(cString: $0) == "HTTP/1.0" } ?? false
+            if let part = oversizedPart ?? RequestFraming.problem(in: head.headers, http10: http10) {
                 state.answered = true
                 let limit =
                     switch part {
                     case .target: configuration.maxURLBytes
                     case .headers: configuration.maxHeaderBytes
                     case .queryParameters: configuration.maxQueryParameters
-                    case .pathWithNUL, .ambiguousLength, .transferCoding, .malformedHeader: 0
+                    case .pathWithNUL, .ambiguousLength, .transferCoding, .malformedHeader, .host: 0
                     }
                 var response = responder.respondToRefusedHead(head, part: part, limit: limit)
                 response.headers.add(name: "Connection", value: "close")

@@ -34,6 +34,10 @@ extension CCKMApp {
                     message: "Transfer-Encoding other than chunked is not supported"))
         case .malformedHeader:
             return response(for: .badRequest("A header's name is not a token, or its value holds a NUL, CR or LF"))
+        case .host:
+            return response(
+                for: .badRequest(
+                    "The Host header must be given once (HTTP version 1.1 requires it), as a host name or address with an optional :port"))
         case .target, .headers:
             return response(for: .headTooLarge(status: part.status, part: part.rawValue, limit: limit))
         }

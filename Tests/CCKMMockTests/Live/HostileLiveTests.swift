@@ -56,6 +56,14 @@ import Testing
             400
         ),
         ("a space before the colon", "GET /__admin/health HTTP/1.1\r\nHost : x\r\n\r\n" + advance, 400),
+        // Issue 31 #18: RFC 9112 section 3.2; #10: section 6.1, Transfer-Encoding in HTTP/1.0.
+        ("no Host in HTTP/1.1", "GET /__admin/health HTTP/1.1\r\n\r\n" + advance, 400),
+        ("two Hosts", "GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n" + advance, 400),
+        ("a Host with user information", "GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1:1@evil.example\r\n\r\n" + advance, 400),
+        (
+            "HTTP/1.0 with chunked",
+            "POST /__admin/jobs/settle HTTP/1.0\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + advance, 400
+        ),
         ("a bare CR in a value", "GET /__admin/health HTTP/1.1\r\nHost: localhost\rX-Forged: 1\r\n\r\n" + advance, 400),
     ]
 
