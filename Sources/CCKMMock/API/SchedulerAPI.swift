@@ -9,23 +9,23 @@ extension CCKMApp {
     }
 
     func schedulerConfig(_ call: Call) throws -> HTTPResponse {
-        guard let stored = try store.scheduler.schedulerConfig(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        guard let stored = try store.scheduler.schedulerConfig(id: call.id.lowercased(), domain: call.domain) else { throw APIError.notFound() }
         return .json(200, stored.document)
     }
 
     func patchSchedulerConfig(_ call: Call) throws -> HTTPResponse {
         let patch = try APIError.objectMembers(of: call.body)
-        guard let document = try engine.patchSchedulerConfig(id: call.id, domain: call.domain, with: patch) else { throw APIError.notFound() }
+        guard let document = try engine.patchSchedulerConfig(id: call.id.lowercased(), domain: call.domain, with: patch) else { throw APIError.notFound() }
         return .json(200, document)
     }
 
     func deleteSchedulerConfig(_ call: Call) throws -> HTTPResponse {
-        guard try engine.deleteSchedulerConfig(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        guard try engine.deleteSchedulerConfig(id: call.id.lowercased(), domain: call.domain) else { throw APIError.notFound() }
         return HTTPResponse(status: 204)
     }
 
     func runNow(_ call: Call) throws -> HTTPResponse {
-        guard let run = try engine.runNow(configID: call.id, domain: call.domain) else { throw APIError.notFound() }
+        guard let run = try engine.runNow(configID: call.id.lowercased(), domain: call.domain) else { throw APIError.notFound() }
         return .json(201, run.document)
     }
 
@@ -39,12 +39,12 @@ extension CCKMApp {
     }
 
     func schedulerRun(_ call: Call) throws -> HTTPResponse {
-        guard let run = try store.scheduler.schedulerRun(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        guard let run = try store.scheduler.schedulerRun(id: call.id.lowercased(), domain: call.domain) else { throw APIError.notFound() }
         return .json(200, run.document)
     }
 
     func deleteSchedulerRun(_ call: Call) throws -> HTTPResponse {
-        guard try engine.deleteSchedulerRun(id: call.id, domain: call.domain) else { throw APIError.notFound() }
+        guard try engine.deleteSchedulerRun(id: call.id.lowercased(), domain: call.domain) else { throw APIError.notFound() }
         return HTTPResponse(status: 204)
     }
 
@@ -64,7 +64,7 @@ extension CCKMApp {
             disabled = flag
         }
         let page = try store.scheduler.schedulerConfigs(
-            domain: domain, filter: .init(name: query["name"], id: query["id"], operation: query["operation"], disabled: disabled), skip: skip,
+            domain: domain, filter: .init(name: query["name"], id: query["id"]?.lowercased(), operation: query["operation"], disabled: disabled), skip: skip,
             limit: limit < 0 ? Int.max : limit)
         return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
     }
@@ -77,7 +77,7 @@ extension CCKMApp {
     /// `operation`, `name`; `sort` by comma-separated fields, `-` for descending.
     static func runQuery(_ query: AdminQuery) throws(APIError) -> SchedulerRunQuery {
         try query.rejectUnknown(["skip", "limit", "sort", "id", "job_config_id", "job_status", "operation", "name"])
-        var runs = SchedulerRunQuery(id: query["id"], configID: query["job_config_id"], operation: query["operation"], name: query["name"])
+        var runs = SchedulerRunQuery(id: query["id"]?.lowercased(), configID: query["job_config_id"]?.lowercased(), operation: query["operation"], name: query["name"])
         if let status = query["job_status"] {
             guard SchedulerRun.statuses.contains(status) else {
                 throw .invalidParameter("job_status", "\"\(status)\" is not one of \(SchedulerRun.statuses.joined(separator: ", "))")

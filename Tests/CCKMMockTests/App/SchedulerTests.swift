@@ -38,6 +38,24 @@ import Testing
             status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "named \"aws-15\" already exists")
     }
 
+    /// Issue 31 #17: an upper-case id was a 404 everywhere, as CCKM job ids are not.
+    @Test func idsAreFoundInAnyCase() throws {
+        let app = try app()
+        let id = try #require(try app.post(Self.path, Self.every15).json["id"]?.stringValue)
+        let upper = id.uppercased()
+        #expect(try app.get(Self.path + "/" + upper).json["id"]?.stringValue == id)
+        #expect(try app.get(Self.path + "?id=" + upper).total == 1)
+        #expect(try app.send("PATCH", Self.path + "/" + upper, body: #"{"description":"x"}"#).status == 200)
+        let run = try app.post(Self.path + "/" + upper + "/run-now")
+        #expect(run.status == 201 || run.status == 200, "\(run.json)")
+        let runID = try #require(run.json["id"]?.stringValue).uppercased()
+        #expect(try app.get("/api/v1/scheduler/jobs/" + runID).status == 200)
+        #expect(try app.get("/api/v1/scheduler/jobs?job_config_id=" + upper).total == 1)
+        #expect(try app.get("/api/v1/scheduler/jobs?id=" + runID).total == 1)
+        #expect(try app.send("DELETE", "/api/v1/scheduler/jobs/" + runID).status == 204)
+        #expect(try app.send("DELETE", Self.path + "/" + upper).status == 204)
+    }
+
     @Test func fourAWSJobsInAnHourEveryFifteenMinutes() throws {
         let app = try app()
         let id = try #require(try app.post(Self.path, Self.every15).json["id"]?.stringValue)
