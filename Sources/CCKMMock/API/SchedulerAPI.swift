@@ -15,7 +15,9 @@ extension CCKMApp {
 
     func patchSchedulerConfig(_ call: Call) throws -> HTTPResponse {
         let patch = try APIError.objectMembers(of: call.body)
-        guard let document = try engine.patchSchedulerConfig(id: call.id.lowercased(), domain: call.domain, with: patch) else { throw APIError.notFound() }
+        guard let document = try engine.patchSchedulerConfig(id: call.id.lowercased(), domain: call.domain, with: patch) else {
+            throw APIError.notFound()
+        }
         return .json(200, document)
     }
 
@@ -64,7 +66,8 @@ extension CCKMApp {
             disabled = flag
         }
         let page = try store.scheduler.schedulerConfigs(
-            domain: domain, filter: .init(name: query["name"], id: query["id"]?.lowercased(), operation: query["operation"], disabled: disabled), skip: skip,
+            domain: domain, filter: .init(name: query["name"], id: query["id"]?.lowercased(), operation: query["operation"], disabled: disabled),
+            skip: skip,
             limit: limit < 0 ? Int.max : limit)
         return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
     }
@@ -77,7 +80,8 @@ extension CCKMApp {
     /// `operation`, `name`; `sort` by comma-separated fields, `-` for descending.
     static func runQuery(_ query: AdminQuery) throws(APIError) -> SchedulerRunQuery {
         try query.rejectUnknown(["skip", "limit", "sort", "id", "job_config_id", "job_status", "operation", "name"])
-        var runs = SchedulerRunQuery(id: query["id"]?.lowercased(), configID: query["job_config_id"]?.lowercased(), operation: query["operation"], name: query["name"])
+        var runs = SchedulerRunQuery(
+            id: query["id"]?.lowercased(), configID: query["job_config_id"]?.lowercased(), operation: query["operation"], name: query["name"])
         if let status = query["job_status"] {
             guard SchedulerRun.statuses.contains(status) else {
                 throw .invalidParameter("job_status", "\"\(status)\" is not one of \(SchedulerRun.statuses.joined(separator: ", "))")

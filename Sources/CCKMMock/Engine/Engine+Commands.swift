@@ -6,7 +6,13 @@ extension Engine {
     /// A start, planned now: stored unless the family must run alone and already has a job in
     /// progress in the domain (409). Its output is the job's JSON.
     func startCommand(family: JobFamily, domain: String, request: StartRequest) throws -> Command<String> {
-        let planned = try planner.plan(request, family: family, domain: domain, now: clock.now())
+        var drawn = try planner.plan(request, family: family, domain: domain, now: clock.now())
+        // A seeded run replayed into a store that already holds its jobs (a recording of that run)
+        // draws their ids again: draw again rather than answer 500 on the UNIQUE id.
+        while try store.families(holding: drawn.job.id).contains(family) {
+            drawn = try planner.plan(request, family: family, domain: domain, now: clock.now())
+        }
+        let planned = drawn
         let exclusive = !settings.allowConcurrentJobs
         let store = self.store
         return Command(judges: exclusive ? [.family(family, domain: domain)] : []) { db in
@@ -40,7 +46,9 @@ extension Engine {
 
     /// Stores a new scheduler configuration with a fresh id; returns its document.
     func createSchedulerConfig(domain: String, config: SchedulerConfig) throws -> String {
-        let (store, id, now) = (self.store, planner.randomness.uuid(), clock.now())
+        var drawn = planner.randomness.uuid()
+        while try store.scheduler.schedulerConfigExists(id: drawn) { drawn = planner.randomness.uuid() }
+        let (store, id, now) = (self.store, drawn, clock.now())
         return try perform(
             Command(changesJobs: false) { db in try store.scheduler.insertSchedulerConfig(id: id, domain: domain, config: config, at: now, db) })
     }

@@ -65,6 +65,12 @@ struct SchedulerTable: Sendable {
         }
     }
 
+    /// Whether any domain has a configuration with this id.
+    func schedulerConfigExists(id: String) throws -> Bool {
+        try database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM scheduler_config WHERE id = ?)", arguments: [id]) ?? false
+        }
+    }
+
     func schedulerConfig(id: String, domain: String) throws -> StoredSchedulerConfig? {
         try database.read { db in try Self.schedulerConfig(id: id, domain: domain, db) }
     }

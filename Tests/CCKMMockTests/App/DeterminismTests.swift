@@ -42,3 +42,29 @@ import Testing
         #expect(first != nil && first == second)
     }
 }
+
+/// Issue 31 #12: a seeded run's recording replayed into a fresh store under the same seed drew the
+/// recorded ids again, and the first start and configuration create were 500s on a UNIQUE id.
+@Suite struct SeededReplayTests {
+    @Test func aReplayUnderTheSameSeedDrawsAgainInsteadOfA500() throws {
+        let config =
+            #"{"name":"n","operation":"cckm_synchronization","run_at":"0 0 * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["k"]}}"#
+        let first = try InProcessApp(seed: 7)
+        let job = try first.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#)
+        let configID = try #require(try first.post("/api/v1/scheduler/job-configs", config).json["id"]?.stringValue)
+        let jobID = try #require(job.json["id"]?.stringValue)
+        _ = try first.post("/__admin/jobs/settle")
+        // The recording: the first run's job and configuration, loaded into a fresh store.
+        let recorded = try first.get("/__admin/jobs/\(jobID)").json["job"]!.jsonText
+        let fixture =
+            #"{"jobs":[{"family":"oci",\#(recorded.dropFirst())],"schedules":[{"id":"\#(configID)","name":"n","operation":"cckm_synchronization","run_at":"0 0 * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["k"]}}]}"#
+        let replay = try InProcessApp(seed: 7)
+        #expect(try replay.post("/__admin/fixtures?baseline=true", fixture).status == 200)
+        let again = try replay.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#)
+        #expect(again.status == 201, "\(again.json)")
+        #expect(again.json["id"]?.stringValue != jobID)
+        let created = try replay.post("/api/v1/scheduler/job-configs", config.replacingOccurrences(of: #""n""#, with: #""m""#))
+        #expect(created.status == 201, "\(created.json)")
+        #expect(created.json["id"]?.stringValue != configID)
+    }
+}
