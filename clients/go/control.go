@@ -95,27 +95,37 @@ func (s *Server) object(t testing.TB, method, path string, body any, header ...s
 	return object
 }
 
+// token is a JWT the kit keeps, and when it gets a new one: half-way through the JWT's life, so
+// that a server shared by a package (TestMain) never hands out an expired one.
+type token struct {
+	jwt     string
+	renewAt time.Time
+}
+
 // Token is a bearer token (JWT) for domain ("root" for the root domain), from the control API;
-// kept per domain for the server's life.
+// kept per domain until half its life (--token-ttl) is over, and until the next Reset.
 func (s *Server) Token(t testing.TB, domain string) string {
 	t.Helper()
 	s.mu.Lock()
 	known, ok := s.tokens[domain]
 	s.mu.Unlock()
-	if ok {
-		return known
+	if ok && s.now().Before(known.renewAt) {
+		return known.jwt
 	}
-	jwt, _ := s.object(t, "POST", "/__admin/tokens", Object{"domain": domain})["jwt"].(string)
+	answer := s.object(t, "POST", "/__admin/tokens", Object{"domain": domain})
+	jwt, _ := answer["jwt"].(string)
+	seconds, _ := answer["duration"].(float64)
 	s.mu.Lock()
-	s.tokens[domain] = jwt
+	s.tokens[domain] = token{jwt: jwt, renewAt: s.now().Add(time.Duration(seconds/2*1000) * time.Millisecond)}
 	s.mu.Unlock()
 	return jwt
 }
 
-// Reset puts the store back to the fixtures it started with, and clears faults and the journal.
+// Reset puts the store back to its baseline (the fixtures it started with unless LoadBaseline set
+// others), and clears faults, the journal and the kit's tokens.
 func (s *Server) Reset(t testing.TB) Object {
 	t.Helper()
-	return s.object(t, "POST", "/__admin/reset", nil)
+	return s.ResetTo(t, "fixtures", "")
 }
 
 // ResetTo goes back to the baseline ("fixtures"), to the start-up fixtures ("startup", which are the
@@ -126,6 +136,9 @@ func (s *Server) ResetTo(t testing.TB, to, domain string) Object {
 	if domain != "" {
 		query.Set("domain", domain)
 	}
+	s.mu.Lock()
+	s.tokens = map[string]token{}
+	s.mu.Unlock()
 	return s.object(t, "POST", "/__admin/reset?"+query.Encode(), nil)
 }
 

@@ -32,7 +32,9 @@ type Server struct {
 	stderr     *bytes.Buffer
 	done       chan struct{}
 	mu         sync.Mutex
-	tokens     map[string]string
+	tokens     map[string]token
+	// now is the kit's clock for token renewal; tests of the kit replace it.
+	now func() time.Time
 }
 
 // Option changes how Start runs the server.
@@ -93,7 +95,7 @@ func StartServer(opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	server := &Server{adminToken: o.adminToken, tokens: map[string]string{}}
+	server := &Server{adminToken: o.adminToken, tokens: map[string]token{}, now: time.Now}
 	if o.url != "" {
 		server.URL = strings.TrimRight(o.url, "/")
 	} else if err := server.launch(o); err != nil {

@@ -45,7 +45,12 @@ public final class CckmMock implements AutoCloseable {
     private final SSLContext sslContext;
     private final HttpClient client;
     private final String adminToken;
-    private final Map<String, String> tokens = new ConcurrentHashMap<>();
+    /** JWTs kept per domain until half their life (--token-ttl) is over, and until the next reset. */
+    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    /** The kit's clock for token renewal; the kit's tests move it instead of waiting. */
+    java.time.Clock clock = java.time.Clock.systemUTC();
+
+    private record Token(String jwt, java.time.Instant renewAt) { }
 
     /** How to start the server. */
     public static final class Options {
@@ -279,13 +284,19 @@ public final class CckmMock implements AutoCloseable {
 
     // ---------------------------------------------------------------- verbs
 
-    /** A bearer token (JWT) for the domain ("root" for the root domain), kept per domain. */
+    /** A bearer token (JWT) for the domain ("root" for the root domain), kept until half its life is over or the next reset. */
     public String token(String domain) {
-        return tokens.computeIfAbsent(domain, name -> (String) object("POST", "/__admin/tokens", Map.of("domain", name)).get("jwt"));
+        Token kept = tokens.get(domain);
+        if (kept != null && clock.instant().isBefore(kept.renewAt())) return kept.jwt();
+        Map<String, Object> answer = object("POST", "/__admin/tokens", Map.of("domain", domain));
+        double seconds = answer.get("duration") instanceof Number ? ((Number) answer.get("duration")).doubleValue() : 0;
+        Token fresh = new Token((String) answer.get("jwt"), clock.instant().plusMillis((long) (seconds * 500)));
+        tokens.put(domain, fresh);
+        return fresh.jwt();
     }
 
     /** The store back to its baseline (the start-up fixtures unless {@link #loadBaseline} set another); faults and the journal cleared. */
-    public Map<String, Object> reset() { return object("POST", "/__admin/reset", null); }
+    public Map<String, Object> reset() { return resetTo("fixtures"); }
 
     /** Merges a fixture (a JSON text, or maps and lists) into the store for this test: the next reset takes it away. */
     public Map<String, Object> loadFixtures(Object fixture) { return object("POST", "/__admin/fixtures?mode=merge", fixture); }
@@ -297,7 +308,10 @@ public final class CckmMock implements AutoCloseable {
     public Map<String, Object> loadBaseline(Object fixture) { return object("POST", "/__admin/fixtures?mode=replace&baseline=true", fixture); }
 
     /** Back to "fixtures" (the baseline), "startup" (the start-up fixtures, the baseline again) or "empty". */
-    public Map<String, Object> resetTo(String to) { return object("POST", "/__admin/reset?to=" + encode(to), null); }
+    public Map<String, Object> resetTo(String to) {
+        tokens.clear();
+        return object("POST", "/__admin/reset?to=" + encode(to), null);
+    }
 
     public Map<String, Object> clock() { return object("GET", "/__admin/clock", null); }
 

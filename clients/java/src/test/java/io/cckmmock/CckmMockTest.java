@@ -61,6 +61,26 @@ class CckmMockTest {
         assertEquals(release.toString(), CckmMock.findBinary(null, Map.of(), List.of(kit.toFile())), "release before debug");
     }
 
+    /** Issue 31 #16: a JWT kept for the server's life outlived --token-ttl; the kit's clock is moved instead of waiting. */
+    @Test
+    void tokensAreRenewedHalfWayThroughTheirLifeAndAfterAReset() throws Exception {
+        CckmMock server = mock.server();
+        java.time.Instant start = java.time.Instant.now();
+        server.clock = java.time.Clock.fixed(start, java.time.ZoneOffset.UTC);
+        try {
+            String first = server.token("root");
+            assertEquals(first, server.token("root"), "a token not half-way through its life is kept");
+            server.clock = java.time.Clock.fixed(start.plusSeconds(151), java.time.ZoneOffset.UTC);
+            String renewed = server.token("root");
+            assertTrue(!renewed.equals(first), "a token past half its life is renewed");
+            assertEquals(200, send(server, "GET", "/api/v1/cckm/aws/synchronization-jobs", null).statusCode());
+            server.reset();
+            assertTrue(!server.token("root").equals(renewed), "a reset drops the kept token");
+        } finally {
+            server.clock = java.time.Clock.systemUTC();
+        }
+    }
+
     @Test
     void eachTestStartsFromTheFixtures(CckmMock server) {
         // The extension resets before each test: no request of another test is in the journal.
