@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+from cckm_mock import MockServer
 
 
 def test_a_client_test_in_five_lines(pytester):
@@ -146,3 +149,36 @@ def test_a_baseline_is_loaded_on_purpose_and_undone_by_a_startup_reset(pytester)
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_servers_stopped_out_of_order_leave_the_newest_bundle_and_then_what_was_set(monkeypatch):
+    """Issue 31 #15: start A, start B, stop A, stop B left the variables naming A's deleted bundle."""
+    monkeypatch.setenv("SSL_CERT_FILE", "/nowhere.pem")
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    a = MockServer(trust_env=True).start()
+    b = MockServer(trust_env=True).start()
+    try:
+        assert os.environ["SSL_CERT_FILE"] == b.ca_bundle
+        a.stop()
+        bundle = os.environ["SSL_CERT_FILE"]
+        assert bundle == b.ca_bundle and os.path.isfile(bundle), "B runs, and is trusted"
+        assert Path(b.ca_cert).read_text() in Path(bundle).read_text()
+    finally:
+        a.stop()
+        b.stop()
+    assert os.environ["SSL_CERT_FILE"] == "/nowhere.pem" and "REQUESTS_CA_BUNDLE" not in os.environ
+
+
+def test_attached_the_kit_trusts_the_fetched_certificate_for_its_own_calls_only(monkeypatch):
+    """Issue 31 #8: attached, the fetched certificate was added to the process-wide bundle, so a CA
+    served there verified any host in the test process."""
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    with MockServer() as running:
+        with MockServer(url=running.url, trust_env=True) as attached:
+            assert not attached.started_here and attached.ca_cert
+            assert "REQUESTS_CA_BUNDLE" not in os.environ and attached.ca_bundle is None
+            assert attached.session().get(attached.url + "/__admin/health").status_code == 200
+        with MockServer(url=running.url, trust_env="attached") as asked:
+            assert os.environ["REQUESTS_CA_BUNDLE"] == asked.ca_bundle
+    assert "REQUESTS_CA_BUNDLE" not in os.environ

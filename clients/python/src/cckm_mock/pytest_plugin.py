@@ -2,8 +2,9 @@
 fixture per test, reset before each test.
 
 Options: `--cckm-mock-bin`, `--cckm-mock-url` (attach to a running server instead of starting one)
-and `--cckm-mock-seed`. While a server runs, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and
-`CURL_CA_BUNDLE` point at a bundle that trusts it and the system's authorities (restored after);
+and `--cckm-mock-seed`. While a server the plugin started runs, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`
+and `CURL_CA_BUNDLE` point at a bundle that trusts it and the system's authorities (restored after;
+an attached server's certificate is trusted by the kit's own calls only);
 `--cckm-mock-no-trust-env` or the ini option `cckm_mock_trust_env = false` leaves them alone. The `cckm_mock` marker gives one test its own server with other fixtures or
 flags::
 

@@ -11,6 +11,7 @@ import signal
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -27,6 +28,47 @@ ADMIN_TOKEN_VARIABLE = "CCKM_MOCK_ADMIN_TOKEN"
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
 #: Where Debian, Fedora and Alpine keep the system's authorities, first found wins.
 SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
+
+
+class _TrustedBundles:
+    """The bundles `trust_env` servers point the CA variables at, newest last. The variables are
+    the process's, so the servers of one process share this: each stop takes its own bundle out
+    and the variables go to the newest bundle left, or back to what they were before the first
+    (a stop restoring what its own start saw left them naming a bundle another stop deleted)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bundles: list[str] = []
+        self._before: dict[str, str | None] = {}
+
+    def push(self, bundle: str) -> None:
+        with self._lock:
+            if not self._bundles:
+                self._before = {name: os.environ.get(name) for name in CA_BUNDLE_VARIABLES}
+            self._bundles.append(bundle)
+            self._point_at(bundle)
+
+    def remove(self, bundle: str) -> None:
+        with self._lock:
+            if bundle not in self._bundles:
+                return
+            self._bundles.remove(bundle)
+            if self._bundles:
+                self._point_at(self._bundles[-1])
+                return
+            for name, value in self._before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    @staticmethod
+    def _point_at(bundle: str) -> None:
+        for name in CA_BUNDLE_VARIABLES:
+            os.environ[name] = bundle
+
+
+_TRUSTED = _TrustedBundles()
 
 
 def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
@@ -99,9 +141,12 @@ class MockServer:
     Extra positional `args` are passed to `cckm-mock serve` as they are (`"--allow-concurrent-jobs"`).
 
     With `trust_env=True` (what the pytest plugin does), `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and
-    `CURL_CA_BUNDLE` point, while the server runs, at one bundle of the system's authorities, the
-    bundles those variables named before, and the mock's certificate: a plain `requests`, `httpx`,
-    `urllib` or `curl` call then verifies the mock, whatever the machine set. `stop()` restores them.
+    `CURL_CA_BUNDLE` point, while a server this object started runs, at one bundle of the system's
+    authorities, the bundles those variables named before, and the mock's certificate: a plain
+    `requests`, `httpx`, `urllib` or `curl` call then verifies the mock, whatever the machine set.
+    `stop()` restores them. Attached to a URL, it leaves them alone unless `trust_env="attached"`:
+    a certificate fetched from a server it did not start is trusted by its own calls only, not by
+    every HTTPS call of the process (a man in the middle could serve a CA there).
     """
 
     def __init__(
@@ -116,7 +161,7 @@ class MockServer:
         url: str | None = None,
         admin_token: str | None = None,
         startup_timeout: float = 30.0,
-        trust_env: bool = False,
+        trust_env: bool | str = False,
     ) -> None:
         # MockServer("--allow-concurrent-jobs") means a flag: no executable's path starts with "-".
         if isinstance(binary, str) and binary.startswith("-"):
@@ -133,7 +178,6 @@ class MockServer:
         self._admin_token = admin_token if admin_token is not None else os.environ.get(ADMIN_TOKEN_VARIABLE) or None
         self._startup_timeout = startup_timeout
         self._trust_env = trust_env
-        self._saved_environment: dict[str, str | None] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
@@ -162,7 +206,8 @@ class MockServer:
             else:
                 self.url = self._launch()
             self._trust_certificate()
-            if self._trust_env and self.ca_cert:
+            widen = self._trust_env == "attached" or (self._trust_env is True and not self._attach_url)
+            if widen and self.ca_cert:
                 self._point_environment_at_bundle()
             # One kept-alive session for every control call: a TLS handshake each would triple a test's cost.
             from cckm_mock.sessions import VerifiedSession
@@ -240,7 +285,7 @@ class MockServer:
         self.ca_cert = str(path)
 
     def _point_environment_at_bundle(self) -> None:
-        """Writes the bundle and sets the variables, keeping what they were for `stop()`."""
+        """Writes the bundle and points the variables at it, until `stop()`."""
         assert self._workdir is not None and self.ca_cert is not None
         sources = [path for path in SYSTEM_BUNDLES if os.path.isfile(path)][:1]
         # What the machine pointed them at stays trusted too (a corporate proxy's authority).
@@ -251,18 +296,13 @@ class MockServer:
         parts.append(Path(self.ca_cert).read_text())
         bundle = Path(self._workdir.name) / "ca-bundle.pem"
         bundle.write_text("".join(parts))
-        self._saved_environment = {name: os.environ.get(name) for name in CA_BUNDLE_VARIABLES}
-        for name in CA_BUNDLE_VARIABLES:
-            os.environ[name] = str(bundle)
         self.ca_bundle = str(bundle)
+        _TRUSTED.push(self.ca_bundle)
 
     def _restore_environment(self) -> None:
-        saved, self._saved_environment = self._saved_environment, None
-        for name, value in (saved or {}).items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        bundle, self.ca_bundle = self.ca_bundle, None
+        if bundle is not None:
+            _TRUSTED.remove(bundle)
 
     def stop(self) -> None:
         """Stops the process this object started (SIGTERM, then SIGKILL after 10 s); idempotent."""
