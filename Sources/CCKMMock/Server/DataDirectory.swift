@@ -1,5 +1,9 @@
 import HTTPServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -21,6 +25,7 @@ struct DataDirectory {
     func signingKey() throws -> [UInt8] {
         guard let path else { return Crypto.randomBytes(32) }
         let file = path + "/" + Self.signingKeyFile
+        try Self.checkTrusted(file, secret: true)
         if let text = try? String(contentsOfFile: file, encoding: .utf8), let key = hexBytes(text), key.count == 32 {
             return key
         }
@@ -35,6 +40,8 @@ struct DataDirectory {
         guard let path else { return (try TLSIdentity.selfSigned(names: names), nil) }
         let certificateFile = path + "/" + Self.certificateFile
         let keyFile = path + "/" + Self.privateKeyFile
+        try Self.checkTrusted(keyFile, secret: true)
+        try Self.checkTrusted(certificateFile, secret: false)
         if let certificate = try? String(contentsOfFile: certificateFile, encoding: .utf8),
             let key = try? String(contentsOfFile: keyFile, encoding: .utf8)
         {
@@ -47,6 +54,37 @@ struct DataDirectory {
         try writePrivate(made.privateKeyPEM, to: keyFile)
         try made.certificatePEM.write(toFile: certificateFile, atomically: true, encoding: .utf8)
         return (made, certificateFile)
+    }
+
+    /// Why a file or folder found in the data directory must not be used: owned by another user,
+    /// writable by others, or (a secret) readable by others; nil when it is fine or absent.
+    /// A folder is looked at through a link (a data folder may be one); a file is not.
+    static func untrusted(_ path: String, secret: Bool, folder: Bool = false) -> String? {
+        var info = stat()
+        guard (folder ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
+        let mode = Int(info.st_mode) & 0o7777
+        let me = geteuid()
+        let fix = secret ? "chmod 600 \(path)" : "chmod go-w \(path)"
+        if info.st_uid != me {
+            return "\(path) belongs to uid \(info.st_uid), not to this user (uid \(me)): someone else made it, so it is not trusted; "
+                + "remove it, or give --data a folder of your own"
+        }
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            return "\(path) is a symbolic link, so what it names is not trusted: remove it, or give --data another folder"
+        }
+        if mode & 0o022 != 0 {
+            return
+                "\(path) is writable by others (mode \(String(mode, radix: 8))), so what it holds is not trusted: \(fix), or give --data another folder"
+        }
+        if secret, mode & 0o044 != 0 {
+            return "\(path) is readable by others (mode \(String(mode, radix: 8))): a signing or private key must not be; \(fix)"
+        }
+        return nil
+    }
+
+    /// Throws when `file` exists and `untrusted` says why it must not be used.
+    private static func checkTrusted(_ file: String, secret: Bool) throws {
+        if let problem = untrusted(file, secret: secret) { throw StartupError(description: problem) }
     }
 
     private func writePrivate(_ text: String, to file: String) throws {

@@ -267,6 +267,11 @@ public final class MockServer: Sendable {
             guard FileManager.default.isWritableFile(atPath: path) else {
                 throw StartupError(description: "data directory \(path) is not writable")
             }
+            // As ssh does with ~/.ssh: a folder someone else made, or could change, may hold a
+            // signing key they chose (and so forge any token); it is refused, not used as found.
+            if let problem = DataDirectory.untrusted(path, secret: false, folder: true) {
+                throw StartupError(description: "data directory \(problem)")
+            }
             // Best effort: a mounted volume may not let its user change the mode; the files inside are 600 anyway.
             try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
             return
