@@ -21,6 +21,13 @@ extension CCKMApp {
                 return try self.call(match, request)
             }
         }
+        // With login off no token stands between a web page and a state change: a page of another
+        // origin must not start jobs or create configurations with a no-cors POST.
+        if !tokens.settings.enabled, !["GET", "HEAD", "OPTIONS"].contains(request.method),
+            let refusal = HostPolicy.crossOriginRefusal(request, who: "With login off (--auth off), the mock")
+        {
+            return .now(response(for: .forbidden(refusal + "; clients that are not browsers send no Origin")))
+        }
         guard let fault = faults.hit(request, family: match?.family?.name, randomness: randomness) else {
             return answer(request, match)
         }

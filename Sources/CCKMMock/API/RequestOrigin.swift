@@ -50,17 +50,17 @@ public struct HostPolicy: Sendable, Equatable {
         return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }
     }
 
-    /// Why a browser's control call is refused, or nil: it must come from the page of this very
-    /// server (the dashboard), as `Origin` and `Sec-Fetch-Site` say.
-    static func crossOriginRefusal(_ request: HTTPRequest) -> String? {
+    /// Why a browser's call is refused, or nil: it must come from the page of this very server
+    /// (the dashboard), as `Origin` and `Sec-Fetch-Site` say. `who` names what refuses.
+    static func crossOriginRefusal(_ request: HTTPRequest, who: String = "The control API") -> String? {
         if let site = request.headers["Sec-Fetch-Site"]?.lowercased(), site != "same-origin", site != "none" {
-            return "The control API answers no page of another origin (Sec-Fetch-Site: \(site))"
+            return "\(who) answers no page of another origin (Sec-Fetch-Site: \(site))"
         }
         guard let origin = request.headers["Origin"] else { return nil }
         let authority = origin.lowercased().split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
         guard origin.hasPrefix("http://") || origin.hasPrefix("https://"), let authority,
             authority == request.headers["Host"]?.lowercased()
-        else { return "The control API answers no page of another origin (Origin: \(origin.prefix(100)))" }
+        else { return "\(who) answers no page of another origin (Origin: \(origin.prefix(100)))" }
         return nil
     }
 }

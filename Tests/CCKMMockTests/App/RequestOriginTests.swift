@@ -51,4 +51,20 @@ import Testing
         #expect(send(app, "POST", "/__admin/faults", headers: own, body: Self.faults).status == 201)
         #expect(send(app, "DELETE", "/__admin/faults", headers: [("Host", "127.0.0.1:8443")]).status == 204)
     }
+
+    /// Issue 31 #9: with login off (the demo's default) a page of another origin started jobs and
+    /// created configurations with a no-cors POST; only /__admin refused it.
+    @Test func withLoginOffAPageOfAnotherOriginChangesNothingAnywhere() throws {
+        let app = try app()
+        let attack = [("Host", "127.0.0.1:8443"), ("Origin", "https://evil.example"), ("Content-Type", "text/plain")]
+        let config =
+            #"{"name":"x","operation":"cckm_synchronization","run_at":"* * * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["k"]}}"#
+        let start = send(app, "POST", "/api/v1/cckm/aws/synchronization-jobs", headers: attack, body: #"{"kms":["k"]}"#)
+        #expect(start.status == 403)
+        #expect(send(app, "POST", "/api/v1/scheduler/job-configs", headers: attack, body: config).status == 403)
+        #expect(send(app, "GET", "/api/v1/cckm/aws/synchronization-jobs", headers: attack).status == 200, "reads stay open")
+        #expect(try app.app.store.count() == 0, "no job was started")
+        let client = [("Host", "127.0.0.1:8443")]
+        #expect(send(app, "POST", "/api/v1/cckm/aws/synchronization-jobs", headers: client, body: #"{"kms":["k"]}"#).status == 201)
+    }
 }
