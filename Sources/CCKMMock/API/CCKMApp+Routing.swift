@@ -62,7 +62,7 @@ extension CCKMApp {
     /// `domains` list forgot (or a generated one) still has those jobs reachable by a login to it.
     /// Chosen over refusing the fixture: loading what was meant beats an error about a list.
     func adoptDomainsOfStoredJobs() throws {
-        tokens.add(users: [:], domains: try store.domainsHoldingJobs())
+        tokens.adopt(domains: try store.domainsHoldingJobs())
     }
 
     /// With `--admin-token`, the control API answers only requests that carry it as a bearer token.

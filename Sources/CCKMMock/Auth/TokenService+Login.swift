@@ -11,8 +11,8 @@ import Synchronization
 extension TokenService {
     /// Answers a login body with CM's token response, or 401 code 5 for wrong credentials; a new
     /// session is saved on its own. The live server uses `checkLogin` and the group commit instead.
-    func login(body: [UInt8]) throws -> String {
-        let login = try checkLogin(body: body)
+    func login(body: [UInt8], byControlAPI: Bool = false) throws -> String {
+        let login = try checkLogin(body: body, byControlAPI: byControlAPI)
         if login.isNew { _ = try engine.perform(engine.loginCommand(login.session, createdAt: now(), response: login.response)) }
         return login.response
     }
@@ -27,7 +27,8 @@ extension TokenService {
 
     /// Checks a login body and builds its answer without writing, so that the session can be saved
     /// with the next group commit: logins then share one WAL commit as starts do.
-    func checkLogin(body: [UInt8]) throws -> CheckedLogin {
+    /// `byControlAPI`: an admin token, which may act in a domain only stored data names.
+    func checkLogin(body: [UInt8], byControlAPI: Bool = false) throws -> CheckedLogin {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw AuthError.badRequest("Request body must be a JSON object with grant_type and credentials")
         }
@@ -57,7 +58,7 @@ extension TokenService {
             // `auth_domain_path` (Thales' Ansible modules send it) names the domain as a path, such as
             // `root/team-a`; as CM does, it wins over `domain` (chosen: its last part is the domain).
             let domain = Self.domain(fromPath: text("auth_domain_path")) ?? text("domain") ?? text("auth_domain") ?? Job.rootDomain
-            guard currentAccounts.users[username] == password, knowsDomain(domain) else {
+            guard currentAccounts.users[username] == password, byControlAPI ? knowsDomain(domain) : declaresDomain(domain) else {
                 throw AuthError.wrongCredentials
             }
             // The session's two keys (the refresh token and `sid`) lead with the time, as job ids
@@ -74,7 +75,7 @@ extension TokenService {
             // A session of a user or domain no longer declared (removed at a restart) is refused
             // here, not answered with a token that every request then refuses.
             guard let token = text("refresh_token"), let found = try store.sessions.session(refreshToken: token),
-                currentAccounts.users[found.username] != nil, knowsDomain(found.domain)
+                currentAccounts.users[found.username] != nil, declaresDomain(found.domain)
             else {
                 throw AuthError.invalidRefreshToken
             }
@@ -161,7 +162,7 @@ extension TokenService {
             ("grant_type", .string("password")), ("username", .string(username)),
             ("password", .string(currentAccounts.users[username] ?? "")), ("domain", .string(domain)),
         ])
-        return try login(body: Array(credentials.jsonText.utf8))
+        return try login(body: Array(credentials.jsonText.utf8), byControlAPI: true)
     }
 
     /// `POST /api/v1/auth/revoke {"token": <refresh token>}`: ends the session and every JWT it issued.

@@ -19,6 +19,10 @@ final class TokenService: Sendable {
     private struct Directory {
         var accounts: Accounts
         var nameByID: [String: String] = [:]
+        /// Domains named only by stored data (jobs, configurations) and declared by nothing now:
+        /// the control API may still act in them, but no login may (a domain removed at a restart
+        /// stays removed for logins, however much it stored).
+        var adopted: Set<String> = []
 
         init(_ accounts: Accounts) {
             self.accounts = accounts
@@ -30,6 +34,8 @@ final class TokenService: Sendable {
         }
 
         func knows(_ domain: String) -> Bool { nameByID[Accounts.domainID(domain)] == domain }
+
+        func declares(_ domain: String) -> Bool { knows(domain) && !adopted.contains(domain) }
     }
     let key: [UInt8]
     let store: JobStore
@@ -38,6 +44,8 @@ final class TokenService: Sendable {
     /// Unix seconds now; injectable so that expiry is tested without waiting.
     let now: @Sendable () -> Int64
     let revoked: Mutex<Set<String>>
+    /// When this run began (the token clock's seconds): tokens of earlier runs in adopted domains are refused.
+    let startedAt: Int64
     /// Tokens whose signature and claims were already checked: token → what the request needs.
     /// Expiry and revocation are still checked on every request; the cache only saves the
     /// base64, HMAC and JSON work, which a polling client would otherwise repeat each time.
@@ -46,6 +54,7 @@ final class TokenService: Sendable {
 
     private struct VerifiedToken {
         let expiry: Int64
+        let issuedAt: Int64
         let sid: String
         let domainID: String
         /// Who logged in: a user removed from the flags at a restart loses the tokens of before.
@@ -59,6 +68,7 @@ final class TokenService: Sendable {
         self.store = engine.store
         self.engine = engine
         self.now = now
+        startedAt = now()
         revoked = Mutex(try engine.store.sessions.revokedSessionIDs())
     }
 
@@ -66,17 +76,31 @@ final class TokenService: Sendable {
     func add(users: [String: String], domains: [String]) {
         directory.withLock { directory in
             directory.accounts.users.merge(users) { $1 }
-            let added = domains.filter { $0 != Job.rootDomain && !directory.knows($0) }.uniqued()
-            directory.accounts.domains += added
+            let added = domains.filter { $0 != Job.rootDomain && !directory.declares($0) }.uniqued()
+            directory.adopted.subtract(added)
+            directory.accounts.domains += added.filter { !directory.knows($0) }
             directory.index(added)
         }
     }
+
+    /// Domains that only stored data names: the control API may act in them (its tokens, its
+    /// lists); password and refresh logins may not, nor tokens issued before this start.
+    func adopt(domains: [String]) {
+        directory.withLock { directory in
+            let found = domains.filter { $0 != Job.rootDomain && !directory.knows($0) }.uniqued()
+            directory.adopted.formUnion(found)
+            directory.index(found)
+        }
+    }
+
+    /// Whether the domain is root or declared (flags, fixtures), not only named by stored data.
+    func declaresDomain(_ name: String) -> Bool { directory.withLock { $0.declares(name) } }
 
     /// Back to the settings' accounts plus those `fixture` declares: what a test's fixture added
     /// goes with the reset, and so do the tokens of its users (a token's user must be known).
     func restoreAccounts(adding fixture: Fixture) {
         directory.withLock { $0 = Directory(settings.accounts) }
-        add(users: fixture.users, domains: fixture.domains)
+        add(users: fixture.users, domains: fixture.namedDomains)
         verified.withLock { $0.removeAll() }
     }
 
@@ -99,9 +123,14 @@ final class TokenService: Sendable {
         let token = try verifiedToken(jwt)
         guard now() < token.expiry else { throw .unauthorized("Token is expired") }
         guard !revoked.withLock({ $0.contains(token.sid) }) else { throw .unauthorized("Token is revoked") }
-        let (domain, userKnown) = directory.withLock { ($0.nameByID[token.domainID], $0.accounts.users[token.username] != nil) }
+        let (domain, userKnown, adopted) = directory.withLock { directory in
+            let name = directory.nameByID[token.domainID]
+            return (name, directory.accounts.users[token.username] != nil, name.map { directory.adopted.contains($0) } ?? false)
+        }
         guard let domain else { throw .unauthorized("Token names an unknown domain") }
         guard userKnown else { throw .unauthorized("Token names a user who is no longer known") }
+        // In a domain no longer declared only the control API's tokens of this run act.
+        guard !adopted || token.issuedAt >= startedAt else { throw .unauthorized("Token names a domain that is no longer declared") }
         return domain
     }
 
@@ -126,7 +155,8 @@ final class TokenService: Sendable {
         guard let expiry = claims["exp"]?.intValue, let cust = claims["cust"], let sid = cust["sid"]?.stringValue,
             let domainID = cust["domain_id"]?.stringValue, let username = claims["preferred_username"]?.stringValue
         else { throw .unauthorized("Token is malformed") }
-        let token = VerifiedToken(expiry: Int64(expiry), sid: sid, domainID: domainID, username: username)
+        let token = VerifiedToken(
+            expiry: Int64(expiry), issuedAt: Int64(claims["iat"]?.intValue ?? 0), sid: sid, domainID: domainID, username: username)
         verified.withLock { cache in
             if cache.count >= Self.verifiedLimit { cache.removeAll(keepingCapacity: true) }
             cache[jwt] = token

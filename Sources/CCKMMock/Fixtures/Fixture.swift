@@ -32,6 +32,10 @@ public struct Fixture: Sendable, Equatable {
     /// Scheduler job configurations, checked when read.
     var schedules: [FixtureSchedule] = []
 
+    /// Every domain the fixture names: those it declares, and those of its jobs and schedules (a
+    /// fixture's own jobs may be logged in to; JSON Lines files name theirs as they load).
+    public var namedDomains: [String] { (domains + jobs.map(\.domain) + schedules.map(\.domain)).uniqued() }
+
     init(jobs: [Job] = [], held: Set<JobKey> = []) {
         self.jobs = jobs
         self.held = held

@@ -76,7 +76,7 @@ public final class MockServer: Sendable {
         }
         do {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
-            app.tokens.add(users: fixture.users, domains: fixture.domains)
+            app.tokens.add(users: fixture.users, domains: fixture.namedDomains)
             let loading = ContinuousClock.now
             let startup = progress ?? LoadProgress { _ in }
             app.engine.loadProgress.withLock { $0 = startup }

@@ -160,4 +160,29 @@ final class TokenClock: Sendable {
         let open = try InProcessApp(jobs: [TestJobs.make(JobFamily.named("aws")!, 1), TestJobs.make(JobFamily.named("aws")!, 2, domain: "team-a")])
         #expect(try open.get(base).ids == [TestJobs.id(1)])
     }
+
+    /// Issue 31 #11: a domain removed at a restart came back for logins if it had stored anything.
+    @Test func aDomainRemovedAtARestartStaysRemovedForLoginsWhateverItStored() throws {
+        let store = try JobStore(location: .memory)
+        let before = AuthSettings(accounts: Accounts(users: ["admin": "admin"], domains: ["team-x"]), tokenTTL: 300)
+        let first = try InProcessApp(store: store, auth: before)
+        let password = #"{"grant_type":"password","username":"admin","password":"admin","domain":"team-x"}"#
+        let login = try first.post("/api/v1/auth/tokens", password)
+        let jwt = try #require(login.json["jwt"]?.stringValue)
+        let refresh = try #require(login.json["refresh_token"]?.stringValue)
+        let config =
+            #"{"name":"x","operation":"cckm_synchronization","run_at":"0 0 * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["k"]}}"#
+        #expect(try first.send("POST", "/api/v1/scheduler/job-configs", body: config, token: jwt).status == 201)
+        // Restarted a little later without --domain team-x, on the same store.
+        let later = TokenService.wallSeconds() + 10
+        let after = AuthSettings(accounts: Accounts(users: ["admin": "admin"], domains: []), tokenTTL: 300)
+        let second = try InProcessApp(store: store, auth: after, tokenClock: { later })
+        try second.app.adoptDomainsOfStoredJobs()
+        #expect(try second.post("/api/v1/auth/tokens", password).status == 401, "password login")
+        #expect(try second.post("/api/v1/auth/tokens", #"{"grant_type":"refresh_token","refresh_token":"\#(refresh)"}"#).status == 401)
+        #expect(try second.send("GET", "/api/v1/scheduler/job-configs", token: jwt).status == 401, "the JWT of before")
+        // The control API still acts in a domain its stored data names.
+        let admin = try #require(try second.post("/__admin/tokens", #"{"domain":"team-x"}"#).json["jwt"]?.stringValue)
+        #expect(try second.send("GET", "/api/v1/scheduler/job-configs", token: admin).total == 1)
+    }
 }

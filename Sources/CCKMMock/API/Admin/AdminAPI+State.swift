@@ -60,7 +60,7 @@ extension CCKMApp {
         } catch {
             throw APIError.badRequest("Invalid fixture:\n" + error.description)
         }
-        tokens.add(users: loaded.users, domains: loaded.domains)
+        tokens.add(users: loaded.users, domains: loaded.namedDomains)
         if mode == "replace" {
             try engine.reset(to: loaded, domain: nil)
         } else {
