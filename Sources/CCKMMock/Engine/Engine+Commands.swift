@@ -14,9 +14,11 @@ extension Engine {
         }
         let planned = drawn
         let exclusive = !settings.allowConcurrentJobs
-        let store = self.store
+        let (store, clock) = (self.store, self.clock)
         return Command(judges: exclusive ? [.family(family, domain: domain)] : []) { db in
-            try store.start(planned, exclusive: exclusive, db)
+            // Stamped with the batch's clock, read on the writer: an advance that ran since the
+            // request arrived has moved it.
+            try store.start(planned.started(at: clock.now()), exclusive: exclusive, db)
         }
     }
 

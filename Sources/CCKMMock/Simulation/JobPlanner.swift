@@ -25,6 +25,22 @@ struct PlannedJob: Sendable, Equatable {
         self.job = job
         self.schedule = schedule
     }
+
+    /// The same plan started at `now` instead, when the clock moved on between planning and
+    /// storing: a start is planned as its request arrives and stored with a later batch, and a
+    /// clock advance between the two would otherwise leave it created in the past (before the
+    /// family's previous job ended, the overlap the 409 forbids).
+    func started(at now: Timestamp) -> PlannedJob {
+        let delta = now.nanoseconds - job.createdAt.nanoseconds
+        guard delta > 0, job.updatedAt == job.createdAt else { return self }
+        var moved = self
+        moved.job.createdAt = now
+        moved.job.updatedAt = now
+        for index in moved.schedule.indices {
+            moved.schedule[index].dueAt = Timestamp(nanoseconds: moved.schedule[index].dueAt.nanoseconds &+ delta)
+        }
+        return moved
+    }
 }
 
 /// What fixtures tell the planner: known targets, scripted outcomes, simulator settings per family.
