@@ -95,10 +95,9 @@ extension Engine {
         do {
             while let due = try store.scheduler.nextSchedulerRun(), due <= target {
                 try advanceJobs(to: due, chunk: chunk, into: &events)
-                let configs = try store.scheduler.schedulerConfigsDue(by: due)
                 runs += try inTransaction { db in
                     var ran = 0
-                    for config in configs {
+                    for config in try store.scheduler.schedulerConfigsDue(by: due, db) {
                         if runs + ran >= settings.maxSchedulerRunsPerAdvance {
                             try skipAhead(config, past: target, db)
                         } else {
@@ -137,6 +136,11 @@ extension Engine {
         -> String
     {
         let parsed = try SchedulerConfig(document: config.document)
+        // The clock runs no disabled configuration (run-now may, as CM's does).
+        if trigger == .schedule, parsed.disabled {
+            try store.scheduler.setNextSchedulerRun(of: config.id, to: nil, db)
+            return ""
+        }
         var planned: PlannedJob?
         var refusal: String?
         if let synchronization = parsed.synchronization {

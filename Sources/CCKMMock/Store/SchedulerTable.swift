@@ -148,13 +148,14 @@ struct SchedulerTable: Sendable {
     }
 
     /// The configurations due at `time` (or before), in the order they were made.
-    func schedulerConfigsDue(by time: Timestamp) throws -> [StoredSchedulerConfig] {
-        try database.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM scheduler_config WHERE next_due IS NOT NULL AND next_due <= ? ORDER BY next_due, seq",
-                arguments: [time.nanoseconds]
-            ).map(Self.stored)
-        }
+    /// The configurations due by `time`, read in the caller's transaction: what a run writes back
+    /// (its `next_due`) must come from what is stored as it runs, not from a copy read before a
+    /// PATCH or a DELETE committed.
+    func schedulerConfigsDue(by time: Timestamp, _ db: Database) throws -> [StoredSchedulerConfig] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM scheduler_config WHERE next_due IS NOT NULL AND next_due <= ? ORDER BY next_due, seq",
+            arguments: [time.nanoseconds]
+        ).map(Self.stored)
     }
 
     /// One run at `due`, recorded as a job run with the id `run.id` and an event saying what it

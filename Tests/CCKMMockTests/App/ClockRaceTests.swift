@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import CCKMMock
@@ -24,5 +25,52 @@ import Testing
         #expect(ended < stored["createdAt"]!.stringValue!, "after the family's previous job ended")
         try app.advance(5)
         #expect(try app.get("/api/v1/cckm/oci/synchronization-jobs/\(stored["id"]!.stringValue!)").json["overall_status"] == .string("completed"))
+    }
+
+    /// #13: an advance read the due configurations before its transaction and wrote `next_due`
+    /// back from that copy, so a PATCH `{"disabled": true}` committed meanwhile was undone and the
+    /// configuration ran again. Advances and disabling PATCHes race here; no configuration may run
+    /// at a time after its PATCH was answered.
+    @Test func aConfigurationDisabledDuringAnAdvanceNeverRunsAgain() throws {
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 1...1, allowConcurrentJobs: true))
+        let ids = try (0..<12).map { index in
+            let body =
+                #"{"name":"c\#(index)","operation":"cckm_synchronization","run_at":"* * * * *","cckm_synchronization_params":{"cloud_name":"oci","vaults":["v\#(index)"]}}"#
+            return try #require(try app.post("/api/v1/scheduler/job-configs", body).json["id"]?.stringValue)
+        }
+        let advancing = Thread {
+            for _ in 0..<60 { _ = try? app.advance(60) }
+        }
+        advancing.start()
+        func runs(_ id: String) throws -> Int { try app.get("/api/v1/scheduler/jobs?limit=0&job_config_id=\(id)").total ?? -1 }
+        var whenDisabled: [String: Int] = [:]
+        for id in ids {
+            usleep(2_000)
+            #expect(try app.send("PATCH", "/api/v1/scheduler/job-configs/\(id)", body: #"{"disabled":true}"#).status == 200)
+            whenDisabled[id] = try runs(id)
+        }
+        while !advancing.isFinished { usleep(1_000) }
+        _ = try app.advance(600)
+        for id in ids {
+            #expect(try runs(id) == whenDisabled[id], "configuration \(id) ran after its PATCH disabled it")
+        }
+    }
+
+    /// #13, the write-back: an advance that read a configuration before a PATCH disabled it wrote
+    /// its `next_due` back, and the next advance ran the disabled configuration. Here that stale
+    /// write is made directly; the clock must still run no disabled configuration.
+    @Test func theClockRunsNoDisabledConfigurationWhateverItsNextDueSays() throws {
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 1...1))
+        let body =
+            #"{"name":"c","operation":"cckm_synchronization","run_at":"* * * * *","cckm_synchronization_params":{"cloud_name":"oci","vaults":["v"]}}"#
+        let id = try #require(try app.post("/api/v1/scheduler/job-configs", body).json["id"]?.stringValue)
+        #expect(try app.send("PATCH", "/api/v1/scheduler/job-configs/\(id)", body: #"{"disabled":true}"#).status == 200)
+        let store = app.app.store
+        let soon = app.app.engine.clock.now().adding(seconds: 30)
+        _ = try app.app.engine.perform(
+            Command(changesJobs: false) { db in try store.scheduler.setNextSchedulerRun(of: id, to: soon, db) })
+        _ = try app.advance(600)
+        #expect(try app.get("/api/v1/scheduler/jobs?limit=0&job_config_id=\(id)").total == 0)
+        #expect(try app.get("/__admin/jobs?family=oci").total == 0, "no job started")
     }
 }
