@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPServer
 import Logging
 import Synchronization
@@ -5,6 +6,10 @@ import Synchronization
 /// Where a request goes: the control API, a fault rule, a start or a cancel through the engine's
 /// group commit, or a read (cached); and the journal entry each leaves.
 extension CCKMApp {
+    /// Where control calls that change state run: off the event loops, several at once (the
+    /// engine takes its moves one at a time itself).
+    static let controlCalls = DispatchQueue(label: "cckm-mock.control-calls", attributes: .concurrent)
+
     func routed(_ request: HTTPRequest) -> HTTPReply {
         // Browsers ask for it when they open the dashboard; it is not the client's traffic.
         if request.path == "/favicon.ico" { return .now(HTTPResponse(status: 204)) }
@@ -18,7 +23,11 @@ extension CCKMApp {
             return guarded(request) {
                 if let refusal = HostPolicy.crossOriginRefusal(request) { throw APIError.forbidden(refusal) }
                 try self.checkAdminToken(request, access: match.access)
-                return try self.call(match, request)
+                // Reads answer at once; every other control call (an advance, a reset, a fixture
+                // load, a snapshot) may take long, so it runs off libmicrohttpd's event loops: a
+                // loop held by one would keep health and every connection it holds waiting.
+                guard request.method != "GET", request.method != "HEAD" else { return try self.call(match, request) }
+                return self.offTheLoops(request, match) { $0 }
             }
         }
         // With login off no token stands between a web page and a state change: a page of another
@@ -86,6 +95,11 @@ extension CCKMApp {
             journal.record(request, status: response.status, domain: domainOfRequest, at: SystemClock().now())
             return response
         }
+        // The scheduler's writes (a create, a PATCH, a DELETE, a run-now) wait for the engine: off
+        // the event loops, as the control API's do.
+        if let match, match.access == .scheduler, request.method != "GET", request.method != "HEAD" {
+            return offTheLoops(request, match, journaled)
+        }
         let reply = guarded(request) {
             guard let match else { throw APIError.notFound("No resource at \(request.path)") }
             return try call(match, request)
@@ -94,6 +108,23 @@ extension CCKMApp {
         case .now(let answer): return .now(journaled(answer))
         case .later(let start): return .later { deliver in start { deliver($0.map(journaled)) } }
         case .hangUp: return .now(journaled(response(for: .internalError())))
+        }
+    }
+
+    /// The endpoint called on `controlCalls` instead of the event loop that read the request, its
+    /// answer passed through `finish` (the journal, for CM's paths).
+    func offTheLoops(
+        _ request: HTTPRequest, _ match: RouteTable.Match, _ finish: @escaping @Sendable (HTTPResponse) -> HTTPResponse
+    ) -> HTTPReply {
+        let id = Self.requestID
+        return .later { deliver in
+            Self.controlCalls.async {
+                switch Self.$requestID.withValue(id, operation: { self.guarded(request) { try self.call(match, request) } }) {
+                case .now(let answer): deliver(finish(answer))
+                case .later(let start): start { deliver($0.map(finish)) }
+                case .hangUp: deliver(nil)
+                }
+            }
         }
     }
 

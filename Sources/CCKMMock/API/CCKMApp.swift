@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPServer
 import Logging
 import Synchronization
@@ -103,8 +104,15 @@ public final class CCKMApp: HTTPResponder {
         case .now(let response):
             return response
         case .later(let start):
+            // A control call answers from another thread, soon; a wait or a delay may not come
+            // within the bound, and is a 500 here (tests of those use `reply(to:)`).
             let delivered = Mutex<HTTPResponse??>(nil)
-            start { response in delivered.withLock { $0 = .some(response) } }
+            let done = DispatchSemaphore(value: 0)
+            start { response in
+                delivered.withLock { $0 = .some(response) }
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + .seconds(60))
             if case .some(.some(let response)) = delivered.withLock({ $0 }) { return response }
             return response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
         case .hangUp:
