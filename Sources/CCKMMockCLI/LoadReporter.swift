@@ -18,7 +18,7 @@ enum LoadReporter {
         let name = step.path.split(separator: "/").last.map(String.init) ?? step.path
         let seconds = Double(step.elapsed.components.seconds) + Double(step.elapsed.components.attoseconds) / 1e18
         if step.finished {
-            return "loaded \(name): \(ProgressLine.grouped(step.jobs)) jobs in \(String(format: "%.1f", seconds)) s"
+            return "read \(name): \(ProgressLine.grouped(step.jobs)) jobs in \(String(format: "%.1f", seconds)) s; indexing them next"
         }
         guard step.bytes > 0, step.totalBytes > 0 else { return "loading \(name) (\(megabytes(step.totalBytes)))…" }
         let share = Double(step.bytes) / Double(step.totalBytes)

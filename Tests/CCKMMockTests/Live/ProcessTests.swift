@@ -74,7 +74,7 @@ import Testing
         #expect(status == 0)
         let lines = errors.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("loading some.jsonl (") }, "a line as the file begins: \(errors)")
-        #expect(lines.contains { $0.hasPrefix("loaded some.jsonl: 12,000 jobs in ") })
+        #expect(lines.contains { $0.hasPrefix("read some.jsonl: 12,000 jobs in ") && $0.hasSuffix("; indexing them next") })
         #expect(lines.contains { $0.contains("fixtures loaded") && $0.contains("fixtures=\(file)") && $0.contains("jobs=12000") })
         #expect(lines.contains { $0.contains("serving") && $0.contains("fixtureJobs=12000") })
     }

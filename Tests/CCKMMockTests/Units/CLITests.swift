@@ -38,7 +38,7 @@ import Testing
         let begun = LoadProgress.Step(path: "big.jsonl", jobs: 0, bytes: 0, totalBytes: 3 << 10, elapsed: .zero, finished: false)
         #expect(LoadReporter.describe(begun) == "loading big.jsonl (3 KB)…")
         let done = LoadProgress.Step(path: "a/big.jsonl", jobs: 300_000, bytes: 1, totalBytes: 1, elapsed: .milliseconds(10_400), finished: true)
-        #expect(LoadReporter.describe(done) == "loaded big.jsonl: 300,000 jobs in 10.4 s")
+        #expect(LoadReporter.describe(done) == "read big.jsonl: 300,000 jobs in 10.4 s; indexing them next")
     }
 
     @Test func serveIsTheDefaultVerb() throws {
