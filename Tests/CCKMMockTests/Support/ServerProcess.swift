@@ -19,10 +19,13 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
     }
 
     /// The first line on standard output; nil if the process ended without writing one.
-    func firstLine() -> String? {
+    func firstLine() -> String? { Self.line(from: output.fileHandleForReading) }
+
+    /// The next line of a pipe, read a byte at a time (so nothing after it is taken); nil at its end.
+    private static func line(from handle: FileHandle) -> String? {
         var bytes: [UInt8] = []
         while true {
-            let chunk = output.fileHandleForReading.readData(ofLength: 1)
+            let chunk = handle.readData(ofLength: 1)
             guard let byte = chunk.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
             if byte == 0x0A { return String(decoding: bytes, as: UTF8.self) }
             bytes.append(byte)
@@ -42,15 +45,7 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
     }
 
     /// The next line on standard error; nil once it is closed.
-    func errorLine() -> String? {
-        var bytes: [UInt8] = []
-        while true {
-            let chunk = errors.fileHandleForReading.readData(ofLength: 1)
-            guard let byte = chunk.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
-            if byte == 0x0A { return String(decoding: bytes, as: UTF8.self) }
-            bytes.append(byte)
-        }
-    }
+    func errorLine() -> String? { Self.line(from: errors.fileHandleForReading) }
 
     /// Waits for the exit; returns the status and everything written to standard error.
     func finish() -> (status: Int32, errors: String) {
