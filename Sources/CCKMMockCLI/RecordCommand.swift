@@ -61,6 +61,11 @@ public struct RecordCommand: ParsableCommand {
     @Flag(help: "Replace account ids and target names (vaults, key rings, organizations, …) with consistent stand-ins.")
     public var anonymize = false
 
+    @Option(
+        name: .customLong("max-mb"),
+        help: "Most megabytes of answers to keep: the recording is held whole until it is checked and written. (default: 1024)")
+    public var maxMegabytes: Int = 1024
+
     @Option(help: "Seconds each request may take.")
     public var timeout: Double = 30
 
@@ -89,6 +94,7 @@ public struct RecordCommand: ParsableCommand {
             credentials: token.map(Recorder.Credentials.token) ?? .password(user: user ?? "", password: password ?? ""),
             domains: recordedDomains, families: families.isEmpty ? JobFamily.all : families.compactMap(JobFamily.named))
         recorder.progress = { printError("record: " + $0) }
+        recorder.maxBytes = maxMegabytes << 20
         var jobs: [JSONValue]
         do {
             jobs = try recorder.record()

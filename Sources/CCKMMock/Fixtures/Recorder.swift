@@ -23,6 +23,9 @@ public struct Recorder {
     /// Most jobs kept of one family in one domain: a server whose `total` keeps growing, or that
     /// makes up new jobs on every page, ends the recording instead of running it forever.
     var maxJobsPerList = 1_000_000
+    /// Most bytes of answers kept in all: the recording is held whole until it is checked and
+    /// written, so a server of endless fat pages must end it before it ends the machine's memory.
+    public var maxBytes = 1 << 30
     /// Progress lines (stderr in the CLI).
     public var progress: (String) -> Void = { _ in }
 
@@ -37,6 +40,7 @@ public struct Recorder {
     /// members as served. Oldest first, so that a fixture loaded from it keeps the server's order.
     public func record() throws(Failure) -> [JSONValue] {
         var jobs: [JSONValue] = []
+        var bytes = 0
         for domain in domains {
             var token = try login(domain)
             var refreshed = false
@@ -45,6 +49,7 @@ public struct Recorder {
                 var count = 0
                 var seen: Set<String> = []
                 var lastReport = ContinuousClock.now
+                var firstTotal: Int?
                 pages: while true {
                     let path = "/api/v1/cckm/\(family.basePath)?sort=createdAt&skip=\(skip)&limit=\(pageSize)"
                     let answer = try get(path, token: token)
@@ -77,6 +82,18 @@ public struct Recorder {
                             throw Failure(description: "\(path): job \(id) has a member named \(clash.key), which no CM job has")
                         }
                         jobs.append(.object([("family", .string(family.name)), ("domain", .string(domain))] + members))
+                    }
+                    bytes += answer.body.count
+                    guard bytes <= maxBytes else {
+                        throw Failure(
+                            description: "\(path): the answers passed \(maxBytes >> 20) MB; record fewer families or domains "
+                                + "(--family, --domain), or allow more with --max-mb")
+                    }
+                    // Pages that keep coming well past the total the first one gave are made up.
+                    let expected = firstTotal ?? total
+                    firstTotal = expected
+                    guard count + resources.count <= expected + pageSize else {
+                        throw Failure(description: "\(path): pages keep coming past the \(expected) jobs the first page counted")
                     }
                     count += resources.count
                     skip += resources.count

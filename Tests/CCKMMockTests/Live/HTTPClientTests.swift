@@ -143,6 +143,37 @@ import Testing
         }
     }
 
+    /// Issue 31 #6: a `total` of 10⁹ and pages of fat jobs grew past 1 GB in 6 s; the cap counted jobs.
+    @Test func endlessFatPagesEndTheRecordingAtItsByteBound() throws {
+        let fat = #","note":""# + String(repeating: "x", count: 2_000) + #"""#
+        let server = try Self.listServer { skip in
+            #"{"total":1000000000,"resources":[\#((skip..<skip + 100).map { Self.job("j\($0)", extra: fat) }.joined(separator: ","))]}"#
+        }
+        var recorder = Self.recorder(server)
+        recorder.maxBytes = 1 << 20
+        do {
+            _ = try recorder.record()
+            Issue.record("recorded forever")
+        } catch {
+            #expect(
+                error.description.contains(
+                    "the answers passed 1 MB; record fewer families or domains (--family, --domain), or allow more with --max-mb"))
+        }
+    }
+
+    @Test func pagesPastTheFirstTotalEndTheRecording() throws {
+        // The first page says 250 jobs; the server then makes up new ones, with a total that grows.
+        let server = try Self.listServer { skip in
+            #"{"total":\#(250 + skip),"resources":[\#((skip..<skip + 100).map { Self.job("j\($0)") }.joined(separator: ","))]}"#
+        }
+        do {
+            _ = try Self.recorder(server).record()
+            Issue.record("recorded forever")
+        } catch {
+            #expect(error.description.hasSuffix("pages keep coming past the 250 jobs the first page counted"))
+        }
+    }
+
     @Test func aJobWithItsOwnFamilyMemberIsRefusedNotWrittenTwice() throws {
         let server = try Self.listServer { _ in #"{"total":1,"resources":[\#(Self.job("a", extra: #","family":"oci""#))]}"# }
         #expect(throws: Recorder.Failure.self) { try Self.recorder(server).record() }
