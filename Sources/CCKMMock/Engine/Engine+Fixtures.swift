@@ -108,7 +108,9 @@ extension Engine {
             var planned = planner.resume(job, now: now)
             let events = settling ? planned.settle(by: clock.now()) : []
             settled += events
-            return PreparedJob(planned, document: events.isEmpty ? document : nil)
+            // A document rendered before the plan is stale once the plan changed the job (the
+            // targets an empty `detailed_status` runs) or ended some of it.
+            return PreparedJob(planned, document: events.isEmpty && planned.job == job ? document : nil)
         }
         let jobs = fixture.jobs.filter { domain == nil || $0.domain == domain }
         try insert(jobs.map { prepare($0, held: fixture.held.contains(JobKey(family: $0.family.name, id: $0.id))) })

@@ -127,21 +127,7 @@ final class JobPlanner: Sendable {
         if rules.strictFamilies.contains(family.name), let unknown = targets.first(where: { !known.contains($0) }) {
             throw .unknownTarget("Unknown \(family.bodyTargetField) value \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
         }
-        let lists: [[String]]
-        let keys: [String]
-        switch family.keyShape {
-        case .awsAccountRegion:
-            let kms = targets.map(inventory.awsKMS(named:))
-            let regions = request.regions ?? kms.flatMap(\.regions).uniqued()
-            keys = kms.flatMap { one in (request.regions ?? one.regions).map { "\(one.account)/\($0)" } }
-            lists = [regions, targets]
-        case .azureLocationVault:
-            keys = targets.map { "\(inventory.azureLocations[$0] ?? "eastus")/\($0)" }
-            lists = [targets]
-        case .target:
-            keys = targets
-            lists = [targets]
-        }
+        let (keys, lists) = Self.statusKeys(family: family, targets: targets, regions: request.regions, inventory: inventory)
         guard keys.count <= Self.maxTargetsPerJob else {
             throw .tooManyTargets("\(keys.count) targets (each KMS in each region), more than the \(Self.maxTargetsPerJob) one job may have")
         }
@@ -154,11 +140,36 @@ final class JobPlanner: Sendable {
     /// A plan for a job seeded as running: its targets still running start over from `now`.
     func resume(_ job: Job, now: Timestamp) -> PlannedJob {
         guard job.status == .inProgress else { return PlannedJob(job: job) }
-        let running = (job.detailedStatus ?? []).filter { TargetMessage.isRunning($0.message) }.map(\.target)
-        // An empty `detailed_status` (`{}`) says no more than an absent one: every target runs.
-        let targets = (job.detailedStatus ?? []).isEmpty ? job.filterValues : running
         let rules = currentRules
-        return PlannedJob(job: job, schedule: targets.map { draw(target: $0, job: job, now: now, rules: rules) })
+        var job = job
+        var targets = (job.detailedStatus ?? []).filter { TargetMessage.isRunning($0.message) }.map(\.target)
+        if (job.detailedStatus ?? []).isEmpty {
+            // No targets named (`{}` or none at all): every target runs, under the keys a start
+            // would give them (an AWS account and region, an Azure location and vault). `{}` shows
+            // them running from now; an absent one stays absent until they end, as CM's can be.
+            let regions = job.family.keyShape == .awsAccountRegion ? job.targets.first.flatMap { $0.isEmpty ? nil : $0 } : nil
+            targets = Self.statusKeys(family: job.family, targets: job.filterValues, regions: regions, inventory: rules.inventory).keys
+            if job.detailedStatus != nil { job.detailedStatus = targets.map { Job.TargetStatus(target: $0, message: TargetMessage.inProgress) } }
+        }
+        let planned = job
+        return PlannedJob(job: job, schedule: targets.map { draw(target: $0, job: planned, now: now, rules: rules) })
+    }
+
+    /// The `detailed_status` keys of `targets`, and the job's target lists, as a start makes them:
+    /// AWS `account/region` for each KMS in each region, Azure `location/vault`, others the targets.
+    static func statusKeys(
+        family: JobFamily, targets: [String], regions: [String]?, inventory: Inventory
+    ) -> (keys: [String], lists: [[String]]) {
+        switch family.keyShape {
+        case .awsAccountRegion:
+            let kms = targets.map(inventory.awsKMS(named:))
+            let allRegions = regions ?? kms.flatMap(\.regions).uniqued()
+            return (kms.flatMap { one in (regions ?? one.regions).map { "\(one.account)/\($0)" } }, [allRegions, targets])
+        case .azureLocationVault:
+            return (targets.map { "\(inventory.azureLocations[$0] ?? "eastus")/\($0)" }, [targets])
+        case .target:
+            return (targets, [targets])
+        }
     }
 
     /// A script's word first; otherwise a duration and an outcome drawn from the family's settings.

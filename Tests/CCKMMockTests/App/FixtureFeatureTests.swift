@@ -299,3 +299,30 @@ import Testing
         #expect(fixture.jobs.count >= 25)
     }
 }
+
+/// A running fixture job that names no targets runs them under the keys a start gives them: it
+/// ended AWS jobs with the KMS name as the key (`"kms": "region synchronized successfully"`) and
+/// showed no target while they ran.
+@Suite struct UnnamedFixtureTargetsTests {
+    @Test func awsAndAzureJobsWithNoTargetsNamedRunThemUnderAStartsKeys() throws {
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5))
+        let fixture =
+            #"{"inventory":{"aws":[{"name":"prod","account":"111122223333","regions":["eu-west-1","us-east-1"]}]},"jobs":[{"family":"aws","id":"10000000-0000-4000-8000-000000000001","createdAt":"now","overall_status":"in_progress","detailed_status":{},"regions":["eu-west-1","us-east-1"],"kms":["prod"]},{"family":"azure","id":"10000000-0000-4000-8000-000000000002","createdAt":"now","overall_status":"in_progress","detailed_status":{},"key_vaults":["kv"]},{"family":"aws","domain":"team-a","id":"10000000-0000-4000-8000-000000000003","createdAt":"now","overall_status":"in_progress","regions":["eu-west-1"],"kms":["prod"]}]}"#
+        #expect(try app.post("/__admin/fixtures?baseline=true", fixture).status == 200)
+        let aws = try app.get("/__admin/jobs/10000000-0000-4000-8000-000000000001").json["job"]!
+        #expect(
+            aws["detailed_status"]
+                == .object([("111122223333/eu-west-1", .string("in_progress")), ("111122223333/us-east-1", .string("in_progress"))]))
+        let azure = try app.get("/__admin/jobs/10000000-0000-4000-8000-000000000002").json["job"]!
+        #expect(azure["detailed_status"] == .object([("eastus/kv", .string("in_progress"))]))
+        let unnamed = try app.get("/__admin/jobs/10000000-0000-4000-8000-000000000003").json["job"]!
+        #expect(unnamed["detailed_status"] == nil, "an absent detailed_status stays absent while it runs")
+        try app.advance(10)
+        let ended = try app.get("/__admin/jobs/10000000-0000-4000-8000-000000000003").json["job"]!
+        #expect(ended["overall_status"] == .string("completed"))
+        #expect(ended["detailed_status"]?.objectValue?.map(\.key) == ["111122223333/eu-west-1"])
+        #expect(
+            try app.get("/__admin/jobs/10000000-0000-4000-8000-000000000001").json["job"]?["detailed_status"]?.objectValue?.map(\.key)
+                == ["111122223333/eu-west-1", "111122223333/us-east-1"])
+    }
+}
