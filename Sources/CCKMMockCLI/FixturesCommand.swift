@@ -106,8 +106,7 @@ public struct GenerateFixtureCommand: ParsableCommand {
             }
         }
         writeAll(buffer, to: STDOUT_FILENO)
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = ProgressLine.seconds(ContinuousClock.now - started)
         line.show("generated \(ProgressLine.grouped(written)) jobs in \(String(format: "%.1f", seconds)) s", final: true)
     }
 }

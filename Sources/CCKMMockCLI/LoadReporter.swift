@@ -1,6 +1,5 @@
 import CCKMMock
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -16,7 +15,7 @@ enum LoadReporter {
     /// `loading big.jsonl: 120,000 jobs, 38 % of 108 MB, 52,000 jobs/s, about 4 s left`.
     static func describe(_ step: LoadProgress.Step) -> String {
         let name = step.path.split(separator: "/").last.map(String.init) ?? step.path
-        let seconds = Double(step.elapsed.components.seconds) + Double(step.elapsed.components.attoseconds) / 1e18
+        let seconds = ProgressLine.seconds(step.elapsed)
         if step.finished {
             return "read \(name): \(ProgressLine.grouped(step.jobs)) jobs in \(String(format: "%.1f", seconds)) s; indexing them next"
         }

@@ -42,9 +42,14 @@ final class ProgressLine: Sendable {
         return digits
     }
 
+    /// A duration in seconds, for rates and times left.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     /// `52,000 jobs/s, about 4 s left` for `done` of `total` after `elapsed`.
     static func pace(done: Int, total: Int, elapsed: Duration) -> String {
-        let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = max(0.001, Self.seconds(elapsed))
         let rate = Double(done) / seconds
         let left = rate > 0 ? Int((Double(total - done) / rate).rounded(.up)) : 0
         return "\(grouped(Int(rate))) jobs/s, about \(left) s left"

@@ -92,7 +92,7 @@ extension HTTPServer {
             }
             // Answered on this first call, a refusal also closes the connection: nothing after a
             // head that cannot be framed is read as a request.
-            let http10 = version.map { String(cString: $0) == "HTTP/1.0" } ?? false
+            let http10 = version.map { strcmp($0, "HTTP/1.0") == 0 } ?? false
             if let part = oversizedPart ?? RequestFraming.problem(in: head.headers, http10: http10) {
                 state.answered = true
                 let limit =

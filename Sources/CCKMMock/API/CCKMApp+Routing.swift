@@ -128,6 +128,14 @@ extension CCKMApp {
         }
     }
 
+    /// A 400 naming the first parameter the endpoint does not take, and the ones it does.
+    static func rejectUnknown(_ items: [QueryItem], known: [String]) throws(APIError) {
+        if let unknown = items.first(where: { !known.contains($0.name) }) {
+            let list = known.isEmpty ? "none" : known.joined(separator: ", ")
+            throw .invalidParameter(unknown.name, "unknown parameter (known: \(list))")
+        }
+    }
+
     /// The endpoint for the request's method, called with the domain of the request's token where
     /// it acts in one; 405 with `Allow` when the path has none for the method (before the token is looked at).
     func call(_ match: RouteTable.Match, _ request: HTTPRequest) throws -> HTTPReply {

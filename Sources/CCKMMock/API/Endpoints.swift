@@ -58,7 +58,7 @@ extension CCKMApp {
         Endpoint("POST", "/__admin/reset", .admin, query: ["to", "domain"]) { app, call in .now(try app.reset(call.query, items: call.request.query))
         },
         Endpoint("POST", "/__admin/fixtures", .admin, query: ["mode", "baseline"]) { app, call in
-            .now(try app.loadFixture(call.body, call.request.query))
+            .now(try app.loadFixture(call.body, call.query))
         },
         Endpoint("GET", "/__admin/domains", .admin) { app, _ in .now(app.domainsJSON()) },
         Endpoint("POST", "/__admin/tokens", .admin) { app, call in .now(.json(200, try app.tokens.adminToken(body: call.body))) },

@@ -8,8 +8,9 @@ extension Engine {
     func startCommand(family: JobFamily, domain: String, request: StartRequest) throws -> Command<String> {
         var drawn = try planner.plan(request, family: family, domain: domain, now: clock.now())
         // A seeded run replayed into a store that already holds its jobs (a recording of that run)
-        // draws their ids again: draw again rather than answer 500 on the UNIQUE id.
-        while try store.families(holding: drawn.job.id).contains(family) {
+        // draws their ids again: draw again rather than answer 500 on the UNIQUE id. Ids drawn
+        // from the system's randomness do not repeat, so only a seeded run pays for the look.
+        while planner.randomness.seed != nil, try store.families(holding: drawn.job.id).contains(family) {
             drawn = try planner.plan(request, family: family, domain: domain, now: clock.now())
         }
         let planned = drawn
@@ -49,7 +50,7 @@ extension Engine {
     /// Stores a new scheduler configuration with a fresh id; returns its document.
     func createSchedulerConfig(domain: String, config: SchedulerConfig) throws -> String {
         var drawn = planner.randomness.uuid()
-        while try store.scheduler.schedulerConfigExists(id: drawn) { drawn = planner.randomness.uuid() }
+        while planner.randomness.seed != nil, try store.scheduler.schedulerConfigExists(id: drawn) { drawn = planner.randomness.uuid() }
         let (store, id, now) = (self.store, drawn, clock.now())
         return try perform(
             Command(changesJobs: false) { db in try store.scheduler.insertSchedulerConfig(id: id, domain: domain, config: config, at: now, db) })

@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 
 /// The moves that replace what is stored: a fixture's seed, a reset, a snapshot saved and put back.
@@ -117,7 +116,7 @@ extension Engine {
         let progress = loadProgress.withLock { $0 }
         for path in fixture.streams {
             var problems = JobLines.Problems()
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let size = JobLines.byteCount(path: path)
             let started = ContinuousClock.now
             var jobs = 0
             func step(_ bytes: Int, finished: Bool) -> LoadProgress.Step {

@@ -6,6 +6,11 @@ import Synchronization
 enum JobLines {
     static let batchSize = 5_000
 
+    /// The file's size, for how far a load is (0 when it cannot be read; the load then says why).
+    static func byteCount(path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
     /// Reads every line, reporting every problem (at most 100, then a count).
     static func validate(path: String, now: Timestamp) throws(FixtureError) {
         var problems = Problems()

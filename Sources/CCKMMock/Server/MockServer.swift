@@ -22,8 +22,6 @@ public final class MockServer: Sendable {
     public let certificatePath: String?
     /// Held while serving: one server per data folder.
     private let folderLock: DirectoryLock?
-    /// The jobs the start-up's fixtures loaded, JSON Lines files included.
-    public let loadedJobs: Int
     static let lockFile = "cckm-mock.lock"
 
     /// Opens the store, loads the fixtures, and starts serving; returns once requests are answered.
@@ -74,6 +72,8 @@ public final class MockServer: Sendable {
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }
+        // The jobs the start-up's fixtures loaded, JSON Lines files included.
+        let loaded: Int
         do {
             // Seeded jobs in progress go on from now; scripts, inventory and simulator settings apply.
             app.tokens.add(users: fixture.users, domains: fixture.namedDomains)
@@ -82,8 +82,7 @@ public final class MockServer: Sendable {
             app.engine.loadProgress.withLock { $0 = startup }
             try app.engine.seed(fixture, alone: true)
             try app.adoptDomainsOfStoredJobs()
-            let loaded = fixture.jobs.count + startup.streamedJobs
-            loadedJobs = loaded
+            loaded = fixture.jobs.count + startup.streamedJobs
             if !configuration.fixtures.isEmpty {
                 logger.info(
                     "fixtures loaded",
@@ -118,7 +117,7 @@ public final class MockServer: Sendable {
         }
         app.engine.loadProgress.withLock { $0 = Self.loggedProgress(logger) }
         logger.info(
-            "serving", metadata: ["url": "\(url)", "store": "\(configuration.store.displayName)", "fixtureJobs": "\(loadedJobs)"])
+            "serving", metadata: ["url": "\(url)", "store": "\(configuration.store.displayName)", "fixtureJobs": "\(loaded)"])
         if configuration.adminToken == nil, !Self.isLoopback(configuration.http.host) {
             logger.warning(
                 "the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone who can reach \(configuration.http.host); set --admin-token or CCKM_MOCK_ADMIN_TOKEN"

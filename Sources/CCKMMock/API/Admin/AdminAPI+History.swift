@@ -22,7 +22,6 @@ extension CCKMApp {
     /// `?job=&since=&after=&limit=`: a page of events and the `next` cursor (null on the last page),
     /// so that a long history is paged rather than silently cut.
     func events(_ query: AdminQuery) throws -> HTTPResponse {
-        try query.rejectUnknown(["job", "since", "after", "limit"])
         let since = try query["since"].map { text throws(APIError) in
             guard let time = Timestamp(rfc3339: text) else { throw .invalidParameter("since", "\"\(text)\" is not an RFC 3339 time") }
             return time
