@@ -31,21 +31,39 @@ let package = Package(
             name: "HTTPServer",
             dependencies: ["CMicroHTTPD", "CGnuTLS"]
         ),
-        // Everything CCKM: families, routes, job store, lists, errors, fixtures. No C imports.
+        // The CCKM model with no I/O: families, jobs, JSON, the simulation's rules and clocks,
+        // scheduler values, fixtures and their reader, and the error a client's input is refused with.
+        .target(name: "CCKMCore"),
+        // The jobs and their tables in SQLite through GRDB: lists, schema, bulk load, checkpoints,
+        // generations. Its writes take a `Database` that only the engine hands out; the edge gets
+        // the read-only face (`StoreReader`).
+        .target(
+            name: "CCKMStore",
+            dependencies: ["CCKMCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The one writer: commands in batches, the one advance, fixture loads, what changed.
+        .target(
+            name: "CCKMEngine",
+            dependencies: ["CCKMCore", "CCKMStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The edge: routes, handlers, auth, the control API, caches, waits, the access log, the
+        // dashboard, and `MockServer`, the one place that builds the engine. No C imports, no GRDB.
         .target(
             name: "CCKMMock",
             dependencies: [
-                "HTTPServer",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "CCKMCore", "CCKMStore", "CCKMEngine", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // GRDB is not a dependency, and with this its members are out of reach too: a writer
+            // the edge came by could not be used.
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         // The command line: verbs, flags, environment variables.
         .target(
             name: "CCKMMockCLI",
             dependencies: [
-                "CCKMMock",
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock",
                 "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,7 +81,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CCKMMockTests",
-            dependencies: ["CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock"],
+            dependencies: ["CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock"],
             // The docs' examples are read from the source tree, as data, not bundled.
             exclude: ["DocsExamples", "Stores"]
         ),

@@ -1,5 +1,8 @@
 import ArgumentParser
+import CCKMCore
+import CCKMEngine
 import CCKMMock
+import CCKMStore
 
 /// `cckm-mock demo`: the dashboard with the built-in demo scenario, jobs finishing in seconds.
 public struct DemoCommand: AsyncParsableCommand {

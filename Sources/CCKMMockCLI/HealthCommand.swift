@@ -1,5 +1,8 @@
 import ArgumentParser
+import CCKMCore
+import CCKMEngine
 import CCKMMock
+import CCKMStore
 import HTTPServer
 
 /// `cckm-mock health`: exit 0 when a cckm-mock answers `/__admin/health`, 1 otherwise, with one line

@@ -1,4 +1,7 @@
+import CCKMCore
+import CCKMEngine
 import CCKMMock
+import CCKMStore
 import Dispatch
 
 #if canImport(Glibc)

@@ -1,5 +1,8 @@
 import ArgumentParser
+import CCKMCore
+import CCKMEngine
 import CCKMMock
+import CCKMStore
 import HTTPServer
 
 #if canImport(FoundationEssentials)

@@ -1,5 +1,8 @@
 import ArgumentParser
+import CCKMCore
+import CCKMEngine
 import CCKMMock
+import CCKMStore
 import HTTPServer
 
 /// The parts of `serve`'s options that resolve into one setting each: the simulator, TLS, login.

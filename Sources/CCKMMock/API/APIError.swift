@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+
 /// An error as CipherTrust Manager reports it: HTTP status plus the JSON envelope
 /// `{"code","codeDesc","message","requestID"}`. Every failure the mock answers goes through here.
 struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -31,20 +35,6 @@ struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(
             status: 400, code: 9, name: "NCERRInvalidParamValue", description: "Invalid parameter value",
             message: "Invalid value for parameter \"\(name)\": \(why)")
-    }
-
-    /// The members of a JSON object body, in order, or the 400 saying why there are none: empty,
-    /// not JSON, not an object, or a key given twice (named, as any other bad parameter).
-    static func objectMembers(of body: [UInt8]) throws(APIError) -> [(key: String, value: JSONValue)] {
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(body)
-        } catch {
-            if let key = error.repeatedKey { throw .invalidParameter(key, "given more than once") }
-            throw .badRequest(body.isEmpty ? "Request body is empty; expected a JSON object" : "Request body is not valid JSON: \(error)")
-        }
-        guard let members = document.objectValue else { throw .badRequest("Request body must be a JSON object, got \(document.typeName)") }
-        return members
     }
 
     /// 404, code 16.

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import Dispatch
 import HTTPServer
 import Logging
@@ -129,7 +132,7 @@ extension CCKMApp {
     }
 
     /// A 400 naming the first parameter the endpoint does not take, and the ones it does.
-    static func rejectUnknown(_ items: [QueryItem], known: [String]) throws(APIError) {
+    static func rejectUnknown(_ items: [QueryItem], known: [String]) throws(InputError) {
         if let unknown = items.first(where: { !known.contains($0.name) }) {
             let list = known.isEmpty ? "none" : known.joined(separator: ", ")
             throw .invalidParameter(unknown.name, "unknown parameter (known: \(list))")

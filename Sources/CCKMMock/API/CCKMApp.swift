@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import Dispatch
 import HTTPServer
 import Logging
@@ -12,7 +15,8 @@ import Synchronization
 /// The mock's whole HTTP surface as one responder: a request value in, a reply out. The live
 /// server calls `reply(to:)` on libmicrohttpd's threads; tests call it, or `respond(to:)`, directly.
 public final class CCKMApp: HTTPResponder {
-    public let store: JobStore
+    /// Reads only: every write is the engine's.
+    public let store: StoreReader
     public let engine: Engine
     /// Requests parked until a job reaches a status; told by the engine what changed.
     let waiters: JobWaiters
@@ -50,7 +54,7 @@ public final class CCKMApp: HTTPResponder {
         self.hosts = hosts
         self.accessLog = accessLog
         self.certificatePEM = certificatePEM
-        self.store = store
+        self.store = store.reader
         self.cache = ResponseCache(capacity: cacheBytes)
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.randomness = randomness
@@ -59,7 +63,7 @@ public final class CCKMApp: HTTPResponder {
         self.waiters = waiters
         self.engine = Engine(
             store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness), groupCommit: batchWrites,
-            changed: { change in waiters.handle(change, store: store) })
+            changed: { change in waiters.handle(change, store: store.reader) })
         self.tokens = try TokenService(settings: auth, key: signingKey, engine: engine, now: tokenClock)
         self.journal = journal
         self.startupFixture = fixture

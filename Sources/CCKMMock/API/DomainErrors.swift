@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+
 /// The one place where the errors of the mock's own layers (store, clock, planner, login) become
 /// CM envelopes: those layers know nothing of HTTP or CM's codes, and the API edge answers with
 /// what this says. An error not named here is unexpected: the edge logs it and answers 500.
@@ -6,6 +10,8 @@ extension APIError {
         switch error {
         case let error as APIError:
             self = error
+        case let error as InputError:
+            self = APIError(error)
         case let error as StoreError:
             switch error {
             case .notFound(let message): self = message.map { APIError.notFound($0) } ?? .notFound()
@@ -43,6 +49,16 @@ extension APIError {
 }
 
 extension APIError {
+    /// A client's input refused by the core's parsers, as CM refuses it.
+    init(_ error: InputError) {
+        switch error {
+        case .badRequest(let message): self = .badRequest(message)
+        case .invalidParameter(let name, let why): self = .invalidParameter(name, why)
+        case .notFound(let message): self = .notFound(message)
+        case .conflict(let message): self = .conflict(message)
+        }
+    }
+
     /// 401, code 5: CM's answer to a wrong username, password or domain.
     static let wrongCredentials = APIError(
         status: 401, code: 5, name: "NCERRUnauthorizedAccess", description: "Unauthorized access", message: "Wrong username or password.",

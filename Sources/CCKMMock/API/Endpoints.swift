@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// Every endpoint of the mock, one row each: method, path, access, handler. Adding an endpoint is

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 import Synchronization
 
@@ -50,7 +53,7 @@ final class JobWaiters: Sendable {
 
     /// What the engine said changed: the waits on the jobs whose status it moved are looked at (a
     /// start or a cancel alone moves no status: a cancelled job stops later), or every wait.
-    func handle(_ change: Engine.Change, store: JobStore) {
+    func handle(_ change: Engine.Change, store: StoreReader) {
         guard count > 0 else { return }
         switch change {
         case .jobs(let events): check(jobs: events.map { JobKey(family: $0.family.name, id: $0.jobID) }, store: store)
@@ -59,7 +62,7 @@ final class JobWaiters: Sendable {
     }
 
     /// Answers the waiters of these jobs whose job now has a status they accept, with the job.
-    func check(jobs: some Sequence<JobKey>, store: JobStore) {
+    func check(jobs: some Sequence<JobKey>, store: StoreReader) {
         for job in Set(jobs) {
             guard let waiting = parked.withLock({ $0.byJob[job] }), let first = waiting.first?.value else { continue }
             reads.add(1, ordering: .relaxed)
@@ -79,7 +82,7 @@ final class JobWaiters: Sendable {
 
     /// Checks every parked waiter: after a reset, a fixture load or a snapshot restore, which
     /// may change any job.
-    func checkAll(store: JobStore) {
+    func checkAll(store: StoreReader) {
         check(jobs: parked.withLock { Array($0.byJob.keys) }, store: store)
     }
 

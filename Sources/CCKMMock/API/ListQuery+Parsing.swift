@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// A job list's query string, parsed and checked into a `ListQuery`.
@@ -5,12 +8,12 @@ extension ListQuery {
     /// Reads `skip`, `limit`, `id`, `overall_status`, `sort` and the family's target filter.
     /// Other parameters are ignored, as CM ignores them. Multi-valued filters come as repeated keys
     /// or comma-joined values; an empty value counts as absent.
-    static func parse(_ items: [QueryItem], family: JobFamily) throws(APIError) -> ListQuery {
+    static func parse(_ items: [QueryItem], family: JobFamily) throws(InputError) -> ListQuery {
         try parse(items, targetParameter: family.filterParameter)
     }
 
     /// The same rules, with the target filter read from `targetParameter`.
-    static func parse(_ items: [QueryItem], targetParameter: String) throws(APIError) -> ListQuery {
+    static func parse(_ items: [QueryItem], targetParameter: String) throws(InputError) -> ListQuery {
         var query = ListQuery()
         for item in items {
             guard let value = item.value, !value.isEmpty else { continue }
@@ -46,7 +49,7 @@ extension ListQuery {
         return query
     }
 
-    private static func values(of text: String, name: String, adding existing: Int) throws(APIError) -> [String] {
+    private static func values(of text: String, name: String, adding existing: Int) throws(InputError) -> [String] {
         guard text.unicodeScalars.count <= maxFilterLength else {
             throw .invalidParameter(name, "longer than \(maxFilterLength) characters; repeat the parameter for more values")
         }
@@ -57,7 +60,7 @@ extension ListQuery {
         return parts
     }
 
-    private static func sortKeys(_ text: String) throws(APIError) -> [SortKey] {
+    private static func sortKeys(_ text: String) throws(InputError) -> [SortKey] {
         var keys: [SortKey] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: true) {
             // One sign at most: "-" descending, "+" (which arrives as a space when not encoded) ascending.

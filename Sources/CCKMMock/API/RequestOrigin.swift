@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// Which `Host` names the mock answers, and which browser pages may call its control API.

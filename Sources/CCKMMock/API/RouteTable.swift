@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// What is checked before an endpoint's handler runs, and what the request leaves behind.

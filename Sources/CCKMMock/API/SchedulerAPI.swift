@@ -1,10 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// `/api/v1/scheduler/...`: CM's scheduler job configurations, their job runs, run-now and the
 /// operations, with the CCKM paths' login and domains. Runs happen on the engine's clock.
 extension CCKMApp {
     func createSchedulerConfig(_ call: Call) throws -> HTTPResponse {
-        let config = try SchedulerConfig(fields: try APIError.objectMembers(of: call.body))
+        let config = try SchedulerConfig(fields: try InputError.objectMembers(of: call.body))
         return .json(201, try engine.createSchedulerConfig(domain: call.domain, config: config))
     }
 
@@ -14,7 +17,7 @@ extension CCKMApp {
     }
 
     func patchSchedulerConfig(_ call: Call) throws -> HTTPResponse {
-        let patch = try APIError.objectMembers(of: call.body)
+        let patch = try InputError.objectMembers(of: call.body)
         guard let document = try engine.patchSchedulerConfig(id: call.id.lowercased(), domain: call.domain, with: patch) else {
             throw APIError.notFound()
         }
@@ -72,13 +75,13 @@ extension CCKMApp {
         return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
     }
 
-    private static func page(_ query: AdminQuery) throws(APIError) -> (skip: Int, limit: Int) {
+    private static func page(_ query: AdminQuery) throws(InputError) -> (skip: Int, limit: Int) {
         (try query.number("skip", in: 0...1_000_000_000) ?? 0, try query.number("limit", in: -1...1_000_000_000) ?? 10)
     }
 
     /// `GET /api/v1/scheduler/jobs`'s query: filters `id`, `job_config_id`, `job_status`,
     /// `operation`, `name`; `sort` by comma-separated fields, `-` for descending.
-    static func runQuery(_ query: AdminQuery) throws(APIError) -> SchedulerRunQuery {
+    static func runQuery(_ query: AdminQuery) throws(InputError) -> SchedulerRunQuery {
         try query.rejectUnknown(["skip", "limit", "sort", "id", "job_config_id", "job_status", "operation", "name"])
         var runs = SchedulerRunQuery(
             id: query["id"]?.lowercased(), configID: query["job_config_id"]?.lowercased(), operation: query["operation"], name: query["name"])
@@ -89,7 +92,7 @@ extension CCKMApp {
             runs.status = status
         }
         if let sort = query["sort"] {
-            runs.sort = try sort.split(separator: ",", omittingEmptySubsequences: false).map { field throws(APIError) in
+            runs.sort = try sort.split(separator: ",", omittingEmptySubsequences: false).map { field throws(InputError) in
                 let descending = field.hasPrefix("-")
                 let name = String(descending ? field.dropFirst() : field)
                 guard let column = SchedulerRun.sortFields[name] else {

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// Who may log in, and the domains (tenants) they may log in to. The root domain always exists.

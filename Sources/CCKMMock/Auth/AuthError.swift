@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+
 /// Why a login, a revocation or a bearer token was refused; the API edge turns each into CM's answer.
 enum AuthError: Error, Equatable {
     /// A body that is not what the call takes, in words.

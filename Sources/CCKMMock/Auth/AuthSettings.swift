@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+
 /// How the mock authenticates: on (CM's login and bearer tokens) or off (every request is root's).
 public struct AuthSettings: Sendable, Equatable {
     public var enabled: Bool

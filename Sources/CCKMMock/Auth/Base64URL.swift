@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+
 /// Base64url without padding (RFC 4648 §5), as JWTs use it.
 enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// HS256 JSON Web Tokens (RFC 7519), signed with HMAC-SHA256 from GnuTLS.

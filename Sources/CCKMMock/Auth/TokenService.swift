@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 import Synchronization
 
@@ -38,7 +41,7 @@ final class TokenService: Sendable {
         func declares(_ domain: String) -> Bool { knows(domain) && !adopted.contains(domain) }
     }
     let key: [UInt8]
-    let store: JobStore
+    let store: StoreReader
     /// Writes the sessions: a new one, a revocation.
     let engine: Engine
     /// Unix seconds now; injectable so that expiry is tested without waiting.
@@ -65,11 +68,11 @@ final class TokenService: Sendable {
         self.settings = settings
         self.directory = Mutex(Directory(settings.accounts))
         self.key = key
-        self.store = engine.store
+        self.store = engine.reader
         self.engine = engine
         self.now = now
         startedAt = now()
-        revoked = Mutex(try engine.store.sessions.revokedSessionIDs())
+        revoked = Mutex(try engine.reader.sessions.revokedSessionIDs())
     }
 
     /// Lets fixtures declare more users and domains.

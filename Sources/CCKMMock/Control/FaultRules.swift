@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 import Synchronization
 
@@ -27,7 +30,7 @@ struct FaultRule: Sendable, Equatable {
             && (family.map { $0 == requestFamily } ?? true)
     }
 
-    static func parse(_ body: [UInt8], id: String) throws(APIError) -> FaultRule {
+    static func parse(_ body: [UInt8], id: String) throws(InputError) -> FaultRule {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw .badRequest(#"Request body must be a JSON object such as {"path": "/api/v1/cckm/aws/*", "status": 503}"#)
         }
@@ -35,7 +38,7 @@ struct FaultRule: Sendable, Equatable {
             "method", "path", "family", "status", "code", "message", "latencyMs", "drop", "probability", "times",
         ])
         let string = document.optionalString
-        func number(_ key: String, _ range: ClosedRange<Double>, whole: Bool = true) throws(APIError) -> Double? {
+        func number(_ key: String, _ range: ClosedRange<Double>, whole: Bool = true) throws(InputError) -> Double? {
             guard let value = document[key] else { return nil }
             guard case .number(let text) = value, let number = Double(text), range.contains(number), !whole || number == number.rounded() else {
                 let kind = whole ? "a whole number" : "a number"

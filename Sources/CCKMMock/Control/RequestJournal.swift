@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+import Foundation
 import HTTPServer
 import Synchronization
 
@@ -174,7 +178,7 @@ struct JournalFilter: Sendable {
         self.after = after
     }
 
-    init(_ query: AdminQuery) throws(APIError) {
+    init(_ query: AdminQuery) throws(InputError) {
         method = query["method"]
         path = query["path"]
         if let path, path.utf8.count > RequestMatcher.maxText || path.filter({ $0 == "*" }).count > RequestMatcher.maxWildcards {

@@ -1,3 +1,8 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+import HTTPServer
+
 /// Which journaled requests a test means, as WireMock's and MockServer's `verify` take it: what
 /// `POST /__admin/requests/count`, `/find` and `/near-misses` read. Every member is optional; an
 /// empty matcher matches every request.
@@ -41,7 +46,7 @@ struct RequestMatcher {
     static let maxBodyBytes = 64 * 1024
 
     /// Reads a matcher; a 400 names the member that is unknown or of the wrong type.
-    static func parse(_ bytes: [UInt8]) throws(APIError) -> RequestMatcher {
+    static func parse(_ bytes: [UInt8]) throws(InputError) -> RequestMatcher {
         let document: JSONValue
         guard bytes.count <= maxBodyBytes else { throw .badRequest("A matcher is at most \(maxBodyBytes) bytes, got \(bytes.count)") }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
@@ -68,7 +73,7 @@ struct RequestMatcher {
         return matcher
     }
 
-    private func checkBounds() throws(APIError) {
+    private func checkBounds() throws(InputError) {
         var texts: [(String, String)] = [("method", method ?? ""), ("path", path ?? ""), ("domain", domain ?? "")]
         for (member, rules) in [("query", query), ("headers", headers)] {
             for (name, rule) in rules {
@@ -85,7 +90,7 @@ struct RequestMatcher {
         }
     }
 
-    private static func valueRules(_ value: JSONValue?, member: String) throws(APIError) -> [(name: String, rule: ValueRule)] {
+    private static func valueRules(_ value: JSONValue?, member: String) throws(InputError) -> [(name: String, rule: ValueRule)] {
         guard let value else { return [] }
         guard let items = value.objectValue else { throw .invalidParameter(member, "expected an object of name → value or rule") }
         var rules: [(name: String, rule: ValueRule)] = []
@@ -110,7 +115,7 @@ struct RequestMatcher {
         return rules
     }
 
-    private static func bodyRule(_ value: JSONValue) throws(APIError) -> BodyRule {
+    private static func bodyRule(_ value: JSONValue) throws(InputError) -> BodyRule {
         guard value.objectValue != nil else { throw .invalidParameter("body", "expected an object with equalToJson, contains or members") }
         try value.rejectUnknownMembers(known: ["equalToJson", "ignoreExtraMembers", "contains", "members"])
         if let expected = value["equalToJson"] {

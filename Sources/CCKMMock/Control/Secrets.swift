@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+
 /// What the journal never keeps in the clear: the values of members and parameters named like a
 /// credential (`password`, `refresh_token`, `jwt`, `client_secret`, `token`, …), wherever they
 /// sit in a JSON body, in a form body or in the query. The journal is served without auth unless

@@ -1,3 +1,8 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+import Foundation
+
 /// The live dashboard at `/__admin/ui`: one self-contained page (no external assets, so it works
 /// offline) that polls the control API and calls the real CCKM API for starts and cancels.
 enum DashboardPage {

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// Records a fixture from a live CipherTrust Manager (or another mock): logs in like a client, pages

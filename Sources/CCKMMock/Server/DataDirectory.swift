@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 #if canImport(Glibc)

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import Logging
 
 #if canImport(Glibc)
@@ -48,7 +51,7 @@ public struct LineLogHandler: LogHandler {
         let pairs = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         // One line: a message or value with a newline (an SQL statement in an error) stays on it.
         let line = "\(Self.timestamp()) \(event.level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(event.source)] \(event.message)"
-        lines.write(line.replacingOccurrences(of: "\n", with: "\\n"))
+        lines.write(line.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\\n"))
     }
 
     /// `2026-12-06T03:30:16+0000`, as swift-log's stream handler writes it.

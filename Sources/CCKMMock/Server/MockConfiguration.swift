@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// Everything `serve` needs, already checked: how to listen, where to store, what to seed.

@@ -1,12 +1,11 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+// Foundation, not FoundationEssentials alone: a file error's `localizedDescription` says what is wrong in words.
+import Foundation
 import HTTPServer
 import Logging
 import Synchronization
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 struct StartupError: Error, CustomStringConvertible {
     var description: String
@@ -15,7 +14,8 @@ struct StartupError: Error, CustomStringConvertible {
 /// A running mock: the store opened, fixtures seeded, the HTTP server listening.
 public final class MockServer: Sendable {
     public let configuration: MockConfiguration
-    public let store: JobStore
+    /// The store's read-only face; the engine (`app.engine`) is its one writer.
+    public let store: StoreReader
     public let app: CCKMApp
     public let http: HTTPServer
     /// The certificate file clients can trust, when the server's certificate is in one.
@@ -46,6 +46,7 @@ public final class MockServer: Sendable {
         } else {
             folderLock = nil
         }
+        let store: JobStore
         do {
             store = try JobStore(location: configuration.store, readers: configuration.http.threads + 1)
         } catch {
@@ -107,6 +108,7 @@ public final class MockServer: Sendable {
             throw StartupError(description: "cannot load the fixtures into \(configuration.store.displayName): \(error)")
         }
         self.app = app
+        self.store = store.reader
         var http = configuration.http
         http.tls = tls?.identity
         http.libraryMessages = Self.libraryMessages(logger, https: tls != nil)
@@ -148,7 +150,7 @@ public final class MockServer: Sendable {
     static func libraryMessages(_ logger: Logger, https: Bool) -> @Sendable (String) -> Void {
         let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
         return { message in
-            guard https, message.localizedLowercase.contains("tls") || message.contains("handshake") else {
+            guard https, message.lowercased().contains("tls") || message.contains("handshake") else {
                 logger.debug("libmicrohttpd: \(message)")
                 return
             }

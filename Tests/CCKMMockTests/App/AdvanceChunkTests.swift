@@ -3,7 +3,10 @@ import HTTPServer
 import Synchronization
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Thousands of targets falling due at once are ended in transactions of `JobStore.advanceChunk`
 /// (so that writes queued behind them are not held for the whole lot), with the outcome a single
@@ -36,7 +39,7 @@ import Testing
         let target = try #require(Timestamp(rfc3339: "2100-01-01T00:00:00Z"))
         #expect(JobStore.advanceChunk < 420 * 3, "the advance below takes several chunks")
         let events = try chunked.app.engine.advanceStore(to: target)
-        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, limit: -1, db).events }
+        let single = try whole.app.engine.store.write { db in try whole.app.engine.store.advance(to: target, limit: -1, db).events }
         #expect(events.count == 420 * 4 && events == single)
         let (a, b) = (try Self.outcome(chunked), try Self.outcome(whole))
         #expect(a.documents == b.documents)
@@ -57,7 +60,7 @@ import Testing
         }
         let chunked = try app()
         let whole = try app()
-        try chunked.app.store.write { db in
+        try chunked.app.engine.store.write { db in
             try db.execute(
                 sql: """
                     CREATE TEMP TABLE saves (n INTEGER);
@@ -68,7 +71,7 @@ import Testing
         let events = try chunked.app.engine.advanceStore(to: target)
         let saves = try chunked.app.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM saves") }
         #expect(saves == 1, "written once, not once per 100 targets")
-        let single = try whole.app.store.write { db in try whole.app.store.advance(to: target, limit: -1, db).events }
+        let single = try whole.app.engine.store.write { db in try whole.app.engine.store.advance(to: target, limit: -1, db).events }
         #expect(events.count == 20_001 && events == single)
         #expect(try Self.outcome(chunked).documents == Self.outcome(whole).documents)
     }
@@ -94,7 +97,7 @@ import Testing
     /// ends the rest.
     @Test func aFailingChunkKeepsTheEarlierOnesAndAnswersTheirWaiters() throws {
         let app = try Self.busyApp()
-        let store = app.app.store
+        let store = app.app.engine.store
         let ids = try store.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM job ORDER BY seq") }
         // All targets fall due at once, in job order: job 300's are rows 900-902, the tenth chunk.
         let (first, late) = (ids[0], ids[300])

@@ -2,7 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// A settable token clock, so expiry is tested without waiting.
 final class TokenClock: Sendable {

@@ -1,7 +1,10 @@
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The control API in-process: every endpoint, with asserted JSON.
 @Suite struct ControlAPITests {

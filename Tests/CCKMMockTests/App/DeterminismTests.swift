@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The same seed, clock and requests give the same bytes; another seed does not.
 @Suite struct DeterminismTests {

@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The same rules hold for every family, with its own filter parameter and target lists.
 @Suite struct EveryFamilyTests {

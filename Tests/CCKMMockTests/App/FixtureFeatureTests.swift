@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// What fixtures can say, seen through the API.
 @Suite struct FixtureFeatureTests {
@@ -255,7 +258,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try JobStore(location: .directory(directory))
         let jobs = SyntheticJobs(count: 2_000, seed: 3).map { PreparedJob(PlannedJob(job: $0)) }
-        _ = try store.count()  // a reader of the pool is open, as after any read
+        _ = try store.reader.count()  // a reader of the pool is open, as after any read
         struct Stop: Error {}
         #expect(throws: Stop.self) {
             try store.bulkReplace(alone: true) { insert in
@@ -263,13 +266,13 @@ import Testing
                 throw Stop()
             }
         }
-        #expect(try store.count() == 0 && store.journalMode() == "wal", "rolled back, back in WAL")
+        #expect(try store.reader.count() == 0 && store.journalMode() == "wal", "rolled back, back in WAL")
         try store.bulkReplace(alone: true) { insert in try insert(jobs) }
-        #expect(try store.count() == jobs.count && store.journalMode() == "wal")
+        #expect(try store.reader.count() == jobs.count && store.journalMode() == "wal")
         let first = jobs[0].planned.job
-        #expect(try store.document(family: first.family, domain: first.domain, id: first.id) == jobs[0].document)
+        #expect(try store.reader.document(family: first.family, domain: first.domain, id: first.id) == jobs[0].document)
         try store.replace([TestJobs.make(JobFamily.named("aws")!, 1)])
-        #expect(try store.count() == jobs.count + 1, "writes go on as before")
+        #expect(try store.reader.count() == jobs.count + 1, "writes go on as before")
         #expect(FileManager.default.fileExists(atPath: directory + "/" + JobStore.fileName + "-wal"))
     }
 

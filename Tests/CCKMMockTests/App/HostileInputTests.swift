@@ -2,7 +2,10 @@ import HTTPServer
 import Synchronization
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The probes of issue 13, in-process: each one crashed, stalled, leaked or lied before its fix.
 /// (The ones that need a socket are in `HostileLiveTests`.)
@@ -152,7 +155,7 @@ import Testing
     @Test func aFullDiskIsA507AndAFailedAdvanceLeavesTheClock() throws {
         let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5, allowConcurrentJobs: true))
         #expect(try start(app, "oci", ["v1", "v2", "v3"]).status == 201)
-        let store = app.app.store
+        let store = app.app.engine.store
         try store.database.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages + 1)")

@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 @Suite struct JobProgressTests {
     let job = TestJobs.make(JobFamily.named("google")!, 1, status: .inProgress, targets: ["a", "b"])

@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Start, progress, finish and cancel, on the manual clock: no test here waits on real time.
 @Suite struct LifecycleTests {
@@ -102,7 +105,7 @@ import Testing
         }
         #expect(finishedCounts == finishedCounts.sorted() && finishedCounts.last == 4)
         #expect(updated == updated.sorted())
-        let events = try app.app.store.events(jobID: id)
+        let events = try app.app.store.eventPage(jobID: id, limit: 10_000).events
         #expect(events.first?.to == "in_progress" && events.first?.target == nil)
         #expect(events.filter { $0.target != nil }.count == 4 && events.last?.to == "completed")
         #expect(events.map(\.at) == events.map(\.at).sorted())

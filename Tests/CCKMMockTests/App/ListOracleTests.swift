@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Every list shape the store answers (each with its own SQL: the count from `job_count`,
 /// `job_target_count` or the rows; the page from `job` or straight from `job_target`) checked
@@ -71,7 +74,7 @@ import Testing
                         for (skip, limit) in [(0, 10), (7, 10), (35, 10), (0, ListQuery.unlimited), (3, 0), (500, 10)] {
                             var query = ListQuery()
                             (query.targets, query.statuses, query.sort, query.skip, query.limit) = (targets, statuses, sort, skip, limit)
-                            let page = try store.list(family: Self.family, domain: domain, query: query)
+                            let page = try store.reader.list(family: Self.family, domain: domain, query: query)
                             let want = Self.expected(domain: domain, query)
                             #expect(page.total == want.total, "total of \(domain) \(query)")
                             #expect(page.documents == want.documents, "page of \(domain) \(query)")
@@ -91,16 +94,16 @@ import Testing
         try store.replace(Self.jobs)
         var running = ListQuery()
         (running.targets, running.statuses) = (["k2"], [.inProgress])
-        let before = try store.list(family: Self.family, domain: Job.rootDomain, query: running).total
+        let before = try store.reader.list(family: Self.family, domain: Job.rootDomain, query: running).total
         let job = try #require(Self.jobs.first { $0.status == .inProgress && $0.domain == Job.rootDomain && $0.filterValues.contains("k2") })
         // As the lifecycle finishes a job: an update of the row, whose trigger updates the targets' copy.
         try store.write { db in try db.execute(sql: "UPDATE job SET status = 'completed' WHERE id = ?", arguments: [job.id]) }
-        #expect(try store.list(family: Self.family, domain: Job.rootDomain, query: running).total == before - 1)
+        #expect(try store.reader.list(family: Self.family, domain: Job.rootDomain, query: running).total == before - 1)
         running.statuses = [.completed]
-        let completed = try store.list(family: Self.family, domain: Job.rootDomain, query: running)
+        let completed = try store.reader.list(family: Self.family, domain: Job.rootDomain, query: running)
         running.limit = ListQuery.unlimited
-        #expect(try store.list(family: Self.family, domain: Job.rootDomain, query: running).documents.count == completed.total)
+        #expect(try store.reader.list(family: Self.family, domain: Job.rootDomain, query: running).documents.count == completed.total)
         try store.deleteJobs()
-        #expect(try store.list(family: Self.family, domain: Job.rootDomain, query: running).total == 0)
+        #expect(try store.reader.list(family: Self.family, domain: Job.rootDomain, query: running).total == 0)
     }
 }

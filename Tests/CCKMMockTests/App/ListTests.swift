@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Every list rule of API-CONTRACT.md, through the app in-process.
 @Suite struct ListTests {

@@ -1,7 +1,10 @@
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Issue 24 #5: a page of another origin wiped the mock and installed a `*` 503 fault with plain
 /// `no-cors` POSTs, and a foreign `Host` (DNS rebinding) was served.

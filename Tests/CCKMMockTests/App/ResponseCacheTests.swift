@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Repeated reads are built once; any write makes them fresh again.
 @Suite struct ResponseCacheTests {

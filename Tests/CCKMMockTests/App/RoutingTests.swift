@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 @Suite struct RoutingTests {
     let app: InProcessApp

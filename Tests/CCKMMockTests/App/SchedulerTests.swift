@@ -1,7 +1,10 @@
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// `/api/v1/scheduler/job-configs` and its runs on the manual clock (issue 17).
 @Suite struct SchedulerTests {

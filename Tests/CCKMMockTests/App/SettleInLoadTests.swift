@@ -3,7 +3,10 @@ import GRDB
 import Synchronization
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Issue 26: a start-up load ends the running jobs already due as it plans them
 /// (`PlannedJob.settle`) instead of storing them running and settling them after the load (14.5 s

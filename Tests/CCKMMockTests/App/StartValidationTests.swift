@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// `POST B` bodies: each mistake gets a 400 naming the field.
 @Suite struct StartValidationTests {

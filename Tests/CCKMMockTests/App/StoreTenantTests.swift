@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The store keeps tenants apart from the first day, though only auth will give them names.
 @Suite struct StoreTenantTests {
@@ -8,11 +11,11 @@ import Testing
         let aws = JobFamily.named("aws")!
         let store = try JobStore(location: .memory)
         try store.replace([TestJobs.make(aws, 1), TestJobs.make(aws, 2, domain: "b"), TestJobs.make(aws, 3, domain: "b")])
-        #expect(try store.list(family: aws, domain: "root", query: ListQuery()).total == 1)
-        #expect(try store.list(family: aws, domain: "b", query: ListQuery()).documents.count == 2)
-        #expect(try store.document(family: aws, domain: "root", id: TestJobs.id(2)) == nil)
-        #expect(try store.document(family: aws, domain: "b", id: TestJobs.id(2)) != nil)
-        #expect(try store.count() == 3)
+        #expect(try store.reader.list(family: aws, domain: "root", query: ListQuery()).total == 1)
+        #expect(try store.reader.list(family: aws, domain: "b", query: ListQuery()).documents.count == 2)
+        #expect(try store.reader.document(family: aws, domain: "root", id: TestJobs.id(2)) == nil)
+        #expect(try store.reader.document(family: aws, domain: "b", id: TestJobs.id(2)) != nil)
+        #expect(try store.reader.count() == 3)
     }
 
     @Test func replacingAJobKeepsCountsRight() throws {
@@ -22,14 +25,14 @@ import Testing
         try store.replace([TestJobs.make(aws, 1, status: .completed, targets: ["b"])])
         var query = ListQuery()
         query.statuses = [.inProgress]
-        #expect(try store.list(family: aws, domain: "root", query: query).total == 0)
+        #expect(try store.reader.list(family: aws, domain: "root", query: query).total == 0)
         query.statuses = [.completed]
-        #expect(try store.list(family: aws, domain: "root", query: query).total == 1)
+        #expect(try store.reader.list(family: aws, domain: "root", query: query).total == 1)
         query.statuses = []
         query.targets = ["a"]
-        #expect(try store.list(family: aws, domain: "root", query: query).total == 0)
+        #expect(try store.reader.list(family: aws, domain: "root", query: query).total == 0)
         query.targets = ["b"]
-        #expect(try store.list(family: aws, domain: "root", query: query).total == 1)
+        #expect(try store.reader.list(family: aws, domain: "root", query: query).total == 1)
     }
 
     @Test func everyListShapeUsesAnIndex() throws {
@@ -68,7 +71,7 @@ import Testing
         query.statuses = [.failed]
         shapes.append(query)
         for shape in shapes {
-            let plan = try store.queryPlan(family: aws, domain: "root", query: shape).joined(separator: "; ")
+            let plan = try store.reader.queryPlan(family: aws, domain: "root", query: shape).joined(separator: "; ")
             #expect(!plan.contains("SCAN job"), "full scan in: \(plan)")
             #expect(plan.contains("USING"), "no index in: \(plan)")
             let oneTargetByCreation = shape.targets.count == 1 && shape.sort.allSatisfy { $0.field == .createdAt }

@@ -2,7 +2,10 @@ import HTTPServer
 import Synchronization
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Request verification as WireMock's and MockServer's `verify` do it, and the access log (issue 15).
 @Suite struct VerificationTests {

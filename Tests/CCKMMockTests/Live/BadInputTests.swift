@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 #if canImport(Glibc)
     import Glibc

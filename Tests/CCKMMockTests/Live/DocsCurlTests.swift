@@ -2,7 +2,10 @@ import Foundation
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The docs' curl lines, `-k` and all, with the host replaced and a fresh token.
 @Suite(.timeLimit(.minutes(1))) struct DocsCurlTests {

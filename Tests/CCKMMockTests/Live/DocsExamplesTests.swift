@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The contract of the five Thales pages: with the docs fixture loaded, each page's example request
 /// gets that page's example response, field for field and in the same order, over a real socket.

@@ -3,7 +3,10 @@ import HTTPServer
 import Synchronization
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Issue 31 #5: control calls ran on libmicrohttpd's event loops, so two long advances on a
 /// two-thread server held both, and health (a container's health check) waited for them.

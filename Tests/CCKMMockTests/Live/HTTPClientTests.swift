@@ -2,8 +2,11 @@ import ArgumentParser
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
 @testable import CCKMMockCLI
+@testable import CCKMStore
 @testable import HTTPServer
 
 #if canImport(Glibc)

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -36,13 +39,13 @@ import Testing
         #expect(started.status == 201)
         let id = try #require(started.json["id"]?.stringValue)
         _ = try await first.post("/__admin/clock/advance", #"{"seconds": 1}"#)
-        let schedule = try first.server.store.lastDueTime()
+        let schedule = try first.server.app.engine.store.lastDueTime()
         first.stop()
 
         // Same directory, same manual clock start: the schedule on disk carries on.
         let second = try LiveServer(fixtures: [], directory: first.directory, simulator: settings)
         defer { second.stop() }
-        #expect(try second.server.store.lastDueTime() == schedule)
+        #expect(try second.server.app.engine.store.lastDueTime() == schedule)
         #expect(try await second.get("/api/v1/cckm/google/synchronization-jobs/" + id).json["overall_status"]?.stringValue == "in_progress")
         _ = try await second.post("/__admin/clock/advance", #"{"seconds": 8}"#)
         let done = try await second.get("/api/v1/cckm/google/synchronization-jobs/" + id)

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The server over real sockets: errors on the wire, the body cap, the file store, shutdown.
 @Suite struct LiveServerTests {

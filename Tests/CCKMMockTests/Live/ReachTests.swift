@@ -2,8 +2,11 @@ import Foundation
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
 @testable import CCKMMockCLI
+@testable import CCKMStore
 
 /// What a team without Swift reaches the mock through (issue 14): built-in scenarios, `demo` from
 /// any folder, `health` as a container's probe, the certificate on request.

@@ -2,7 +2,10 @@ import Foundation
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// `cckm-mock record` against a live mock, and the fixture it writes loaded into another (issue 17).
 @Suite(.timeLimit(.minutes(1))) struct RecordTests {

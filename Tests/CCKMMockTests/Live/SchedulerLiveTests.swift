@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Scheduler configurations live in SQLite: a restarted server runs them on.
 @Suite(.timeLimit(.minutes(1))) struct SchedulerLiveTests {

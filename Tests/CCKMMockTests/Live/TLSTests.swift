@@ -2,7 +2,10 @@ import Foundation
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// HTTPS on the live server: the handshake, the generated certificate and its reuse, own files.
 @Suite(.timeLimit(.minutes(1))) struct TLSTests {

@@ -2,7 +2,10 @@ import Foundation
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Round four (issue 31 #1-#3): the server as a harness or a pipeline runs it, with a standard error
 /// that nobody reads or that goes away. No log line may block a write, kill the process or hold

@@ -1,7 +1,10 @@
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// The app with an in-memory store, driven by request values: no socket, no thread.
 struct InProcessApp {

@@ -1,6 +1,9 @@
 import GRDB
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Writes a test makes on a store of its own, with no engine running on it: on the writer, in
 /// the store's transactions, as the engine's handlers make them.
@@ -29,5 +32,12 @@ extension JobStore {
 
     func bulkReplace(alone: Bool, _ produce: Produce) throws {
         try database.writeWithoutTransaction { db in try bulkReplace(alone: alone, db, produce) }
+    }
+}
+
+extension StoreReader {
+    /// Moves on every committed write that may have changed a job, in any (domain, family).
+    var generation: Int {
+        generations.state.withLock { state in state.all + state.pairs.values.reduce(0, +) }
     }
 }

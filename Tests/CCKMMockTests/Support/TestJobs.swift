@@ -1,4 +1,7 @@
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Jobs made to order for list tests: `n` fixes the id and the creation time (n seconds after a
 /// base instant), so expected orders can be written down.

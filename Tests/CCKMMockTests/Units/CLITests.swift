@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCKMCore
 import CCKMMock
 import Testing
 

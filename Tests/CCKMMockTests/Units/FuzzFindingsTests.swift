@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// What schemathesis found: each once a crash or a wrong acceptance.
 @Suite struct FuzzFindingsTests {

@@ -1,7 +1,10 @@
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 @Suite struct JWTTests {
     /// RFC 7515 appendix A.1: the HS256 example, key, signing input and signature.

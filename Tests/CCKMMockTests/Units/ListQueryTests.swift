@@ -1,14 +1,21 @@
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 @Suite struct ListQueryTests {
     let aws = JobFamily.named("aws")!
     let sfdc = JobFamily.named("sfdc-keys")!
 
     func parse(_ pairs: [(String, String?)], family: JobFamily? = nil) throws(APIError) -> ListQuery {
-        try ListQuery.parse(pairs.map { QueryItem(name: $0.0, value: $0.1) }, family: family ?? aws)
+        do {
+            return try ListQuery.parse(pairs.map { QueryItem(name: $0.0, value: $0.1) }, family: family ?? aws)
+        } catch {
+            throw APIError(error)
+        }
     }
 
     @Test func defaults() throws {

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// Under a steady stream of writes a checkpoint from the checkpointer's own connection never finds
 /// the log fully copied, so SQLite never starts it over and it grew without end (1 GB in 6 s of
@@ -25,7 +28,7 @@ import Testing
         try store.replace([TestJobs.make(JobFamily.named("dsm")!, 1001)])
         let short = try #require(try store.checkpointer.withLock { try $0?.checkpointNow() })
         #expect(short.log < long.log && short.log <= 20, "the log started over: \(short.log) frames")
-        #expect(try store.count() == 302)
+        #expect(try store.reader.count() == 302)
     }
 
     @Test func aShortLogAsksNothing() throws {

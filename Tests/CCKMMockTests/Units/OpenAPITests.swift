@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// `openapi.yaml` and the routes must agree both ways; the server serves the same document.
 @Suite struct OpenAPITests {

@@ -1,7 +1,10 @@
 import HTTPServer
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 @Suite struct RouteTests {
     /// The template and parameters a path reaches, or nil.

@@ -1,6 +1,9 @@
 import Testing
 
+@testable import CCKMCore
+@testable import CCKMEngine
 @testable import CCKMMock
+@testable import CCKMStore
 
 @Suite struct SecretNameTests {
     @Test(arguments: ["password", "Password", "X-API-KEY", "client_secret", "refresh_token", "JWT", "db_passwd", "PRIVATE_KEY"])

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// The control API's clock: its JSON, and the time scale and advances it reads.
@@ -21,7 +24,7 @@ extension CCKMApp {
     }
 
     /// Reads `{"timeScale": X}`, X in `SimulatorSettings.timeScales`.
-    static func timeScale(in body: [UInt8]) throws(APIError) -> Double {
+    static func timeScale(in body: [UInt8]) throws(InputError) -> Double {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil,
             case .number(let text)? = document["timeScale"], let scale = Double(text), SimulatorSettings.timeScales.contains(scale)
         else {
@@ -38,7 +41,7 @@ extension CCKMApp {
     static let maxAdvance = 10 * 365.25 * 86_400.0
 
     /// Reads `{"seconds": N}`, N from 0 to 10 years.
-    static func seconds(in body: [UInt8]) throws(APIError) -> Double {
+    static func seconds(in body: [UInt8]) throws(InputError) -> Double {
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             throw .badRequest(#"Request body must be a JSON object such as {"seconds": 30}"#)
         }

@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// The control API's history: near misses of a verification, and the events.
@@ -22,11 +25,11 @@ extension CCKMApp {
     /// `?job=&since=&after=&limit=`: a page of events and the `next` cursor (null on the last page),
     /// so that a long history is paged rather than silently cut.
     func events(_ query: AdminQuery) throws -> HTTPResponse {
-        let since = try query["since"].map { text throws(APIError) in
+        let since = try query["since"].map { text throws(InputError) in
             guard let time = Timestamp(rfc3339: text) else { throw .invalidParameter("since", "\"\(text)\" is not an RFC 3339 time") }
             return time
         }
-        let after = try query["after"].map { text throws(APIError) in
+        let after = try query["after"].map { text throws(InputError) in
             guard let cursor = Int64(text), cursor >= 0 else { throw .invalidParameter("after", "\"\(text)\" is not a cursor from \"next\"") }
             return cursor
         }

@@ -1,10 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// The control API's jobs across families: listing, completing or failing, and waiting.
 extension CCKMApp {
     func listJobs(_ items: [QueryItem], _ query: AdminQuery) throws -> HTTPResponse {
         let listQuery = try ListQuery.parse(items, targetParameter: "target")
-        let family = try query["family"].map { name throws(APIError) in
+        let family = try query["family"].map { name throws(InputError) in
             guard let family = JobFamily.named(name) else { throw .invalidParameter("family", "unknown family \"\(name)\"") }
             return family
         }
@@ -24,7 +27,7 @@ extension CCKMApp {
 
     /// Jobs as the control API shows them: `{"family", "domain", "job"}`, and `"schedule"`, the
     /// scheduler job configuration whose run started the job, when one did.
-    private func resources(_ jobs: [JobStore.ListedJob]) throws -> [String] {
+    private func resources(_ jobs: [StoreReader.ListedJob]) throws -> [String] {
         let started = jobs.compactMap { job in Self.jobID(of: job.document).map { (family: job.family, id: $0) } }
         let scheduled = try store.scheduler.schedulerConfigIDs(startedJobs: started)
         return jobs.map { job in
@@ -130,7 +133,7 @@ extension CCKMApp {
     }
 
     /// `250ms`, `10s`, `2m`, or plain seconds; at most 5 minutes.
-    static func duration(_ text: String) throws(APIError) -> Duration {
+    static func duration(_ text: String) throws(InputError) -> Duration {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
         var number = text
         var scale = 1.0

@@ -1,4 +1,8 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
+import Synchronization
 
 /// The control API's state: resets, fixture loads, snapshots and the scheduler configurations.
 extension CCKMApp {
@@ -83,7 +87,7 @@ extension CCKMApp {
         return name == nil ? JSONWriter.object([("snapshots", .array(items))]) : items.first ?? "{}"
     }
 
-    static func checkSnapshotName(_ name: String) throws(APIError) {
+    static func checkSnapshotName(_ name: String) throws(InputError) {
         guard (1...64).contains(name.count), name.utf8.allSatisfy({ $0 < 128 }), name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
         else {
             throw .invalidParameter("name", "use 1 to 64 letters, digits, '.', '_' or '-'")

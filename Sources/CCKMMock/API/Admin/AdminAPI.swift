@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// The control API under `/__admin`: what tests and demos use to steer and inspect the mock.

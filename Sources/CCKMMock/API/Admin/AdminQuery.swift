@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import HTTPServer
 
 /// The control API's query: the first non-empty value of each name.
@@ -16,14 +19,14 @@ struct AdminQuery {
 
     /// 400 naming the first parameter that is not one of `known`: a misspelt filter must not
     /// quietly match everything.
-    func rejectUnknown(_ known: [String]) throws(APIError) {
+    func rejectUnknown(_ known: [String]) throws(InputError) {
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidParameter(unknown, "unknown parameter (known: \(known.joined(separator: ", ")))")
         }
     }
 
     /// A whole number in `range`, or nil when absent.
-    func number(_ name: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
+    func number(_ name: String, in range: ClosedRange<Int>) throws(InputError) -> Int? {
         guard let text = values[name] else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw .invalidParameter(name, "\"\(text)\" is not a whole number from \(range.lowerBound) to \(range.upperBound)")

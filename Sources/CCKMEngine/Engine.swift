@@ -1,0 +1,140 @@
+import CCKMCore
+import CCKMStore
+import Dispatch
+import GRDB
+import Synchronization
+
+/// The one writer: it alone owns the clock, the planner and write access to the store. Every
+/// change of the mock's state is one of its commands, and each command's handler is the only code
+/// that writes its rows, on GRDB's writer:
+/// - **writes** (start, cancel, login, revoke, the scheduler's configurations and runs, a start
+///   counted): `Command` values that `CommandQueue` runs in batches, one transaction a batch, a
+///   savepoint each (`Engine+Commands.swift`);
+/// - **moves** (tick, advance, settle, forced ends, run-now, reset, seed, restore, snapshots): one
+///   at a time, each in steps on the writer, a chunk of the one advance a step, so that batches of
+///   writes go in between (`Engine+Advance.swift`, `Engine+Fixtures.swift`).
+///
+/// The rules live in `JobProgress` and `JobPlanner`; the engine sequences them with the store's
+/// tables. It tells what changed (`Change`) to whoever listens (the API's parked waits); it knows
+/// no HTTP. On the live server the batches are asynchronous; in-process (`groupCommit` off) a
+/// write is a batch of one written at once, through the same code.
+public final class Engine: Sendable {
+    let store: JobStore
+    /// The store's read-only face, for everything outside the engine.
+    package var reader: StoreReader { store.reader }
+    package let clock: any SimulationClock
+    package let planner: JobPlanner
+    package let queue: CommandQueue
+    /// Told after every change that may move a job's status.
+    package let changed: @Sendable (Change) -> Void
+    /// Where fixture loads report how far they are, and how they are stopped (nil: they don't).
+    public let loadProgress = Mutex<LoadProgress?>(nil)
+    /// One move at a time: advances, ticks, settles, forced ends, run-nows, resets, seeds,
+    /// restores and snapshots. Two advances of 600 s each read the same "now" and moved the clock
+    /// 600 s in all, ran one due minute twice, and a restore during an advance was undone when the
+    /// advance set its target. Not reentrant: what runs inside calls the `…Unserialized` forms (a
+    /// settle ticks, a run-now ticks).
+    private let turn = Mutex(())
+
+    /// What changed, for those who wait on jobs.
+    package enum Change: Sendable {
+        /// These transitions happened.
+        case jobs([JobEvent])
+        /// Any job may have changed or gone (a reset, a fixture load, a restore).
+        case everything
+    }
+
+    package init(
+        store: JobStore, clock: any SimulationClock, planner: JobPlanner, groupCommit: Bool = false,
+        changed: @escaping @Sendable (Change) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.clock = clock
+        self.planner = planner
+        self.changed = changed
+        queue = CommandQueue(
+            store: store, inline: !groupCommit,
+            // A batch first brings the jobs its writes judge to now, so a conflict check sees their
+            // current state; each scope once.
+            prepare: { db, scopes in
+                let now = clock.now()
+                var seen: [JobStore.CurrentJobs] = []
+                var events: [JobEvent] = []
+                for scope in scopes where !seen.contains(scope) {
+                    seen.append(scope)
+                    events += try store.advance(to: now, limit: -1, db, only: scope).events
+                }
+                return events
+            },
+            finished: { events in if !events.isEmpty { changed(.jobs(events)) } })
+    }
+
+    public var settings: SimulatorSettings { planner.settings }
+
+    /// `body` with the clock to itself.
+    package func oneAtATime<T: Sendable>(_ body: () throws -> T) throws -> T {
+        try turn.withLock { _ in try body() }
+    }
+
+    /// `body` on GRDB's writer, outside any transaction: one step of a move. Its writes go through
+    /// `JobStore.transaction`. Batches of writes queued meanwhile run before the next step.
+    package func onWriter<T>(_ body: (Database) throws -> T) throws -> T {
+        try store.database.writeWithoutTransaction(body)
+    }
+
+    /// One step of a move that is one transaction: `body` in `JobStore.transaction` on the writer.
+    package func inTransaction<T>(changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        try onWriter { db in try store.transaction(db, changingJobs: changingJobs, body) }
+    }
+
+    /// A write's command run with the next batch; returns its output once it is on disk. For
+    /// callers that answer at once (the control API, the scheduler's resources, start-up): their
+    /// thread waits as it would for GRDB's writer.
+    package func perform<Output: Sendable>(_ command: Command<Output>) throws -> Output {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<Output, any Error>?>(nil)
+        queue.submit(command) { outcome in
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+
+    /// Plans the job now, then stores it with the next batch; `finish` gets its JSON (for the 201)
+    /// once it is on disk, or the error.
+    package func start(
+        family: JobFamily, domain: String, request: StartRequest, finish: @escaping @Sendable (Result<String, any Error>) -> Void
+    ) {
+        do {
+            queue.submit(try startCommand(family: family, domain: domain, request: request), finish: finish)
+        } catch {
+            finish(.failure(error))
+        }
+    }
+
+    /// Sets `abort` with the next batch; the job stops `cancelDelay` later, unfinished targets
+    /// cancelled. `finish` gets the job's JSON, or the error.
+    package func cancel(family: JobFamily, domain: String, id: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void) {
+        queue.submit(cancelCommand(family: family, domain: domain, id: id), finish: finish)
+    }
+
+    /// A new login session saved with the next batch, so that logins arriving together share one
+    /// WAL commit as starts do; `finish` gets `response` once it is on disk, or the error.
+    package func saveSession(
+        _ session: LoginSession, createdAt: Int64, response: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void
+    ) {
+        queue.submit(loginCommand(session, createdAt: createdAt, response: response), finish: finish)
+    }
+
+    /// When a cancel asked now stops its job.
+    package func cancelTimes() -> (now: Timestamp, stopAt: Timestamp) {
+        let now = clock.now()
+        return (now, now.adding(seconds: settings.scaled(settings.cancelDelay)).roundedToMicroseconds)
+    }
+
+    /// Tells the listener about transitions, if there were any.
+    package func tell(_ events: [JobEvent]) {
+        if !events.isEmpty { changed(.jobs(events)) }
+    }
+}

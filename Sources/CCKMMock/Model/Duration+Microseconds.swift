@@ -1,6 +1,0 @@
-extension Duration {
-    /// The whole microseconds, for logs (a request's time, a start-up's phases).
-    var wholeMicroseconds: Int64 {
-        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
-    }
-}

@@ -1,0 +1,209 @@
+import CCKMCore
+import Dispatch
+import GRDB
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where the store keeps its database.
+public enum StoreLocation: Sendable, Equatable {
+    /// `jobs.sqlite` in this directory (created if missing): WAL, a pool of readers, one writer.
+    case directory(String)
+    /// A throwaway database that lives as long as the process.
+    case memory
+}
+
+/// The store found itself inconsistent; answered as a logged 500.
+package enum StoreError: Error, Equatable {
+    case missingDocument(seq: Int64)
+    case corruptDocument(problems: [String])
+    /// The disk (or the volume's quota) is full: nothing of the write was stored.
+    case diskFull
+    /// No such job (or snapshot); the text, when given, says which.
+    case notFound(String?)
+    /// The write contradicts what is stored (a job not in progress, a name taken), in words.
+    case conflict(String)
+
+    /// The store's word for an SQLite error callers act on (a full disk); any other error as it is.
+    package static func translated(_ error: any Error) -> any Error {
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_FULL { return StoreError.diskFull }
+        return error
+    }
+}
+
+/// One page of a job list: the count of every match, and the matching jobs' JSON for this page.
+package struct JobPage: Sendable, Equatable {
+    package var total: Int
+    package var documents: [String]
+}
+
+/// Jobs in SQLite through GRDB. Reads run concurrently on the pool's readers; writes are
+/// serialized by GRDB's single writer. Every list query is answered from an index.
+public final class JobStore: Sendable {
+    public static let fileName = "jobs.sqlite"
+    /// The writer, for the engine's transactions.
+    package let database: any DatabaseWriter
+    /// The same database for reads: what the edge is handed.
+    package let reader: StoreReader
+    package var generations: JobGenerations { reader.generations }
+    package var sessions: SessionTable { reader.sessions }
+    package var scheduler: SchedulerTable { reader.scheduler }
+    package var snapshots: SnapshotTable { reader.snapshots }
+
+    /// Checkpoints the log of a file store off the writer (none for `:memory:`); stopped while a
+    /// bulk load leaves WAL (`bulkReplace(alone:)`).
+    package let checkpointer: Mutex<WALCheckpointer?>
+    /// The checkpointer's request that the writer checkpoint once itself.
+    package let logRestart = LogRestart()
+    /// The database file, nil for `:memory:`.
+    package let file: String?
+
+    /// Page cache per connection.
+    package static let cacheKilobytes = 8_000
+
+    /// A transaction on the writer's connection, which only the engine hands out (`Engine.onWriter`,
+    /// `CommandQueue`): every write of the store runs in one of these. A full disk is tried once
+    /// more after the WAL is checkpointed and truncated (the log is what grows between
+    /// checkpoints), then reported as `StoreError.diskFull`; the transaction is rolled back either
+    /// way. Then the generation moves (unless no job can have changed) and the log starts over if asked.
+    package func transaction<T>(_ db: Database, changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        defer {
+            generations.commit(mayHaveChangedJobs: changingJobs)
+            restartLogIfDue()
+        }
+        func attempt() throws -> T {
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+        do {
+            return try attempt()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            _ = try? db.checkpoint(.truncate)
+            do {
+                return try attempt()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+                throw StoreError.diskFull
+            }
+        }
+    }
+
+    /// Asked for by the checkpointer when the log has run long (see `WALCheckpointer`): a passive
+    /// checkpoint on the writer's own connection copies the frames left, so that the next write
+    /// starts the log from its beginning. Queued behind this write on the writer rather than run
+    /// in it, so the clients of this write are answered first. A failure leaves it to the next request.
+    private func restartLogIfDue() {
+        guard logRestart.due.exchange(false, ordering: .relaxed) else { return }
+        database.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
+    }
+
+    public convenience init(location: StoreLocation, readers: Int = 4) throws {
+        try self.init(location: location, readers: readers, logRestartFrames: WALCheckpointer.defaultRestartFrames)
+    }
+
+    /// `logRestartFrames`: how long the log may run before the writer checkpoints; `checkpointEvery`
+    /// nil: checkpoint rounds only when a test asks (`WALCheckpointer.checkpointNow`).
+    package init(
+        location: StoreLocation, readers: Int, logRestartFrames: Int, checkpointEvery: DispatchTimeInterval? = WALCheckpointer.interval
+    ) throws {
+        var configuration = Configuration()
+        configuration.maximumReaderCount = max(2, readers)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync: a committed job survives the process being killed (only a power
+            // loss could lose the last transactions), and commits need no fsync each.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A file store's log is checkpointed by `WALCheckpointer` from its own connection, so
+            // no commit waits for a checkpoint's fsync; the automatic one (here for `:memory:`,
+            // where it costs nothing) is off for files below. A full disk also checkpoints and
+            // truncates the log (`transaction`), and the log is cut back to 64 MB when it starts over
+            // (the size at which the writer checkpoints: a log reused in place is not zeroed again).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(location == .memory ? 4000 : 0)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
+            // 8 MB of pages per connection (SQLite's default is 2 MB): the hot index slices of a
+            // million-job store stay in memory; sorted lists over 1M jobs measured twice as fast.
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKilobytes)")
+            // Each write of a batch runs in a savepoint, which copies every page it changes first
+            // into the statement journal; SQLite spills that journal to a temporary file past 64 KB,
+            // and a batch of starts wrote more to it than to the WAL. In memory it is a copy, not a
+            // system call (the bulk load's index build, which sorts through temporary files, sets FILE).
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        switch location {
+        case .memory:
+            database = try DatabaseQueue(configuration: configuration)
+            file = nil
+            checkpointer = Mutex(nil)
+        case .directory(let path):
+            let file = path + "/" + Self.fileName
+            try Self.createPrivately(file)
+            database = try DatabasePool(path: file, configuration: configuration)
+            self.file = file
+            checkpointer = Mutex(try WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames, every: checkpointEvery))
+        }
+        reader = StoreReader(database: database)
+        try StoreSchema.migrator.migrate(database)
+    }
+
+    /// Makes the database file readable by its owner only (it holds refresh tokens) before SQLite
+    /// opens it; SQLite gives its `-wal`, `-shm` and `-journal` files the database file's mode.
+    private static func createPrivately(_ file: String) throws {
+        let descriptor = open(file, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }  // SQLite's own open reports the problem in its words
+        fchmod(descriptor, 0o600)
+        close(descriptor)
+    }
+
+    /// Stores prepared jobs; `deletingFirst` false skips the look-up for a job of the same family
+    /// and id, for a store known to hold none (the bulk path).
+    package func replace(_ jobs: [PreparedJob], _ db: Database, deletingFirst: Bool = true) throws {
+        // Many jobs, and the ones replaced may be other domains': every cached answer goes.
+        generations.touchAll()
+        for prepared in jobs {
+            let job = prepared.planned.job
+            if deletingFirst {
+                // Cached: `db.execute(sql:)` would compile it again for every job of a large fixture.
+                try db.cachedStatement(sql: "DELETE FROM job WHERE family = ? AND id = ?").execute(arguments: [job.family.name, job.id])
+            }
+            let seq = try insert(job, document: prepared.document, db)
+            try insertSchedule(prepared.planned.schedule, seq: seq, db)
+        }
+    }
+
+    @discardableResult
+    package func insert(_ job: Job, document: String? = nil, _ db: Database) throws -> Int64 {
+        let row = try db.cachedStatement(
+            sql: """
+                INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+        try row.execute(arguments: [
+            job.family.name, job.domain, job.id, job.status.rawValue, job.createdAt.nanoseconds, job.updatedAt.nanoseconds,
+            job.completedAt?.nanoseconds,
+        ])
+        let seq = db.lastInsertedRowID
+        try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, document ?? job.json])
+        let target = try db.cachedStatement(
+            sql: "INSERT INTO job_target (job, family, domain, value, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        // Each value once, found with a set: a scan of the values before each one made loading a
+        // 20,000-target job take 8 s.
+        var seen: Set<String> = []
+        for value in job.filterValues where seen.insert(value).inserted {
+            try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue, job.createdAt.nanoseconds])
+        }
+        return seq
+    }
+
+}
+
+extension JobStore {
+    /// Counts this start on the store: 1 on a new one, 2 on the next start, and so on.
+    package func recordStart(at seconds: Int64, _ db: Database) throws -> Int {
+        try db.execute(sql: "INSERT INTO server_start (at) VALUES (?)", arguments: [seconds])
+        return Int(db.lastInsertedRowID)
+    }
+}

@@ -1,0 +1,132 @@
+import CCKMCore
+import GRDB
+
+/// A `ListQuery` turned into SQL for one family and domain. The SQL text depends only on the
+/// shape of the query (which filters, how many values, which order), so GRDB's statement cache
+/// reuses it across requests; the values travel as arguments, never inside the text.
+package struct ListFilter {
+    /// `SELECT seq, family, domain … LIMIT ? OFFSET ?`: the page's jobs in order; the limit and the
+    /// offset are the last two arguments, after `pageArguments`.
+    package let pageSQL: String
+    package let pageArguments: StatementArguments
+    /// How `total` is counted, from the cheapest source that can answer it.
+    package let countSQL: String
+    package let countArguments: StatementArguments
+
+    /// `family` or `domain` nil: every family or every domain (the control API's view).
+    package init(family: JobFamily?, domain: String?, query: ListQuery) {
+        let scope = Self.scope(family: family, domain: domain)
+        let statuses = Array(Set(query.statuses.map(\.rawValue))).sorted()
+        let targets = Array(Set(query.targets)).sorted()
+        var clauses = scope.clauses
+        var arguments = scope.arguments
+        if !query.ids.isEmpty {
+            clauses.append("id IN (\(Self.placeholders(query.ids.count)))")
+            arguments += StatementArguments(query.ids)
+        }
+        if !statuses.isEmpty {
+            clauses.append("status IN (\(Self.placeholders(statuses.count)))")
+            arguments += StatementArguments(statuses)
+        }
+        // The rows of `job_target` the target filter matches, status included (the table keeps a
+        // copy of it): with a status, the list the subquery builds holds only the jobs that pass both.
+        var targetClauses = scope.clauses
+        var targetArguments = scope.arguments
+        if !targets.isEmpty {
+            targetClauses.append("value IN (\(Self.placeholders(targets.count)))")
+            targetArguments += StatementArguments(targets)
+            if !statuses.isEmpty {
+                targetClauses.append("status IN (\(Self.placeholders(statuses.count)))")
+                targetArguments += StatementArguments(statuses)
+            }
+        }
+        let targetWhere = targetClauses.joined(separator: " AND ")
+
+        if targets.count == 1, family != nil, domain != nil, query.ids.isEmpty, let order = Self.creationOrder(query.sort) {
+            // One target value in creation order: one range of `job_target_by_created`, which holds
+            // the job's creation time next to the value; `job` is the job's `seq`.
+            pageSQL =
+                "SELECT job, family, domain FROM job_target WHERE \(targetWhere) ORDER BY created_at \(order), job \(order) LIMIT ? OFFSET ?"
+            pageArguments = targetArguments
+        } else {
+            if !targets.isEmpty {
+                clauses.append("seq IN (SELECT job FROM job_target WHERE \(targetWhere))")
+                arguments += targetArguments
+            }
+            let whereSQL = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
+            pageSQL = "SELECT seq, family, domain FROM job WHERE \(whereSQL) ORDER BY \(Self.order(query.sort)) LIMIT ? OFFSET ?"
+            pageArguments = arguments
+        }
+
+        if !query.ids.isEmpty {
+            // The ids name a handful of rows: count them.
+            countSQL = "SELECT COUNT(*) FROM job WHERE " + clauses.joined(separator: " AND ")
+            countArguments = arguments
+        } else if targets.count > 1 {
+            // A job can match several values: each counted once, from the covering `job_target_by_created`.
+            countSQL = "SELECT COUNT(DISTINCT job) FROM job_target WHERE " + targetWhere
+            countArguments = targetArguments
+        } else {
+            // No value or one, with or without a status: the trigger-kept counts.
+            var countClauses = scope.clauses
+            var counted = scope.arguments
+            if let target = targets.first {
+                countClauses.append("value = ?")
+                counted += [target]
+            }
+            if !statuses.isEmpty {
+                countClauses.append("status IN (\(Self.placeholders(statuses.count)))")
+                counted += StatementArguments(statuses)
+            }
+            let table = targets.isEmpty ? "job_count" : "job_target_count"
+            countSQL =
+                "SELECT COALESCE(SUM(n), 0) FROM \(table)" + (countClauses.isEmpty ? "" : " WHERE " + countClauses.joined(separator: " AND "))
+            countArguments = counted
+        }
+    }
+
+    private static func scope(family: JobFamily?, domain: String?) -> (clauses: [String], arguments: StatementArguments) {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let family {
+            clauses.append("family = ?")
+            arguments += [family.name]
+        }
+        if let domain {
+            clauses.append("domain = ?")
+            arguments += [domain]
+        }
+        return (clauses, arguments)
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    /// `DESC` or `ASC` when the order is by creation time alone (the default is newest first).
+    private static func creationOrder(_ keys: [ListQuery.SortKey]) -> String? {
+        guard let key = keys.first else { return "DESC" }
+        guard keys.count == 1, key.field == .createdAt else { return nil }
+        return key.descending ? "DESC" : "ASC"
+    }
+
+    /// Newest first by default. Missing `completed_at` sorts as PostgreSQL (and so real CM) sorts
+    /// NULL: last going up, first going down (see `StoreSchema.completedSortKey`). `seq` breaks
+    /// ties so that paging is stable.
+    private static func order(_ keys: [ListQuery.SortKey]) -> String {
+        guard !keys.isEmpty else { return "created_at DESC, seq DESC" }
+        var terms: [String] = []
+        for key in keys {
+            let direction = key.descending ? "DESC" : "ASC"
+            switch key.field {
+            case .id: terms.append("id \(direction)")
+            case .createdAt: terms.append("created_at \(direction)")
+            case .updatedAt: terms.append("updated_at \(direction)")
+            case .completedAt: terms.append("\(StoreSchema.completedSortKey) \(direction)")
+            case .overallStatus: terms.append("status \(direction)")
+            }
+        }
+        terms.append("seq \(keys.last!.descending ? "DESC" : "ASC")")
+        return terms.joined(separator: ", ")
+    }
+}

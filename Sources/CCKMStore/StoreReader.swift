@@ -1,0 +1,22 @@
+import GRDB
+
+/// The store as everything but the engine sees it: reads on GRDB's `DatabaseReader`, never a
+/// writer. The tables' writes take the `Database` of a transaction that only the engine opens, and
+/// the edge neither imports GRDB nor sees its members, so "only the engine writes" is a type rule.
+public final class StoreReader: Sendable {
+    let database: any DatabaseReader
+    /// Per (domain, family): what the response cache compares; moved by the engine's transactions.
+    package let generations: JobGenerations
+    package let sessions: SessionTable
+    package let scheduler: SchedulerTable
+    package let snapshots: SnapshotTable
+
+    init(database: any DatabaseReader) {
+        self.database = database
+        let generations = JobGenerations()
+        self.generations = generations
+        sessions = SessionTable(database: database)
+        scheduler = SchedulerTable(database: database)
+        snapshots = SnapshotTable(database: database, generations: generations)
+    }
+}
