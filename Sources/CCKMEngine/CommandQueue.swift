@@ -19,7 +19,8 @@ package struct Command<Output: Sendable>: Sendable {
 /// Group commit on GRDB's own writer: commands that arrive together are written in one
 /// transaction (one WAL commit instead of one each), each in its own savepoint so one failure
 /// leaves the others alone. Each finishes after the commit, so an acknowledged start is on disk.
-/// Callers are not held meanwhile: they hand the command over and are called back.
+/// A caller hands the command over and is called back; only `Engine.perform` (for answers
+/// given at once: the control API, the scheduler's resources) waits for it.
 ///
 /// The batches run in `asyncWriteWithoutTransaction` blocks, one batch a block: what else waits for
 /// the writer (a tick's next chunk, a control call) gets its turn between two batches.
@@ -38,9 +39,8 @@ package final class CommandQueue: Sendable {
     private let store: JobStore
     private let inline: Bool
     /// Runs first in a batch whose commands judge jobs, with those (conflicts are judged on current
-    /// state). Only those: bringing every job to now was most of a batch's transaction while many
-    /// fell due (logins beside 160,000 running jobs: p99 0.5-1.1 s; starts and cancels on a loaded
-    /// store: 523/s, p99 691 ms).
+    /// state). Only those: bringing every job to now would make each batch's transaction as long
+    /// as the work that fell due, and every login or start behind it would wait for it.
     private let prepare: @Sendable (Database, [JobStore.CurrentJobs]) throws -> [JobEvent]
     /// Runs after every batch with what `prepare` fired.
     private let finished: @Sendable ([JobEvent]) -> Void

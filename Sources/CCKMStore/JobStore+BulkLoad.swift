@@ -10,8 +10,7 @@ extension JobStore {
     /// the bulk path (`appendToEmptyStore`). `alone` says that nothing else uses the store yet
     /// (start-up): the bulk path then writes through a rollback journal instead of the WAL. Into
     /// an empty store that journal holds only the few pages that existed, while the WAL would
-    /// take every page of the load and copy it into the database at the checkpoint: measured on
-    /// 1,000,000 jobs, the commit went from 7.5 s to 0.7 s.
+    /// take every page of the load and copy it into the database again at the checkpoint.
     ///
     /// `db` is the writer's connection outside any transaction (`Engine.onWriter`): the transaction
     /// is this function's, so that the journal mode can change around it.

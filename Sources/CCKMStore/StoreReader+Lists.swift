@@ -29,8 +29,8 @@ extension StoreReader {
     /// Like `list`, with `family` or `domain` nil meaning all of them.
     ///
     /// Three statements in one read transaction, whatever the page size: the count, the page's
-    /// rows from an index, and their documents in page order. (A document per statement was 22
-    /// statements for a default page, and GRDB's cost per statement was most of the read.) The
+    /// rows from an index, and their documents in page order, since GRDB's cost per statement, not
+    /// SQLite's, is most of a read. The
     /// documents are not joined into the page query itself: an order no index serves is sorted,
     /// and SQLite would carry every match's document through the sort.
     package func listAcross(family: JobFamily?, domain: String?, query: ListQuery) throws -> (total: Int, jobs: [ListedJob]) {

@@ -233,13 +233,12 @@ package enum StoreSchema {
                     """)
         }
         migrator.registerMigration("v6 indexes for a fleet's list filters") { db in
-            // A status filter sorted by `updated_at` (a fleet polling what still runs) scanned
-            // `job_by_updated` and read each row for its status: 1.1 ms a page over 24,000 jobs,
-            // 8 us with `job_by_status_updated`. A target filter in the default order built the
-            // list of every matching job for each page (0.33 ms); `job_target_by_created` holds the
-            // creation time (which never changes) next to the value, so the page is one range of
-            // one index (8 us). `job_target_count` is `total` for one target value, with or without
-            // a status, as `job_count` is for none (80 us counted, 4 us looked up).
+            // A status filter sorted by `updated_at` (a fleet polling what still runs) is one range
+            // of `job_by_status_updated`, not a scan of `job_by_updated` reading each row's status.
+            // `job_target_by_created` holds the creation time (which never changes) next to the
+            // value, so a target filter's page in the default order is one range of one index.
+            // `job_target_count` is `total` for one target value, with or without a status, as
+            // `job_count` is for none: looked up, not counted.
             try db.execute(
                 sql: """
                     CREATE INDEX job_by_status_updated ON job(family, domain, status, updated_at, seq);

@@ -7,8 +7,7 @@ import Synchronization
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses the threshold, on the single
 /// writer, and fsyncs the database file there: every write queued behind that commit (a batch of
-/// starts, of logins) waited for it, which was the whole of the write path's p99 (about 23 ms at
-/// 15,000 logins/s against 3 ms with no file). A passive checkpoint from a second connection
+/// starts, of logins) would wait for its fsync. A passive checkpoint from a second connection
 /// takes no write lock, so the writer keeps committing meanwhile. The store turns the automatic
 /// checkpoint off only when one of these is running.
 ///

@@ -4,7 +4,7 @@
 /// its label, the scheduler's name for its cloud and the targets `synchronize_all` stands for.
 /// Nothing else switches on a family's name: code reads these fields, and `openapi.yaml`,
 /// `fixtures/schema.json` and the dashboard are made from them (`cckm-mock families --json`).
-/// See API-CONTRACT.md.
+/// See docs/api.md.
 public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     /// Short stable name used in fixtures, the store and the control API (`aws`, `sfdc-keys`, ...).
     public let name: String
@@ -21,7 +21,7 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     package let bodyTargetField: String
     /// Optional body fields besides the target list and `synchronize_all`, with their JSON type.
     package let extraBodyFields: [String: ExtraField]
-    /// `detailed_status` message of a target that finished well (API-CONTRACT.md).
+    /// `detailed_status` message of a target that finished well (docs/api.md).
     package let successMessage: String
     /// A realistic cloud error for a target that failed; `{target}` is the target, `{region}` the
     /// part of its key after the last `/`.

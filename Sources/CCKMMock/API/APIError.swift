@@ -55,7 +55,7 @@ struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
             headers: [("Allow", allowed.joined(separator: ", "))])
     }
 
-    /// 409: the request clashes with the state of a job (chosen code, API-CONTRACT.md).
+    /// 409 *(chosen, docs/api.md)*: the request clashes with the state of a job.
     static func conflict(_ message: String) -> APIError {
         APIError(status: 409, code: 11, name: "NCERRConflict", description: "Conflict", message: message)
     }

@@ -6,8 +6,7 @@ import Synchronization
 
 /// Requests parked on `/__admin/jobs/{id}/wait` until the job reaches a status, told by the engine
 /// what changed (`handle`). Parked by job, so
-/// that a change to one job looks only at that job's waiters (a thousand parked waits used to be
-/// re-read on every write). A timeout answers 408. No thread is held while waiting.
+/// that a change to one job looks only at that job's waiters, however many others wait. A timeout answers 408. No thread is held while waiting.
 final class JobWaiters: Sendable {
     struct Waiter {
         let family: JobFamily

@@ -36,7 +36,7 @@ final class ResponseCache: Sendable {
         self.capacity = max(0, capacity)
     }
 
-    /// Bytes held now, and entries: for tests and the soak's report.
+    /// Bytes held now, and entries: for tests.
     var usage: (bytes: Int, entries: Int) { state.withLock { ($0.bytes, $0.entries.count) } }
 
     /// The cached answer for `key`, or `build`'s, kept if its jobs did not change meanwhile;

@@ -25,11 +25,6 @@ public struct Accounts: Sendable, Equatable {
 
     static func userID(_ name: String) -> String { namedUUID("user", name) }
 
-    /// The domain name for an id, if the domain is declared.
-    func domainName(id: String) -> String? {
-        ([Job.rootDomain] + domains).first { Self.domainID($0) == id }
-    }
-
     func knowsDomain(_ name: String) -> Bool {
         name == Job.rootDomain || domains.contains(name)
     }

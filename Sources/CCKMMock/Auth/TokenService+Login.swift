@@ -66,8 +66,8 @@ extension TokenService {
             }
             // The session's two keys (the refresh token and `sid`) lead with the time, as job ids
             // do, so that each login's row lands at the end of both B-trees: at random places, every
-            // login dirtied pages of its own, 15 KB of log per login (a checkpoint every 0.3 s at
-            // 16,000 logins/s). The refresh token keeps 26 random bytes after its 6 of time.
+            // login would dirty pages of its own and grow the log with each. The refresh token keeps
+            // 26 random bytes after its 6 of time.
             let now = SystemClock().now()
             var random = SystemRandomNumberGenerator()
             let refreshToken = Hex.digits(now.keyMilliseconds, width: 12) + Hex.digits(Crypto.randomBytes(26))

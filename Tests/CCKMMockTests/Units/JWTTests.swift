@@ -46,6 +46,5 @@ import Testing
         #expect(Accounts.domainID("root") == "00000000-0000-0000-0000-000000000000")
         #expect(Accounts.domainID("team-a") == Accounts.domainID("team-a") && Accounts.domainID("team-a") != Accounts.domainID("team-b"))
         #expect(isUUID(Accounts.domainID("team-a")))
-        #expect(Accounts(domains: ["team-a"]).domainName(id: Accounts.domainID("team-a")) == "team-a")
     }
 }
