@@ -13,7 +13,7 @@ public struct CCKMMockCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, DemoCommand.self, HealthCommand.self, FixturesCommand.self, RecordCommand.self, GenerateCommand.self,
-            FamiliesCommand.self,
+            ConformCommand.self, FamiliesCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

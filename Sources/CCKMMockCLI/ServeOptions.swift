@@ -146,6 +146,12 @@ public struct ServeOptions: ParsableArguments {
     @Option(help: "Requests the journal (/__admin/requests) keeps, oldest dropped first; 0 keeps none. (env: CCKM_MOCK_JOURNAL_SIZE; default: 10000)")
     public var journalSize: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "The CipherTrust Manager release GET /api/v1/system/info names, for clients that branch on it. (env: CCKM_MOCK_CM_VERSION; default: \(SystemInfo.defaultVersion))",
+            valueName: "version"))
+    public var cmVersion: String?
+
     public init() {}
 
     /// Flags, then environment variables, then defaults; throws `ValidationError` naming the bad one.
@@ -219,6 +225,10 @@ public struct ServeOptions: ParsableArguments {
             http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: fixtures, simulator: simulator, clock: clockChoice,
             seed: seed, auth: authSettings, tls: tlsChoice)
         mock.journalSize = journal
+        mock.cmVersion = try value(cmVersion, "CCKM_MOCK_CM_VERSION", { $0 }, SystemInfo.defaultVersion)
+        guard !mock.cmVersion.isEmpty, mock.cmVersion.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw ValidationError("--cm-version must be a release such as 2.19.0, got \"\(mock.cmVersion)\"")
+        }
         mock.cacheBytes = cacheBytes
         let accessLogText = try value(accessLog, "CCKM_MOCK_ACCESS_LOG", { $0 }, level <= .info ? "text" : "off")
         guard let accessLogFormat = AccessLogFormat(rawValue: accessLogText.lowercased()) else {

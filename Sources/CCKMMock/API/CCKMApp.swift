@@ -42,6 +42,8 @@ public final class CCKMApp: HTTPResponder {
     /// baseline (`POST /__admin/fixtures?baseline=true`). A plain load changes the state only, so
     /// that nothing a test loads survives the next test's reset.
     let baseline: Mutex<Fixture>
+    /// The CM release `GET /api/v1/system/info` names.
+    let cmVersion: String
 
     init(
         store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
@@ -49,8 +51,10 @@ public final class CCKMApp: HTTPResponder {
         signingKey: [UInt8] = Crypto.randomBytes(32), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
         journal: RequestJournal = RequestJournal(), fixture: Fixture = Fixture(jobs: []), batchWrites: Bool = false,
         cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil, certificatePEM: String? = nil,
-        accessLog: AccessLog = AccessLog(format: .off), hosts: HostPolicy = .anyHost, logger: Logger = Logger(label: "cckm-mock")
+        accessLog: AccessLog = AccessLog(format: .off), hosts: HostPolicy = .anyHost, logger: Logger = Logger(label: "cckm-mock"),
+        cmVersion: String = SystemInfo.defaultVersion
     ) throws {
+        self.cmVersion = cmVersion
         self.hosts = hosts
         self.accessLog = accessLog
         self.certificatePEM = certificatePEM

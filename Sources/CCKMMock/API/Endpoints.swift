@@ -7,7 +7,7 @@ import HTTPServer
 /// a row here and its handler; the 405s, `Allow`, the journal's domain, the fault rules' family and
 /// the `openapi.yaml` check follow from the row. Within a path, rows are in the order `Allow` lists them.
 extension CCKMApp {
-    static let routes = RouteTable(cckm + auth + scheduler + admin)
+    static let routes = RouteTable(cckm + auth + scheduler + system + admin)
 
     private static let cckm: [Endpoint] = [
         Endpoint("GET", "/api/v1/cckm/{family}", .cckm) { app, call in try app.cached(call) { try app.list(call) } },
@@ -44,6 +44,10 @@ extension CCKMApp {
         Endpoint("GET", "/api/v1/scheduler/jobs/{id}", .scheduler) { app, call in .now(try app.schedulerRun(call)) },
         Endpoint("DELETE", "/api/v1/scheduler/jobs/{id}", .scheduler) { app, call in .now(try app.deleteSchedulerRun(call)) },
         Endpoint("GET", "/api/v1/scheduler/operations", .scheduler) { _, _ in .now(schedulerOperations()) },
+    ]
+
+    private static let system: [Endpoint] = [
+        Endpoint("GET", "/api/v1/system/info", .scheduler) { app, _ in .now(SystemInfo.response(version: app.cmVersion)) }
     ]
 
     private static let admin: [Endpoint] = [

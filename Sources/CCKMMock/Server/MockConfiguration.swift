@@ -22,6 +22,8 @@ public struct MockConfiguration: Sendable {
     public var adminToken: String?
     /// One line per request on standard error, or none.
     public var accessLog: AccessLogFormat = .off
+    /// The CM release `GET /api/v1/system/info` names.
+    public var cmVersion = SystemInfo.defaultVersion
     /// `Host` names served besides loopback, IP literals, the bound address, the machine's name and
     /// the certificate's names (`--allow-host`); `*` serves every name.
     public var allowedHosts: [String] = []

@@ -69,7 +69,8 @@ public final class MockServer: Sendable {
                 signingKey: try data.signingKey(),
                 journal: RequestJournal(capacity: configuration.journalSize), fixture: fixture, batchWrites: true,
                 cacheBytes: configuration.cacheBytes, adminToken: configuration.adminToken, certificatePEM: tls?.identity.certificatePEM,
-                accessLog: AccessLog(format: configuration.accessLog), hosts: Self.hostPolicy(configuration), logger: logger)
+                accessLog: AccessLog(format: configuration.accessLog), hosts: Self.hostPolicy(configuration), logger: logger,
+                cmVersion: configuration.cmVersion)
         } catch {
             throw StartupError(description: "cannot prepare login in \(configuration.store.displayName): \(error)")
         }

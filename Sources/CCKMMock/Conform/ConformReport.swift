@@ -1,0 +1,164 @@
+import CCKMCore
+
+/// A run's result as people and CI read it: text by family, JSON, or JUnit XML; with the
+/// differences a baseline accepts marked known, and the baseline's entries that no longer occur.
+package struct ConformReport: Sendable {
+    package let result: Conformance.Result
+    /// Keys (`ConformDifference.key`) of accepted differences.
+    package let baseline: Set<String>
+    package let insecure: Bool
+
+    package init(result: Conformance.Result, baseline: Set<String> = [], insecure: Bool = false) {
+        self.result = result
+        self.baseline = baseline
+        self.insecure = insecure
+    }
+
+    package var newDifferences: [ConformDifference] { result.differences.filter { !baseline.contains($0.key) } }
+    package var knownDifferences: [ConformDifference] { result.differences.filter { baseline.contains($0.key) } }
+    /// Accepted differences this run did not see.
+    package var resolved: [String] { baseline.subtracting(result.differences.map(\.key)).sorted() }
+
+    /// Whether a difference at or above `severity` is new.
+    package func fails(at severity: ConformDifference.Severity?) -> Bool {
+        guard let severity else { return false }
+        return newDifferences.contains { $0.code.severity >= severity }
+    }
+
+    private func counts(_ probes: [Conformance.ProbeResult]) -> (same: Int, different: Int, unchecked: Int) {
+        var counts = (same: 0, different: 0, unchecked: 0)
+        for probe in probes {
+            switch probe.outcome {
+            case .same: counts.same += 1
+            case .different: counts.different += 1
+            case .couldNotCheck: counts.unchecked += 1
+            }
+        }
+        return counts
+    }
+
+    package var text: String {
+        var lines: [String] = []
+        if insecure { lines.append("warning: --insecure: the lab CM's certificate was not verified") }
+        lines.append("lab CM version: \(result.cmVersion ?? "unknown (GET /api/v1/system/info gave none)")")
+        var groups: [String] = []
+        for probe in result.probes where !groups.contains(probe.group) { groups.append(probe.group) }
+        for group in groups {
+            let probes = result.probes.filter { $0.group == group }
+            let count = counts(probes)
+            lines.append("")
+            lines.append(
+                "\(group): \(probes.count) probes, \(count.same) same, \(count.different) different, \(count.unchecked) could not be checked")
+            for probe in probes {
+                if case .couldNotCheck(let why) = probe.outcome { lines.append("  could not check  \(probe.name): \(why)") }
+                for difference in probe.differences {
+                    let known = baseline.contains(difference.key) ? "known " : ""
+                    var line = "  \(known)\(difference.code.severity.rawValue)  \(difference.code.rawValue)  \(probe.name)  \(difference.path)"
+                    line += "  mock: \(difference.mock)  live: \(difference.live)"
+                    if !difference.readBy.isEmpty { line += "  (read by \(difference.readBy.joined(separator: ", ")))" }
+                    lines.append(line)
+                }
+            }
+        }
+        let count = counts(result.probes)
+        lines.append("")
+        lines.append(
+            "\(result.probes.count) probes: \(count.same) same, \(count.different) different, \(count.unchecked) could not be checked; "
+                + "\(newDifferences.count) new differences, \(knownDifferences.count) known")
+        for key in resolved { lines.append("no longer occurs (remove it from the baseline): \(key)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    package var json: String {
+        let probes: [String] = result.probes.map { probe in
+            var members: [(String, JSONPart)] = [("name", .string(probe.name)), ("group", .string(probe.group))]
+            switch probe.outcome {
+            case .same: members.append(("outcome", .string("same")))
+            case .different: members.append(("outcome", .string("different")))
+            case .couldNotCheck(let why): members += [("outcome", .string("could_not_check")), ("reason", .string(why))]
+            }
+            return JSONWriter.object(members)
+        }
+        let differences: [String] = result.differences.map { difference in
+            JSONWriter.object([
+                ("code", .string(difference.code.rawValue)), ("severity", .string(difference.code.severity.rawValue)),
+                ("probe", .string(difference.probe)), ("path", .string(difference.path)), ("mock", .string(difference.mock)),
+                ("live", .string(difference.live)), ("read_by", .array(difference.readBy.map { JSONValue.string($0).jsonText })),
+                ("known", .rendered(baseline.contains(difference.key) ? "true" : "false")),
+            ])
+        }
+        return JSONWriter.object([
+            ("cm_version", result.cmVersion.map { .string($0) } ?? .null), ("insecure", .rendered(insecure ? "true" : "false")),
+            ("probes", .array(probes)), ("differences", .array(differences)),
+            ("no_longer_occurring", .array(resolved.map { JSONValue.string($0).jsonText })),
+        ]) + "\n"
+    }
+
+    package var junit: String {
+        let count = counts(result.probes)
+        let failing = result.probes.filter { probe in probe.differences.contains { !baseline.contains($0.key) } }.count
+        var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+        xml += #"<testsuites name="cckm-mock conform" tests="\#(result.probes.count)" failures="\#(failing)" skipped="\#(count.unchecked)">"# + "\n"
+        var groups: [String] = []
+        for probe in result.probes where !groups.contains(probe.group) { groups.append(probe.group) }
+        for group in groups {
+            let probes = result.probes.filter { $0.group == group }
+            xml += #"  <testsuite name="\#(Self.escaped(group))" tests="\#(probes.count)">"# + "\n"
+            for probe in probes {
+                xml += #"    <testcase classname="conform.\#(Self.escaped(group))" name="\#(Self.escaped(probe.name))""#
+                let fresh = probe.differences.filter { !baseline.contains($0.key) }
+                if case .couldNotCheck(let why) = probe.outcome {
+                    xml += ">\n      <skipped message=\"\(Self.escaped(why))\"/>\n    </testcase>\n"
+                } else if fresh.isEmpty {
+                    xml += "/>\n"
+                } else {
+                    let detail = fresh.map { "\($0.code.rawValue) \($0.path): mock \($0.mock), live \($0.live)" }.joined(separator: "\n")
+                    xml += ">\n      <failure message=\"\(fresh.count) differences\" type=\"\(fresh[0].code.rawValue)\">"
+                    xml += Self.escaped(detail) + "</failure>\n    </testcase>\n"
+                }
+            }
+            xml += "  </testsuite>\n"
+        }
+        return xml + "</testsuites>\n"
+    }
+
+    /// The baseline file `--update-baseline` writes: every difference of this run, accepted.
+    package var baselineFile: String {
+        let entries: [String] = result.differences.map { difference in
+            JSONWriter.object([
+                ("code", .string(difference.code.rawValue)), ("probe", .string(difference.probe)), ("path", .string(difference.path)),
+            ])
+        }
+        return JSONWriter.object([("differences", .array(entries))]) + "\n"
+    }
+
+    /// The keys of a baseline file's accepted differences.
+    package static func baselineKeys(_ bytes: [UInt8]) throws(InputError) -> Set<String> {
+        let members = try InputError.objectMembers(of: bytes)
+        guard let items = members.first(where: { $0.key == "differences" })?.value.arrayValue else {
+            throw .badRequest("a baseline is {\"differences\": [{\"code\", \"probe\", \"path\"}, ...]}")
+        }
+        var keys: Set<String> = []
+        for item in items {
+            guard let code = item["code"]?.stringValue, let probe = item["probe"]?.stringValue, let path = item["path"]?.stringValue else {
+                throw .badRequest("each baseline entry needs \"code\", \"probe\" and \"path\" strings")
+            }
+            keys.insert("\(code) \(probe) \(path)")
+        }
+        return keys
+    }
+
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,228 @@
+import CCKMCore
+import HTTPServer
+
+/// A conformance run: every probe sent to the mock and to the lab CM, each side with its own ids,
+/// and the answers compared in shape (`JSONShape`), never in values that differ between any two
+/// CMs. What `cckm-mock conform` runs.
+package struct Conformance {
+    package let mock: ConformSide
+    package let live: ConformSide
+    package let probes: [ConformProbe]
+    /// Progress lines (standard error in the CLI).
+    package var progress: (String) -> Void = { _ in }
+
+    package init(mock: ConformSide, live: ConformSide, probes: [ConformProbe]) {
+        self.mock = mock
+        self.live = live
+        self.probes = probes
+    }
+
+    /// The run could not check anything: the lab CM is unreachable or refused the login.
+    package struct NothingChecked: Error, CustomStringConvertible {
+        package var description: String
+    }
+
+    package struct ProbeResult: Sendable, Equatable {
+        package enum Outcome: Sendable, Equatable {
+            case same
+            case different
+            /// Not about this probe (no job to ask for, a licence, a 403, a transport error): neither pass nor fail.
+            case couldNotCheck(String)
+        }
+
+        package var name: String
+        package var group: String
+        package var outcome: Outcome
+        package var differences: [ConformDifference]
+    }
+
+    package struct Result: Sendable {
+        package var cmVersion: String?
+        package var probes: [ProbeResult]
+        package var differences: [ConformDifference] { probes.flatMap(\.differences) }
+    }
+
+    private struct Answered {
+        var probe: ConformProbe
+        var mock: ConformSide.Outcome?
+        var live: ConformSide.Outcome?
+        var skipped: String?
+    }
+
+    package func run() throws(NothingChecked) -> Result {
+        let liveLogin = live.logIn()
+        switch liveLogin.outcome {
+        case .failed(let why):
+            throw NothingChecked(description: "cannot reach the lab CM at \(live.client.endpoint.host):\(live.client.endpoint.port): \(why)")
+        case .answered(let status, _, _) where !(200..<300).contains(status):
+            throw NothingChecked(description: "the lab CM refused the login (HTTP \(status)); check the username, password and domain")
+        default: break
+        }
+        let mockLogin = mock.logIn()
+        if case .failed(let why) = mockLogin.outcome { throw NothingChecked(description: "cannot reach the mock: \(why)") }
+        var answered = [Answered(probe: Self.loginProbe, mock: mockLogin.outcome, live: liveLogin.outcome)]
+        answered.append(Answered(probe: Self.refreshProbe, mock: mock.refresh(), live: live.refresh()))
+        var firstIDs: [String: (mock: String?, live: String?)] = [:]
+        for (index, probe) in probes.enumerated() {
+            if index % 20 == 0 { progress("conform: \(index) of \(probes.count) probes") }
+            var entry = Answered(probe: probe)
+            var paths = (mock: probe.path, live: probe.path)
+            if let list = probe.idFrom {
+                let ids = firstIDs[list] ?? (nil, nil)
+                guard let mockID = ids.mock, let liveID = ids.live else {
+                    let side = ids.live == nil && ids.mock == nil ? "either side" : ids.live == nil ? "the lab CM" : "the mock"
+                    entry.skipped = "no job of this family on \(side) to ask for"
+                    answered.append(entry)
+                    continue
+                }
+                paths = (probe.path.replacingID(with: mockID), probe.path.replacingID(with: liveID))
+            }
+            entry.mock = mock.send(probe.method, paths.mock, body: probe.body, bearer: probe.token == .bearer)
+            entry.live = live.send(probe.method, paths.live, body: probe.body, bearer: probe.token == .bearer)
+            if probe.isList, probe.path.firstIndex(of: "?") == nil {
+                firstIDs[probe.path] = (Self.firstID(entry.mock), Self.firstID(entry.live))
+            }
+            answered.append(entry)
+            cleanUp(probe, entry.mock, on: mock)
+            cleanUp(probe, entry.live, on: live)
+        }
+        // Enumerated values the mock sends anywhere in the run, and the statuses it knows.
+        var vocabulary: [String: Set<String>] = [
+            "overall_status": Set(JobStatus.allCases.map(\.rawValue)), "operation": Set(SchedulerOperation.all.map(\.name)),
+            "job_status": Set(SchedulerRun.statuses),
+        ]
+        for entry in answered {
+            guard case .answered(_, _, let body?)? = entry.mock else { continue }
+            for (path, values) in JSONShape(body).enums { vocabulary[Self.member(path), default: []].formUnion(values) }
+        }
+        let results = answered.map { entry in
+            if let why = entry.skipped {
+                return ProbeResult(name: entry.probe.name, group: entry.probe.group, outcome: .couldNotCheck(why), differences: [])
+            }
+            return Self.compare(entry.probe, mock: entry.mock, live: entry.live, vocabulary: vocabulary)
+        }
+        var version: String?
+        if let info = answered.first(where: { $0.probe.path == "/api/v1/system/info" }), case .answered(200, _, let body?)? = info.live {
+            version = body["version"]?.stringValue
+        }
+        return Result(cmVersion: version, probes: results)
+    }
+
+    static let loginProbe = ConformProbe(name: "POST /api/v1/auth/tokens (password)", group: "auth", method: "POST", path: "/api/v1/auth/tokens")
+    static let refreshProbe = ConformProbe(
+        name: "POST /api/v1/auth/tokens (refresh_token)", group: "auth", method: "POST", path: "/api/v1/auth/tokens")
+
+    /// A job-configuration the write tier created is deleted again at once.
+    private func cleanUp(_ probe: ConformProbe, _ outcome: ConformSide.Outcome?, on side: ConformSide) {
+        guard probe.method == "POST", probe.path.hasSuffix("/job-configs"), case .answered(200..<300, _, let body?)? = outcome,
+            let id = body["id"]?.stringValue, isUUID(id)
+        else { return }
+        _ = side.send("DELETE", probe.path + "/" + id)
+    }
+
+    private static func firstID(_ outcome: ConformSide.Outcome?) -> String? {
+        guard case .answered(200, _, let body?)? = outcome else { return nil }
+        return body["resources"]?.arrayValue?.first?["id"]?.stringValue
+    }
+
+    static func member(_ path: String) -> String {
+        path.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } ?? ""
+    }
+
+    /// One probe's answers compared.
+    static func compare(
+        _ probe: ConformProbe, mock: ConformSide.Outcome?, live: ConformSide.Outcome?, vocabulary: [String: Set<String>]
+    ) -> ProbeResult {
+        func result(_ outcome: ProbeResult.Outcome, _ differences: [ConformDifference] = []) -> ProbeResult {
+            ProbeResult(name: probe.name, group: probe.group, outcome: outcome, differences: differences)
+        }
+        guard let mock, let live else { return result(.couldNotCheck("no refresh token to log in with on one side")) }
+        guard case .answered(let liveStatus, let liveType, let liveBody) = live else {
+            if case .failed(let why) = live { return result(.couldNotCheck("the lab CM did not answer: \(why)")) }
+            return result(.couldNotCheck("the lab CM did not answer"))
+        }
+        guard case .answered(let mockStatus, let mockType, let mockBody) = mock else {
+            return result(.couldNotCheck("the mock did not answer"))
+        }
+        func difference(_ code: ConformDifference.Code, _ path: String, _ mock: String, _ live: String) -> ConformDifference {
+            ConformDifference(code: code, probe: probe.name, path: path, mock: mock, live: live, readBy: ClientReads.of(path))
+        }
+        if mockStatus != liveStatus {
+            // Refusals that are about the lab CM (a licence, a role, maintenance), not about the probe.
+            if [402, 403, 503].contains(liveStatus) { return result(.couldNotCheck("the lab CM refused it with HTTP \(liveStatus)")) }
+            return result(.different, [difference(.status, "status", "\(mockStatus)", "\(liveStatus)")])
+        }
+        var differences: [ConformDifference] = []
+        if let mockType, let liveType, mockType != liveType {
+            differences.append(difference(.header, "Content-Type", mockType, liveType))
+        }
+        guard let mockBody, let liveBody else {
+            if (mockBody == nil) != (liveBody == nil) {
+                differences.append(difference(.type, "$", mockBody.map(JSONShape.tag) ?? "no body", liveBody.map(JSONShape.tag) ?? "no body"))
+            }
+            return result(differences.isEmpty ? .same : .different, differences)
+        }
+        let (mockShape, liveShape) = (JSONShape(mockBody), JSONShape(liveBody))
+        if mockStatus >= 400 {
+            let mockMembers = (mockBody.objectValue ?? []).map(\.key)
+            let liveMembers = (liveBody.objectValue ?? []).map(\.key)
+            if Set(mockMembers) != Set(liveMembers) {
+                differences.append(difference(.envelope, "$", mockMembers.joined(separator: ","), liveMembers.joined(separator: ",")))
+            }
+            for key in ["$.code", "$.codeDesc"] {
+                if let m = mockShape.constants[key], let l = liveShape.constants[key], m != l { differences.append(difference(.envelope, key, m, l)) }
+            }
+            return result(differences.isEmpty ? .same : .different, differences)
+        }
+        for path in mockShape.paths + liveShape.paths.filter({ mockShape.tags[$0] == nil }) where path != "$" {
+            // Compared where both sides have the container, and for array items where both have items.
+            let parent = Self.parent(of: path)
+            guard mockShape.tags[parent] != nil, liveShape.tags[parent] != nil else { continue }
+            if path.hasSuffix("[]"), mockShape.tags[path] == nil || liveShape.tags[path] == nil { continue }
+            switch (mockShape.tags[path], liveShape.tags[path]) {
+            case (let m?, let l?):
+                let (mockTypes, liveTypes) = (Self.baseTypes(m), Self.baseTypes(l))
+                if mockTypes != liveTypes {
+                    differences.append(difference(.type, path, m, l))
+                } else if m != l {
+                    differences.append(difference(.format, path, m, l))
+                }
+            case (let m?, nil):
+                differences.append(m == "null" ? difference(.type, path, "null", "absent") : difference(.onlyInMock, path, m, "absent"))
+            case (nil, let l?):
+                differences.append(l == "null" ? difference(.type, path, "absent", "null") : difference(.onlyInLive, path, "absent", l))
+            case (nil, nil):
+                break
+            }
+        }
+        for path in liveShape.enums.keys.sorted() {
+            let known = vocabulary[Self.member(path)] ?? []
+            for value in liveShape.enums[path]!.sorted() where !known.contains(value) {
+                differences.append(difference(.enumValue, path, known.sorted().joined(separator: ","), value))
+            }
+        }
+        if probe.isList {
+            for key in ["$.skip", "$.limit"] where mockShape.constants[key] != liveShape.constants[key] {
+                differences.append(difference(.paging, key, mockShape.constants[key] ?? "absent", liveShape.constants[key] ?? "absent"))
+            }
+        }
+        return result(differences.isEmpty ? .same : .different, differences)
+    }
+
+    static func parent(of path: String) -> String {
+        if path.hasSuffix("[]") { return String(path.dropLast(2)) }
+        guard let dot = path.lastIndex(of: ".") else { return "$" }
+        return String(path[..<dot])
+    }
+
+    /// `string(uuid)|null` → {string, null}.
+    static func baseTypes(_ tag: String) -> Set<String> {
+        Set(tag.split(separator: "|").map { String($0.prefix { $0 != "(" }) })
+    }
+}
+
+extension String {
+    fileprivate func replacingID(with id: String) -> String {
+        split(separator: "{id}", omittingEmptySubsequences: false).joined(separator: id)
+    }
+}
