@@ -13,6 +13,20 @@ extension StoreReader {
         }
     }
 
+    /// The job's JSON and its status, read from the status column (no parse of the JSON).
+    package func documentAndStatus(family: JobFamily, domain: String, id: String) throws -> (document: String, status: JobStatus?)? {
+        try database.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT d.document, j.status FROM job AS j JOIN job_document AS d ON d.seq = j.seq
+                        WHERE j.family = ? AND j.id = ? AND j.domain = ?
+                        """),
+                arguments: [family.name, id, domain]
+            ).map { row in (row[0], JobStatus(rawValue: row[1])) }
+        }
+    }
+
     /// The page the query asks for, and the count of all its matches.
     package func list(family: JobFamily, domain: String, query: ListQuery) throws -> JobPage {
         let page = try listAcross(family: family, domain: domain, query: query)

@@ -20,9 +20,13 @@ public struct HTTPResponse: Sendable {
 /// hang up (a fault a test asked for).
 public enum HTTPReply: Sendable {
     case now(HTTPResponse)
-    /// The server suspends the connection and calls this; the responder calls `deliver` once, from
-    /// any thread, with the response, or with nil to hang up.
-    case later(@Sendable (_ deliver: @escaping @Sendable (HTTPResponse?) -> Void) -> Void)
+    /// The server suspends the connection and calls `start`; the responder calls `deliver` once,
+    /// from any thread, with the response, or with nil to hang up. `then` runs on the connection's
+    /// own thread once it resumes, before the response goes out: what the deliverer's thread (a
+    /// database writer) should not spend its time on (logging, journaling, headers).
+    case later(
+        _ start: @Sendable (_ deliver: @escaping @Sendable (HTTPResponse?) -> Void) -> Void,
+        then: @Sendable (HTTPResponse?) -> HTTPResponse? = { $0 })
     case hangUp
 }
 

@@ -23,6 +23,8 @@ final class RequestState: @unchecked Sendable {  // Fields change on the connect
     var suspended = false
     /// What the `.later` reply delivered (nil inside: hang up), read when the connection resumes.
     let delivered = Mutex<HTTPResponse??>(nil)
+    /// The `.later` reply's `then`, run on the connection's thread when it resumes.
+    var then: @Sendable (HTTPResponse?) -> HTTPResponse? = { $0 }
 
     init(head: HTTPRequest) {
         self.head = head
@@ -130,7 +132,7 @@ extension HTTPServer {
             guard let delivered = state.delivered.withLock({ $0 }) else { return .YES }
             state.suspended = false
             state.answered = true
-            return delivered.map { queue($0, on: connection) } ?? .NO
+            return state.then(delivered).map { queue($0, on: connection) } ?? .NO
         }
         if state.answered { return .YES }
         if state.bodyTooLarge { return rejectOversized(state, connection: connection) }
@@ -147,8 +149,9 @@ extension HTTPServer {
         case .hangUp:
             state.answered = true
             return .NO
-        case .later(let start):
+        case .later(let start, let then):
             state.suspended = true
+            state.then = then
             answered(connection)
             MHD_suspend_connection(connection)
             suspendedConnections.withLock { $0[ObjectIdentifier(state)] = SuspendedConnection(state: state, connection: connection) }

@@ -64,7 +64,7 @@ extension CCKMApp {
                 switch effect() {
                 case .now(let response): deliver(response)
                 case .hangUp: deliver(nil)
-                case .later(let start): start(deliver)
+                case .later(let start, let then): start { deliver(then($0)) }
                 }
             }
         }
@@ -109,7 +109,7 @@ extension CCKMApp {
         }
         switch reply {
         case .now(let answer): return .now(journaled(answer))
-        case .later(let start): return .later { deliver in start { deliver($0.map(journaled)) } }
+        case .later(let start, let then): return .later(start, then: { then($0).map(journaled) })
         case .hangUp: return .now(journaled(response(for: .internalError())))
         }
     }
@@ -120,15 +120,16 @@ extension CCKMApp {
         _ request: HTTPRequest, _ match: RouteTable.Match, _ finish: @escaping @Sendable (HTTPResponse) -> HTTPResponse
     ) -> HTTPReply {
         let id = Self.requestID
-        return .later { deliver in
-            Self.controlCalls.async {
-                switch Self.$requestID.withValue(id, operation: { self.guarded(request) { try self.call(match, request) } }) {
-                case .now(let answer): deliver(finish(answer))
-                case .later(let start): start { deliver($0.map(finish)) }
-                case .hangUp: deliver(nil)
+        return .later(
+            { deliver in
+                Self.controlCalls.async {
+                    switch Self.$requestID.withValue(id, operation: { self.guarded(request) { try self.call(match, request) } }) {
+                    case .now(let answer): deliver(answer)
+                    case .later(let start, let then): start { deliver(then($0)) }
+                    case .hangUp: deliver(nil)
+                    }
                 }
-            }
-        }
+            }, then: { $0.map(finish) })
     }
 
     /// A 400 naming the first parameter the endpoint does not take, and the ones it does.

@@ -86,8 +86,9 @@ public final class CCKMApp: HTTPResponder {
         case .hangUp:
             logAccess(request, nil, id: id, since: started)
             return .hangUp
-        case .later(let start):
-            return .later { deliver in start { deliver($0.map { self.identified($0, request, id: id, since: started) }) } }
+        case .later(let start, let then):
+            // The request id, the access log line: on the connection's thread, not the writer's.
+            return .later(start, then: { then($0).map { self.identified($0, request, id: id, since: started) } })
         }
     }
 
@@ -111,13 +112,13 @@ public final class CCKMApp: HTTPResponder {
         switch reply(to: request) {
         case .now(let response):
             return response
-        case .later(let start):
+        case .later(let start, let then):
             // A control call answers from another thread, soon; a wait or a delay may not come
             // within the bound, and is a 500 here (tests of those use `reply(to:)`).
             let delivered = Mutex<HTTPResponse??>(nil)
             let done = DispatchSemaphore(value: 0)
             start { response in
-                delivered.withLock { $0 = .some(response) }
+                delivered.withLock { $0 = .some(then(response)) }
                 done.signal()
             }
             _ = done.wait(timeout: .now() + .seconds(60))

@@ -65,14 +65,13 @@ final class JobWaiters: Sendable {
         for job in Set(jobs) {
             guard let waiting = parked.withLock({ $0.byJob[job] }), let first = waiting.first?.value else { continue }
             reads.add(1, ordering: .relaxed)
-            let read = Result { try store.document(family: first.family, domain: first.domain, id: first.id) }
+            let read = Result { try store.documentAndStatus(family: first.family, domain: first.domain, id: first.id) }
             if case .success(nil) = read {
                 for (ticket, waiter) in waiting { take(ticket, of: job)?.deliver(waiter.gone) }
                 continue
             }
-            guard case .success(let document?) = read,
-                let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:))
-            else { continue }
+            guard case .success(let found?) = read, let status = found.status else { continue }
+            let document = found.document
             for (ticket, waiter) in waiting where waiter.accepts(status) {
                 take(ticket, of: job)?.deliver(.json(200, document))
             }

@@ -106,7 +106,7 @@ import Testing
                 sql: "CREATE TEMP TRIGGER fail_here AFTER INSERT ON job_event WHEN NEW.job_id = '\(late)' BEGIN SELECT RAISE(ABORT, 'full'); END")
         }
         let wait = HTTPRequest(method: "GET", path: "/__admin/jobs/\(first)/wait", query: [QueryItem(name: "status", value: "completed")])
-        guard case .later(let start) = app.app.reply(to: wait) else {
+        guard case .later(let start, _) = app.app.reply(to: wait) else {
             Issue.record("the wait was answered before the job ended")
             return
         }

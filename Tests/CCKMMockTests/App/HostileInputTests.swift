@@ -120,7 +120,7 @@ import Testing
         let held = try #require(try start(app, "oci", ["held"]).json["id"]?.stringValue)
         let delivered = Counter()
         for _ in 0..<1000 {
-            guard case .later(let park) = app.app.reply(to: HTTPRequest(method: "GET", path: "/__admin/jobs/\(held)/wait", query: [])) else {
+            guard case .later(let park, _) = app.app.reply(to: HTTPRequest(method: "GET", path: "/__admin/jobs/\(held)/wait", query: [])) else {
                 Issue.record("a wait on a running job parks")
                 return
             }

@@ -52,7 +52,8 @@ struct InProcessApp {
         switch app.reply(to: request) {
         case .now(let now): response = now
         case .hangUp: response = nil
-        case .later(let start): response = await withCheckedContinuation { continuation in start { continuation.resume(returning: $0) } }
+        case .later(let start, let then):
+            response = then(await withCheckedContinuation { continuation in start { continuation.resume(returning: $0) } })
         }
         return try response.map { try Reply(status: $0.status, headers: $0.headers, body: $0.body.isEmpty ? Array("null".utf8) : $0.body) }
     }
