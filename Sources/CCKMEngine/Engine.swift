@@ -71,6 +71,11 @@ public final class Engine: Sendable {
 
     public var settings: SimulatorSettings { planner.settings }
 
+    /// How fast simulated time runs from now on (`POST /__admin/clock`).
+    package func setTimeScale(_ scale: Double) {
+        planner.setTimeScale(scale)
+    }
+
     /// `body` with the clock to itself.
     package func oneAtATime<T: Sendable>(_ body: () throws -> T) throws -> T {
         try turn.withLock { _ in try body() }

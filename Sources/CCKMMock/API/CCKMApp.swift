@@ -26,8 +26,6 @@ public final class CCKMApp: HTTPResponder {
     let cache: ResponseCache
     /// When set, every `/__admin` request must carry `Authorization: Bearer <adminToken>`.
     let adminToken: [UInt8]?
-    /// The certificate chain the server presents (PEM), served at `/__admin/tls/cert.pem`; nil over plain HTTP.
-    let certificatePEM: String?
     let accessLog: AccessLog
     /// Which `Host` names are served (DNS rebinding).
     let hosts: HostPolicy
@@ -35,15 +33,16 @@ public final class CCKMApp: HTTPResponder {
     /// The id of the request being answered on this thread, for the log line of an unexpected error.
     @TaskLocal static var requestID: String?
     let randomness: Randomness
-    let logger: Logger
-    /// The fixtures named at start: what `reset?to=startup` goes back to, whatever was loaded since.
-    let startupFixture: Fixture
-    /// What `reset` goes back to: the start-up fixtures, unless a load declared itself the new
-    /// baseline (`POST /__admin/fixtures?baseline=true`). A plain load changes the state only, so
-    /// that nothing a test loads survives the next test's reset.
-    let baseline: Mutex<Fixture>
+    let replies: Replies
     /// The CM release `GET /api/v1/system/info` names.
     let cmVersion: String
+
+    /// The handlers, in groups; each holds only what it needs. `Endpoints.swift` names a row's group.
+    let jobs: JobHandlers
+    let auth: AuthHandlers
+    let scheduler: SchedulerHandlers
+    let control: ControlHandlers
+    let dashboard: DashboardHandlers
 
     init(
         store: JobStore, clock: any SimulationClock = SystemClock(), settings: SimulatorSettings = SimulatorSettings(),
@@ -57,22 +56,31 @@ public final class CCKMApp: HTTPResponder {
         self.cmVersion = cmVersion
         self.hosts = hosts
         self.accessLog = accessLog
-        self.certificatePEM = certificatePEM
         self.store = store.reader
-        self.cache = ResponseCache(capacity: cacheBytes)
+        let cache = ResponseCache(capacity: cacheBytes)
+        self.cache = cache
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.randomness = randomness
-        self.requestIDs = RequestIDs(seed: randomness.seed)
+        let requestIDs = RequestIDs(seed: randomness.seed)
+        self.requestIDs = requestIDs
+        let replies = Replies(logger: logger, requestIDs: requestIDs)
+        self.replies = replies
         let waiters = JobWaiters()
         self.waiters = waiters
-        self.engine = Engine(
+        let engine = Engine(
             store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: randomness), groupCommit: batchWrites,
             changed: { change in waiters.handle(change, store: store.reader) })
-        self.tokens = try TokenService(settings: auth, key: signingKey, engine: engine, now: tokenClock)
+        self.engine = engine
+        let tokens = try TokenService(settings: auth, key: signingKey, engine: engine, now: tokenClock)
+        self.tokens = tokens
         self.journal = journal
-        self.startupFixture = fixture
-        self.baseline = Mutex(fixture)
-        self.logger = logger
+        jobs = JobHandlers(store: store.reader, engine: engine, cache: cache, replies: replies)
+        self.auth = AuthHandlers(tokens: tokens, engine: engine, replies: replies)
+        scheduler = SchedulerHandlers(store: store.reader, engine: engine)
+        control = ControlHandlers(
+            store: store.reader, engine: engine, tokens: tokens, journal: journal, faults: faults, waiters: waiters, randomness: randomness,
+            replies: replies, startupFixture: fixture)
+        dashboard = DashboardHandlers(certificatePEM: certificatePEM)
     }
 
     /// Control API requests are answered as they are; every other request is first offered to the
@@ -123,9 +131,9 @@ public final class CCKMApp: HTTPResponder {
             }
             _ = done.wait(timeout: .now() + .seconds(60))
             if case .some(.some(let response)) = delivered.withLock({ $0 }) { return response }
-            return response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
+            return replies.response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
         case .hangUp:
-            return response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
+            return replies.response(for: .internalError("This answer comes later or hangs up; call reply(to:)"))
         }
     }
 }

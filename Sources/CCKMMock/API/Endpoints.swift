@@ -10,124 +10,128 @@ extension CCKMApp {
     static let routes = RouteTable(cckm + auth + scheduler + system + admin)
 
     private static let cckm: [Endpoint] = [
-        Endpoint("GET", "/api/v1/cckm/{family}", .cckm) { app, call in try app.cached(call) { try app.list(call) } },
-        Endpoint("POST", "/api/v1/cckm/{family}", .cckm) { app, call in
-            let request = try StartRequest.parse(body: call.body, family: call.family!)
-            return app.later(call.request, status: 201) { finish in
-                app.engine.start(family: call.family!, domain: call.domain, request: request, finish: finish)
-            }
-        },
-        Endpoint("GET", "/api/v1/cckm/{family}/{id}", .cckm) { app, call in try app.cached(call) { try app.job(call) } },
-        Endpoint("POST", "/api/v1/cckm/{family}/{id}/cancel", .cckm) { app, call in
-            app.later(call.request, status: 200) { finish in
-                app.engine.cancel(family: call.family!, domain: call.domain, id: call.id.lowercased(), finish: finish)
-            }
-        },
+        Endpoint("GET", "/api/v1/cckm/{family}", .cckm, \.jobs) { jobs, call in try jobs.cached(call) { try jobs.list(call) } },
+        Endpoint("POST", "/api/v1/cckm/{family}", .cckm, \.jobs) { jobs, call in try jobs.start(call) },
+        Endpoint("GET", "/api/v1/cckm/{family}/{id}", .cckm, \.jobs) { jobs, call in try jobs.cached(call) { try jobs.job(call) } },
+        Endpoint("POST", "/api/v1/cckm/{family}/{id}/cancel", .cckm, \.jobs) { jobs, call in jobs.cancel(call) },
     ]
 
     private static let auth: [Endpoint] = [
-        Endpoint("POST", "/api/v1/auth/tokens", .auth) { app, call in app.login(call) },
-        Endpoint("POST", "/api/v1/auth/revoke", .auth) { app, call in
-            try app.tokens.revoke(body: call.body)
-            return .now(HTTPResponse(status: 204))
-        },
+        Endpoint("POST", "/api/v1/auth/tokens", .auth, \.auth) { auth, call in auth.login(call) },
+        Endpoint("POST", "/api/v1/auth/revoke", .auth, \.auth) { auth, call in try auth.revoke(call) },
     ]
 
     private static let scheduler: [Endpoint] = [
-        Endpoint("GET", "/api/v1/scheduler/job-configs", .scheduler) { app, call in .now(try app.schedulerConfigs(call)) },
-        Endpoint("POST", "/api/v1/scheduler/job-configs", .scheduler) { app, call in .now(try app.createSchedulerConfig(call)) },
-        Endpoint("GET", "/api/v1/scheduler/job-configs/{id}", .scheduler) { app, call in .now(try app.schedulerConfig(call)) },
-        Endpoint("PATCH", "/api/v1/scheduler/job-configs/{id}", .scheduler) { app, call in .now(try app.patchSchedulerConfig(call)) },
-        Endpoint("DELETE", "/api/v1/scheduler/job-configs/{id}", .scheduler) { app, call in .now(try app.deleteSchedulerConfig(call)) },
-        Endpoint("POST", "/api/v1/scheduler/job-configs/{id}/run-now", .scheduler) { app, call in .now(try app.runNow(call)) },
-        Endpoint("GET", "/api/v1/scheduler/jobs", .scheduler) { app, call in .now(try app.schedulerRuns(call)) },
-        Endpoint("GET", "/api/v1/scheduler/jobs/{id}", .scheduler) { app, call in .now(try app.schedulerRun(call)) },
-        Endpoint("DELETE", "/api/v1/scheduler/jobs/{id}", .scheduler) { app, call in .now(try app.deleteSchedulerRun(call)) },
-        Endpoint("GET", "/api/v1/scheduler/operations", .scheduler) { _, _ in .now(schedulerOperations()) },
+        Endpoint("GET", "/api/v1/scheduler/job-configs", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerConfigs(call)) },
+        Endpoint("POST", "/api/v1/scheduler/job-configs", .scheduler, \.scheduler) { scheduler, call in
+            .now(try scheduler.createSchedulerConfig(call))
+        },
+        Endpoint("GET", "/api/v1/scheduler/job-configs/{id}", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerConfig(call))
+        },
+        Endpoint("PATCH", "/api/v1/scheduler/job-configs/{id}", .scheduler, \.scheduler) { scheduler, call in
+            .now(try scheduler.patchSchedulerConfig(call))
+        },
+        Endpoint("DELETE", "/api/v1/scheduler/job-configs/{id}", .scheduler, \.scheduler) { scheduler, call in
+            .now(try scheduler.deleteSchedulerConfig(call))
+        },
+        Endpoint("POST", "/api/v1/scheduler/job-configs/{id}/run-now", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.runNow(call))
+        },
+        Endpoint("GET", "/api/v1/scheduler/jobs", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerRuns(call)) },
+        Endpoint("GET", "/api/v1/scheduler/jobs/{id}", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerRun(call)) },
+        Endpoint("DELETE", "/api/v1/scheduler/jobs/{id}", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.deleteSchedulerRun(call))
+        },
+        Endpoint("GET", "/api/v1/scheduler/operations", .scheduler, \.scheduler) { _, _ in .now(SchedulerHandlers.schedulerOperations()) },
     ]
 
     private static let system: [Endpoint] = [
-        Endpoint("GET", "/api/v1/system/info", .scheduler) { app, _ in .now(SystemInfo.response(version: app.cmVersion)) }
+        Endpoint("GET", "/api/v1/system/info", .scheduler, \.cmVersion) { version, _ in .now(SystemInfo.response(version: version)) }
     ]
 
     private static let admin: [Endpoint] = [
-        Endpoint("GET", "/__admin/health", .adminOpen) { _, _ in .now(.json(200, #"{"status":"ok"}"#)) },
-        Endpoint("GET", "/__admin/clock", .admin) { app, _ in .now(.json(200, app.clockJSON())) },
-        Endpoint("POST", "/__admin/clock", .admin) { app, call in
-            app.engine.planner.setTimeScale(try CCKMApp.timeScale(in: call.body))
-            return .now(.json(200, app.clockJSON()))
+        Endpoint("GET", "/__admin/health", .adminOpen, \.dashboard) { _, _ in .now(.json(200, #"{"status":"ok"}"#)) },
+        Endpoint("GET", "/__admin/clock", .admin, \.control) { control, _ in .now(.json(200, control.clockJSON())) },
+        Endpoint("POST", "/__admin/clock", .admin, \.control) { control, call in
+            control.engine.setTimeScale(try ControlHandlers.timeScale(in: call.body))
+            return .now(.json(200, control.clockJSON()))
         },
-        Endpoint("POST", "/__admin/clock/advance", .admin) { app, call in
-            let events = try app.engine.advance(seconds: try CCKMApp.seconds(in: call.body))
-            return .now(.json(200, app.clockJSON(transitions: events.count)))
+        Endpoint("POST", "/__admin/clock/advance", .admin, \.control) { control, call in
+            let events = try control.engine.advance(seconds: try ControlHandlers.seconds(in: call.body))
+            return .now(.json(200, control.clockJSON(transitions: events.count)))
         },
-        Endpoint("POST", "/__admin/jobs/settle", .admin) { app, _ in .now(.json(200, app.clockJSON(transitions: try app.engine.settle().count))) },
-        Endpoint("POST", "/__admin/reset", .admin, query: ["to", "domain"]) { app, call in .now(try app.reset(call.query, items: call.request.query))
+        Endpoint("POST", "/__admin/jobs/settle", .admin, \.control) { control, _ in
+            .now(.json(200, control.clockJSON(transitions: try control.engine.settle().count)))
         },
-        Endpoint("POST", "/__admin/fixtures", .admin, query: ["mode", "baseline"]) { app, call in
-            .now(try app.loadFixture(call.body, call.query))
+        Endpoint("POST", "/__admin/reset", .admin, query: ["to", "domain"], \.control) { control, call in
+            .now(try control.reset(call.query, items: call.request.query))
         },
-        Endpoint("GET", "/__admin/domains", .admin) { app, _ in .now(app.domainsJSON()) },
-        Endpoint("POST", "/__admin/tokens", .admin) { app, call in .now(.json(200, try app.tokens.adminToken(body: call.body))) },
-        Endpoint("GET", "/__admin/ui", .adminOpen) { _, _ in .now(dashboard()) },
-        Endpoint("GET", "/__admin/openapi.yaml", .adminOpen) { _, _ in .now(openAPI()) },
-        Endpoint("GET", "/__admin/tls/cert.pem", .adminOpen) { app, _ in .now(try app.certificate()) },
-        Endpoint("GET", "/__admin/jobs", .admin, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"]) {
-            app, call in .now(try app.listJobs(call.request.query, call.query))
+        Endpoint("POST", "/__admin/fixtures", .admin, query: ["mode", "baseline"], \.control) { control, call in
+            .now(try control.loadFixture(call.body, call.query))
         },
-        Endpoint("GET", "/__admin/jobs/{id}", .admin, query: ["family"]) { app, call in .now(try app.job(id: call.id, query: call.query)) },
-        Endpoint("POST", "/__admin/jobs/{id}/complete", .admin, query: ["family"]) { app, call in
-            .now(try app.force(id: call.id, query: call.query, body: call.body, fail: false))
+        Endpoint("GET", "/__admin/domains", .admin, \.control) { control, _ in .now(control.domainsJSON()) },
+        Endpoint("POST", "/__admin/tokens", .admin, \.control) { control, call in .now(.json(200, try control.tokens.adminToken(body: call.body))) },
+        Endpoint("GET", "/__admin/ui", .adminOpen, \.dashboard) { _, _ in .now(DashboardHandlers.dashboard()) },
+        Endpoint("GET", "/__admin/openapi.yaml", .adminOpen, \.dashboard) { _, _ in .now(DashboardHandlers.openAPI()) },
+        Endpoint("GET", "/__admin/tls/cert.pem", .adminOpen, \.dashboard) { dashboard, _ in .now(try dashboard.certificate()) },
+        Endpoint("GET", "/__admin/jobs", .admin, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"], \.control) {
+            control, call in .now(try control.listJobs(call.request.query, call.query))
         },
-        Endpoint("POST", "/__admin/jobs/{id}/fail", .admin, query: ["family"]) { app, call in
-            .now(try app.force(id: call.id, query: call.query, body: call.body, fail: true))
+        Endpoint("GET", "/__admin/jobs/{id}", .admin, query: ["family"], \.control) { control, call in
+            .now(try control.job(id: call.id, query: call.query))
         },
-        Endpoint("GET", "/__admin/jobs/{id}/wait", .admin, query: ["status", "timeout", "family"]) { app, call in
-            try app.wait(id: call.id, query: call.query)
+        Endpoint("POST", "/__admin/jobs/{id}/complete", .admin, query: ["family"], \.control) { control, call in
+            .now(try control.force(id: call.id, query: call.query, body: call.body, fail: false))
         },
-        Endpoint("GET", "/__admin/faults", .admin) { app, _ in .now(app.faultsJSON()) },
-        Endpoint("POST", "/__admin/faults", .admin) { app, call in .now(try app.addFault(call.body)) },
-        Endpoint("DELETE", "/__admin/faults", .admin) { app, _ in
-            app.faults.removeAll()
+        Endpoint("POST", "/__admin/jobs/{id}/fail", .admin, query: ["family"], \.control) { control, call in
+            .now(try control.force(id: call.id, query: call.query, body: call.body, fail: true))
+        },
+        Endpoint("GET", "/__admin/jobs/{id}/wait", .admin, query: ["status", "timeout", "family"], \.control) { control, call in
+            try control.wait(id: call.id, query: call.query)
+        },
+        Endpoint("GET", "/__admin/faults", .admin, \.control) { control, _ in .now(control.faultsJSON()) },
+        Endpoint("POST", "/__admin/faults", .admin, \.control) { control, call in .now(try control.addFault(call.body)) },
+        Endpoint("DELETE", "/__admin/faults", .admin, \.control) { control, _ in
+            control.faults.removeAll()
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/faults/{id}", .admin) { app, call in .now(try app.fault(call.id)) },
-        Endpoint("DELETE", "/__admin/faults/{id}", .admin) { app, call in
-            guard app.faults.remove(id: call.id) else { throw APIError.notFound("No fault \(call.id)") }
+        Endpoint("GET", "/__admin/faults/{id}", .admin, \.control) { control, call in .now(try control.fault(call.id)) },
+        Endpoint("DELETE", "/__admin/faults/{id}", .admin, \.control) { control, call in
+            guard control.faults.remove(id: call.id) else { throw APIError.notFound("No fault \(call.id)") }
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/requests", .admin, query: ["method", "path", "status", "limit", "after"]) { app, call in
-            .now(try app.requests(call.query))
+        Endpoint("GET", "/__admin/requests", .admin, query: ["method", "path", "status", "limit", "after"], \.control) { control, call in
+            .now(try control.requests(call.query))
         },
-        Endpoint("DELETE", "/__admin/requests", .admin) { app, _ in
-            app.journal.clear()
+        Endpoint("DELETE", "/__admin/requests", .admin, \.control) { control, _ in
+            control.journal.clear()
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/requests/count", .admin, query: ["method", "path", "status", "after"]) { app, call in
-            .now(try app.requestCount(call.query))
+        Endpoint("GET", "/__admin/requests/count", .admin, query: ["method", "path", "status", "after"], \.control) { control, call in
+            .now(try control.requestCount(call.query))
         },
-        Endpoint("POST", "/__admin/requests/count", .admin) { app, call in .now(try app.requestCount(matching: call.body)) },
-        Endpoint("POST", "/__admin/requests/find", .admin) { app, call in .now(try app.findRequests(call.body)) },
-        Endpoint("POST", "/__admin/requests/near-misses", .admin) { app, call in
-            .now(.json(200, app.nearMisses(try RequestMatcher.parse(call.body))))
+        Endpoint("POST", "/__admin/requests/count", .admin, \.control) { control, call in .now(try control.requestCount(matching: call.body)) },
+        Endpoint("POST", "/__admin/requests/find", .admin, \.control) { control, call in .now(try control.findRequests(call.body)) },
+        Endpoint("POST", "/__admin/requests/near-misses", .admin, \.control) { control, call in
+            .now(.json(200, control.nearMisses(try RequestMatcher.parse(call.body))))
         },
-        Endpoint("GET", "/__admin/events", .admin, query: ["job", "since", "after", "limit"]) { app, call in .now(try app.events(call.query)) },
-        Endpoint("GET", "/__admin/snapshots", .admin) { app, _ in .now(.json(200, try app.snapshotsJSON())) },
-        Endpoint("POST", "/__admin/snapshots/{name}", .admin) { app, call in
-            try CCKMApp.checkSnapshotName(call.id)
-            try app.engine.saveSnapshot(call.id)
-            return .now(.json(201, try app.snapshotsJSON(only: call.id)))
+        Endpoint("GET", "/__admin/events", .admin, query: ["job", "since", "after", "limit"], \.control) { control, call in
+            .now(try control.events(call.query))
         },
-        Endpoint("DELETE", "/__admin/snapshots/{name}", .admin) { app, call in
-            guard try app.engine.deleteSnapshot(call.id) else { throw APIError.notFound("No snapshot named \"\(call.id)\"") }
+        Endpoint("GET", "/__admin/snapshots", .admin, \.control) { control, _ in .now(.json(200, try control.snapshotsJSON())) },
+        Endpoint("POST", "/__admin/snapshots/{name}", .admin, \.control) { control, call in
+            try ControlHandlers.checkSnapshotName(call.id)
+            try control.engine.saveSnapshot(call.id)
+            return .now(.json(201, try control.snapshotsJSON(only: call.id)))
+        },
+        Endpoint("DELETE", "/__admin/snapshots/{name}", .admin, \.control) { control, call in
+            guard try control.engine.deleteSnapshot(call.id) else { throw APIError.notFound("No snapshot named \"\(call.id)\"") }
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("POST", "/__admin/snapshots/{name}/restore", .admin) { app, call in
-            try app.engine.restore(snapshot: call.id)
-            try app.adoptDomainsOfStoredJobs()
-            return .now(.json(200, app.clockJSON()))
+        Endpoint("POST", "/__admin/snapshots/{name}/restore", .admin, \.control) { control, call in
+            try control.engine.restore(snapshot: call.id)
+            try control.adoptDomainsOfStoredJobs()
+            return .now(.json(200, control.clockJSON()))
         },
-        Endpoint("GET", "/__admin/schedules", .admin) { app, _ in .now(.json(200, try app.schedulesJSON())) },
-        Endpoint("GET", "/__admin/routes", .admin) { _, _ in .now(routesJSON()) },
+        Endpoint("GET", "/__admin/schedules", .admin, \.control) { control, _ in .now(.json(200, try control.schedulesJSON())) },
+        Endpoint("GET", "/__admin/routes", .admin, \.control) { _, _ in .now(ControlHandlers.routesJSON()) },
     ]
 }

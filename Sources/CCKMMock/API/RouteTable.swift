@@ -49,15 +49,25 @@ struct Endpoint: Sendable {
     let query: [String]?
     let handle: @Sendable (CCKMApp, Call) throws -> HTTPReply
 
-    init(
-        _ method: String, _ template: String, _ access: Access, query: [String]? = nil,
-        _ handle: @escaping @Sendable (CCKMApp, Call) throws -> HTTPReply
+    /// A row whose handler is given its group (`\.jobs`, `\.control`, ...) and nothing else of the app.
+    init<Group>(
+        _ method: String, _ template: String, _ access: Access, query: [String]? = nil, _ group: KeyPath<CCKMApp, Group> & Sendable,
+        _ handle: @escaping @Sendable (Group, Call) throws -> HTTPReply
     ) {
         self.method = method
         self.template = template
         self.access = access
         self.query = query ?? (access.isAdmin ? [] : nil)
-        self.handle = handle
+        self.handle = { app, call in try handle(app[keyPath: group], call) }
+    }
+
+    /// The same row at another path (a CCKM row's `{family}` written out).
+    fileprivate init(_ row: Endpoint, template: String) {
+        method = row.method
+        self.template = template
+        access = row.access
+        query = row.query
+        handle = row.handle
     }
 }
 
@@ -105,8 +115,7 @@ struct RouteTable: Sendable {
         for endpoint in endpoints {
             if endpoint.template.contains("{family}") {
                 for family in JobFamily.all {
-                    let row = Endpoint(
-                        endpoint.method, endpoint.template.replacing("{family}", with: family.basePath), endpoint.access, endpoint.handle)
+                    let row = Endpoint(endpoint, template: endpoint.template.replacing("{family}", with: family.basePath))
                     rows.append(row)
                     Self.insert(row, family: family, into: root)
                 }

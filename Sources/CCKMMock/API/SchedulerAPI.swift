@@ -5,7 +5,7 @@ import HTTPServer
 
 /// `/api/v1/scheduler/...`: CM's scheduler job configurations, their job runs, run-now and the
 /// operations, with the CCKM paths' login and domains. Runs happen on the engine's clock.
-extension CCKMApp {
+extension SchedulerHandlers {
     func createSchedulerConfig(_ call: Call) throws -> HTTPResponse {
         let config = try SchedulerConfig(fields: try InputError.objectMembers(of: call.body))
         return .json(201, try engine.createSchedulerConfig(domain: call.domain, config: config))
@@ -39,7 +39,7 @@ extension CCKMApp {
         let page = try store.scheduler.schedulerRuns(domain: call.domain, query: query)
         return .json(
             200,
-            CCKMApp.listEnvelope(
+            JobHandlers.listEnvelope(
                 skip: query.skip, limit: query.limit == Int.max ? -1 : query.limit, total: page.total, resources: page.runs.map(\.document)))
     }
 
@@ -55,7 +55,7 @@ extension CCKMApp {
 
     static func schedulerOperations() -> HTTPResponse {
         let operations = SchedulerOperation.all.map(\.json.jsonText)
-        return .json(200, CCKMApp.listEnvelope(skip: 0, limit: operations.count, total: operations.count, resources: operations))
+        return .json(200, JobHandlers.listEnvelope(skip: 0, limit: operations.count, total: operations.count, resources: operations))
     }
 
     /// A page of configurations; `limit=-1` is all of them.
@@ -72,7 +72,7 @@ extension CCKMApp {
             domain: domain, filter: .init(name: query["name"], id: query["id"]?.lowercased(), operation: query["operation"], disabled: disabled),
             skip: skip,
             limit: limit < 0 ? Int.max : limit)
-        return .json(200, CCKMApp.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
+        return .json(200, JobHandlers.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
     }
 
     private static func page(_ query: AdminQuery) throws(InputError) -> (skip: Int, limit: Int) {

@@ -83,7 +83,7 @@ public final class MockServer: Sendable {
             let startup = progress ?? LoadProgress { _ in }
             app.engine.loadProgress.withLock { $0 = startup }
             try app.engine.seed(fixture, alone: true)
-            try app.adoptDomainsOfStoredJobs()
+            try app.control.adoptDomainsOfStoredJobs()
             loaded = fixture.jobs.count + startup.streamedJobs
             if !configuration.fixtures.isEmpty {
                 logger.info(

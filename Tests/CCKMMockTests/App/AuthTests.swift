@@ -180,7 +180,7 @@ final class TokenClock: Sendable {
         let later = TokenService.wallSeconds() + 10
         let after = AuthSettings(accounts: Accounts(users: ["admin": "admin"], domains: []), tokenTTL: 300)
         let second = try InProcessApp(store: store, auth: after, tokenClock: { later })
-        try second.app.adoptDomainsOfStoredJobs()
+        try second.app.control.adoptDomainsOfStoredJobs()
         #expect(try second.post("/api/v1/auth/tokens", password).status == 401, "password login")
         #expect(try second.post("/api/v1/auth/tokens", #"{"grant_type":"refresh_token","refresh_token":"\#(refresh)"}"#).status == 401)
         #expect(try second.send("GET", "/api/v1/scheduler/job-configs", token: jwt).status == 401, "the JWT of before")

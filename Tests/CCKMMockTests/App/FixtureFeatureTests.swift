@@ -72,7 +72,7 @@ import Testing
             #"{"inventory":{"aws":[{"name":"prod","account":"111122223333","regions":["eu-west-1"]}]},"scripts":[{"family":"aws","target":"eu-west-1","outcome":"fail","after":1},{"family":"oci","outcome":"hang"}]}"#
         for _ in 0..<100 { #expect(try app.post("/__admin/fixtures?mode=merge&baseline=true", first).status == 200) }
         #expect(app.app.engine.planner.currentRules.scripts.count == 2)
-        #expect(app.app.baseline.withLock { $0.scripts.count } == 2)
+        #expect(app.app.control.baseline.withLock { $0.scripts.count } == 2)
         // Another family's inventory: AWS's, accounts included, stays the first fixture's.
         let second = #"{"inventory":{"oci":["vault-a"]}}"#
         #expect(try app.post("/__admin/fixtures?mode=merge", second).status == 200)

@@ -4,7 +4,7 @@ import CCKMStore
 import HTTPServer
 
 /// The control API's clock: its JSON, and the time scale and advances it reads.
-extension CCKMApp {
+extension ControlHandlers {
     /// `{"mode","now","timeScale"}`, plus `transitions` fired by the call that moved it.
     func clockJSON(transitions: Int? = nil) -> String {
         var writer = JSONWriter()
@@ -32,10 +32,6 @@ extension CCKMApp {
         }
         return scale
     }
-
-    /// The spec and the dashboard as bytes, made once rather than on each request.
-    static let openAPIBytes = Array(OpenAPIDocument.text.utf8)
-    static let dashboardBytes = Array(DashboardPage.html.utf8)
 
     /// The most one advance moves the clock: 10 years.
     static let maxAdvance = 10 * 365.25 * 86_400.0

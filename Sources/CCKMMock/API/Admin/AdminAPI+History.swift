@@ -4,7 +4,7 @@ import CCKMStore
 import HTTPServer
 
 /// The control API's history: near misses of a verification, and the events.
-extension CCKMApp {
+extension ControlHandlers {
     /// The journaled requests that come closest to `matcher` without matching it, fewest
     /// differences first (the newest first among equals): what a failed verification shows.
     func nearMisses(_ matcher: RequestMatcher, limit: Int = 5) -> String {

@@ -4,7 +4,7 @@ import CCKMStore
 import HTTPServer
 
 /// The control API's jobs across families: listing, completing or failing, and waiting.
-extension CCKMApp {
+extension ControlHandlers {
     func listJobs(_ items: [QueryItem], _ query: AdminQuery) throws -> HTTPResponse {
         let listQuery = try ListQuery.parse(items, targetParameter: "target")
         let family = try query["family"].map { name throws(InputError) in
@@ -12,7 +12,7 @@ extension CCKMApp {
             return family
         }
         let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
-        return .json(200, Self.listEnvelope(query: listQuery, total: page.total, resources: try resources(page.jobs)))
+        return .json(200, JobHandlers.listEnvelope(query: listQuery, total: page.total, resources: try resources(page.jobs)))
     }
 
     /// One job as `GET /__admin/jobs` lists it, found by id across families unless `?family=` narrows it.
@@ -113,7 +113,7 @@ extension CCKMApp {
         if let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:)), accepts(status) {
             return .now(.json(200, document))
         }
-        let timedOut = response(
+        let timedOut = replies.response(
             for: APIError(
                 status: 408, code: 15, name: "NCERRRequestTimeout", description: "Request timeout",
                 message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")" + waitHint))
@@ -121,7 +121,7 @@ extension CCKMApp {
         return .later { deliver in
             let waiter = JobWaiters.Waiter(
                 family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver,
-                gone: self.response(for: .notFound("Job \(id) was removed while waited on (a reset, a fixture load or a restore)")))
+                gone: self.replies.response(for: .notFound("Job \(id) was removed while waited on (a reset, a fixture load or a restore)")))
             let ticket = waiters.add(waiter)
             // A change between the check above and the parking is caught here.
             waiters.check(jobs: [waiter.key], store: self.store)

@@ -5,7 +5,7 @@ import HTTPServer
 import Synchronization
 
 /// The control API's state: resets, fixture loads, snapshots and the scheduler configurations.
-extension CCKMApp {
+extension ControlHandlers {
     /// A reset of everything, or of one domain, back to the baseline (`to=fixtures`, the default),
     /// the start-up fixtures (`to=startup`, which become the baseline again) or nothing. A reset
     /// wipes, so what it names is checked first: a misspelt parameter (`?domian=team-a`) or an

@@ -8,27 +8,10 @@ import HTTPServer
 /// beside this one (clock, state, jobs, history). Open unless `--admin-token` is set (then
 /// `checkAdminToken` asks for it); never journaled, never faulted; a browser's call from another
 /// origin is refused (`HostPolicy`).
-extension CCKMApp {
+extension ControlHandlers {
     func domainsJSON() -> HTTPResponse {
         let domains = [Job.rootDomain] + tokens.currentAccounts.domains
         return .json(200, JSONWriter.object([("domains", .array(domains.map { JSONValue.string($0).jsonText }))]))
-    }
-
-    func certificate() throws -> HTTPResponse {
-        guard let certificatePEM else { throw APIError.notFound("The mock serves plain HTTP (--tls off): there is no certificate") }
-        return HTTPResponse(
-            status: 200, headers: HTTPHeaders([("Content-Type", "application/x-pem-file"), ("Cache-Control", "no-store")]),
-            body: Array(certificatePEM.utf8))
-    }
-
-    static func openAPI() -> HTTPResponse {
-        HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/yaml")]), body: openAPIBytes)
-    }
-
-    static func dashboard() -> HTTPResponse {
-        HTTPResponse(
-            status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]),
-            body: dashboardBytes)
     }
 
     func faultsJSON() -> HTTPResponse {
@@ -76,7 +59,7 @@ extension CCKMApp {
     /// Every endpoint the mock serves, from the route table: method and path, each family's paths
     /// written out, in the table's order.
     static func routesJSON() -> HTTPResponse {
-        let rows = routes.rows.map { JSONWriter.object([("method", .string($0.method)), ("path", .string($0.template))]) }
+        let rows = CCKMApp.routes.rows.map { JSONWriter.object([("method", .string($0.method)), ("path", .string($0.template))]) }
         return .json(200, JSONWriter.object([("total", .number(rows.count)), ("routes", .array(rows))]))
     }
 }

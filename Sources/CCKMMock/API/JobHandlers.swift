@@ -1,0 +1,77 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+import HTTPServer
+
+/// CCKM's job paths: lists and jobs (cached while their family's jobs in the domain stay), starts
+/// and cancels through the engine.
+final class JobHandlers: Sendable {
+    let store: StoreReader
+    let engine: Engine
+    let cache: ResponseCache
+    let replies: Replies
+
+    init(store: StoreReader, engine: Engine, cache: ResponseCache, replies: Replies) {
+        self.store = store
+        self.engine = engine
+        self.cache = cache
+        self.replies = replies
+    }
+
+    /// `POST B`: the body checked here, the job planned and stored by the engine, answered 201 once on disk.
+    func start(_ call: Call) throws -> HTTPReply {
+        let (engine, family, domain) = (self.engine, call.family!, call.domain)
+        let request = try StartRequest.parse(body: call.body, family: family)
+        return replies.later(call.request, status: 201) { finish in
+            engine.start(family: family, domain: domain, request: request, finish: finish)
+        }
+    }
+
+    /// `POST B/{id}/cancel`.
+    func cancel(_ call: Call) -> HTTPReply {
+        let (engine, family, domain, id) = (self.engine, call.family!, call.domain, call.id.lowercased())
+        return replies.later(call.request, status: 200) { finish in engine.cancel(family: family, domain: domain, id: id, finish: finish) }
+    }
+
+    /// A `GET` of a CCKM path, from the response cache while no write changed the jobs of its
+    /// family in its domain.
+    func cached(_ call: Call, _ read: () throws -> HTTPResponse) throws -> HTTPReply {
+        let (generations, family, domain) = (store.generations, call.family!, call.domain)
+        return .now(
+            try cache.response(
+                for: Self.cacheKey(domain: domain, request: call.request), generation: { generations.current(family: family, domain: domain) },
+                build: read))
+    }
+
+    /// A job, as `GET` asks.
+    func job(_ call: Call) throws -> HTTPResponse {
+        guard let document = try store.document(family: call.family!, domain: call.domain, id: call.id.lowercased()) else {
+            throw APIError.notFound()
+        }
+        return .json(200, document)
+    }
+
+    /// Domain, path and the query exactly as sent.
+    static func cacheKey(domain: String, request: HTTPRequest) -> String {
+        var key = domain + "\u{0}" + request.path
+        for item in request.query {
+            key += "\u{0}" + item.name + "=" + (item.value ?? "\u{1}")
+        }
+        return key
+    }
+
+    func list(_ call: Call) throws -> HTTPResponse {
+        let query = try ListQuery.parse(call.request.query, family: call.family!)
+        let page = try store.list(family: call.family!, domain: call.domain, query: query)
+        return .json(200, Self.listEnvelope(query: query, total: page.total, resources: page.documents))
+    }
+
+    /// `{"skip","limit","total","resources":[…]}` around already-rendered resources.
+    static func listEnvelope(query: ListQuery, total: Int, resources: [String]) -> String {
+        listEnvelope(skip: query.skip, limit: query.limit, total: total, resources: resources)
+    }
+
+    static func listEnvelope(skip: Int, limit: Int, total: Int, resources: [String]) -> String {
+        JSONWriter.object([("skip", .number(skip)), ("limit", .number(limit)), ("total", .number(total)), ("resources", .array(resources))])
+    }
+}
