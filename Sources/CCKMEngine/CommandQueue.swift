@@ -19,8 +19,8 @@ package struct Command<Output: Sendable>: Sendable {
 /// Group commit on GRDB's own writer: commands that arrive together are written in one
 /// transaction (one WAL commit instead of one each), each in its own savepoint so one failure
 /// leaves the others alone. Each finishes after the commit, so an acknowledged start is on disk.
-/// A caller hands the command over and is called back; only `Engine.perform` (for answers
-/// given at once: the control API, the scheduler's resources) waits for it.
+/// A caller hands the command over and is called back; one that answers at once (the control
+/// API, the scheduler's resources) has it written alone, waiting as for any GRDB write (`writeNow`).
 ///
 /// The batches run in `asyncWriteWithoutTransaction` blocks, one batch a block: what else waits for
 /// the writer (a tick's next chunk, a control call) gets its turn between two batches.
@@ -56,13 +56,26 @@ package final class CommandQueue: Sendable {
         self.finished = finished
     }
 
-    /// Queues the command; `finish` gets its output once it is on disk, or the error.
-    package func submit<Output>(_ command: Command<Output>, finish: @escaping @Sendable (Result<Output, any Error>) -> Void) {
-        let item = Item(
+    private static func item<Output>(_ command: Command<Output>, finish: @escaping @Sendable (Result<Output, any Error>) -> Void) -> Item {
+        Item(
             run: { db in
                 let output = try command.handle(db)
                 return { finish(.success(output)) }
             }, fail: { finish(.failure($0)) }, judges: command.judges, changesJobs: command.changesJobs)
+    }
+
+    /// The command written now, a batch of one, on the writer as the caller waits for it (as for
+    /// any GRDB write: the writer's queue, no semaphore); its output, or the error.
+    package func writeNow<Output>(_ command: Command<Output>) throws -> Output {
+        let result = Mutex<Result<Output, any Error>?>(nil)
+        let item = Self.item(command) { outcome in result.withLock { $0 = outcome } }
+        store.database.writeWithoutTransaction { db in write([item], db) }
+        return try result.withLock { $0! }.get()
+    }
+
+    /// Queues the command; `finish` gets its output once it is on disk, or the error.
+    package func submit<Output>(_ command: Command<Output>, finish: @escaping @Sendable (Result<Output, any Error>) -> Void) {
+        let item = Self.item(command, finish: finish)
         if inline {
             store.database.writeWithoutTransaction { db in write([item], db) }
             return

@@ -1,6 +1,5 @@
 import CCKMCore
 import CCKMStore
-import Dispatch
 import GRDB
 import Synchronization
 
@@ -92,44 +91,16 @@ public final class Engine: Sendable {
         try onWriter { db in try store.transaction(db, changingJobs: changingJobs, body) }
     }
 
-    /// A write's command run with the next batch; returns its output once it is on disk. For
-    /// callers that answer at once (the control API, the scheduler's resources, start-up): their
-    /// thread waits as it would for GRDB's writer.
+    /// A write's command, written alone now; returns its output once it is on disk. For callers
+    /// that answer at once (the control API, the scheduler's resources, start-up).
     package func perform<Output: Sendable>(_ command: Command<Output>) throws -> Output {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<Result<Output, any Error>?>(nil)
-        queue.submit(command) { outcome in
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        done.wait()
-        return try result.withLock { $0! }.get()
+        try queue.writeNow(command)
     }
 
-    /// Plans the job now, then stores it with the next batch; `finish` gets its JSON (for the 201)
-    /// once it is on disk, or the error.
-    package func start(
-        family: JobFamily, domain: String, request: StartRequest, finish: @escaping @Sendable (Result<String, any Error>) -> Void
-    ) {
-        do {
-            queue.submit(try startCommand(family: family, domain: domain, request: request), finish: finish)
-        } catch {
-            finish(.failure(error))
-        }
-    }
-
-    /// Sets `abort` with the next batch; the job stops `cancelDelay` later, unfinished targets
-    /// cancelled. `finish` gets the job's JSON, or the error.
-    package func cancel(family: JobFamily, domain: String, id: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void) {
-        queue.submit(cancelCommand(family: family, domain: domain, id: id), finish: finish)
-    }
-
-    /// A new login session saved with the next batch, so that logins arriving together share one
-    /// WAL commit as starts do; `finish` gets `response` once it is on disk, or the error.
-    package func saveSession(
-        _ session: LoginSession, createdAt: Int64, response: String, finish: @escaping @Sendable (Result<String, any Error>) -> Void
-    ) {
-        queue.submit(loginCommand(session, createdAt: createdAt, response: response), finish: finish)
+    /// The one door for writes answered later: the command goes with the next batch, and
+    /// `finish` gets its output once it is on disk, or the error.
+    package func submit<Output: Sendable>(_ command: Command<Output>, finish: @escaping @Sendable (Result<Output, any Error>) -> Void) {
+        queue.submit(command, finish: finish)
     }
 
     /// When a cancel asked now stops its job.

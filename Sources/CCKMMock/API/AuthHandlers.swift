@@ -22,7 +22,7 @@ final class AuthHandlers: Sendable {
             do {
                 let login = try tokens.checkLogin(body: body)
                 guard login.isNew else { return finish(.success(login.response)) }
-                engine.saveSession(login.session, createdAt: tokens.now(), response: login.response, finish: finish)
+                engine.submit(engine.loginCommand(login.session, createdAt: tokens.now(), response: login.response), finish: finish)
             } catch {
                 finish(.failure(error))
             }

@@ -23,14 +23,21 @@ final class JobHandlers: Sendable {
         let (engine, family, domain) = (self.engine, call.family!, call.domain)
         let request = try StartRequest.parse(body: call.body, family: family)
         return replies.later(call.request, status: 201) { finish in
-            engine.start(family: family, domain: domain, request: request, finish: finish)
+            // Planned now, stored with the next batch.
+            do {
+                engine.submit(try engine.startCommand(family: family, domain: domain, request: request), finish: finish)
+            } catch {
+                finish(.failure(error))
+            }
         }
     }
 
     /// `POST B/{id}/cancel`.
     func cancel(_ call: Call) -> HTTPReply {
         let (engine, family, domain, id) = (self.engine, call.family!, call.domain, call.id.lowercased())
-        return replies.later(call.request, status: 200) { finish in engine.cancel(family: family, domain: domain, id: id, finish: finish) }
+        return replies.later(call.request, status: 200) { finish in
+            engine.submit(engine.cancelCommand(family: family, domain: domain, id: id), finish: finish)
+        }
     }
 
     /// A `GET` of a CCKM path, from the response cache while no write changed the jobs of its

@@ -24,7 +24,7 @@ public struct SimulatorService: Service {
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try engine.tick()
+                try await engine.tickAwaited()
             } catch {
                 logger.error("simulator tick failed", metadata: ["error": "\(error)"])
             }
