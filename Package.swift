@@ -74,6 +74,11 @@ let package = Package(
             name: "cckm-mock",
             dependencies: ["CCKMMockCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The core's units: JSON, times, ids, the family table, cron, fixtures; no store, no server.
+        .testTarget(
+            name: "CCKMCoreTests",
+            dependencies: ["CCKMCore"]
+        ),
         // The HTTP layer alone, with a responder of its own.
         .testTarget(
             name: "HTTPServerTests",

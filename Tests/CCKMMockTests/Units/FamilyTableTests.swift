@@ -2,9 +2,7 @@ import Foundation
 import Testing
 
 @testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// What is made from the family table must not drift from it.
 @Suite struct FamilyTableTests {

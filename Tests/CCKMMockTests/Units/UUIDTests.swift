@@ -1,9 +1,7 @@
 import Testing
 
 @testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 @Suite struct UUIDTests {
     @Test func hexIsTwoLowerCaseDigitsAByteAndPadsToItsWidth() {

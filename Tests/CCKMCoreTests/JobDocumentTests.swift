@@ -1,9 +1,6 @@
 import Testing
 
 @testable import CCKMCore
-@testable import CCKMEngine
-@testable import CCKMMock
-@testable import CCKMStore
 
 @Suite struct JobDocumentTests {
     @Test func fieldsInDocsOrderAndCompletedAtOnlyWhenDone() throws {

@@ -1,9 +1,6 @@
 import Testing
 
 @testable import CCKMCore
-@testable import CCKMEngine
-@testable import CCKMMock
-@testable import CCKMStore
 
 @Suite struct FixtureTests {
     func problems(_ text: String) -> [String] {
@@ -16,7 +13,7 @@ import Testing
     }
 
     @Test func docsExamplesLoad() throws {
-        let fixture = try Fixture.load(paths: [Paths.docsFixture], now: ManualClock.defaultStart)
+        let fixture = try Fixture.load(paths: [CorePaths.docsFixture], now: ManualClock.defaultStart)
         #expect(fixture.jobs.count == 6)
         #expect(Set(fixture.jobs.map(\.family.name)) == ["aws", "azure", "external-cm", "sap", "sfdc-keys"])
     }

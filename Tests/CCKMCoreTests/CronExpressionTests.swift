@@ -1,10 +1,6 @@
-import HTTPServer
 import Testing
 
 @testable import CCKMCore
-@testable import CCKMEngine
-@testable import CCKMMock
-@testable import CCKMStore
 
 /// Cron expressions as CM's scheduler and Terraform's examples write them.
 @Suite struct CronExpressionTests {
