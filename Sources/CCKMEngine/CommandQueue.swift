@@ -12,6 +12,8 @@ package struct Command<Output: Sendable>: Sendable {
     /// Whether the handler may change a job (a login does not): a batch of writes that change none
     /// leaves the cached answers alone.
     package var changesJobs = true
+    /// Written on the sessions' own writer (a login, a revocation), not the jobs'.
+    package var onSessions = false
     /// The write, inside the batch's transaction.
     package let handle: @Sendable (Database) throws -> Output
 }
@@ -36,7 +38,7 @@ package final class CommandQueue: Sendable {
         package let changesJobs: Bool
     }
 
-    private let store: JobStore
+    private let store: any TransactionalStore
     private let inline: Bool
     /// Runs first in a batch whose commands judge jobs, with those (conflicts are judged on current
     /// state). Only those: bringing every job to now would make each batch's transaction as long
@@ -47,7 +49,7 @@ package final class CommandQueue: Sendable {
     private let pending = Mutex<(items: [Item], draining: Bool)>(([], false))
 
     package init(
-        store: JobStore, inline: Bool, prepare: @escaping @Sendable (Database, [JobStore.CurrentJobs]) throws -> [JobEvent],
+        store: any TransactionalStore, inline: Bool, prepare: @escaping @Sendable (Database, [JobStore.CurrentJobs]) throws -> [JobEvent],
         finished: @escaping @Sendable ([JobEvent]) -> Void
     ) {
         self.store = store

@@ -37,7 +37,7 @@ extension Engine {
     /// A new login session; its output is the login's answer, `response`.
     package func loginCommand(_ session: LoginSession, createdAt: Int64, response: String) -> Command<String> {
         let store = self.store
-        return Command(changesJobs: false) { db in
+        return Command(changesJobs: false, onSessions: true) { db in
             try store.sessions.saveSession(session, createdAt: createdAt, db)
             return response
         }
@@ -46,7 +46,7 @@ extension Engine {
     /// Ends a login session; its output is the session's id, nil when no session has the token.
     package func revoke(refreshToken: String) throws -> String? {
         let store = self.store
-        return try perform(Command(changesJobs: false) { db in try store.sessions.revokeSession(refreshToken: refreshToken, db) })
+        return try perform(Command(changesJobs: false, onSessions: true) { db in try store.sessions.revokeSession(refreshToken: refreshToken, db) })
     }
 
     /// Stores a new scheduler configuration with a fresh id; returns its document.

@@ -24,6 +24,8 @@ public final class Engine: Sendable {
     package let clock: any SimulationClock
     package let planner: JobPlanner
     package let queue: CommandQueue
+    /// Logins and revocations, on the sessions' own writer: no login waits behind the jobs' batches.
+    let sessionQueue: CommandQueue
     /// Told after every change that may move a job's status.
     package let changed: @Sendable (Change) -> Void
     /// Where fixture loads report how far they are, and how they are stopped (nil: they don't).
@@ -51,6 +53,7 @@ public final class Engine: Sendable {
         self.clock = clock
         self.planner = planner
         self.changed = changed
+        sessionQueue = CommandQueue(store: store.sessionStore, inline: !groupCommit, prepare: { _, _ in [] }, finished: { _ in })
         queue = CommandQueue(
             store: store, inline: !groupCommit,
             // A batch first brings the jobs its writes judge to now, so a conflict check sees their
@@ -94,13 +97,13 @@ public final class Engine: Sendable {
     /// A write's command, written alone now; returns its output once it is on disk. For callers
     /// that answer at once (the control API, the scheduler's resources, start-up).
     package func perform<Output: Sendable>(_ command: Command<Output>) throws -> Output {
-        try queue.writeNow(command)
+        try (command.onSessions ? sessionQueue : queue).writeNow(command)
     }
 
     /// The one door for writes answered later: the command goes with the next batch, and
     /// `finish` gets its output once it is on disk, or the error.
     package func submit<Output: Sendable>(_ command: Command<Output>, finish: @escaping @Sendable (Result<Output, any Error>) -> Void) {
-        queue.submit(command, finish: finish)
+        (command.onSessions ? sessionQueue : queue).submit(command, finish: finish)
     }
 
     /// When a cancel asked now stops its job.

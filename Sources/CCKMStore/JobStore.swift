@@ -41,12 +41,14 @@ package struct JobPage: Sendable, Equatable {
 
 /// Jobs in SQLite through GRDB. Reads run concurrently on the pool's readers; writes are
 /// serialized by GRDB's single writer. Every list query is answered from an index.
-public final class JobStore: Sendable {
+public final class JobStore: Sendable, TransactionalStore {
     public static let fileName = "jobs.sqlite"
     /// The writer, for the engine's transactions.
     package let database: any DatabaseWriter
     /// The same database for reads: what the edge is handed.
     package let reader: StoreReader
+    /// The login sessions, in a database with a writer of their own.
+    package let sessionStore: SessionStore
     package var generations: JobGenerations { reader.generations }
     package var sessions: SessionTable { reader.sessions }
     package var scheduler: SchedulerTable { reader.scheduler }
@@ -145,13 +147,14 @@ public final class JobStore: Sendable {
             self.file = file
             checkpointer = Mutex(try WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames, every: checkpointEvery))
         }
-        reader = StoreReader(database: database)
         try StoreSchema.migrator.migrate(database)
+        sessionStore = try SessionStore(location: location, jobsFile: file)
+        reader = StoreReader(database: database, sessions: sessionStore.table)
     }
 
     /// Makes the database file readable by its owner only (it holds refresh tokens) before SQLite
     /// opens it; SQLite gives its `-wal`, `-shm` and `-journal` files the database file's mode.
-    private static func createPrivately(_ file: String) throws {
+    static func createPrivately(_ file: String) throws {
         let descriptor = open(file, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return }  // SQLite's own open reports the problem in its words
         fchmod(descriptor, 0o600)

@@ -20,8 +20,8 @@ package struct LoginSession: Sendable, Equatable {
     }
 }
 
-/// The login sessions (`auth_session`, migration v3), beside the jobs, so refresh tokens and
-/// revocations survive a restart. Its writes take the engine's `Database`.
+/// The login sessions (`auth_session` in `SessionStore`'s database), so that refresh tokens and
+/// revocations survive a restart. Its writes take the `Database` of the engine's sessions writer.
 package struct SessionTable: Sendable {
     let database: any DatabaseReader
 

@@ -11,11 +11,11 @@ public final class StoreReader: Sendable {
     package let scheduler: SchedulerTable
     package let snapshots: SnapshotTable
 
-    init(database: any DatabaseReader) {
+    init(database: any DatabaseReader, sessions: SessionTable) {
         self.database = database
         let generations = JobGenerations()
         self.generations = generations
-        sessions = SessionTable(database: database)
+        self.sessions = sessions
         scheduler = SchedulerTable(database: database)
         snapshots = SnapshotTable(database: database, generations: generations)
     }
