@@ -68,7 +68,8 @@ extension Engine {
         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
         }
-        try storeJobs(fixture, domain: domain, now: now, settling: settling) { try store.bulkReplace(in: db, $0, afterRows: $1) }
+        let jobs = fixture.streams.isEmpty ? fixture.jobs.count : nil
+        try storeJobs(fixture, domain: domain, now: now, settling: settling) { try store.bulkReplace(in: db, jobs: jobs, $0, afterRows: $1) }
     }
 
     private func storeConfigs(

@@ -52,8 +52,12 @@ extension JobStore {
     /// `bulkReplace` inside a transaction the caller holds (a reset's, which deleted the jobs first
     /// in it): the bulk path when the store holds no job now, the row-by-row one otherwise. SQLite's
     /// DDL is transactional, so a failure rolls the dropped indexes back with the rows.
-    package func bulkReplace(in db: Database, _ produce: Produce, afterRows: AfterRows = { _ in }) throws {
-        if try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false {
+    /// `jobs`: how many the load stores, when known (nil: a JSON Lines stream). Below
+    /// `bulkPathJobs` the rows go in one by one: dropping and building the indexes again, and the
+    /// schema change that makes every connection prepare its statements again, cost a small load
+    /// (a test's reset to its fixture) far more than they save.
+    package func bulkReplace(in db: Database, jobs: Int? = nil, _ produce: Produce, afterRows: AfterRows = { _ in }) throws {
+        if jobs.map({ $0 >= Self.bulkPathJobs }) ?? true, try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM job)") ?? false {
             try appendToEmptyStore(produce, afterRows, db)
         } else {
             try produce { batch in try replace(batch, db) }
@@ -66,6 +70,9 @@ extension JobStore {
     /// Runs in the load's transaction once its rows are stored; on the bulk path before the list
     /// indexes are built, where changing a job moves no index entry (a start-up's settling).
     package typealias AfterRows = (Database) throws -> Void
+
+    /// Loads of fewer jobs than this (and of a known count) take the row-by-row path.
+    package static let bulkPathJobs = 10_000
 
     /// SQLite's journal mode (`wal` for a file store once it is open), for checks.
     package func journalMode() throws -> String {

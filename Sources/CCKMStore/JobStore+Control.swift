@@ -7,11 +7,12 @@ extension JobStore {
     /// `deleteJobs` inside a transaction the caller holds (a reset's).
     package func deleteJobs(domain: String?, _ db: Database) throws {
         generations.touchAll()
+        // Cached statements: a test fleet resets before every test.
         if let domain {
-            try db.execute(sql: "DELETE FROM job WHERE domain = ?", arguments: [domain])
-            try db.execute(sql: "DELETE FROM job_event WHERE domain = ?", arguments: [domain])
+            try db.cachedStatement(sql: "DELETE FROM job WHERE domain = ?").execute(arguments: [domain])
+            try db.cachedStatement(sql: "DELETE FROM job_event WHERE domain = ?").execute(arguments: [domain])
         } else {
-            try db.execute(sql: "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count")
+            for sql in ["DELETE FROM job", "DELETE FROM job_event", "DELETE FROM job_count"] { try db.cachedStatement(sql: sql).execute() }
         }
     }
 

@@ -144,7 +144,9 @@ package struct SchedulerTable: Sendable {
             try db.execute(sql: "DELETE FROM scheduler_job WHERE domain = ?", arguments: [domain])
             try db.execute(sql: "DELETE FROM scheduler_config WHERE domain = ?", arguments: [domain])
         } else {
-            try db.execute(sql: "DELETE FROM scheduler_run; DELETE FROM scheduler_config; DELETE FROM scheduler_job")
+            for sql in ["DELETE FROM scheduler_run", "DELETE FROM scheduler_config", "DELETE FROM scheduler_job"] {
+                try db.cachedStatement(sql: sql).execute()
+            }
         }
     }
 

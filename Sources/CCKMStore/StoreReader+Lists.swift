@@ -81,7 +81,7 @@ extension StoreReader {
 
     /// Jobs in all families and domains, for health checks and tests.
     public func count() throws -> Int {
-        try database.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(n), 0) FROM job_count") ?? 0 }
+        try database.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(n), 0) FROM job_count")) ?? 0 }
     }
 
     /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.

@@ -20,7 +20,7 @@ extension StoreReader {
     package func domainsHoldingJobs() throws -> [String] {
         try database.read { db in
             try String.fetchAll(
-                db, sql: "SELECT domain FROM job_count WHERE n > 0 UNION SELECT domain FROM scheduler_config ORDER BY domain")
+                db.cachedStatement(sql: "SELECT domain FROM job_count WHERE n > 0 UNION SELECT domain FROM scheduler_config ORDER BY domain"))
         }
     }
 
