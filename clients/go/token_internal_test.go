@@ -8,7 +8,7 @@ import (
 
 // Issue 31 #16: a JWT kept for the server's life outlived its --token-ttl, and a server shared by
 // a package handed out expired tokens. The kit's clock is moved instead of waiting.
-func TestTokensAreRenewedHalfWayThroughTheirLifeAndAfterAReset(t *testing.T) {
+func TestTokensAreRenewedHalfWayThroughTheirLifeAndTheRootsOutlivesAReset(t *testing.T) {
 	mock := Start(t, WithArgs("--token-ttl", "60", "--auth", "on"))
 	now := time.Now()
 	mock.now = func() time.Time { return now }
@@ -29,7 +29,15 @@ func TestTokensAreRenewedHalfWayThroughTheirLifeAndAfterAReset(t *testing.T) {
 	}
 	answer.Body.Close()
 	mock.Reset(t)
-	if after := mock.Token(t, "root"); after == renewed {
-		t.Fatal("a reset kept the token")
+	after := mock.Token(t, "root")
+	if after != renewed {
+		t.Fatal("a reset dropped the root domain's token, which stays good")
 	}
+	request, _ = http.NewRequest("GET", mock.URL+"/api/v1/cckm/aws/synchronization-jobs", nil)
+	request.Header.Set("Authorization", "Bearer "+after)
+	answer, err = mock.HTTPClient().Do(request)
+	if err != nil || answer.StatusCode != 200 {
+		t.Fatalf("the root token after a reset: %v %v", answer, err)
+	}
+	answer.Body.Close()
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,19 @@ def test_schedules_run_now_and_job_runs(server):
     with pytest.raises(MockError) as refused:
         server.run_now("00000000-0000-4000-8000-000000000000")
     assert refused.value.status == 404
+
+
+def test_the_root_token_outlives_a_reset_and_still_logs_in(server):
+    """One round trip less per test: a reset keeps the signing key and the root domain."""
+    kept = server.token()
+    server.reset()
+    assert server.token() == kept
+    answer = requests.get(server.url + GOOGLE, headers={"Authorization": f"Bearer {kept}"}, verify=server.ca_cert)
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_token_past_half_its_life_is_renewed(server, monkeypatch):
+    first = server.token()
+    later = time.monotonic() + 10_000
+    monkeypatch.setattr("cckm_mock.server.time.monotonic", lambda: later)
+    assert server.token() != first

@@ -186,7 +186,8 @@ class MockServer:
         self.ca_cert: str | None = None
         #: With `trust_env`, the bundle the CA variables point at while the server runs.
         self.ca_bundle: str | None = None
-        self._tokens: dict[tuple[str, str | None], str] = {}
+        # (domain, user) -> (JWT, when to get a new one: half-way through its life).
+        self._tokens: dict[tuple[str, str | None], tuple[str, float]] = {}
 
     # ------------------------------------------------------------------ life cycle
 
@@ -363,15 +364,21 @@ class MockServer:
 
     def token(self, domain: str = "root", user: str | None = None, password: str | None = None) -> str:
         """A bearer token (JWT) for `domain`: CM's password login when `user` is given, otherwise
-        the control API's admin token for the domain. Cached per domain and user."""
+        the control API's admin token for the domain. Kept per domain and user until half its life
+        (`--token-ttl`) is over; the root domain's admin token outlives a reset, which keeps the
+        server's signing key and the root domain (one round trip less per test)."""
         key = (domain, user)
-        if key not in self._tokens:
-            if user is not None:
-                body = {"grant_type": "password", "username": user, "password": password or "", "domain": domain}
-                self._tokens[key] = str(self._object("POST", "/api/v1/auth/tokens", body)["jwt"])
-            else:
-                self._tokens[key] = str(self._object("POST", "/__admin/tokens", {"domain": domain})["jwt"])
-        return self._tokens[key]
+        kept = self._tokens.get(key)
+        if kept is not None and time.monotonic() < kept[1]:
+            return kept[0]
+        if user is not None:
+            body = {"grant_type": "password", "username": user, "password": password or "", "domain": domain}
+            answer = self._object("POST", "/api/v1/auth/tokens", body)
+        else:
+            answer = self._object("POST", "/__admin/tokens", {"domain": domain})
+        jwt = str(answer["jwt"])
+        self._tokens[key] = (jwt, time.monotonic() + float(answer.get("duration", 0)) / 2)
+        return jwt
 
     def session(self, domain: str = "root", user: str | None = None, password: str | None = None) -> Any:
         """A `requests.Session` for the CCKM API: base URL in `.base_url`, the bearer token of
@@ -392,7 +399,8 @@ class MockServer:
         for every domain or one. Whatever `load_fixtures` loaded since is gone. A full reset also
         clears the journal and the fault rules, and drops users a loaded fixture added."""
         query = {"to": to, **({"domain": domain} if domain else {})}
-        self._tokens.clear()
+        # A reset may remove a domain or a user a fixture added; the root's admin token stays good.
+        self._tokens = {key: kept for key, kept in self._tokens.items() if key == ("root", None)}
         return self._object("POST", "/__admin/reset?" + urllib.parse.urlencode(query))
 
     def load_fixtures(self, *fixtures: Mapping[str, Any] | str | os.PathLike[str], mode: str = "merge") -> dict[str, Any]:
