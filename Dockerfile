@@ -24,6 +24,8 @@ WORKDIR /src
 COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
+# The build plugin that refuses an import across the layers runs in every build, this one too.
+COPY Plugins ./Plugins
 # The manifest declares the test targets, and SwiftPM refuses a package whose targets have no folder,
 # so the tests come along (about 1 MB); only the server is built.
 COPY Tests ./Tests

@@ -33,7 +33,7 @@ let package = Package(
         ),
         // The CCKM model with no I/O: families, jobs, JSON, the simulation's rules and clocks,
         // scheduler values, fixtures and their reader, and the error a client's input is refused with.
-        .target(name: "CCKMCore"),
+        .target(name: "CCKMCore", plugins: ["LayerGuard"]),
         // The jobs and their tables in SQLite through GRDB: lists, schema, bulk load, checkpoints,
         // generations. Its writes take a `Database` that only the engine hands out; the edge gets
         // the read-only face (`StoreReader`).
@@ -57,8 +57,14 @@ let package = Package(
             ],
             // GRDB is not a dependency, and with this its members are out of reach too: a writer
             // the edge came by could not be used.
-            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")],
+            // And an `import GRDB` here fails the build (SwiftPM's import check covers the
+            // package's own modules only).
+            plugins: ["LayerGuard"]
         ),
+        // The build step that refuses a forbidden import, and its tool.
+        .plugin(name: "LayerGuard", capability: .buildTool(), dependencies: ["layer-guard"]),
+        .executableTarget(name: "layer-guard", path: "Plugins/LayerGuardTool"),
         // The command line: verbs, flags, environment variables.
         .target(
             name: "CCKMMockCLI",
@@ -68,7 +74,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            plugins: ["LayerGuard"]
         ),
         .executableTarget(
             name: "cckm-mock",
