@@ -63,6 +63,11 @@ public struct ConformCommand: ParsableCommand {
     public var timeout: Double = 10
     @Option(help: "Most requests a second to the lab CM.")
     public var rate: Double = 20
+    @Option(
+        help: ArgumentHelp(
+            "Keep the lab CM's jobs of each family's first page here, anonymized as record --anonymize does, as a fixture the mock loads (conform-live.json).",
+            valueName: "dir"))
+    public var saveLive: String?
     @Option(help: ArgumentHelp("The CM release the in-process mock answers as.", valueName: "version"))
     public var cmVersion: String?
 
@@ -140,6 +145,20 @@ public struct ConformCommand: ParsableCommand {
         case "json": writeAll(report.json, to: STDOUT_FILENO)
         case "junit": writeAll(report.junit, to: STDOUT_FILENO)
         default: writeAll(report.text, to: STDOUT_FILENO)
+        }
+        if let saveLive {
+            var anonymizer = Anonymizer()
+            let jobs = result.liveJobs.map { anonymizer.anonymize($0) }
+            let path = saveLive + "/conform-live.json"
+            do {
+                try FileManager.default.createDirectory(atPath: saveLive, withIntermediateDirectories: true)
+                try Recorder.fixture(jobs, domains: [domain ?? Job.rootDomain], jsonLines: false).write(
+                    toFile: path, atomically: true, encoding: .utf8)
+                printError("conform: \(jobs.count) jobs of the lab CM written to \(path), anonymized")
+            } catch {
+                printError("conform: cannot write \(path): \(error)")
+                throw ExitCode.failure
+            }
         }
         if updateBaseline, let baseline {
             do {

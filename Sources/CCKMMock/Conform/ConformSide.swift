@@ -14,6 +14,8 @@ package final class ConformSide: @unchecked Sendable {
     private let username: String
     private let password: String
     private let domain: String?
+    /// The domain this side acts in, as a fixture names it.
+    package var domainName: String { domain ?? Job.rootDomain }
     private let minimumInterval: Duration
     private var lastRequest: ContinuousClock.Instant?
     private(set) var token: String?

@@ -39,6 +39,9 @@ package struct Conformance {
     package struct Result: Sendable {
         package var cmVersion: String?
         package var probes: [ProbeResult]
+        /// The lab CM's jobs of each family's default page, as `record` keeps them: `family` and
+        /// `domain` first, then the members as served.
+        package var liveJobs: [JSONValue] = []
         package var differences: [ConformDifference] { probes.flatMap(\.differences) }
     }
 
@@ -101,11 +104,20 @@ package struct Conformance {
             }
             return Self.compare(entry.probe, mock: entry.mock, live: entry.live, vocabulary: vocabulary)
         }
+        var liveJobs: [JSONValue] = []
+        for entry in answered where entry.probe.isList && entry.probe.path.hasPrefix("/api/v1/cckm/") && !entry.probe.path.contains("?") {
+            guard case .answered(200, _, let body?)? = entry.live, let items = body["resources"]?.arrayValue,
+                let family = JobFamily.all.first(where: { "/api/v1/cckm/" + $0.basePath == entry.probe.path })
+            else { continue }
+            for case .object(let members) in items where !members.contains(where: { $0.key == "family" || $0.key == "domain" }) {
+                liveJobs.append(.object([("family", .string(family.name)), ("domain", .string(live.domainName))] + members))
+            }
+        }
         var version: String?
         if let info = answered.first(where: { $0.probe.path == "/api/v1/system/info" }), case .answered(200, _, let body?)? = info.live {
             version = body["version"]?.stringValue
         }
-        return Result(cmVersion: version, probes: results)
+        return Result(cmVersion: version, probes: results, liveJobs: liveJobs)
     }
 
     static let loginProbe = ConformProbe(name: "POST /api/v1/auth/tokens (password)", group: "auth", method: "POST", path: "/api/v1/auth/tokens")

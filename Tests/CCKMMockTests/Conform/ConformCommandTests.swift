@@ -3,6 +3,7 @@ import Testing
 
 @testable import CCKMCore
 @testable import CCKMMock
+@testable import CCKMStore
 
 /// `cckm-mock conform` as a process: its exit codes, and that no credential reaches its output.
 @Suite(.timeLimit(.minutes(1))) struct ConformCommandTests {
@@ -16,6 +17,22 @@ import Testing
         #expect(status == 0, "\(errors)")
         #expect(try JSONParser.parse(report)["differences"]?.arrayValue?.isEmpty == true)
         #expect(!report.contains("admin") && !errors.contains("admin"), "no credential printed")
+    }
+
+    /// `--save-live` keeps the lab CM's jobs, anonymized, as a fixture the mock loads.
+    @Test func theLiveJobsAreKeptAsAFixture() throws {
+        let standIn = try ConformStandIn()
+        let folder = try Paths.temporaryDirectory()
+        let process = try ServerProcess(
+            ["conform", "--against", standIn.url, "--rate", "1000", "--save-live", folder],
+            environment: ["CCKM_MOCK_CONFORM_USERNAME": "admin", "CCKM_MOCK_CONFORM_PASSWORD": "admin"])
+        let (status, errors) = process.finish()
+        #expect(status == 0, "\(errors)")
+        let path = folder + "/conform-live.json"
+        let fixture = try Fixture.load(paths: [path], now: ManualClock.defaultStart)
+        let served = try #require(try Fixture.load(paths: [Paths.docsFixture], now: ManualClock.defaultStart).jobs.count as Int?)
+        #expect(fixture.jobs.count == served, "each family's first page: every job of the docs' examples")
+        #expect(errors.contains("jobs of the lab CM written to \(path), anonymized"))
     }
 
     @Test(arguments: [
