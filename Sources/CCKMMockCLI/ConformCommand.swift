@@ -55,6 +55,17 @@ public struct ConformCommand: ParsableCommand {
             "Also send requests of other methods meant to leave nothing behind: a wrong method on a list, a cancel of an unknown id, a start with no targets, a disabled job configuration created and deleted."
     )
     public var allowWrites = false
+    @Flag(
+        help:
+            "Also run a real job on each --target, on both sides, and compare every step: the start, a second start while it runs, the job running and ended, a cancel of the ended job."
+    )
+    public var allowJobs = false
+    @Option(
+        name: .customLong("target"),
+        help: ArgumentHelp("A target the jobs tier may synchronize: FAMILY=ID, or FAMILY.FIELD=ID (aws.kms=ID); repeatable.", valueName: "family=id"))
+    public var targets: [String] = []
+    @Option(help: "Seconds a job of the jobs tier may run on either side before it counts as could not check.")
+    public var jobTimeout: Double = 300
     @Option(help: ArgumentHelp("PEM file of the certificates that sign the lab CM's (default: the system's).", valueName: "file"))
     public var caCert: String?
     @Flag(help: "Do not check the lab CM's certificate (every report says so).")
@@ -87,6 +98,14 @@ public struct ConformCommand: ParsableCommand {
         if caCert != nil, insecure { throw ValidationError("--ca-cert and --insecure exclude each other") }
         if let caCert, !FileManager.default.isReadableFile(atPath: caCert) { throw ValidationError("--ca-cert \(caCert): cannot read the file") }
         guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be more than 0 and at most 600 seconds") }
+        if allowJobs != !targets.isEmpty {
+            throw ValidationError(
+                allowJobs ? "--allow-jobs runs jobs on the targets --target names; give at least one" : "--target is for --allow-jobs")
+        }
+        for target in targets {
+            if case .failure(let error) = ConformJobTarget.parse(target) { throw ValidationError("--target \(target): \(error.description)") }
+        }
+        guard jobTimeout > 0, jobTimeout <= 3600 else { throw ValidationError("--job-timeout must be more than 0 and at most 3600 seconds") }
         guard rate > 0, rate <= 1000 else { throw ValidationError("--rate must be more than 0 and at most 1000 requests a second") }
     }
 
@@ -112,7 +131,11 @@ public struct ConformCommand: ParsableCommand {
         let live = ConformSide(label: "live", client: liveClient, username: user, password: secret, domain: domain, requestsPerSecond: rate)
         // The in-process mock: plain HTTP on a loopback port of its own, login on, the docs' examples.
         var server: MockServer?
-        defer { server?.shutdown() }
+        var ticker: Task<Void, Never>?
+        defer {
+            ticker?.cancel()
+            server?.shutdown()
+        }
         let mockURL: String
         if let mock {
             mockURL = mock
@@ -125,6 +148,8 @@ public struct ConformCommand: ParsableCommand {
             let started = try MockServer(configuration: configuration, logger: logger)
             server = started
             mockURL = started.url
+            // Its jobs run on the system clock, as a lab CM's do.
+            if allowJobs { ticker = Task { try? await SimulatorService(engine: started.app.engine, logger: logger).run() } }
         }
         let parts = mockUser.split(separator: ":", maxSplits: 1).map(String.init)
         let mockSide = ConformSide(
@@ -133,6 +158,8 @@ public struct ConformCommand: ParsableCommand {
         var conformance = Conformance(
             mock: mockSide, live: live, probes: ConformProbe.all(tier: allowWrites ? .write : .read, names: "cckm-mock-conform-\(getpid())"))
         conformance.progress = { printError($0) }
+        conformance.jobTargets = targets.compactMap { try? ConformJobTarget.parse($0).get() }
+        conformance.jobTimeout = .milliseconds(Int64(jobTimeout * 1000))
         let result: Conformance.Result
         do {
             result = try conformance.run()

@@ -288,8 +288,13 @@ private struct PlainChannel: Channel {
 private final class TLSChannel: Channel {
     private var session: gnutls_session_t?
     private var credentials: gnutls_certificate_credentials_t?
+    /// The name the certificate must carry, as C text that lives as long as the session: GnuTLS
+    /// keeps the pointer `gnutls_session_set_verify_cert` is given and reads it during the handshake
+    /// (a Swift string's temporary C copy is gone by then, and the name check read freed memory).
+    private let verifiedName: UnsafeMutablePointer<CChar>?
 
     init(descriptor: Int32, host: String, trust: HTTPClient.Trust, timeout: Double) throws(HTTPClient.Failure) {
+        verifiedName = trust == .any ? nil : strdup(host)
         func check(_ code: Int32, _ operation: String) throws(HTTPClient.Failure) {
             guard code >= 0 else { throw HTTPClient.Failure(description: "\(GnuTLSError(code: code, operation: operation))") }
         }
@@ -310,7 +315,7 @@ private final class TLSChannel: Channel {
             }
         }
         // Checks the chain and the name during the handshake.
-        if trust != .any { gnutls_session_set_verify_cert(session, host, 0) }
+        if let verifiedName { gnutls_session_set_verify_cert(session, verifiedName, 0) }
         if host.contains(where: \.isLetter), !host.contains(":") {
             _ = gnutls_server_name_set(session, GNUTLS_NAME_DNS, host, host.utf8.count)
         }
@@ -321,9 +326,20 @@ private final class TLSChannel: Channel {
         if status < 0 {
             let reason =
                 status == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR
-                ? "the server's certificate is not trusted (\(trust))" : String(cString: gnutls_strerror(status))
+                ? "the server's certificate is not trusted (\(trust)): \(verificationProblem())" : String(cString: gnutls_strerror(status))
             throw HTTPClient.Failure(description: "TLS handshake with \(host): \(reason)")
         }
+    }
+
+    /// GnuTLS's words for why the certificate was refused (an unknown issuer, a wrong name, a date).
+    private func verificationProblem() -> String {
+        var text = gnutls_datum_t()
+        let status = gnutls_session_get_verify_cert_status(session)
+        guard gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) >= 0, let data = text.data else {
+            return "status \(status)"
+        }
+        defer { free(data) }
+        return String(cString: data)
     }
 
     func write(_ bytes: [UInt8]) throws(HTTPClient.Failure) {
@@ -357,6 +373,7 @@ private final class TLSChannel: Channel {
     deinit {
         if let session { gnutls_deinit(session) }
         if let credentials { gnutls_certificate_free_credentials(credentials) }
+        free(verifiedName)
     }
 }
 

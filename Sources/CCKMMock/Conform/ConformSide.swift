@@ -38,15 +38,18 @@ package final class ConformSide: @unchecked Sendable {
         case failed(String)
     }
 
+    /// Waits `duration` on this thread (the pace a lab CM is protected with, a poll's pause).
+    package func pause(_ duration: Duration) {
+        guard duration > .zero else { return }
+        var pause = timespec(tv_sec: Int(duration.components.seconds), tv_nsec: Int(duration.components.attoseconds / 1_000_000_000))
+        nanosleep(&pause, nil)
+    }
+
     package func send(_ method: String, _ path: String, body: String? = nil, bearer: Bool = true) -> Outcome {
         if let lastRequest {
             let due = lastRequest + minimumInterval
             let now = ContinuousClock.now
-            if due > now {
-                let wait = due - now
-                var pause = timespec(tv_sec: Int(wait.components.seconds), tv_nsec: Int(wait.components.attoseconds / 1_000_000_000))
-                nanosleep(&pause, nil)
-            }
+            if due > now { pause(due - now) }
         }
         lastRequest = ContinuousClock.now
         sent.append(method + " " + path)

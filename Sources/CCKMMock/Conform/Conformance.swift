@@ -10,6 +10,11 @@ package struct Conformance {
     package let probes: [ConformProbe]
     /// Progress lines (standard error in the CLI).
     package var progress: (String) -> Void = { _ in }
+    /// The jobs tier: a real job on each of these targets (`--allow-jobs --target`).
+    package var jobTargets: [ConformJobTarget] = []
+    /// How long a job of the jobs tier may run on either side, and the pause between two looks at it.
+    package var jobTimeout: Duration = .seconds(300)
+    package var pollInterval: Duration = .seconds(1)
 
     package init(mock: ConformSide, live: ConformSide, probes: [ConformProbe]) {
         self.mock = mock
@@ -88,6 +93,15 @@ package struct Conformance {
             answered.append(entry)
             cleanUp(probe, entry.mock, on: mock)
             cleanUp(probe, entry.live, on: live)
+        }
+        for target in jobTargets {
+            progress("conform: a job on \(target.family.name) \(target.id), on both sides")
+            for (probe, mockAnswer, liveAnswer) in jobSteps(target) {
+                answered.append(
+                    Answered(
+                        probe: probe, mock: mockAnswer, live: liveAnswer,
+                        skipped: mockAnswer == nil || liveAnswer == nil ? "the job did not end within the timeout on one side" : nil))
+            }
         }
         // Enumerated values the mock sends anywhere in the run, and the statuses it knows.
         var vocabulary: [String: Set<String>] = [

@@ -19,6 +19,20 @@ import Testing
         #expect(!report.contains("admin") && !errors.contains("admin"), "no credential printed")
     }
 
+    /// Over HTTPS, the lab CM's certificate verified from a file, beside the in-process mock.
+    /// GnuTLS reads the name to verify during the handshake from the pointer it was given; the
+    /// client passed a temporary C copy of a Swift string, freed by then, and this run failed as
+    /// "the name in the certificate does not match" once that memory was reused.
+    @Test func aLabCMOverVerifiedHTTPS() throws {
+        let lab = try LiveServer(fixtures: [Paths.docsFixture], auth: AuthSettings(enabled: true), tls: .generated(extraNames: []))
+        defer { lab.stop() }
+        let process = try ServerProcess(
+            ["conform", "--against", lab.baseURL, "--ca-cert", lab.directory + "/tls-cert.pem", "--rate", "1000"],
+            environment: ["CCKM_MOCK_CONFORM_USERNAME": "admin", "CCKM_MOCK_CONFORM_PASSWORD": "admin"])
+        let (status, errors) = process.finish()
+        #expect(status == 0, "\(errors)")
+    }
+
     /// `--save-live` keeps the lab CM's jobs, anonymized, as a fixture the mock loads.
     @Test func theLiveJobsAreKeptAsAFixture() throws {
         let standIn = try ConformStandIn()

@@ -12,14 +12,17 @@ final class ConformStandIn: Sendable {
 
     let backing: MockServer
     let proxy: HTTPServer
+    /// The backing mock's simulator, when its jobs run on the system clock.
+    private let ticker: Task<Void, Never>?
     private let seen = Seen()
 
     var url: String { "http://127.0.0.1:\(proxy.port)" }
     /// Method and path of every request the stand-in was sent.
     var requests: [String] { seen.list.withLock { $0 } }
 
-    init(fixtures: [String] = ["docs-examples"], alter: @escaping Alteration = { $1 }) throws {
-        backing = try Self.mock(fixtures: fixtures)
+    init(fixtures: [String] = ["docs-examples"], runningJobs: Bool = false, alter: @escaping Alteration = { $1 }) throws {
+        backing = try Self.mock(fixtures: fixtures, runningJobs: runningJobs)
+        ticker = runningJobs ? Self.ticking(backing) : nil
         let client = HTTPClient(endpoint: HTTPClient.Endpoint(url: backing.url)!, timeout: 10)
         proxy = try HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
@@ -27,19 +30,27 @@ final class ConformStandIn: Sendable {
     }
 
     deinit {
+        ticker?.cancel()
         proxy.shutdown()
         backing.shutdown()
     }
 
-    /// A mock on a loopback port of its own, login on (admin:admin), plain HTTP, in memory.
-    static func mock(fixtures: [String]) throws -> MockServer {
+    /// The simulator of `server` running, as `serve` runs it, until the task is cancelled.
+    static func ticking(_ server: MockServer) -> Task<Void, Never> {
+        Task { try? await SimulatorService(engine: server.app.engine, logger: Logger(label: "conform-test")).run() }
+    }
+
+    /// A mock on a loopback port of its own, login on (admin:admin), plain HTTP, in memory; on the
+    /// manual clock, or with `runningJobs` on the system clock with jobs of 50 ms (the jobs tier,
+    /// which polls a job until it ends as a lab CM's would).
+    static func mock(fixtures: [String], runningJobs: Bool = false) throws -> MockServer {
         var logger = Logger(label: "conform-test")
         logger.logLevel = .error
         return try MockServer(
             configuration: MockConfiguration(
                 http: HTTPServerConfiguration(host: "127.0.0.1", port: 0), store: .memory, fixtures: fixtures,
-                clock: .manual(start: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!),
-                tls: .off),
+                simulator: SimulatorSettings(targetDuration: 0.05...0.05, failureRate: 0),
+                clock: runningJobs ? .system : .manual(start: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!), tls: .off),
             logger: logger)
     }
 

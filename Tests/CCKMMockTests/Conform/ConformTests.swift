@@ -8,17 +8,27 @@ import Testing
 /// `cckm-mock conform` against a CM stand-in: a mock behind a proxy that alters its answers.
 @Suite(.serialized) struct ConformTests {
     /// A run of the read-only tier (or `tier`) of an in-process mock against the stand-in.
-    func run(_ standIn: ConformStandIn, tier: ConformProbe.Tier = .read, password: String = "admin") throws -> Conformance.Result {
-        let mock = try ConformStandIn.mock(fixtures: ["docs-examples"])
-        defer { mock.shutdown() }
+    func run(
+        _ standIn: ConformStandIn, tier: ConformProbe.Tier = .read, password: String = "admin", jobs: [ConformJobTarget] = []
+    ) throws -> Conformance.Result {
+        let mock = try ConformStandIn.mock(fixtures: ["docs-examples"], runningJobs: !jobs.isEmpty)
+        let ticker = jobs.isEmpty ? nil : ConformStandIn.ticking(mock)
+        defer {
+            ticker?.cancel()
+            mock.shutdown()
+        }
         func side(_ label: String, _ url: String, _ password: String) -> ConformSide {
             ConformSide(
                 label: label, client: HTTPClient(endpoint: HTTPClient.Endpoint(url: url)!, timeout: 5), username: "admin", password: password,
                 domain: nil, requestsPerSecond: 0)
         }
-        let conformance = Conformance(
+        var conformance = Conformance(
             mock: side("mock", mock.url, "admin"), live: side("live", standIn.url, password),
             probes: ConformProbe.all(tier: tier, names: "cckm-mock-conform-test"))
+        // The jobs are the system clock's: 50 ms each, looked at without a pause until they end.
+        conformance.jobTargets = jobs
+        conformance.pollInterval = .zero
+        conformance.jobTimeout = .seconds(20)
         return try conformance.run()
     }
 
@@ -102,6 +112,31 @@ import Testing
         #expect(writes.contains { $0.hasPrefix("DELETE /api/v1/scheduler/job-configs/") }, "the configuration it made is deleted: \(writes)")
         #expect(result.differences.isEmpty, "\(result.differences)")
         #expect(try standIn.backing.store.scheduler.allSchedulerConfigs().isEmpty, "nothing left behind")
+    }
+
+    /// The jobs tier: every step of a real job on each side, the chosen behaviours among them.
+    @Test func theJobsTierComparesEveryStepOfARealJob() throws {
+        let target = try ConformJobTarget.parse("aws.kms=kms-conform").get()
+        let result = try run(try ConformStandIn(runningJobs: true), jobs: [target])
+        let steps = result.probes.filter { $0.name.contains("(") && $0.group == "aws" }.map(\.name)
+        #expect(
+            steps == [
+                "POST \(Self.aws) (start on kms-conform)", "POST \(Self.aws) (a second start while the first runs)",
+                "GET \(Self.aws)/{id} (running)", "GET \(Self.aws)/{id} (ended)", "POST \(Self.aws)/{id}/cancel (ended job)",
+            ])
+        #expect(result.differences.isEmpty, "\(result.differences)")
+        #expect(result.probes.filter { steps.contains($0.name) }.allSatisfy { $0.outcome == .same })
+    }
+
+    /// A lab CM that answers a cancel of an ended job otherwise than the mock chose is named.
+    @Test func aChosenBehaviourThatDiffersIsNamed() throws {
+        let target = try ConformJobTarget.parse("aws=kms-conform").get()
+        let standIn = try ConformStandIn(runningJobs: true) { request, response in
+            guard request.path.hasSuffix("/cancel") else { return response }
+            return HTTPResponse.json(200, #"{"id":"x"}"#)
+        }
+        let result = try run(standIn, jobs: [target])
+        #expect(result.differences.contains { $0.code == .status && $0.probe == "POST \(Self.aws)/{id}/cancel (ended job)" })
     }
 
     @Test func aBaselineRoundTrips() throws {
