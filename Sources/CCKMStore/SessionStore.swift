@@ -1,5 +1,6 @@
 import CCKMCore
 import GRDB
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -14,6 +15,10 @@ package final class SessionStore: Sendable, TransactionalStore {
     package let database: any DatabaseWriter
     /// Reads for the edge (`StoreReader.sessions`).
     package let table: SessionTable
+    /// As the jobs' store does (`WALCheckpointer`): the log is checkpointed from a connection of
+    /// its own, so no login's commit waits for a checkpoint's fsync; none for `:memory:`.
+    private let checkpointer: WALCheckpointer?
+    private let logRestart = LogRestart()
 
     /// Opens (or creates) the sessions' database in `location`. A folder whose sessions are still
     /// in `jobs.sqlite` (builds before this one kept them there, migration v3) has them copied over
@@ -22,16 +27,20 @@ package final class SessionStore: Sendable, TransactionalStore {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(location == .memory ? 4000 : 0)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
         }
         switch location {
         case .memory:
             database = try DatabaseQueue(configuration: configuration)
+            checkpointer = nil
             try Self.migrator.migrate(database)
         case .directory(let path):
             let file = path + "/" + Self.fileName
             let isNew = access(file, F_OK) != 0
             try JobStore.createPrivately(file)
             database = try DatabasePool(path: file, configuration: configuration)
+            checkpointer = try WALCheckpointer(path: file, restart: logRestart)
             try Self.migrator.migrate(database)
             if isNew, let jobsFile {
                 try database.writeWithoutTransaction { db in
@@ -70,6 +79,12 @@ package final class SessionStore: Sendable, TransactionalStore {
 
     /// A transaction on the sessions' writer: a full disk is reported as `StoreError.diskFull`.
     package func transaction<T>(_ db: Database, changingJobs: Bool, _ body: (Database) throws -> T) throws -> T {
+        defer {
+            // The log has run long: the writer checkpoints once, queued behind this commit.
+            if logRestart.due.exchange(false, ordering: .relaxed) {
+                database.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
+            }
+        }
         var result: T?
         do {
             try db.inTransaction {
