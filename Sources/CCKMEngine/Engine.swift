@@ -97,13 +97,18 @@ public final class Engine: Sendable {
     /// A write's command, written alone now; returns its output once it is on disk. For callers
     /// that answer at once (the control API, the scheduler's resources, start-up).
     package func perform<Output: Sendable>(_ command: Command<Output>) throws -> Output {
-        try (command.onSessions ? sessionQueue : queue).writeNow(command)
+        try queue(for: command).writeNow(command)
     }
 
     /// The one door for writes answered later: the command goes with the next batch, and
     /// `finish` gets its output once it is on disk, or the error.
     package func submit<Output: Sendable>(_ command: Command<Output>, finish: @escaping @Sendable (Result<Output, any Error>) -> Void) {
-        (command.onSessions ? sessionQueue : queue).submit(command, finish: finish)
+        queue(for: command).submit(command, finish: finish)
+    }
+
+    /// The sessions' queue for a login or a revocation, the jobs' for everything else.
+    private func queue<Output>(for command: Command<Output>) -> CommandQueue {
+        command.onSessions ? sessionQueue : queue
     }
 
     /// When a cancel asked now stops its job.

@@ -73,7 +73,7 @@ public final class JobStore: Sendable, TransactionalStore {
     package func transaction<T>(_ db: Database, changingJobs: Bool = true, _ body: (Database) throws -> T) throws -> T {
         defer {
             generations.commit(mayHaveChangedJobs: changingJobs)
-            restartLogIfDue()
+            logRestart.checkpointIfDue(database)
         }
         func attempt() throws -> T {
             var result: T?
@@ -93,15 +93,6 @@ public final class JobStore: Sendable, TransactionalStore {
                 throw StoreError.diskFull
             }
         }
-    }
-
-    /// Asked for by the checkpointer when the log has run long (see `WALCheckpointer`): a passive
-    /// checkpoint on the writer's own connection copies the frames left, so that the next write
-    /// starts the log from its beginning. Queued behind this write on the writer rather than run
-    /// in it, so the clients of this write are answered first. A failure leaves it to the next request.
-    private func restartLogIfDue() {
-        guard logRestart.due.exchange(false, ordering: .relaxed) else { return }
-        database.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
     }
 
     public convenience init(location: StoreLocation, readers: Int = 4) throws {

@@ -79,12 +79,7 @@ package final class SessionStore: Sendable, TransactionalStore {
 
     /// A transaction on the sessions' writer: a full disk is reported as `StoreError.diskFull`.
     package func transaction<T>(_ db: Database, changingJobs: Bool, _ body: (Database) throws -> T) throws -> T {
-        defer {
-            // The log has run long: the writer checkpoints once, queued behind this commit.
-            if logRestart.due.exchange(false, ordering: .relaxed) {
-                database.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
-            }
-        }
+        defer { logRestart.checkpointIfDue(database) }
         var result: T?
         do {
             try db.inTransaction {

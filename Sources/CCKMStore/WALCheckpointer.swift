@@ -93,4 +93,12 @@ package final class LogRestart: Sendable {
     package let due = Atomic<Bool>(false)
 
     package var isDue: Bool { due.load(ordering: .relaxed) }
+
+    /// When asked for, a passive checkpoint on the writer's own connection, queued behind the
+    /// commit just made rather than run in it, so that its clients are answered first. A failure
+    /// leaves it to the next request.
+    package func checkpointIfDue(_ writer: any DatabaseWriter) {
+        guard due.exchange(false, ordering: .relaxed) else { return }
+        writer.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
+    }
 }

@@ -64,7 +64,6 @@ enum ClientReads {
     ]
 
     static func of(_ path: String) -> [String] {
-        let last = path.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } ?? ""
-        return byMember[last] ?? []
+        byMember[Conformance.member(path)] ?? []
     }
 }

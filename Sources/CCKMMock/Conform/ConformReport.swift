@@ -25,6 +25,13 @@ package struct ConformReport: Sendable {
         return newDifferences.contains { $0.code.severity >= severity }
     }
 
+    /// The probes' groups (families, then auth, scheduler, system) in the order the run sent them.
+    private var groups: [String] {
+        var groups: [String] = []
+        for probe in result.probes where !groups.contains(probe.group) { groups.append(probe.group) }
+        return groups
+    }
+
     private func counts(_ probes: [Conformance.ProbeResult]) -> (same: Int, different: Int, unchecked: Int) {
         var counts = (same: 0, different: 0, unchecked: 0)
         for probe in probes {
@@ -41,8 +48,6 @@ package struct ConformReport: Sendable {
         var lines: [String] = []
         if insecure { lines.append("warning: --insecure: the lab CM's certificate was not verified") }
         lines.append("lab CM version: \(result.cmVersion ?? "unknown (GET /api/v1/system/info gave none)")")
-        var groups: [String] = []
-        for probe in result.probes where !groups.contains(probe.group) { groups.append(probe.group) }
         for group in groups {
             let probes = result.probes.filter { $0.group == group }
             let count = counts(probes)
@@ -99,8 +104,6 @@ package struct ConformReport: Sendable {
         let failing = result.probes.filter { probe in probe.differences.contains { !baseline.contains($0.key) } }.count
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
         xml += #"<testsuites name="cckm-mock conform" tests="\#(result.probes.count)" failures="\#(failing)" skipped="\#(count.unchecked)">"# + "\n"
-        var groups: [String] = []
-        for probe in result.probes where !groups.contains(probe.group) { groups.append(probe.group) }
         for group in groups {
             let probes = result.probes.filter { $0.group == group }
             xml += #"  <testsuite name="\#(Self.escaped(group))" tests="\#(probes.count)">"# + "\n"

@@ -151,6 +151,7 @@ package struct Conformance {
         return body["resources"]?.arrayValue?.first?["id"]?.stringValue
     }
 
+    /// The last member a path names: `overall_status` for `$.resources[].overall_status`.
     static func member(_ path: String) -> String {
         path.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } ?? ""
     }
