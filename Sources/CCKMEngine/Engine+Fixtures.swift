@@ -156,6 +156,7 @@ extension Engine {
     }
 
     /// Back to `fixture` (nothing when nil), for every domain or one, in one transaction: a
+    /// prepared scenario's jobs copied back from its file first, then the rest of the fixture. A
     /// fixture that fails half way (a JSON Lines file changed since the start) leaves the store
     /// exactly as it was, and the planner's rules too. A full reset also puts the rules back to
     /// the fixture's alone.
@@ -166,10 +167,16 @@ extension Engine {
             planner.setRules(fixture.map { Self.rules(base, adding: $0) } ?? base)
             do {
                 let now = clock.now()
-                try inTransaction { db in
-                    try store.deleteJobs(domain: domain, db)
-                    try store.scheduler.deleteSchedulerConfigs(domain: domain, db)
-                    if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
+                let image = fixture?.prepared == nil ? nil : prepared.withLock { $0 }
+                try onWriter { db in
+                    if let image { try store.attachPrepared(image, db) }
+                    defer { if image != nil { try? store.detachPrepared(db) } }
+                    try store.transaction(db) { db in
+                        try store.deleteJobs(domain: domain, db)
+                        try store.scheduler.deleteSchedulerConfigs(domain: domain, db)
+                        if let image { try storePrepared(image, domain: domain, now: now, db) }
+                        if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
+                    }
                 }
             } catch {
                 planner.setRules(before)
@@ -177,6 +184,14 @@ extension Engine {
             }
             changed(.everything)
         }
+    }
+
+    /// The attached prepared scenario's jobs, their plans moved from its preparation to `now`; the
+    /// bulk path when they go into an empty store (a full reset of a large one).
+    private func storePrepared(_ image: PreparedImage, domain: String?, now: Timestamp, _ db: Database) throws {
+        let jobs = try store.preparedJobCount(domain: domain, db)
+        let offset = now.nanoseconds - image.preparedAt.nanoseconds
+        try store.bulkReplace(in: db, jobs: jobs) { _ in try store.copyPreparedJobs(domain: domain, shiftingPlansBy: offset, db) }
     }
 
     /// Puts a snapshot back, the manual clock included.

@@ -36,6 +36,8 @@ public final class Engine: Sendable {
     /// advance set its target. Not reentrant: what runs inside calls the `…Unserialized` forms (a
     /// settle ticks, a run-now ticks).
     private let turn = Mutex(())
+    /// The prepared scenario the store was made from, which a reset to the fixtures copies back.
+    let prepared = Mutex<PreparedImage?>(nil)
 
     /// What changed, for those who wait on jobs.
     package enum Change: Sendable {

@@ -12,8 +12,8 @@ import CCKMStore
 public struct FixturesCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "fixtures",
-        abstract: "List the built-in scenarios, check fixture files, or generate a large one.",
-        subcommands: [ListFixturesCommand.self, ValidateFixturesCommand.self, GenerateFixtureCommand.self]
+        abstract: "List the built-in scenarios, check fixture files, generate a large one, or prepare one to serve at once.",
+        subcommands: [ListFixturesCommand.self, ValidateFixturesCommand.self, GenerateFixtureCommand.self, PrepareFixturesCommand.self]
     )
 
     public init() {}
@@ -45,7 +45,9 @@ public struct ValidateFixturesCommand: ParsableCommand {
         discussion: "Exits 0 when every file is valid, 1 otherwise. `serve --fixtures` refuses to start on the same problems."
     )
 
-    @Argument(help: ArgumentHelp("Fixture files (.json, or .jsonl with one job per line), or built-in scenario names.", valueName: "file"))
+    @Argument(
+        help: ArgumentHelp(
+            "Fixture files (.json, .jsonl with one job per line, or a prepared .cckm), or built-in scenario names.", valueName: "file"))
     public var files: [String]
 
     public init() {}
@@ -58,8 +60,15 @@ public struct ValidateFixturesCommand: ParsableCommand {
         do {
             let fixture = try Fixture.load(paths: files, now: ManualClock.defaultStart)
             let streamed = fixture.streams.isEmpty ? "" : " (and \(fixture.streams.count) JSON Lines file(s) of jobs)"
-            writeLine("ok: \(files.count) file(s), \(fixture.jobs.count) job(s)\(streamed)", to: STDOUT_FILENO)
-        } catch {
+            let prepared = try fixture.prepared.map { path in
+                do {
+                    return " (and a prepared scenario of \(ProgressLine.grouped(try PreparedImage.open(path).jobs)) jobs)"
+                } catch {
+                    throw FixtureError(problems: ["\(error)"])
+                }
+            }
+            writeLine("ok: \(files.count) file(s), \(fixture.jobs.count) job(s)\(streamed)\(prepared ?? "")", to: STDOUT_FILENO)
+        } catch let error as FixtureError {
             for problem in error.problems { writeLine(problem, to: STDOUT_FILENO) }
             writeLine("\(error.problems.count) problem(s) found", to: STDERR_FILENO)
             throw ExitCode.failure
@@ -111,5 +120,75 @@ public struct GenerateFixtureCommand: ParsableCommand {
         writeAll(buffer, to: STDOUT_FILENO)
         let seconds = ProgressLine.seconds(ContinuousClock.now - started)
         line.show("generated \(ProgressLine.grouped(written)) jobs in \(String(format: "%.1f", seconds)) s", final: true)
+    }
+}
+
+/// `cckm-mock fixtures prepare FILE... -o OUT.cckm`: the fixtures loaded once into a ready store,
+/// which `serve --fixtures OUT.cckm` copies instead of loading them again.
+public struct PrepareFixturesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Load fixtures once into a ready job store (OUT.cckm) that `serve --fixtures OUT.cckm` starts from at once.",
+        discussion: """
+            The store holds the fixtures' jobs with their indexes built, and the texts of the JSON fixtures (users, domains, \
+            inventory, scripts, simulation and schedules, read again by each start). A start with an empty --data directory (or \
+            ':memory:') copies it; a restart on that directory keeps what is stored; a reset to the fixtures copies its jobs back. \
+            Jobs in progress were planned now, with the fixtures' simulation settings (else 2-6 s per target): a start moves their \
+            plans to its own time, so they run those durations from then. Relative times in the fixtures (-10m) count from now. \
+            A file prepared by another build of cckm-mock is refused; prepare it again.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Fixture files (.json, or .jsonl with one job per line), or built-in scenario names.", valueName: "file"))
+    public var files: [String]
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write the prepared scenario.", valueName: "OUT.cckm"))
+    public var output: String
+
+    @Flag(help: "Replace OUT.cckm if it exists.")
+    public var force = false
+
+    @Option(help: "Seed for the plans of the jobs in progress (their durations and outcomes); random when left out.")
+    public var seed: UInt64?
+
+    public init() {}
+
+    public func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("Name at least one fixture file.") }
+        guard output.hasSuffix(Fixture.preparedExtension) else {
+            throw ValidationError("--output \(output): end the name with \(Fixture.preparedExtension), which is how serve --fixtures knows it")
+        }
+        if !force, access(output, F_OK) == 0 {
+            throw ValidationError("--output \(output) exists; add --force to replace it")
+        }
+    }
+
+    public func run() throws {
+        let line = ProgressLine()
+        let started = ContinuousClock.now
+        let progress = LoadReporter.progress(line)
+        let summary: Engine.PreparedSummary
+        do {
+            if force { unlink(output) }
+            summary = try LoadReporter.cancellingOnSignals(progress) {
+                try Engine.prepareScenario(paths: files, output: output, seed: seed, progress: progress)
+            }
+        } catch let error as FixtureError {
+            for problem in error.problems { writeLine(problem, to: STDERR_FILENO) }
+            writeLine("\(error.problems.count) problem(s) found; nothing written", to: STDERR_FILENO)
+            throw ExitCode.failure
+        } catch is LoadCancelled {
+            line.show("stopped; nothing written", final: true)
+            throw ExitCode(130)
+        } catch {
+            writeLine("cckm-mock fixtures prepare: \(error); nothing written", to: STDERR_FILENO)
+            throw ExitCode.failure
+        }
+        let seconds = ProgressLine.seconds(ContinuousClock.now - started)
+        line.show(
+            "prepared \(output): \(ProgressLine.grouped(summary.jobs)) jobs (\(ProgressLine.grouped(summary.inProgress)) in progress), "
+                + "\(summary.bytes >> 20) MB, in \(String(format: "%.1f", seconds)) s",
+            final: true)
+        writeLine("serve it: cckm-mock serve --fixtures \(output)", to: STDOUT_FILENO)
     }
 }

@@ -84,6 +84,13 @@ extension StoreReader {
         try database.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(n), 0) FROM job_count")) ?? 0 }
     }
 
+    /// Jobs of one status in all families and domains.
+    package func count(status: JobStatus) throws -> Int {
+        try database.read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(n), 0) FROM job_count WHERE status = ?"), arguments: [status.rawValue]) ?? 0
+        }
+    }
+
     /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.
     package func queryPlan(family: JobFamily, domain: String, query: ListQuery) throws -> [String] {
         let filter = ListFilter(family: family, domain: domain, query: query)

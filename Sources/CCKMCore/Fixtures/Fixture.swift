@@ -8,6 +8,10 @@
 public struct FixtureError: Error, Equatable, CustomStringConvertible {
     public var problems: [String]
 
+    public init(problems: [String]) {
+        self.problems = problems
+    }
+
     public var description: String { problems.joined(separator: "\n") }
 }
 
@@ -31,6 +35,12 @@ public struct Fixture: Sendable, Equatable {
     public var streams: [String] = []
     /// Scheduler job configurations, checked when read.
     package var schedules: [FixtureSchedule] = []
+    /// A prepared scenario (`cckm-mock fixtures prepare`): a ready job store that a start copies
+    /// and a reset puts back, in place of loading its jobs again. At most one.
+    public var prepared: String?
+
+    /// The file name ending of a prepared scenario.
+    public static let preparedExtension = ".cckm"
 
     /// Every domain the fixture names: those it declares, and those of its jobs and schedules (a
     /// fixture's own jobs may be logged in to; JSON Lines files name theirs as they load).
@@ -57,6 +67,40 @@ public struct Fixture: Sendable, Equatable {
         let replaced = Set(other.schedules.map { [$0.domain, $0.name] })
         schedules.removeAll { replaced.contains([$0.domain, $0.name]) }
         schedules += other.schedules
+        if let image = other.prepared { prepared = image }
+    }
+
+    /// What a fixture says besides its jobs (domains, users, inventory, scripts, simulation,
+    /// schedules): a prepared scenario keeps its fixtures' texts and serves their jobs from its
+    /// store, so these come back from the texts.
+    package var withoutJobs: Fixture {
+        var rules = self
+        rules.jobs = []
+        rules.held = []
+        rules.streams = []
+        rules.prepared = nil
+        return rules
+    }
+
+    /// The texts of the JSON fixtures among `paths` (files and built-in scenarios, in order), as a
+    /// prepared scenario keeps them; JSON Lines files and prepared scenarios are not among them.
+    package static func jsonTexts(paths: [String]) throws(FixtureError) -> [(source: String, text: String)] {
+        var texts: [(source: String, text: String)] = []
+        for path in paths where !path.hasSuffix(".jsonl") && !path.hasSuffix(preparedExtension) {
+            if let builtIn = BuiltInScenario.resolving(path) {
+                texts.append(("built-in " + builtIn.name, builtIn.text))
+            } else {
+                texts.append((path, String(decoding: try readFile(path), as: UTF8.self)))
+            }
+        }
+        return texts
+    }
+
+    /// The fixture the texts of a prepared scenario say, without their jobs (`withoutJobs`).
+    package static func rules(fromTexts texts: [(source: String, text: String)], now: Timestamp) throws(FixtureError) -> Fixture {
+        var fixture = Fixture()
+        for (source, text) in texts { fixture.merge(try parse(bytes: Array(text.utf8), source: source, now: now).withoutJobs) }
+        return fixture
     }
 
     /// Reads and checks every file, reporting all problems of all files at once. Relative times
@@ -76,6 +120,14 @@ public struct Fixture: Sendable, Equatable {
                         continue
                     }
                     fixture.streams.append(path)
+                } else if path.hasSuffix(preparedExtension) {
+                    if let image = fixture.prepared {
+                        problems.append("\(path): one prepared scenario per start (\(image) is the other); load the rest as fixtures on top of it")
+                    } else if !FileManager.default.isReadableFile(atPath: path) {
+                        problems.append("\(path): cannot read the file")
+                    } else {
+                        fixture.prepared = path
+                    }
                 } else if let builtIn = BuiltInScenario.resolving(path) {
                     fixture.merge(try parse(bytes: Array(builtIn.text.utf8), source: "built-in " + builtIn.name, now: now))
                 } else {

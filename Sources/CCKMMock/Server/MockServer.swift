@@ -30,11 +30,21 @@ public final class MockServer: Sendable {
     public init(configuration: MockConfiguration, logger: Logger = Logger(label: "cckm-mock"), progress: LoadProgress? = nil) throws {
         self.configuration = configuration
         let clock = configuration.clock.make()
-        let fixture: Fixture
+        var fixture: Fixture
+        let image: PreparedImage?
         do {
             fixture = try Fixture.load(paths: configuration.fixtures, now: clock.now(), checkingStreams: false)
-        } catch {
+            image = try fixture.prepared.map(PreparedImage.open)
+            if let image {
+                // The prepared scenario's fixtures first, the others on top, in the order given.
+                var rules = try Fixture.rules(fromTexts: image.texts.map { ($0.source, $0.text) }, now: clock.now())
+                rules.merge(fixture)
+                fixture = rules
+            }
+        } catch let error as FixtureError {
             throw StartupError(description: "invalid fixtures:\n" + error.description)
+        } catch {
+            throw StartupError(description: "\(error)")
         }
         if case .directory(let path) = configuration.store {
             try Self.prepareDataDirectory(path)
@@ -45,6 +55,15 @@ public final class MockServer: Sendable {
             }
         } else {
             folderLock = nil
+        }
+        // A prepared scenario is the store: copied into a new data folder here, into memory by the engine.
+        var installedImage = false
+        if let image, case .directory(let path) = configuration.store {
+            do {
+                installedImage = try image.install(intoDirectory: path)
+            } catch {
+                throw StartupError(description: "\(error)")
+            }
         }
         let store: JobStore
         do {
@@ -82,9 +101,10 @@ public final class MockServer: Sendable {
             let loading = ContinuousClock.now
             let startup = progress ?? LoadProgress { _ in }
             app.engine.loadProgress.withLock { $0 = startup }
+            if let image { try app.engine.adopt(image, copiedIntoFolder: installedImage) }
             try app.engine.seed(fixture, alone: true)
             try app.control.adoptDomainsOfStoredJobs()
-            loaded = fixture.jobs.count + startup.streamedJobs
+            loaded = (image?.jobs ?? 0) + fixture.jobs.count + startup.streamedJobs
             if !configuration.fixtures.isEmpty {
                 logger.info(
                     "fixtures loaded",

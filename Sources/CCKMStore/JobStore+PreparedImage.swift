@@ -1,0 +1,102 @@
+import CCKMCore
+import GRDB
+
+/// The store's side of a prepared scenario (`PreparedImage`): writing one, taking one in whole at
+/// a start, and copying its jobs back at a reset.
+extension JobStore {
+    /// The schema name a reset attaches the prepared file under.
+    package static let preparedSchema = "prepared"
+
+    /// Takes the prepared file in whole: a `:memory:` store's start (a file store's start copies the
+    /// file before opening it, `PreparedImage.install`).
+    package func load(_ image: PreparedImage) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        try DatabaseQueue(path: image.path, configuration: configuration).backup(to: database)
+        generations.touchAll()
+    }
+
+    /// Moves the due times of what has not happened yet by `offset` (a prepared scenario's plans,
+    /// made at its preparation, to a start or a reset now): the targets still running. A target
+    /// that never ends (`Timestamp.never`) stays so. (Its scheduler configurations are stored from
+    /// its fixtures' texts by each start and reset, planned from then.)
+    package func shiftPlans(byNanoseconds offset: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE job_schedule SET due_at = due_at + ? WHERE done = 0 AND due_at < ?",
+            arguments: [offset, Timestamp.never.nanoseconds])
+    }
+
+    /// Attaches the prepared file to the writer's connection (outside any transaction, as SQLite
+    /// requires) for `copyPreparedJobs`; `detachPrepared` after.
+    package func attachPrepared(_ image: PreparedImage, _ db: Database) throws {
+        try db.execute(sql: "ATTACH DATABASE ? AS \(Self.preparedSchema)", arguments: [image.path])
+    }
+
+    package func detachPrepared(_ db: Database) throws {
+        try db.execute(sql: "DETACH DATABASE \(Self.preparedSchema)")
+    }
+
+    /// How many jobs the attached prepared file holds (of `domain` only, when given).
+    package func preparedJobCount(domain: String?, _ db: Database) throws -> Int {
+        try Int.fetchOne(
+            db, sql: "SELECT coalesce(sum(n), 0) FROM \(Self.preparedSchema).job_count WHERE ?1 IS NULL OR domain = ?1", arguments: [domain]) ?? 0
+    }
+
+    /// The attached prepared file's jobs (of `domain` only, when given), their documents, targets,
+    /// plans and events, appended to this store's, in the caller's transaction. Each job gets a new
+    /// `seq` after the store's greatest, in the file's order: a domain's reset puts its jobs back
+    /// beside other domains' jobs started meanwhile, whose `seq`s may be the ones the file used.
+    /// The targets still running are due `offset` nanoseconds later than the file planned them
+    /// (its preparation's time to the reset's; `shiftPlans`).
+    package func copyPreparedJobs(domain: String?, shiftingPlansBy offset: Int64, _ db: Database) throws {
+        generations.touchAll()
+        let file = Self.preparedSchema
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE prepared_seq (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);
+                INSERT INTO temp.prepared_seq
+                    SELECT seq, (SELECT coalesce(max(seq), 0) FROM main.job) + row_number() OVER (ORDER BY seq)
+                    FROM \(file).job WHERE ?1 IS NULL OR domain = ?1;
+                """, arguments: [domain])
+        defer { try? db.execute(sql: "DROP TABLE temp.prepared_seq") }
+        // Every column but the one that names the job, as the migrations made them.
+        for (table, seqColumn) in [("job", "seq"), ("job_document", "seq"), ("job_target", "job"), ("job_schedule", "seq")] {
+            let rest = try db.columns(in: table, in: "main").map(\.name).filter { $0 != seqColumn }
+            let columns = ([seqColumn] + rest).joined(separator: ", ")
+            let values = (["m.new"] + rest.map { $0 == "due_at" ? Self.shiftedDueAt : "t." + $0 }).joined(separator: ", ")
+            try db.execute(
+                sql: """
+                    INSERT INTO main.\(table) (\(columns))
+                        SELECT \(values) FROM \(file).\(table) AS t JOIN temp.prepared_seq AS m ON m.old = t.\(seqColumn) ORDER BY m.new
+                    """, arguments: table == "job_schedule" ? [offset, Timestamp.never.nanoseconds] : [])
+        }
+        let events = try db.columns(in: "job_event", in: "main").map(\.name).filter { $0 != "id" }.joined(separator: ", ")
+        try db.execute(
+            sql: "INSERT INTO main.job_event (\(events)) SELECT \(events) FROM \(file).job_event WHERE ?1 IS NULL OR domain = ?1 ORDER BY id",
+            arguments: [domain])
+    }
+
+    /// `due_at` of a copied plan, moved as `shiftPlans` moves it (arguments: the offset, then `never`).
+    private static let shiftedDueAt = "CASE WHEN t.done = 0 AND t.due_at < ?2 THEN t.due_at + ?1 ELSE t.due_at END"
+
+    /// Makes this store a prepared scenario's: its description and fixture texts in tables of their
+    /// own, and no record of the preparing process's start (a server's start counts from 1).
+    package func describePrepared(id: String, preparedAt: Timestamp, texts: [PreparedImage.FixtureText], _ db: Database) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM server_start;
+                CREATE TABLE prepared_scenario (id TEXT NOT NULL, prepared_at INTEGER NOT NULL, jobs INTEGER NOT NULL);
+                CREATE TABLE prepared_fixture (position INTEGER PRIMARY KEY, source TEXT NOT NULL, text TEXT NOT NULL);
+                INSERT INTO prepared_scenario SELECT ?, ?, coalesce(sum(n), 0) FROM job_count;
+                """, arguments: [id, preparedAt.nanoseconds])
+        for (position, text) in texts.enumerated() {
+            try db.execute(sql: "INSERT INTO prepared_fixture VALUES (?, ?, ?)", arguments: [position, text.source, text.text])
+        }
+    }
+
+    /// Writes the whole store, compacted, to `path` (which must not exist): `VACUUM INTO`, on the
+    /// writer's connection outside any transaction.
+    package func writeCopy(to path: String, _ db: Database) throws {
+        try db.execute(sql: "VACUUM INTO ?", arguments: [path])
+    }
+}
