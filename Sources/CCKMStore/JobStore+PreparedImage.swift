@@ -43,32 +43,32 @@ extension JobStore {
     }
 
     /// The attached prepared file's jobs (of `domain` only, when given), their documents, targets,
-    /// plans and events, appended to this store's, in the caller's transaction. Each job gets a new
-    /// `seq` after the store's greatest, in the file's order: a domain's reset puts its jobs back
-    /// beside other domains' jobs started meanwhile, whose `seq`s may be the ones the file used.
-    /// The targets still running are due `offset` nanoseconds later than the file planned them
-    /// (its preparation's time to the reset's; `shiftPlans`).
+    /// plans and events, appended to this store's, in the caller's transaction. Their `seq`s move
+    /// past the store's greatest, keeping their order: a domain's reset puts its jobs back beside
+    /// other domains' jobs started meanwhile, whose `seq`s may be the ones the file used. (By
+    /// arithmetic, not a table of old and new: a temporary table would open SQLite's temporary
+    /// database, after which the bulk path may not set where it sorts.) The targets still running
+    /// are due `offset` nanoseconds later than the file planned them (`shiftPlans`).
     package func copyPreparedJobs(domain: String?, shiftingPlansBy offset: Int64, _ db: Database) throws {
         generations.touchAll()
         let file = Self.preparedSchema
-        try db.execute(
-            sql: """
-                CREATE TEMP TABLE prepared_seq (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);
-                INSERT INTO temp.prepared_seq
-                    SELECT seq, (SELECT coalesce(max(seq), 0) FROM main.job) + row_number() OVER (ORDER BY seq)
-                    FROM \(file).job WHERE ?1 IS NULL OR domain = ?1;
-                """, arguments: [domain])
-        defer { try? db.execute(sql: "DROP TABLE temp.prepared_seq") }
+        let base =
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT coalesce(max(seq), 0) FROM main.job) - (SELECT coalesce(min(seq), 1) FROM \(file).job WHERE ?1 IS NULL OR domain = ?1) + 1
+                    """, arguments: [domain]) ?? 0
         // Every column but the one that names the job, as the migrations made them.
         for (table, seqColumn) in [("job", "seq"), ("job_document", "seq"), ("job_target", "job"), ("job_schedule", "seq")] {
             let rest = try db.columns(in: table, in: "main").map(\.name).filter { $0 != seqColumn }
             let columns = ([seqColumn] + rest).joined(separator: ", ")
-            let values = (["m.new"] + rest.map { $0 == "due_at" ? Self.shiftedDueAt : "t." + $0 }).joined(separator: ", ")
+            let mine = "(?3 IS NULL OR t.\(seqColumn) IN (SELECT seq FROM \(file).job WHERE domain = ?3))"
+            let values = (["t.\(seqColumn) + ?4"] + rest.map { $0 == "due_at" ? Self.shiftedDueAt : "t." + $0 }).joined(separator: ", ")
             try db.execute(
                 sql: """
                     INSERT INTO main.\(table) (\(columns))
-                        SELECT \(values) FROM \(file).\(table) AS t JOIN temp.prepared_seq AS m ON m.old = t.\(seqColumn) ORDER BY m.new
-                    """, arguments: table == "job_schedule" ? [offset, Timestamp.never.nanoseconds] : [])
+                        SELECT \(values) FROM \(file).\(table) AS t WHERE \(mine) ORDER BY t.\(seqColumn)
+                    """, arguments: [offset, Timestamp.never.nanoseconds, domain, base])
         }
         let events = try db.columns(in: "job_event", in: "main").map(\.name).filter { $0 != "id" }.joined(separator: ", ")
         try db.execute(

@@ -114,6 +114,26 @@ import Testing
         #expect(Self.statuses(try await Self.everyJob(served)).values.filter { $0 == "in_progress" }.count == 3)
     }
 
+    /// Into an empty store, a load of `JobStore.bulkPathJobs` or more drops the indexes and builds
+    /// them again: the path a full reset of a large prepared scenario takes.
+    @Test func aFullResetOfALargeScenarioTakesTheBulkPath() async throws {
+        let path = try Paths.temporaryDirectory() + "/many.jsonl"
+        let count = JobStore.bulkPathJobs + 500
+        try SyntheticJobs(count: count, seed: 4).map { $0.fixtureLine + "\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
+        let output = try Paths.temporaryDirectory() + "/many.cckm"
+        let summary = try Engine.prepareScenario(paths: [path], output: output, seed: 3)
+        let served = try LiveServer(fixtures: [output])
+        defer { served.stop() }
+        let page = "/__admin/jobs?limit=50&sort=-updatedAt&overall_status=in_progress"
+        let before = try await served.get(page)
+        #expect(before.total == summary.inProgress && summary.inProgress > 0)
+        try await Self.advance(served, 10)
+        #expect(try await served.get(page).total == 0)
+        #expect(try await served.post("/__admin/reset").json["jobs"]?.intValue == count)
+        #expect(try await served.get(page).json == before.json)
+        #expect(try await served.get("/__admin/jobs?limit=0").total == count)
+    }
+
     @Test func aRestartKeepsWhatIsStoredAndAnotherScenarioIsRefused() async throws {
         let image = try Self.prepared(try Self.fixtures())
         let directory = try Paths.temporaryDirectory()
