@@ -21,6 +21,9 @@ package struct ListFilter {
         var clauses = scope.clauses
         var arguments = scope.arguments
         if !query.ids.isEmpty {
+            // Across families, every family named: the unique index leads with the family, and
+            // `id` alone would scan the whole table (66 ms on 1,000,000 jobs).
+            if family == nil { clauses.append(Self.everyFamily) }
             clauses.append("id IN (\(Self.placeholders(query.ids.count)))")
             arguments += StatementArguments(query.ids)
         }
@@ -98,6 +101,10 @@ package struct ListFilter {
         }
         return (clauses, arguments)
     }
+
+    /// `family IN ('aws', …)`: every family, so that a look-up by id across them seeks the unique
+    /// index (family, id) once per family instead of scanning it. Constants, not values from a request.
+    package static let everyFamily = "family IN (" + JobFamily.all.map { "'\($0.name)'" }.joined(separator: ", ") + ")"
 
     private static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ",")

@@ -27,6 +27,18 @@ extension StoreReader {
         }
     }
 
+    /// The job's domain, JSON and status (from its column) in any domain, in one read.
+    package func lookUp(family: JobFamily, id: String) throws -> (domain: String, document: String, status: JobStatus?)? {
+        try database.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT j.domain, d.document, j.status FROM job AS j JOIN job_document AS d ON d.seq = j.seq WHERE j.family = ? AND j.id = ?"
+                ),
+                arguments: [family.name, id]
+            ).map { row in (row[0], row[1], JobStatus(rawValue: row[2])) }
+        }
+    }
+
     /// The page the query asks for, and the count of all its matches.
     package func list(family: JobFamily, domain: String, query: ListQuery) throws -> JobPage {
         let page = try listAcross(family: family, domain: domain, query: query)
@@ -91,8 +103,14 @@ extension StoreReader {
         }
     }
 
+    /// The query plan SQLite picks for `sql`, one line per step.
+    package func queryPlan(sql: String, arguments: StatementArguments) throws -> [String] {
+        try database.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String } }
+    }
+
     /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.
-    package func queryPlan(family: JobFamily, domain: String, query: ListQuery) throws -> [String] {
+    /// `family` or `domain` nil: across them, as the control API lists.
+    package func queryPlan(family: JobFamily?, domain: String?, query: ListQuery) throws -> [String] {
         let filter = ListFilter(family: family, domain: domain, query: query)
         var arguments = filter.pageArguments
         arguments += [query.limit, query.skip]

@@ -8,13 +8,18 @@ extension StoreReader {
         try database.read { db in
             let names =
                 if let domain {
-                    try String.fetchAll(db, sql: "SELECT family FROM job WHERE id = ? AND domain = ? ORDER BY family", arguments: [id, domain])
+                    try String.fetchAll(db.cachedStatement(sql: Self.familiesHoldingInDomain), arguments: [id, domain])
                 } else {
-                    try String.fetchAll(db, sql: "SELECT family FROM job WHERE id = ? ORDER BY family", arguments: [id])
+                    try String.fetchAll(db.cachedStatement(sql: Self.familiesHolding), arguments: [id])
                 }
             return names.compactMap(JobFamily.named)
         }
     }
+
+    /// Every family named: the unique index (family, id) is sought once per family, where `id`
+    /// alone would scan the whole table (66 ms on 1,000,000 jobs).
+    package static let familiesHolding = "SELECT family FROM job WHERE \(ListFilter.everyFamily) AND id = ? ORDER BY family"
+    package static let familiesHoldingInDomain = "SELECT family FROM job WHERE \(ListFilter.everyFamily) AND id = ? AND domain = ? ORDER BY family"
 
     /// Every domain that holds a job or a scheduler configuration, from the per-domain counts (no scan of the jobs).
     package func domainsHoldingJobs() throws -> [String] {
@@ -27,7 +32,7 @@ extension StoreReader {
     /// The domain of a job, for the control API, which acts across domains.
     public func domain(family: JobFamily, id: String) throws -> String? {
         try database.read { db in
-            try String.fetchOne(db, sql: "SELECT domain FROM job WHERE family = ? AND id = ?", arguments: [family.name, id])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT domain FROM job WHERE family = ? AND id = ?"), arguments: [family.name, id])
         }
     }
 

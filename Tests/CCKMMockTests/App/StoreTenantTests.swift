@@ -83,4 +83,21 @@ import Testing
             }
         }
     }
+
+    /// A job looked up by id across families (the control API's waits, completions and lists by
+    /// id) seeks the unique index once per family instead of scanning every job.
+    @Test func lookUpsByIdAcrossFamiliesSeekTheIndex() throws {
+        let store = try JobStore(location: .memory)
+        var byID = ListQuery()
+        byID.ids = ["30000000-0000-4000-8000-000000000001"]
+        let plans = [
+            try store.reader.queryPlan(family: nil, domain: nil, query: byID),
+            try store.reader.queryPlan(family: nil, domain: "root", query: byID),
+            try store.reader.queryPlan(sql: StoreReader.familiesHolding, arguments: ["x"]),
+            try store.reader.queryPlan(sql: StoreReader.familiesHoldingInDomain, arguments: ["x", "root"]),
+        ]
+        for plan in plans.map({ $0.joined(separator: "; ") }) {
+            #expect(plan.contains("SEARCH job USING") && plan.contains("job_by_id (family=? AND id=?)"), "not a seek of job_by_id: \(plan)")
+        }
+    }
 }

@@ -4,6 +4,7 @@ clock, faults, verification, and every error the kit promises."""
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -198,3 +199,11 @@ def test_a_token_past_half_its_life_is_renewed(server, monkeypatch):
     later = time.monotonic() + 10_000
     monkeypatch.setattr("cckm_mock.server.time.monotonic", lambda: later)
     assert server.token() != first
+
+
+def test_a_control_connection_the_server_closed_is_opened_again(server):
+    server.advance(0)  # this thread's kept-alive connection
+    connection = server._admin._local.connection
+    connection.sock.shutdown(socket.SHUT_RDWR)  # as a server's idle timeout leaves it
+    assert server.advance(0)["mode"] == "manual"
+    assert server._admin._local.connection is not connection

@@ -108,11 +108,8 @@ extension ControlHandlers {
         }
         let timeout = try Self.duration(query["timeout"] ?? "30s")
         let jobID = id.lowercased()
-        guard let domain = try store.domain(family: family, id: jobID), let document = try store.document(family: family, domain: domain, id: jobID)
-        else { throw APIError.notFound() }
-        if let status = (try? JSONParser.parse(document))?["overall_status"]?.stringValue.flatMap(JobStatus.init(lenient:)), accepts(status) {
-            return .now(.json(200, document))
-        }
+        guard let (domain, document, status) = try store.lookUp(family: family, id: jobID) else { throw APIError.notFound() }
+        if let status, accepts(status) { return .now(.json(200, document)) }
         let timedOut = replies.response(
             for: APIError(
                 status: 408, code: 15, name: "NCERRRequestTimeout", description: "Request timeout",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
 from cckm_mock.errors import BinaryNotFound, MockError, ServerExited, VerificationError, WaitTimeout
+from cckm_mock.transport import Reply, Transport
 
 #: Where `MockServer` looks for the executable after its `binary` argument: these, in order.
 BINARY_VARIABLE = "CCKM_MOCK_BIN"
@@ -210,14 +211,9 @@ class MockServer:
             widen = self._trust_env == "attached" or (self._trust_env is True and not self._attach_url)
             if widen and self.ca_cert:
                 self._point_environment_at_bundle()
-            # One kept-alive session for every control call: a TLS handshake each would triple a test's cost.
-            from cckm_mock.sessions import VerifiedSession
-
-            self._admin = VerifiedSession()
-            self._admin.verify = self.ca_cert if self.ca_cert else True
-            self._admin.trust_env = False  # loopback or a container: no proxy from the environment
-            if self._admin_token:
-                self._admin.headers["Authorization"] = f"Bearer {self._admin_token}"
+            # Kept-alive connections for every control call: a TLS handshake each would triple a
+            # test's cost. No proxy from the environment: the server is on loopback or in a container.
+            self._admin = Transport(self.url, self.ca_cert, {"Authorization": f"Bearer {self._admin_token}"} if self._admin_token else {})
             self._call("GET", "/__admin/health")
         except BaseException:
             self.stop()
@@ -344,7 +340,7 @@ class MockServer:
             raise RuntimeError("the server is not started: use `with MockServer() as server:` or call start()")
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         headers = {"Content-Type": "application/json"} if data is not None else {}
-        return _answer(self._admin.request(method, self.url + path, data=data, headers=headers, timeout=timeout), method, path)
+        return _answer(self._admin.request(method, path, data, headers, timeout), method, path)
 
     def _object(self, method: str, path: str, body: Any = None, **options: Any) -> dict[str, Any]:
         """A call whose answer is a JSON object."""
@@ -483,8 +479,9 @@ class MockServer:
     def _api(self, method: str, path: str, body: Any = None, domain: str = "root") -> Any:
         """One call of CM's own API (not the control API) with `domain`'s bearer token; the parsed
         JSON answer (None for 204). Raises `MockError` with CM's envelope."""
-        with self.session(domain) as session:
-            return _answer(session.request(method, self.url + path, json=body, timeout=30), method, path)
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": f"Bearer {self.token(domain)}", **({"Content-Type": "application/json"} if data is not None else {})}
+        return _answer(self._admin.request(method, path, data, headers, 30), method, path)
 
     def schedules(self, domain: str = "root", **filters: Any) -> list[dict[str, Any]]:
         """The domain's scheduler job configurations (filters `name`, `id`, `operation`,
@@ -553,16 +550,16 @@ class MockServer:
         return found
 
 
-def _answer(answer: Any, method: str, path: str) -> Any:
-    """A `requests` response's parsed JSON (None for an empty body); `MockError` with CM's
-    envelope for a 4xx or 5xx."""
-    if answer.status_code >= 400:
+def _answer(answer: Reply, method: str, path: str) -> Any:
+    """An answer's parsed JSON (None for an empty body); `MockError` with CM's envelope for a 4xx
+    or 5xx."""
+    if answer.status >= 400:
         try:
-            envelope = answer.json()
+            envelope = json.loads(answer.content)
         except ValueError:
             envelope = {"message": answer.text}
-        raise MockError(answer.status_code, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
-    return answer.json() if answer.content else None
+        raise MockError(answer.status, envelope if isinstance(envelope, dict) else {"message": str(envelope)}, method, path)
+    return json.loads(answer.content) if answer.content else None
 
 
 def _matcher(keywords: Mapping[str, Any]) -> dict[str, Any]:
