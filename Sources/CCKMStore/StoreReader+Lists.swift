@@ -45,6 +45,42 @@ extension StoreReader {
         return JobPage(total: page.total, documents: page.jobs.map { $0.document })
     }
 
+    /// `list`'s page as bytes: the count of all matches, and the page's documents separated by
+    /// commas, appended to `into` straight from SQLite's rows (no `String` per document, no array of
+    /// them: a list's own cost was its allocations more than its queries).
+    package func listBytes(family: JobFamily, domain: String, query: ListQuery, into body: inout [UInt8]) throws -> Int {
+        let filter = ListFilter(family: family, domain: domain, query: query)
+        return try database.read { db in
+            let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
+            guard query.limit != 0, query.skip < total else { return total }
+            var arguments = filter.pageArguments
+            arguments += [query.limit, query.skip]
+            // The page's seqs as the JSON array `json_each` reads.
+            var seqs: [UInt8] = [UInt8(ascii: "[")]
+            var count = 0
+            let rows = try Int64.fetchCursor(db.cachedStatement(sql: filter.pageSQL), arguments: arguments)
+            while let seq = try rows.next() {
+                if count > 0 { seqs.append(UInt8(ascii: ",")) }
+                seqs.append(contentsOf: String(seq).utf8)
+                count += 1
+            }
+            seqs.append(UInt8(ascii: "]"))
+            let documents = try Row.fetchCursor(
+                db.cachedStatement(sql: Self.documentsInOrder), arguments: [String(decoding: seqs, as: UTF8.self)])
+            var found = 0
+            while let row = try documents.next() {
+                if found > 0 { body.append(UInt8(ascii: ",")) }
+                try row.withUnsafeData(atIndex: 1) { data in
+                    data?.withUnsafeBytes { raw in body.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self)) }
+                }
+                found += 1
+            }
+            // A document missing for a job of the page (the two reads share one snapshot).
+            guard found == count else { throw StoreError.missingDocument(seq: -1) }
+            return total
+        }
+    }
+
     /// A job on a page of the control API's list, with what the CCKM API does not show.
     package struct ListedJob: Sendable, Equatable {
         package var family: String

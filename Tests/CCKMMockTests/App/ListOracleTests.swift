@@ -78,6 +78,10 @@ import Testing
                             let want = Self.expected(domain: domain, query)
                             #expect(page.total == want.total, "total of \(domain) \(query)")
                             #expect(page.documents == want.documents, "page of \(domain) \(query)")
+                            // The CCKM API's path: the same page as bytes.
+                            var bytes: [UInt8] = []
+                            let total = try store.reader.listBytes(family: Self.family, domain: domain, query: query, into: &bytes)
+                            #expect(total == want.total && bytes == Array(want.documents.joined(separator: ",").utf8), "bytes of \(domain) \(query)")
                             checked += 1
                         }
                     }
