@@ -182,12 +182,14 @@ public final class JobStore: Sendable, TransactionalStore {
         let seq = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, document ?? job.json])
         let target = try db.cachedStatement(
-            sql: "INSERT INTO job_target (job, family, domain, value, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            sql: "INSERT INTO job_target (job, family, domain, value, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         // Each value once, found with a set: a scan of the values before each one made loading a
         // 20,000-target job take 8 s.
         var seen: Set<String> = []
         for value in job.filterValues where seen.insert(value).inserted {
-            try target.execute(arguments: [seq, job.family.name, job.domain, value, job.status.rawValue, job.createdAt.nanoseconds])
+            try target.execute(arguments: [
+                seq, job.family.name, job.domain, value, job.status.rawValue, job.createdAt.nanoseconds, job.updatedAt.nanoseconds,
+            ])
         }
         return seq
     }

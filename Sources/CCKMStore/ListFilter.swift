@@ -45,7 +45,14 @@ package struct ListFilter {
         }
         let targetWhere = targetClauses.joined(separator: " AND ")
 
-        if targets.count == 1, family != nil, domain != nil, query.ids.isEmpty, let order = Self.creationOrder(query.sort) {
+        if targets.count == 1, statuses.count == 1, family != nil, domain != nil, query.ids.isEmpty,
+            let order = Self.updateOrder(query.sort)
+        {
+            // One target value and one status by update time: one range of `job_target_by_updated`.
+            pageSQL =
+                "SELECT job, family, domain FROM job_target WHERE \(targetWhere) ORDER BY updated_at \(order), job \(order) LIMIT ? OFFSET ?"
+            pageArguments = targetArguments
+        } else if targets.count == 1, family != nil, domain != nil, query.ids.isEmpty, let order = Self.creationOrder(query.sort) {
             // One target value in creation order: one range of `job_target_by_created`, which holds
             // the job's creation time next to the value; `job` is the job's `seq`.
             pageSQL =
@@ -108,6 +115,12 @@ package struct ListFilter {
 
     private static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    /// `DESC` or `ASC` when the order is by update time alone.
+    private static func updateOrder(_ keys: [ListQuery.SortKey]) -> String? {
+        guard keys.count == 1, keys[0].field == .updatedAt else { return nil }
+        return keys[0].descending ? "DESC" : "ASC"
     }
 
     /// `DESC` or `ASC` when the order is by creation time alone (the default is newest first).

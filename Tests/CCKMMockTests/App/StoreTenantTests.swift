@@ -81,6 +81,9 @@ import Testing
             if oneTargetByCreation {
                 #expect(plan.contains("job_target_by_created"), "one target by creation reads its own index: \(plan)")
             }
+            if shape.targets.count == 1, shape.statuses.count == 1, shape.sort.count == 1, shape.sort[0].field == .updatedAt {
+                #expect(plan.contains("job_target_by_updated") && !plan.contains("TEMP B-TREE"), "one target and status by update: \(plan)")
+            }
         }
     }
 
