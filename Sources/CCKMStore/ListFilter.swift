@@ -45,10 +45,11 @@ package struct ListFilter {
         }
         let targetWhere = targetClauses.joined(separator: " AND ")
 
-        if targets.count == 1, statuses.count == 1, family != nil, domain != nil, query.ids.isEmpty,
-            let order = Self.updateOrder(query.sort)
+        if targets.count == 1, statuses.count == 1, statuses[0] != JobStatus.inProgress.rawValue, family != nil, domain != nil,
+            query.ids.isEmpty, let order = Self.updateOrder(query.sort)
         {
-            // One target value and one status by update time: one range of `job_target_by_updated`.
+            // One target value and one final status by update time: one range of
+            // `job_target_by_updated`, whose update times are those of the jobs' ends.
             pageSQL =
                 "SELECT job, family, domain FROM job_target WHERE \(targetWhere) ORDER BY updated_at \(order), job \(order) LIMIT ? OFFSET ?"
             pageArguments = targetArguments
