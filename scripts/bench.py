@@ -402,6 +402,10 @@ def main():
                   f"shows the uncached path. "
                   f"The ceiling is `scripts/peers/ceiling` (a copy of the project's reference program) with the same wrk settings in the same run, measured again just before each "
                   f"scenario (each ratio is to that neighbour: the ceiling alone drifts by a third within minutes here); wrk shares the cores.\n\n{text}\n")
+        # What changed for the goals, and the next design step for each miss: written by hand.
+        notes_file = os.path.join(ROOT, "scripts", "bench-notes.md")
+        if os.path.exists(notes_file):
+            out.write("\n" + open(notes_file).read())
 
 
 def profile(pid, url, headers, script):
