@@ -37,19 +37,33 @@ enum RequestFraming {
     }
 
     /// `uri-host [":" port]`: a reg-name (unreserved, sub-delims, percent-encoded) or an IP literal
-    /// in brackets, then an optional port of digits. No `@`, `/`, spaces or a second colon.
+    /// in brackets, then an optional port of digits. No `@`, `/`, spaces or a second colon. Read as
+    /// bytes: every request has a Host, and a walk over `Character`s asked Unicode's tables for each.
     private static func isHost(_ value: String) -> Bool {
-        var name = Substring(value)
-        if name.hasPrefix("[") {
-            guard let close = name.firstIndex(of: "]") else { return false }
-            guard name[name.index(after: name.startIndex)..<close].allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
-            name = name[name.index(after: close)...]
-            return name.isEmpty || (name.first == ":" && name.dropFirst().allSatisfy({ ("0"..."9").contains($0) }))
+        var rest = value.utf8[...]
+        if rest.first == UInt8(ascii: "[") {
+            guard let close = rest.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            let literal = rest[rest.index(after: rest.startIndex)..<close]
+            guard literal.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
+            rest = rest[rest.index(after: close)...]
+            return rest.isEmpty || (rest.first == UInt8(ascii: ":") && rest.dropFirst().allSatisfy(isDigit))
         }
-        let parts = name.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-        let allowed = "-._~!$&'()*+,;=%"
-        guard parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || allowed.contains($0)) }) else { return false }
-        return parts.count == 1 || parts[1].allSatisfy({ ("0"..."9").contains($0) })
+        let colon = rest.firstIndex(of: UInt8(ascii: ":"))
+        guard rest[..<(colon ?? rest.endIndex)].allSatisfy(isRegNameByte) else { return false }
+        guard let colon else { return true }
+        return rest[rest.index(after: colon)...].allSatisfy(isDigit)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
+    /// A reg-name's bytes: ASCII letters and digits, `-._~`, the sub-delims and `%`.
+    private static func isRegNameByte(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || "-._~!$&'()*+,;=%".utf8.contains(byte)
     }
 
     private static func trimmed(_ text: Substring) -> String {
