@@ -87,13 +87,14 @@ import Testing
         let jobs = (0..<300).map { TestJobs.make(JobFamily.named("sap")!, $0) }
         let app = try InProcessApp(jobs: jobs, cacheBytes: 256 << 10)
         for skip in 0..<60 {
-            #expect(try app.get("/api/v1/cckm/sap/synchronization-jobs?limit=20&skip=\(skip)").status == 200)
+            // Asked twice: an answer is kept from its URL's second ask.
+            for _ in 0..<2 { #expect(try app.get("/api/v1/cckm/sap/synchronization-jobs?limit=20&skip=\(skip)").status == 200) }
             #expect(app.app.cache.usage.bytes <= 256 << 10)
         }
         #expect(app.app.cache.usage.entries > 1)
         // A whole list over 300 jobs is more than an eighth of the cache: served, not kept.
         #expect(try app.get("/api/v1/cckm/sap/synchronization-jobs?limit=-1").total == 300)
-        #expect(try app.get("/api/v1/cckm/sap/synchronization-jobs").total == 300)
+        for _ in 0..<2 { #expect(try app.get("/api/v1/cckm/sap/synchronization-jobs").total == 300) }
         let kept = app.app.cache.usage.entries
         // Issue 22: a write to another family leaves these entries; one to theirs makes them stale,
         // and a stale one is dropped and built again at its next lookup, within the same bound.

@@ -38,6 +38,8 @@ import Testing
         let token = try #require(try app.post("/__admin/tokens").json["jwt"]?.stringValue)
         let path = "/api/v1/cckm/dsm/refresh"
         _ = try app.send("GET", path, token: token)
+        #expect(app.app.cache.usage.entries == 0, "kept from its second ask")
+        _ = try app.send("GET", path, token: token)
         #expect(app.app.cache.usage.entries == 1)
         let generation = app.app.store.generation
         let login = try app.post("/api/v1/auth/tokens", #"{"grant_type":"password","username":"admin","password":"admin"}"#)
@@ -59,19 +61,31 @@ import Testing
         let generations = app.app.store.generations
         let before = (dsm: generations.current(family: dsm, domain: "root"), aws: generations.current(family: aws, domain: "root"))
         let other = generations.current(family: dsm, domain: "team-b")
-        _ = try app.get("/api/v1/cckm/aws/synchronization-jobs")
-        _ = try app.get("/api/v1/cckm/dsm/refresh")
+        for _ in 0..<2 {
+            _ = try app.get("/api/v1/cckm/aws/synchronization-jobs")
+            _ = try app.get("/api/v1/cckm/dsm/refresh")
+        }
         #expect(app.app.cache.usage.entries == 2)
         #expect(try app.post("/api/v1/cckm/dsm/refresh", #"{"domains":["d"]}"#).status == 201)
         #expect(generations.current(family: dsm, domain: "root") > before.dsm)
         #expect(generations.current(family: aws, domain: "root") == before.aws, "another family")
         #expect(generations.current(family: dsm, domain: "team-b") == other, "another domain")
         #expect(try app.get("/api/v1/cckm/dsm/refresh").total == 1)
-        #expect(app.app.cache.usage.entries == 2, "dsm's entry built again, aws's kept")
+        #expect(app.app.cache.usage.entries == 2, "dsm's entry built again and kept at once (its URL is known), aws's kept")
         try app.advance(1)
         #expect(generations.current(family: aws, domain: "root") == before.aws, "the advance ended a dsm job only")
         _ = try app.post("/__admin/reset?to=empty")
         #expect(generations.current(family: aws, domain: "root") > before.aws, "a reset lets go of everything")
         #expect(try app.get("/api/v1/cckm/dsm/refresh").total == 0)
+    }
+
+    /// A URL asked once is answered and not kept: a page walked through once, or a query with a
+    /// fresh parameter, cost an insertion and an eviction for nothing.
+    @Test func anAnswerIsKeptFromItsURLsSecondAsk() throws {
+        let app = try InProcessApp()
+        for n in 0..<50 { #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs?skip=\(n)").status == 200) }
+        #expect(app.app.cache.usage.entries == 0)
+        #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs?skip=7").status == 200)
+        #expect(app.app.cache.usage.entries == 1)
     }
 }
