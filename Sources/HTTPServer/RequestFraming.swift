@@ -10,8 +10,7 @@ enum RequestFraming {
         var codings: [String] = []
         var hosts: [String] = []
         for field in headers.fields {
-            guard field.name.utf8.allSatisfy(isTokenByte), !field.name.isEmpty else { return .malformedHeader }
-            guard !field.value.utf8.contains(where: { $0 == 0 || $0 == 0x0D || $0 == 0x0A }) else { return .malformedHeader }
+            guard isToken(field.name), isFieldValue(field.value) else { return .malformedHeader }
             if field.name.caseInsensitiveEquals("Content-Length") { lengths.append(field.value) }
             if field.name.caseInsensitiveEquals("Transfer-Encoding") { codings.append(field.value) }
             if field.name.caseInsensitiveEquals("Host") { hosts.append(field.value) }
@@ -70,11 +69,25 @@ enum RequestFraming {
         String(text.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
-    /// RFC 9110 section 5.6.2's `tchar`.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
+    /// A header name: one or more of RFC 9110 section 5.6.2's `tchar`. Every request's every header
+    /// passes here, so its bytes are read in place and looked up in a table.
+    private static func isToken(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy { tokenBytes[Int($0)] } }
+    }
+
+    /// A header value holds no NUL, CR or LF.
+    private static func isFieldValue(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in !bytes.contains { $0 == 0 || $0 == 0x0D || $0 == 0x0A } }
+    }
+
+    /// `tchar`, by byte value.
+    private static let tokenBytes: [Bool] = (0..<256).map { value in
+        let byte = UInt8(value)
         switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
-        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return true
+        default: return "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }
 }

@@ -16,4 +16,17 @@ import Testing
     func anyOtherHostIsRefused(host: String) {
         #expect(RequestFraming.problem(in: HTTPHeaders([("Host", host)])) == .host)
     }
+
+    @Test func headerNamesAreTokensAndValuesHoldNoLineBreaksOrNUL() {
+        func problem(_ name: String, _ value: String) -> HTTPHeadPart? {
+            RequestFraming.problem(in: HTTPHeaders([("Host", "x"), (name, value)]))
+        }
+        #expect(problem("X-Custom_1.a!#$%&'*+^`|~", "any value, with\ttabs and ünïcode") == nil)
+        for name in ["", "Bad Name", "Bad:Name", "Bad\u{0}", "Bäd", "(x)"] {
+            #expect(problem(name, "v") == .malformedHeader, "\(name)")
+        }
+        for value in ["a\rb", "a\nb", "a\u{0}b"] {
+            #expect(problem("X", value) == .malformedHeader, "\(value)")
+        }
+    }
 }
