@@ -138,7 +138,12 @@ public final class JobStore: Sendable, TransactionalStore {
             self.file = file
             checkpointer = Mutex(try WALCheckpointer(path: file, restart: logRestart, restartFrames: logRestartFrames, every: checkpointEvery))
         }
+        // A migration that builds an index over a large store sorts through temporary files: in
+        // memory (the connection's setting, for the statement journals of its writes) its sort of
+        // 1,000,000 jobs' target rows left the process 200 MB larger for as long as it ran.
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE") }
         try StoreSchema.migrator.migrate(database)
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         sessionStore = try SessionStore(location: location, jobsFile: file)
         reader = StoreReader(database: database, sessions: sessionStore.table)
     }
