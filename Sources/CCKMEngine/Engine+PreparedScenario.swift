@@ -31,7 +31,7 @@ extension Engine {
         if let image = fixture.prepared {
             throw PreparedImage.Refusal(description: "\(image) is a prepared scenario already; prepare from the fixtures it was made of")
         }
-        let texts = try Fixture.jsonTexts(paths: paths).map { PreparedImage.FixtureText(source: $0.source, text: $0.text) }
+        let texts = try Fixture.jsonTexts(paths: paths)
         // Each start stores the configurations from the texts, planned from its own time.
         fixture.schedules = []
         let folder = try temporaryFolder(beside: output)

@@ -81,7 +81,7 @@ extension JobStore {
 
     /// Makes this store a prepared scenario's: its description and fixture texts in tables of their
     /// own, and no record of the preparing process's start (a server's start counts from 1).
-    package func describePrepared(id: String, preparedAt: Timestamp, texts: [PreparedImage.FixtureText], _ db: Database) throws {
+    package func describePrepared(id: String, preparedAt: Timestamp, texts: [Fixture.Text], _ db: Database) throws {
         try db.execute(
             sql: """
                 DELETE FROM server_start;

@@ -18,17 +18,7 @@ public struct PreparedImage: Sendable {
     package var id: String
     package var preparedAt: Timestamp
     package var jobs: Int
-    package var texts: [FixtureText]
-
-    package struct FixtureText: Sendable, Equatable {
-        package var source: String
-        package var text: String
-
-        package init(source: String, text: String) {
-            self.source = source
-            self.text = text
-        }
-    }
+    package var texts: [Fixture.Text]
 
     /// Why a file cannot be served as a prepared scenario, in words that say what to do.
     public struct Refusal: Error, CustomStringConvertible {
@@ -44,12 +34,10 @@ public struct PreparedImage: Sendable {
     /// copies the whole database, and would serve whatever triggers or tables it held).
     package static func open(_ path: String) throws -> PreparedImage {
         let again = "prepare it again with this build: cckm-mock fixtures prepare FIXTURE... -o \(path)"
-        let database: DatabaseQueue
         do {
             var configuration = Configuration()
             configuration.readonly = true
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            return try database.read { db in
+            return try DatabaseQueue(path: path, configuration: configuration).read { db in
                 guard try db.tableExists("prepared_scenario"), try db.tableExists("prepared_fixture") else {
                     throw Refusal(description: "\(path) is not a prepared scenario; \(again)")
                 }
@@ -64,7 +52,7 @@ public struct PreparedImage: Sendable {
                     throw Refusal(description: "\(path) is not a prepared scenario (no description row); \(again)")
                 }
                 let texts = try Row.fetchAll(db, sql: "SELECT source, text FROM prepared_fixture ORDER BY position").map {
-                    FixtureText(source: $0["source"], text: $0["text"])
+                    Fixture.Text(source: $0["source"], text: $0["text"])
                 }
                 return PreparedImage(
                     path: path, id: row["id"], preparedAt: Timestamp(nanoseconds: row["prepared_at"]), jobs: row["jobs"], texts: texts)

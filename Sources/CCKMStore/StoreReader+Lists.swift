@@ -50,7 +50,7 @@ extension StoreReader {
     /// them: a list's own cost was its allocations more than its queries).
     package func listBytes(family: JobFamily, domain: String, query: ListQuery, into body: inout [UInt8]) throws -> Int {
         let filter = ListFilter(family: family, domain: domain, query: query)
-        return try snapshot { db in
+        return try inReadTransaction { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
             guard query.limit != 0, query.skip < total else { return total }
             var arguments = filter.pageArguments

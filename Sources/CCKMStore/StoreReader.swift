@@ -25,7 +25,7 @@ extension StoreReader {
     /// `body` in one read transaction, as `database.read` runs it, begun and ended by statements
     /// the connection keeps prepared: GRDB's `read` compiles `BEGIN` and `COMMIT` again each time,
     /// which on an uncached list cost more than its count.
-    func snapshot<T>(_ body: (Database) throws -> T) throws -> T {
+    func inReadTransaction<T>(_ body: (Database) throws -> T) throws -> T {
         try database.unsafeRead { db in
             try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
             do {

@@ -82,24 +82,35 @@ public struct Fixture: Sendable, Equatable {
         return rules
     }
 
+    /// A JSON fixture's text and where it came from (a path, or a built-in scenario's name).
+    package struct Text: Sendable, Equatable {
+        package var source: String
+        package var text: String
+
+        package init(source: String, text: String) {
+            self.source = source
+            self.text = text
+        }
+    }
+
     /// The texts of the JSON fixtures among `paths` (files and built-in scenarios, in order), as a
     /// prepared scenario keeps them; JSON Lines files and prepared scenarios are not among them.
-    package static func jsonTexts(paths: [String]) throws(FixtureError) -> [(source: String, text: String)] {
-        var texts: [(source: String, text: String)] = []
+    package static func jsonTexts(paths: [String]) throws(FixtureError) -> [Text] {
+        var texts: [Text] = []
         for path in paths where !path.hasSuffix(".jsonl") && !path.hasSuffix(preparedExtension) {
             if let builtIn = BuiltInScenario.resolving(path) {
-                texts.append(("built-in " + builtIn.name, builtIn.text))
+                texts.append(Text(source: "built-in " + builtIn.name, text: builtIn.text))
             } else {
-                texts.append((path, String(decoding: try readFile(path), as: UTF8.self)))
+                texts.append(Text(source: path, text: String(decoding: try readFile(path), as: UTF8.self)))
             }
         }
         return texts
     }
 
     /// The fixture the texts of a prepared scenario say, without their jobs (`withoutJobs`).
-    package static func rules(fromTexts texts: [(source: String, text: String)], now: Timestamp) throws(FixtureError) -> Fixture {
+    package static func rules(fromTexts texts: [Text], now: Timestamp) throws(FixtureError) -> Fixture {
         var fixture = Fixture()
-        for (source, text) in texts { fixture.merge(try parse(bytes: Array(text.utf8), source: source, now: now).withoutJobs) }
+        for text in texts { fixture.merge(try parse(bytes: Array(text.text.utf8), source: text.source, now: now).withoutJobs) }
         return fixture
     }
 

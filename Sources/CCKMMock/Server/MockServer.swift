@@ -37,7 +37,7 @@ public final class MockServer: Sendable {
             image = try fixture.prepared.map(PreparedImage.open)
             if let image {
                 // The prepared scenario's fixtures first, the others on top, in the order given.
-                var rules = try Fixture.rules(fromTexts: image.texts.map { ($0.source, $0.text) }, now: clock.now())
+                var rules = try Fixture.rules(fromTexts: image.texts, now: clock.now())
                 rules.merge(fixture)
                 fixture = rules
             }
