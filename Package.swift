@@ -81,19 +81,25 @@ let package = Package(
             name: "cckm-mock",
             dependencies: ["CCKMMockCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // How every test runs on a busy machine: its body off the cooperative pool, a few tests
+        // with servers or processes at a time, a limit counted from its start, cleanups that
+        // always run, waits with deadlines. Knows nothing of cckm-mock.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The core's units: JSON, times, ids, the family table, cron, fixtures; no store, no server.
         .testTarget(
             name: "CCKMCoreTests",
-            dependencies: ["CCKMCore"]
+            dependencies: ["CCKMCore", "TestSupport"]
         ),
         // The HTTP layer alone, with a responder of its own.
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer"]
+            dependencies: ["HTTPServer", "TestSupport"]
         ),
         .testTarget(
             name: "CCKMMockTests",
-            dependencies: ["CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock"],
+            dependencies: [
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock", "TestSupport",
+            ],
             // The docs' examples are read from the source tree, as data, not bundled.
             exclude: ["DocsExamples", "Stores"]
         ),

@@ -106,6 +106,7 @@ public final class JobStore: Sendable, TransactionalStore {
     ) throws {
         var configuration = Configuration()
         configuration.maximumReaderCount = max(2, readers)
+        configuration.busyMode = .timeout(StoreBusy.seconds)
         configuration.prepareDatabase { db in
             // WAL with NORMAL sync: a committed job survives the process being killed (only a power
             // loss could lose the last transactions), and commits need no fsync each.

@@ -25,6 +25,7 @@ package final class SessionStore: Sendable, TransactionalStore {
     /// when `sessions.sqlite` is first made, so a refresh token issued before the upgrade still works.
     init(location: StoreLocation, jobsFile: String?) throws {
         var configuration = Configuration()
+        configuration.busyMode = .timeout(StoreBusy.seconds)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(location == .memory ? 4000 : 0)")

@@ -39,6 +39,7 @@ package final class WALCheckpointer: Sendable {
     ) throws {
         var configuration = Configuration()
         configuration.label = "cckm-mock.checkpoint"
+        configuration.busyMode = .timeout(StoreBusy.seconds)
         connection = try DatabaseQueue(path: path, configuration: configuration)
         self.path = path
         self.restart = restart
@@ -85,6 +86,16 @@ package final class WALCheckpointer: Sendable {
             try? connection.close()
         }
     }
+}
+
+/// How long a connection of the stores waits for a lock another connection holds for a moment:
+/// the last connection of a store that was just closed checkpoints the log and deletes it under an
+/// exclusive lock, and on a busy machine a store opened again at once (a restart, an upgrade of
+/// the sessions' file) met that lock and failed with "database is locked". Within one process
+/// the writer is the only one that writes, and the folder lock keeps out other processes, so no
+/// wait here is ever long.
+package enum StoreBusy {
+    package static let seconds: Double = 10
 }
 
 /// Set by the checkpointer when the log has run long; the store's writer checkpoints once after

@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 
 /// Cron expressions as CM's scheduler and Terraform's examples write them.
-@Suite struct CronExpressionTests {
+@Suite(.inProcess()) struct CronExpressionTests {
     static let start = Timestamp(rfc3339: "2024-03-01T10:07:30Z")!  // a Friday
 
     func times(_ text: String, count: Int = 3) throws -> [String] {

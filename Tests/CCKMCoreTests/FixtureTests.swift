@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 
-@Suite struct FixtureTests {
+@Suite(.inProcess()) struct FixtureTests {
     func problems(_ text: String) -> [String] {
         do {
             _ = try Fixture.parse(bytes: Array(text.utf8), source: "f.json", now: ManualClock.defaultStart)

@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 
-@Suite struct JSONParserTests {
+@Suite(.inProcess()) struct JSONParserTests {
     @Test func keepsObjectKeyOrder() throws {
         let value = try JSONParser.parse(#"{"z":1,"a":[true,null,"x"],"m":{"b":2,"a":1}}"#)
         #expect(value.objectValue?.map(\.key) == ["z", "a", "m"])

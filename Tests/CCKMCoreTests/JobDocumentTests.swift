@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 
-@Suite struct JobDocumentTests {
+@Suite(.inProcess()) struct JobDocumentTests {
     @Test func fieldsInDocsOrderAndCompletedAtOnlyWhenDone() throws {
         let aws = JobFamily.named("aws")!
         let created = try #require(Timestamp(rfc3339: "2020-11-05T06:38:25.308834Z"))

@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 
-@Suite struct TimestampTests {
+@Suite(.inProcess()) struct TimestampTests {
     @Test(arguments: [
         "2020-11-05T06:38:25.308834Z", "2020-08-06T09:49:34.605578452Z", "1970-01-01T00:00:00.000000Z", "2000-02-29T23:59:59.999999Z",
         "1969-12-31T23:59:59.500000Z",

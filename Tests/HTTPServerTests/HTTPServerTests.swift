@@ -1,5 +1,6 @@
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Testing
 /// The HTTP layer alone, with a responder of its own: no CCKM, no store. What it promises any
 /// responder: keep-alive, limits answered through the responder, replies that come later on a
 /// suspended connection, and a graceful stop.
-@Suite(.timeLimit(.minutes(1))) struct HTTPServerTests {
+@Suite(.live()) struct HTTPServerTests {
     /// Echoes the method, path and body; `/later` answers when the test releases it; `/hang` hangs up.
     final class Responder: HTTPResponder {
         let pending = Mutex<[@Sendable (HTTPResponse?) -> Void]>([])
@@ -54,11 +55,9 @@ import Testing
         let fd: Int32
 
         init(port: Int) throws {
-            let (fd, connected) = HTTPServerTests.connectLoopback(port)
+            let (fd, connected) = connectLoopback(port)
             self.fd = fd
             try #require(connected)
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
 
         deinit { close(fd) }
@@ -125,7 +124,7 @@ import Testing
         let other = try Client(port: server.port)
         other.send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(other.answer()?.status == 200, "others are served while one waits")
-        while responder.pending.withLock({ $0.isEmpty }) { usleep(1000) }
+        try blockUntil("the /later request to reach the responder") { !responder.pending.withLock { $0.isEmpty } }
         responder.release(.json(202, #"{"late":true}"#))
         #expect(waiting.answer()?.body == #"{"late":true}"#)
         let hung = try Client(port: server.port)
@@ -148,7 +147,7 @@ import Testing
         let (server, responder) = try Self.serve()
         let waiting = try Client(port: server.port)
         waiting.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
-        while responder.pending.withLock({ $0.isEmpty }) { usleep(1000) }
+        try blockUntil("the /later request to reach the responder") { !responder.pending.withLock { $0.isEmpty } }
         server.shutdown()
         #expect(waiting.answer()?.status == 503, "the responder's respondWhileStopping")
         server.shutdown()  // idempotent
@@ -159,18 +158,5 @@ import Testing
         let (fd, connected) = connectLoopback(port)
         close(fd)
         return connected
-    }
-
-    /// A TCP socket connected (or not) to 127.0.0.1:`port`.
-    static func connectLoopback(_ port: Int) -> (fd: Int32, connected: Bool) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let status = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return (fd, status == 0)
     }
 }

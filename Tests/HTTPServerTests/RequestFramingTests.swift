@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import HTTPServer
 
 /// The Host check alone: a reg-name or a bracketed IP literal, then an optional port of digits.
-@Suite struct RequestFramingTests {
+@Suite(.inProcess()) struct RequestFramingTests {
     static let accepted = ["x", "127.0.0.1", "127.0.0.1:8443", "[::1]", "[::1]:8443", "my-host.example", "a%20b", "sub_delims!$&'()*+,;=", ":80"]
     static let refused = ["a b", "x:abc", "x:80:81", "[::1", "[::g]", "[::1]x", "[::1]:8x", "a@b", "a/b", "héllo", "x\t", "[１]"]
 

@@ -1,6 +1,7 @@
 import GRDB
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,7 +12,7 @@ import Testing
 /// Thousands of targets falling due at once are ended in transactions of `JobStore.advanceChunk`
 /// (so that writes queued behind them are not held for the whole lot), with the outcome a single
 /// transaction has; and a batch of logins does not wait for the jobs that fell due.
-@Suite struct AdvanceChunkTests {
+@Suite(.inProcess()) struct AdvanceChunkTests {
     /// 420 three-vault OCI jobs, all due 5 s after they start, with varied outcomes (the seed).
     static func busyApp() throws -> InProcessApp {
         let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5, allowConcurrentJobs: true), seed: 11)

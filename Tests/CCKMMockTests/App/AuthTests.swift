@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -13,7 +14,7 @@ final class TokenClock: Sendable {
     var now: @Sendable () -> Int64 { { self.seconds.load(ordering: .relaxed) } }
 }
 
-@Suite struct AuthTests {
+@Suite(.inProcess()) struct AuthTests {
     let clock = TokenClock()
     let app: InProcessApp
     let base = "/api/v1/cckm/aws/synchronization-jobs"

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,7 +9,7 @@ import Testing
 
 /// Round four's races with the clock (issue 31 #13, #14): what a move or a write changes is read
 /// where it is changed, not earlier.
-@Suite struct ClockRaceTests {
+@Suite(.inProcess()) struct ClockRaceTests {
     static let oci = JobFamily.named("oci")!
 
     /// #14: a start planned as its request arrived and stored after an advance kept the clock of
@@ -52,7 +53,7 @@ import Testing
             #expect(try app.send("PATCH", "/api/v1/scheduler/job-configs/\(id)", body: #"{"disabled":true}"#).status == 200)
             whenDisabled[id] = try runs(id)
         }
-        while !advancing.isFinished { usleep(1_000) }
+        try blockUntil("the 60 advances to end") { advancing.isFinished }
         _ = try app.advance(600)
         for id in ids {
             #expect(try runs(id) == whenDisabled[id], "configuration \(id) ran after its PATCH disabled it")

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -7,7 +8,7 @@ import Testing
 @testable import CCKMStore
 
 /// The control API in-process: every endpoint, with asserted JSON.
-@Suite struct ControlAPITests {
+@Suite(.inProcess()) struct ControlAPITests {
     let docs = try! Fixture.load(paths: [Paths.docsFixture], now: ManualClock.defaultStart)
     let sapID = "bf27cde1-e2ed-4244-9d5a-8a4e12ad1837"
 
@@ -198,7 +199,7 @@ import Testing
         let id = try start(app)
         async let waited = app.reply("GET", "/__admin/jobs/\(id)/wait?status=completed&timeout=60s")
         // Advance until the waiter is parked and answered; the advance itself needs no wall time.
-        while app.app.waiters.count == 0 { await Task.yield() }
+        try await eventually("the wait to be parked") { app.app.waiters.count > 0 }
         try app.advance(5)
         let reply = try #require(try await waited)
         #expect(reply.status == 200 && reply.json["overall_status"]?.stringValue == "completed")

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// What the dashboard page needs from the server.
-@Suite struct DashboardTests {
+@Suite(.inProcess()) struct DashboardTests {
     @Test func pageIsSelfContainedHTML() throws {
         let app = try InProcessApp()
         let response = app.app.respond(to: .init(method: "GET", path: "/__admin/ui"))

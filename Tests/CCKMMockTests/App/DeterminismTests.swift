@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// The same seed, clock and requests give the same bytes; another seed does not.
-@Suite struct DeterminismTests {
+@Suite(.inProcess()) struct DeterminismTests {
     static func transcript(seed: UInt64) throws -> [[UInt8]] {
         let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 1...8, failureRate: 0.3), seed: seed)
         var replies: [Reply] = []
@@ -48,7 +49,7 @@ import Testing
 
 /// Issue 31 #12: a seeded run's recording replayed into a fresh store under the same seed drew the
 /// recorded ids again, and the first start and configuration create were 500s on a UNIQUE id.
-@Suite struct SeededReplayTests {
+@Suite(.inProcess()) struct SeededReplayTests {
     @Test func aReplayUnderTheSameSeedDrawsAgainInsteadOfA500() throws {
         let config =
             #"{"name":"n","operation":"cckm_synchronization","run_at":"0 0 * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["k"]}}"#

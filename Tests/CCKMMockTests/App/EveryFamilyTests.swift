@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// The same rules hold for every family, with its own filter parameter and target lists.
-@Suite struct EveryFamilyTests {
+@Suite(.inProcess()) struct EveryFamilyTests {
     @Test(arguments: JobFamily.all)
     func listFilterAndDetail(family: JobFamily) throws {
         let app = try InProcessApp(jobs: (1...4).map { TestJobs.make(family, $0, targets: ["v\($0 % 2)", "shared"]) })

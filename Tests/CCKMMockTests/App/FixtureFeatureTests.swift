@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -7,7 +8,7 @@ import Testing
 @testable import CCKMStore
 
 /// What fixtures can say, seen through the API.
-@Suite struct FixtureFeatureTests {
+@Suite(.inProcess()) struct FixtureFeatureTests {
     static func app(_ text: String, settings: SimulatorSettings = SimulatorSettings(targetDuration: 2...2), auth: Bool = false) throws -> InProcessApp
     {
         let fixture = try Fixture.parse(bytes: Array(text.utf8), source: "test", now: ManualClock.defaultStart)
@@ -306,7 +307,7 @@ import Testing
 /// A running fixture job that names no targets runs them under the keys a start gives them: it
 /// ended AWS jobs with the KMS name as the key (`"kms": "region synchronized successfully"`) and
 /// showed no target while they ran.
-@Suite struct UnnamedFixtureTargetsTests {
+@Suite(.inProcess()) struct UnnamedFixtureTargetsTests {
     @Test func awsAndAzureJobsWithNoTargetsNamedRunThemUnderAStartsKeys() throws {
         let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5))
         let fixture =

@@ -1,5 +1,6 @@
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -9,7 +10,7 @@ import Testing
 
 /// The probes of issue 13, in-process: each one crashed, stalled, leaked or lied before its fix.
 /// (The ones that need a socket are in `HostileLiveTests`.)
-@Suite struct HostileInputTests {
+@Suite(.inProcess()) struct HostileInputTests {
     static let tenYears = 10 * 365.25 * 86_400.0
 
     func start(_ app: InProcessApp, _ family: String, _ targets: [String], token: String? = nil) throws -> Reply {

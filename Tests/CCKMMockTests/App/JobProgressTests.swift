@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -5,7 +6,7 @@ import Testing
 @testable import CCKMMock
 @testable import CCKMStore
 
-@Suite struct JobProgressTests {
+@Suite(.inProcess()) struct JobProgressTests {
     let job = TestJobs.make(JobFamily.named("google")!, 1, status: .inProgress, targets: ["a", "b"])
 
     @Test func finishingATargetChangesOnlyIt() {

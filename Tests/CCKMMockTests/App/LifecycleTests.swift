@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// Start, progress, finish and cancel, on the manual clock: no test here waits on real time.
-@Suite struct LifecycleTests {
+@Suite(.inProcess()) struct LifecycleTests {
     /// Targets take exactly 3 s, so the times below are exact.
     static let fixed = SimulatorSettings(targetDuration: 3...3)
 

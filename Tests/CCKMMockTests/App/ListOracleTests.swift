@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -9,7 +10,7 @@ import Testing
 /// `job_target_count` or the rows; the page from `job` or straight from `job_target`) checked
 /// against the same list worked out in memory, on jobs with tied creation times, several
 /// targets each and two domains.
-@Suite struct ListOracleTests {
+@Suite(.inProcess()) struct ListOracleTests {
     static let family = JobFamily.named("aws")!
     static let values = ["k0", "k1", "k2", "k3", "k4", "k5"]
 

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// Every list rule of API-CONTRACT.md, through the app in-process.
-@Suite struct ListTests {
+@Suite(.inProcess()) struct ListTests {
     let aws = JobFamily.named("aws")!
     let path = "/api/v1/cckm/aws/synchronization-jobs"
     let app: InProcessApp

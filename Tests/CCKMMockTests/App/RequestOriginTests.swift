@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,7 +9,7 @@ import Testing
 
 /// Issue 24 #5: a page of another origin wiped the mock and installed a `*` 503 fault with plain
 /// `no-cors` POSTs, and a foreign `Host` (DNS rebinding) was served.
-@Suite struct RequestOriginTests {
+@Suite(.inProcess()) struct RequestOriginTests {
     static let faults = #"{"path":"*","status":503}"#
 
     func app() throws -> InProcessApp {

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// Repeated reads are built once; any write makes them fresh again.
-@Suite struct ResponseCacheTests {
+@Suite(.inProcess()) struct ResponseCacheTests {
     @Test func aWriteInvalidatesCachedReads() throws {
         let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 1...1))
         let path = "/api/v1/cckm/dsm/refresh"

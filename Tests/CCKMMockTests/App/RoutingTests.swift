@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -5,7 +6,7 @@ import Testing
 @testable import CCKMMock
 @testable import CCKMStore
 
-@Suite struct RoutingTests {
+@Suite(.inProcess()) struct RoutingTests {
     let app: InProcessApp
     let jobPath = "/api/v1/cckm/aws/synchronization-jobs/" + TestJobs.id(1)
 

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,7 +12,7 @@ import Testing
 /// `CreateJobConfigParamsJSON`, `UpdateJobConfigParamsJSON`, `CCKMSynchronizationParamsJSON`;
 /// Go's `encoding/json` writes every field, in struct order, `null` for a nil pointer or slice and
 /// `0001-01-01T00:00:00Z` for a zero `time.Time`), and what `resource_scheduler.go` reads back.
-@Suite struct SchedulerClientTests {
+@Suite(.inProcess()) struct SchedulerClientTests {
     static let configs = "/api/v1/scheduler/job-configs"
 
     /// `resource_scheduler.go` Create: a `cckm_synchronization` config with only `kms` set.

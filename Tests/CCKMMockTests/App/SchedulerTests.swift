@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -7,7 +8,7 @@ import Testing
 @testable import CCKMStore
 
 /// `/api/v1/scheduler/job-configs` and its runs on the manual clock (issue 17).
-@Suite struct SchedulerTests {
+@Suite(.inProcess()) struct SchedulerTests {
     static let path = "/api/v1/scheduler/job-configs"
     static let every15 =
         #"{"name":"aws-15","operation":"cckm_synchronization","run_at":"*/15 * * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["kms"]}}"#

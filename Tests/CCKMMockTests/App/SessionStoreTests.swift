@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,7 +9,7 @@ import Testing
 @testable import CCKMStore
 
 /// Login sessions live in `sessions.sqlite`, with a writer of their own (issue 36).
-@Suite struct SessionStoreTests {
+@Suite(.inProcess()) struct SessionStoreTests {
     static let login = #"{"grant_type":"password","username":"admin","password":"admin"}"#
 
     /// A login commits while the jobs' writer is held by something long (a batch of completions).

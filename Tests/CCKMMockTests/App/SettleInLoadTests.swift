@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -12,7 +13,7 @@ import Testing
 /// (`PlannedJob.settle`) instead of storing them running and settling them after the load (14.5 s
 /// for 49,839 jobs of a 1,000,000-job fixture). What it stores must be what the advance would
 /// have stored: the same documents and the same events in the same order.
-@Suite struct SettleInLoadTests {
+@Suite(.inProcess()) struct SettleInLoadTests {
     /// Running jobs of several targets: some half done, some with none named (every target
     /// runs), one held; outcomes drawn with a failure rate, so both endings occur.
     static let lines = (1...60).map { n -> String in

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// `POST B` bodies: each mistake gets a 400 naming the field.
-@Suite struct StartValidationTests {
+@Suite(.inProcess()) struct StartValidationTests {
     @Test(arguments: [
         ("", 15, "Request body is empty"),
         ("not json", 15, "not valid JSON"),

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// The store keeps tenants apart from the first day, though only auth will give them names.
-@Suite struct StoreTenantTests {
+@Suite(.inProcess()) struct StoreTenantTests {
     @Test func listsAndDetailsSeeOneDomain() throws {
         let aws = JobFamily.named("aws")!
         let store = try JobStore(location: .memory)

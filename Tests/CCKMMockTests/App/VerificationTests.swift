@@ -1,5 +1,6 @@
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,7 +9,7 @@ import Testing
 @testable import CCKMStore
 
 /// Request verification as WireMock's and MockServer's `verify` do it, and the access log (issue 15).
-@Suite struct VerificationTests {
+@Suite(.inProcess()) struct VerificationTests {
     func app(auth: Bool = false, accessLog: AccessLog = AccessLog(format: .off)) throws -> InProcessApp {
         try InProcessApp(auth: AuthSettings(enabled: auth, accounts: Accounts(domains: ["team-a"])), accessLog: accessLog)
     }

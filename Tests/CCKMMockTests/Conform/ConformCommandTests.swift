@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// `cckm-mock conform` as a process: its exit codes, and that no credential reaches its output.
-@Suite(.timeLimit(.minutes(1))) struct ConformCommandTests {
+@Suite(.live()) struct ConformCommandTests {
     @Test func anUnalteredStandInExitsZeroAndTheReportNamesNoSecret() throws {
         let standIn = try ConformStandIn()
         let process = try ServerProcess(
@@ -25,7 +26,6 @@ import Testing
     /// "the name in the certificate does not match" once that memory was reused.
     @Test func aLabCMOverVerifiedHTTPS() throws {
         let lab = try LiveServer(fixtures: [Paths.docsFixture], auth: AuthSettings(enabled: true), tls: .generated(extraNames: []))
-        defer { lab.stop() }
         let process = try ServerProcess(
             ["conform", "--against", lab.baseURL, "--ca-cert", lab.directory + "/tls-cert.pem", "--rate", "1000"],
             environment: ["CCKM_MOCK_CONFORM_USERNAME": "admin", "CCKM_MOCK_CONFORM_PASSWORD": "admin"])

@@ -23,7 +23,7 @@ final class ConformStandIn: Sendable {
     init(fixtures: [String] = ["docs-examples"], runningJobs: Bool = false, alter: @escaping Alteration = { $1 }) throws {
         backing = try Self.mock(fixtures: fixtures, runningJobs: runningJobs)
         ticker = runningJobs ? Self.ticking(backing) : nil
-        let client = HTTPClient(endpoint: HTTPClient.Endpoint(url: backing.url)!, timeout: 10)
+        let client = HTTPClient(endpoint: HTTPClient.Endpoint(url: backing.url)!, timeout: 30)
         proxy = try HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
             responder: Forwarder(client: client, alter: alter, seen: seen))

@@ -1,12 +1,13 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 @testable import CCKMMock
 
 /// `cckm-mock conform` against a CM stand-in: a mock behind a proxy that alters its answers.
-@Suite(.serialized) struct ConformTests {
+@Suite(.live(), .serialized) struct ConformTests {
     /// A run of the read-only tier (or `tier`) of an in-process mock against the stand-in.
     func run(
         _ standIn: ConformStandIn, tier: ConformProbe.Tier = .read, password: String = "admin", jobs: [ConformJobTarget] = []
@@ -19,7 +20,7 @@ import Testing
         }
         func side(_ label: String, _ url: String, _ password: String) -> ConformSide {
             ConformSide(
-                label: label, client: HTTPClient(endpoint: HTTPClient.Endpoint(url: url)!, timeout: 5), username: "admin", password: password,
+                label: label, client: HTTPClient(endpoint: HTTPClient.Endpoint(url: url)!, timeout: 30), username: "admin", password: password,
                 domain: nil, requestsPerSecond: 0)
         }
         var conformance = Conformance(

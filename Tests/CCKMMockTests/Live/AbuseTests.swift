@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -16,22 +17,11 @@ import Testing
 #endif
 
 /// Idle and trickling clients must not crowd out real ones. Loopback only, bounded loops.
-@Suite(.timeLimit(.minutes(1))) struct AbuseTests {
-    static func open(_ port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return fd
-    }
+@Suite(.live()) struct AbuseTests {
+    static func open(_ port: Int) -> Int32 { connectLoopback(port).fd }
 
     @Test func idleAndSlowHeaderClientsDoNotStopNormalRequests() async throws {
         let live = try LiveServer()
-        defer { live.stop() }
         let port = Int(live.baseURL.split(separator: ":").last!)!
         // 2,000 connections that say nothing, and 200 that stop in the middle of their headers.
         var sockets = (0..<2000).map { _ in Self.open(port) }

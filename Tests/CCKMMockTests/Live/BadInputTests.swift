@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -12,19 +13,12 @@ import Testing
 
 /// Odd bytes on a raw socket: each answered with a CM envelope and the right status, the server
 /// still serving and nothing stored changed.
-@Suite(.timeLimit(.minutes(1))) struct BadInputTests {
+@Suite(.live()) struct BadInputTests {
     /// Sends `bytes` on a new connection; returns the status code and the body.
     static func raw(_ port: Int, _ bytes: [UInt8]) throws -> (status: Int, body: [UInt8]) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, connected) = connectLoopback(port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
+        try #require(connected, "connected to the server")
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(fd, Int32(SHUT_WR))
         var reply: [UInt8] = []
@@ -90,7 +84,6 @@ import Testing
 
     @Test func everyOddRequestGetsACMEnvelopeAndNothingChanges() async throws {
         let live = try LiveServer()
-        defer { live.stop() }
         let port = Int(live.baseURL.split(separator: ":").last!)!
         let before = try live.server.store.count()
         for (what, bytes, status, code) in Self.table {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,17 +12,16 @@ import Testing
 #endif
 
 /// The control API's deferred answers on real connections: suspended, resumed, dropped.
-@Suite(.timeLimit(.minutes(1))) struct ControlLiveTests {
-    static func parked(_ live: LiveServer) async {
-        while live.server.app.waiters.count == 0 { await Task.yield() }
+@Suite(.live()) struct ControlLiveTests {
+    static func parked(_ live: LiveServer) async throws {
+        try await eventually("the wait request to be parked") { live.server.app.waiters.count > 0 }
     }
 
     @Test func waitOnASuspendedConnectionIsAnsweredByAnAdvance() async throws {
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
-        defer { live.stop() }
         let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)
         async let waited = live.get("/__admin/jobs/\(id)/wait?status=completed&timeout=30s")
-        await Self.parked(live)
+        try await Self.parked(live)
         // Other requests are served while the wait holds its connection.
         #expect(try await live.get("/__admin/health").status == 200)
         _ = try await live.post("/__admin/clock/advance", #"{"seconds": 3}"#)
@@ -34,12 +34,11 @@ import Testing
     @Test(arguments: ["reset", "restore"])
     func aWaitOnARemovedJobIs404AtOnce(how: String) async throws {
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
-        defer { live.stop() }
         #expect(try await live.post("/__admin/snapshots/empty").status == 201)
         let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)
         let started = ContinuousClock.now
         async let waited = live.get("/__admin/jobs/\(id)/wait?timeout=30s")
-        await Self.parked(live)
+        try await Self.parked(live)
         _ = try await live.post(how == "reset" ? "/__admin/reset" : "/__admin/snapshots/empty/restore")
         try await waited.expectError(status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "was removed")
         #expect(ContinuousClock.now - started < .seconds(20), "answered by the removal, not the timeout")
@@ -50,7 +49,6 @@ import Testing
     /// and a due time ran twice. Each advance now has the clock to itself.
     @Test func concurrentAdvancesAddUpAndRunEachDueTimeOnce() async throws {
         let live = try LiveServer(fixtures: [])
-        defer { live.stop() }
         let backup = #"{"name":"ten","operation":"database_backup","run_at":"*/10 * * * *","database_backup_params":{"scope":"system"}}"#
         #expect(try await live.post("/api/v1/scheduler/job-configs", backup).status == 201)
         try await withThrowingTaskGroup(of: Int.self) { group in
@@ -68,7 +66,7 @@ import Testing
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 3...3))
         let id = try #require(try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"]?.stringValue)
         async let waited = live.get("/__admin/jobs/\(id)/wait?timeout=30s")
-        await Self.parked(live)
+        try await Self.parked(live)
         live.stop()
         try await waited.expectError(
             status: 503, code: 14, codeDesc: "NCERRServiceUnavailable: Service unavailable", messageContains: "stopping")
@@ -76,7 +74,6 @@ import Testing
 
     @Test func droppedConnectionAndDelayedAnswer() async throws {
         let live = try LiveServer(fixtures: [])
-        defer { live.stop() }
         // No `times`: HTTP clients retry a GET once when a reused connection dies, so a one-shot drop would be hidden.
         _ = try await live.post("/__admin/faults", #"{"path":"/api/v1/cckm/dsm/refresh","drop":true}"#)
         await #expect(throws: (any Error).self) { try await live.get("/api/v1/cckm/dsm/refresh") }

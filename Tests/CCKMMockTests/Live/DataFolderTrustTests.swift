@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -12,7 +13,7 @@ import Testing
 
 /// Issue 31 #7: a data folder someone else made, or anyone may write, was used as found, and a
 /// `jwt-signing.key` planted in it chose the key every token was checked with.
-@Suite struct DataFolderTrustTests {
+@Suite(.live()) struct DataFolderTrustTests {
     func refusal(_ arguments: [String]) throws -> (status: Int32, errors: String) {
         try ServerProcess(["serve", "--port", "0"] + arguments).finish()
     }

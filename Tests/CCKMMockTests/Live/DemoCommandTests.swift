@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -10,7 +11,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-@Suite(.timeLimit(.minutes(1))) struct DemoCommandTests {
+@Suite(.live()) struct DemoCommandTests {
     @Test func demoPrintsTheDashboardAndServesIt() async throws {
         let server = try ServerProcess(["demo", "--port", "0", "--fixtures", Paths.repository + "/fixtures/demo.json"])
         defer {

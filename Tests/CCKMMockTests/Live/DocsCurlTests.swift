@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,13 +9,12 @@ import Testing
 @testable import CCKMStore
 
 /// The docs' curl lines, `-k` and all, with the host replaced and a fresh token.
-@Suite(.timeLimit(.minutes(1))) struct DocsCurlTests {
+@Suite(.live()) struct DocsCurlTests {
     @Test(arguments: DocsExamplesTests.pages)
     func docsCurlWorksWithATokenAndNotWithout(page: String) throws {
         let example = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(Paths.docsExamples)/\(page).json"))))
         let request = try #require(example["request"]?.stringValue)
         let live = try LiveServer(auth: AuthSettings(), tls: .generated(extraNames: []))
-        defer { live.stop() }
         let login = try Curl.run([
             "-k", live.baseURL + "/api/v1/auth/tokens", "-H", "Content-Type: application/json", "-d",
             #"{"grant_type":"password","username":"admin","password":"admin"}"#,

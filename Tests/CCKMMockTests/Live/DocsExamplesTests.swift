@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,7 +9,7 @@ import Testing
 
 /// The contract of the five Thales pages: with the docs fixture loaded, each page's example request
 /// gets that page's example response, field for field and in the same order, over a real socket.
-@Suite struct DocsExamplesTests {
+@Suite(.live()) struct DocsExamplesTests {
     static let pages = [
         "aws-synchronization-job-by-id", "azure-synchronization-jobs", "external-cm-refresh", "sap-synchronization-jobs",
         "sfdc-synchronization-jobs",
@@ -20,7 +21,6 @@ import Testing
         let request = try #require(example["request"]?.stringValue)
         let expected = try #require(example["response"])
         let live = try LiveServer()
-        defer { live.stop() }
         // The docs' running jobs are held ("simulate": false): even settling leaves them as printed.
         #expect(try await live.post("/__admin/jobs/settle").status == 200)
         let reply = try await live.get(request)

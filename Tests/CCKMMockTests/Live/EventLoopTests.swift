@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -10,7 +11,7 @@ import Testing
 
 /// Issue 31 #5: control calls ran on libmicrohttpd's event loops, so two long advances on a
 /// two-thread server held both, and health (a container's health check) waited for them.
-@Suite(.timeLimit(.minutes(2))) struct EventLoopTests {
+@Suite(.live(.seconds(300))) struct EventLoopTests {
     @Test func healthAnswersWhileTwoLongAdvancesRun() throws {
         let folder = try Paths.temporaryDirectory()
         var lines = ""
@@ -39,7 +40,7 @@ import Testing
         usleep(200_000)  // both advances are in by now (each takes seconds on 15,000 jobs)
         let health = try HTTPClient(endpoint: endpoint, timeout: 30).send("GET", "/__admin/health")
         finished.withLock { $0.append("health \(health.status)") }
-        while finished.withLock({ $0.count }) < 3 { usleep(10_000) }
+        try blockUntil("both advances to answer", within: .seconds(200)) { finished.withLock { $0.count } == 3 }
         let order = finished.withLock { $0 }
         #expect(order.first == "health 200", "health answered while the advances ran: \(order)")
         #expect(order.dropFirst().allSatisfy { $0 == "advance 200" }, "\(order)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,7 +12,7 @@ import Testing
 #endif
 
 /// `cckm-mock fixtures …` as a process.
-@Suite(.timeLimit(.minutes(1))) struct FixturesCommandTests {
+@Suite(.live()) struct FixturesCommandTests {
     @Test func validateReportsEveryProblemAndFails() throws {
         let directory = try Paths.temporaryDirectory()
         let bad = directory + "/bad.json"

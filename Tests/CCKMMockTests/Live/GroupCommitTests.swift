@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -12,10 +13,9 @@ import Testing
 #endif
 
 /// Starts, cancels and logins are committed in groups on the live server; each still answers as if alone.
-@Suite(.timeLimit(.minutes(1))) struct GroupCommitTests {
+@Suite(.live()) struct GroupCommitTests {
     @Test func concurrentStartsAllCommitWithTheirOwnIDs() async throws {
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(allowConcurrentJobs: true))
-        defer { live.stop() }
         let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
             for index in 0..<120 {
                 group.addTask { try await live.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v\#(index)"]}"#) }
@@ -45,7 +45,6 @@ import Testing
         let tokens = Set(replies.compactMap { $0.status == 200 ? $0.json["refresh_token"]?.stringValue : nil })
         #expect(tokens.count == 50)
         let second = try LiveServer(fixtures: [], directory: first.directory, auth: AuthSettings())
-        defer { second.stop() }
         for token in tokens {
             let refreshed = try await second.post("/api/v1/auth/tokens", #"{"grant_type":"refresh_token","refresh_token":"\#(token)"}"#)
             #expect(refreshed.status == 200 && refreshed.json["refresh_token"]?.stringValue == token, "acknowledged, so on disk")
@@ -54,7 +53,6 @@ import Testing
 
     @Test func oneRunningJobPerFamilyHoldsWithinABatch() async throws {
         let live = try LiveServer(fixtures: [])
-        defer { live.stop() }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 {
                 group.addTask { try await live.post("/api/v1/cckm/sap/synchronization-jobs", #"{"groups":["g"]}"#).status }
@@ -67,7 +65,6 @@ import Testing
 
     @Test func badStartsFailAloneAndCancelsBatchToo() async throws {
         let live = try LiveServer(fixtures: [])
-        defer { live.stop() }
         try await live.post("/api/v1/cckm/sap/synchronization-jobs", "{}").expectError(
             status: 400, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "Give the targets")
         let id = try #require(try await live.post("/api/v1/cckm/sap/synchronization-jobs", #"{"groups":["g"]}"#).json["id"]?.stringValue)
@@ -90,7 +87,6 @@ import Testing
         let admin = try await login("admin", "admin", "root")
         first.stop()
         let second = try LiveServer(fixtures: [], directory: first.directory, auth: AuthSettings(accounts: Accounts(users: ["admin": "admin"])))
-        defer { second.stop() }
         func list(_ login: Reply) throws -> Int {
             let jwt = try #require(login.json["jwt"]?.stringValue)
             let request = HTTPRequest(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -15,7 +16,7 @@ import Testing
 
 /// The client behind `health` and `record` against servers that misbehave (issue 24 #1, #2, #25):
 /// each answer is a `Failure` within the timeout, never a trap or a hang.
-@Suite(.timeLimit(.minutes(1))) struct HTTPClientTests {
+@Suite(.live()) struct HTTPClientTests {
     /// A server on loopback that reads each request head and answers with `respond(head)`, one byte
     /// every `pace` when given. One connection at a time, as the client makes them.
     final class FakeServer: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -12,7 +13,7 @@ import Testing
 
 /// The probes of issue 13 that need a real socket: each hung, cut a connection or overwrote data
 /// before its fix. Loopback only, every loop bounded.
-@Suite(.timeLimit(.minutes(1))) struct HostileLiveTests {
+@Suite(.live()) struct HostileLiveTests {
     static let aws = "/api/v1/cckm/aws/synchronization-jobs"
 
     static func port(_ live: LiveServer) -> Int { Int(live.baseURL.split(separator: ":").last!)! }
@@ -74,7 +75,6 @@ import Testing
     func aHeadFramedTwoWaysIsRefusedAndNothingAfterItRuns(index: Int) async throws {
         let (what, request, status) = Self.framing[index]
         let live = try LiveServer()
-        defer { live.stop() }
         let before = try await live.get("/__admin/clock").body
         let fd = AbuseTests.open(Self.port(live))
         defer { close(fd) }
@@ -103,7 +103,6 @@ import Testing
     /// Issue 24 #5 over a real socket: the server built from its configuration knows its names.
     @Test func aRebindingHostIsRefusedAndTheServersOwnAreServed() throws {
         let live = try LiveServer()
-        defer { live.stop() }
         func status(_ host: String) throws -> Int {
             try BadInputTests.raw(Self.port(live), Array("GET /__admin/health HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)).status
         }
@@ -116,7 +115,6 @@ import Testing
     @Test(arguments: [257, 900, 2000, 3000])
     func tooManyQueryParametersAreA414NotAHang(count: Int) throws {
         let live = try LiveServer()
-        defer { live.stop() }
         let query = (0..<count).map { "a\($0)=1" }.joined(separator: "&")
         let reply = try BadInputTests.raw(Self.port(live), BadInputTests.request("GET \(Self.aws)?\(query) HTTP/1.1"))
         #expect(reply.status == 414)
@@ -127,7 +125,6 @@ import Testing
 
     @Test func theLimitItselfIsServed() throws {
         let live = try LiveServer()
-        defer { live.stop() }
         let query = (0..<256).map { "a\($0)=1" }.joined(separator: "&")
         #expect(try BadInputTests.raw(Self.port(live), BadInputTests.request("GET \(Self.aws)?\(query) HTTP/1.1")).status == 200)
     }
@@ -136,7 +133,6 @@ import Testing
 
     @Test func aTricklingClientIsClosedAtTheRequestDeadline() async throws {
         let live = try LiveServer(requestTimeoutSeconds: 1)
-        defer { live.stop() }
         let fd = AbuseTests.open(Self.port(live))
         defer { close(fd) }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
@@ -161,7 +157,6 @@ import Testing
 
     @Test func aChunkedBodyOverTheLimitIsA413() throws {
         let live = try LiveServer(maxBodyBytes: 1000)
-        defer { live.stop() }
         let chunk = String(repeating: " ", count: 600)
         let body = (0..<5).map { _ in String(600, radix: 16) + "\r\n" + chunk + "\r\n" }.joined() + "0\r\n\r\n"
         let bytes = Array(
@@ -177,7 +172,6 @@ import Testing
 
     @Test func aNULInASnapshotNameIsRefusedAndOverwritesNothing() async throws {
         let live = try LiveServer()
-        defer { live.stop() }
         #expect(try await live.post("/__admin/snapshots/a").status == 201)
         let saved = try await live.get("/__admin/snapshots")
         _ = try await live.post("/__admin/clock/advance", #"{"seconds": 60}"#)
@@ -191,7 +185,6 @@ import Testing
 
     @Test func theDataFolderAndStoreFilesAreTheOwnersOnly() throws {
         let live = try LiveServer()
-        defer { live.stop() }
         func mode(_ path: String) throws -> Int {
             try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         }

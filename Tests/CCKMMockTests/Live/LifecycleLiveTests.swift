@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,7 +12,7 @@ import Testing
 #endif
 
 /// Jobs over real sockets and a real SQLite file: restarts, seeded running jobs, a polling client.
-@Suite(.timeLimit(.minutes(1))) struct LifecycleLiveTests {
+@Suite(.live()) struct LifecycleLiveTests {
     /// Issue 26: jobs that fell due while a fixture loaded were settled by the ticks after the
     /// server said it was healthy (28 s of slow answers after a 1,000,000-job load). Now the start
     /// settles them first: here every target is due the moment it loads, and none is running when
@@ -24,7 +25,6 @@ import Testing
         let fixture = directory + "/running.jsonl"
         try (lines.joined(separator: "\n") + "\n").write(toFile: fixture, atomically: true, encoding: .utf8)
         let live = try LiveServer(fixtures: [fixture], simulator: SimulatorSettings(targetDuration: 0...0))
-        defer { live.stop() }
         let running = try live.server.store.database.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = 'in_progress'")
         }
@@ -44,7 +44,6 @@ import Testing
 
         // Same directory, same manual clock start: the schedule on disk carries on.
         let second = try LiveServer(fixtures: [], directory: first.directory, simulator: settings)
-        defer { second.stop() }
         #expect(try second.server.app.engine.store.lastDueTime() == schedule)
         #expect(try await second.get("/api/v1/cckm/google/synchronization-jobs/" + id).json["overall_status"]?.stringValue == "in_progress")
         _ = try await second.post("/__admin/clock/advance", #"{"seconds": 8}"#)
@@ -68,7 +67,6 @@ import Testing
             """
         _ = FileManager.default.createFile(atPath: fixture, contents: Data(text.utf8))
         let live = try LiveServer(fixtures: [fixture], simulator: SimulatorSettings(targetDuration: 5...5))
-        defer { live.stop() }
         _ = try await live.post("/__admin/clock/advance", #"{"seconds": 5}"#)
         let oci = try await live.get("/api/v1/cckm/oci/synchronization-jobs/11111111-1111-4111-8111-111111111111")
         #expect(oci.json["overall_status"]?.stringValue == "completed")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -7,10 +8,9 @@ import Testing
 @testable import CCKMStore
 
 /// The server over real sockets: errors on the wire, the body cap, the file store, shutdown.
-@Suite struct LiveServerTests {
+@Suite(.live()) struct LiveServerTests {
     @Test func errorsArriveAsCMEnvelopes() async throws {
         let live = try LiveServer()
-        defer { live.stop() }
         try await live.get("/api/v1/cckm/aws/synchronization-jobs/00000000-0000-4000-8000-000000000000").expectError(
             status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "Resource not found")
         try await live.get("/api/v1/cckm/aws/synchronization-jobs?limit=abc").expectError(
@@ -24,7 +24,6 @@ import Testing
 
     @Test func queryDecodingOnTheWire() async throws {
         let live = try LiveServer()
-        defer { live.stop() }
         let spaced = try await live.get("/api/v1/cckm/sap/synchronization-jobs?overall_status=in%20progress")
         #expect(spaced.total == 1)
         let vault = "keyvault-softkeys::12e533dd-b5c2-4e58-a264-0cd812dc5a34"
@@ -36,7 +35,6 @@ import Testing
 
     @Test func oversizedBodyGets413AndTheServerGoesOn() async throws {
         let live = try LiveServer(maxBodyBytes: 1024)
-        defer { live.stop() }
         try await live.send("POST", "/api/v1/cckm/aws/synchronization-jobs", body: Array(repeating: 0x41, count: 4096)).expectError(
             status: 413, code: 15, codeDesc: "NCERRBadRequest: Bad request", messageContains: "larger than the limit of 1024 bytes")
         #expect(try await live.get("/__admin/health").status == 200)
@@ -47,7 +45,6 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: first.directory + "/jobs.sqlite"))
         first.stop()
         let second = try LiveServer(fixtures: [], directory: first.directory)
-        defer { second.stop() }
         #expect(try await second.get("/api/v1/cckm/sfdc/keys/synchronization-jobs").total == 2)
     }
 
@@ -61,14 +58,12 @@ import Testing
         _ = try await first.post("/__admin/jobs/settle")
         first.stop()
         let second = try LiveServer(fixtures: [], directory: first.directory)
-        defer { second.stop() }
         let again = try await second.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#)
         let configAgain = try await second.post("/api/v1/scheduler/job-configs", SchedulerClientTests.terraformCreate(name: "tf-aws-2"))
         #expect(again.status == 201 && configAgain.status == 201, "\(again.json) \(configAgain.json)")
         #expect(again.json["id"] != job.json["id"] && configAgain.json["id"] != config.json["id"])
         // A fresh store under the same seed still answers as the first start did.
         let fresh = try LiveServer(fixtures: [])
-        defer { fresh.stop() }
         #expect(try await fresh.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).json["id"] == job.json["id"])
     }
 
@@ -91,13 +86,11 @@ import Testing
         let first = try LiveServer()
         first.stop()
         let second = try LiveServer(directory: first.directory)
-        defer { second.stop() }
         #expect(try await second.get("/api/v1/cckm/sfdc/keys/synchronization-jobs").total == 2)
     }
 
     @Test func manyConcurrentClients() async throws {
         let live = try LiveServer()
-        defer { live.stop() }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<200 {
                 group.addTask {

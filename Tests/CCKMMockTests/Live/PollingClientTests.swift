@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -13,7 +14,7 @@ import Testing
 /// A client written like Thales' Ansible modules: start, then poll `GET B/{id}` until the job is
 /// no longer in progress. Against the real executable on the system clock with short durations;
 /// the loop is bounded in requests, and nothing sleeps.
-@Suite(.timeLimit(.minutes(1))) struct PollingClientTests {
+@Suite(.live()) struct PollingClientTests {
     @Test func pollingUntilDoneEndsWithTheFinalJob() async throws {
         let server = try ServerProcess([
             "serve", "--port", "0", "--data", ":memory:", "--target-duration", "0.05-0.3", "--failure-rate", "0.5", "--seed", "9", "--tls", "off",

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,7 +12,7 @@ import Testing
 /// `cckm-mock fixtures prepare` and a server started from what it wrote: the same jobs as the
 /// fixtures loaded, their plans moved to the server's clock, a restart that keeps what is stored,
 /// resets that copy the prepared jobs back, and files that are refused.
-@Suite(.timeLimit(.minutes(2))) struct PreparedScenarioTests {
+@Suite(.live(.seconds(300))) struct PreparedScenarioTests {
     /// Jobs in progress in two domains (several targets each, some half done) and ended ones, with
     /// absolute times: relative ones would count from two different "now"s.
     static let lines = (1...40).map { n -> String in
@@ -93,7 +94,6 @@ import Testing
     @Test func aResetCopiesThePreparedJobsBackAndADomainsResetOnlyItsOwn() async throws {
         let image = try Self.prepared(try Self.fixtures())
         let served = try LiveServer(fixtures: [image])
-        defer { served.stop() }
         let before = try await Self.everyJob(served)
         let started = try "dsm/" + #require(try await served.post("/api/v1/cckm/dsm/refresh", #"{"domains":["d"]}"#).json["id"]?.stringValue)
         try await Self.advance(served, 10)
@@ -123,7 +123,6 @@ import Testing
         let output = try Paths.temporaryDirectory() + "/many.cckm"
         let summary = try Engine.prepareScenario(paths: [path], output: output, seed: 3)
         let served = try LiveServer(fixtures: [output])
-        defer { served.stop() }
         let page = "/__admin/jobs?limit=50&sort=-updatedAt&overall_status=in_progress"
         let before = try await served.get(page)
         #expect(before.total == summary.inProgress && summary.inProgress > 0)

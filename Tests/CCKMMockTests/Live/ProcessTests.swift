@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,7 +12,7 @@ import Testing
 #endif
 
 /// The real executable: what a harness reads at start, how it stops, how it refuses to start.
-@Suite(.timeLimit(.minutes(1))) struct ProcessTests {
+@Suite(.live()) struct ProcessTests {
     @Test func printsTheListeningLineAndStopsOnSIGTERM() async throws {
         let server = try ServerProcess([
             "serve", "--port", "0", "--data", ":memory:", "--fixtures", Paths.docsFixture, "--tls", "off", "--auth", "off",

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -10,7 +11,7 @@ import Testing
 
 /// What a team without Swift reaches the mock through (issue 14): built-in scenarios, `demo` from
 /// any folder, `health` as a container's probe, the certificate on request.
-@Suite(.timeLimit(.minutes(1))) struct ReachTests {
+@Suite(.live()) struct ReachTests {
     // MARK: built-in scenarios
 
     @Test func everyShippedFixtureIsCompiledInByteForByte() throws {
@@ -75,9 +76,7 @@ import Testing
 
     @Test func healthIsZeroForAServerAndOneWithAReasonOtherwise() throws {
         let plain = try LiveServer(fixtures: [])
-        defer { plain.stop() }
         let secure = try LiveServer(fixtures: [], tls: .generated(extraNames: []))
-        defer { secure.stop() }
         #expect(try ServerProcess(["health", "--url", plain.baseURL]).finish().status == 0)
         let port = String(secure.server.http.port)
         #expect(try ServerProcess(["health"], environment: ["CCKM_MOCK_PORT": port]).finish().status == 0, "https from the variables")
@@ -110,21 +109,20 @@ import Testing
 
     @Test func aClientVerifiesTLSWithTheCertificateItFetched() throws {
         let live = try LiveServer(fixtures: [], directory: nil, tls: .generated(extraNames: []))
-        defer { live.stop() }
         let endpoint = try #require(HTTPClient.Endpoint(url: live.baseURL))
-        let pem = try HTTPClient(endpoint: endpoint).send("GET", "/__admin/tls/cert.pem")
+        let pem = try HTTPClient(endpoint: endpoint, timeout: 30).send("GET", "/__admin/tls/cert.pem")
         #expect(pem.status == 200 && pem.headers["Content-Type"] == "application/x-pem-file")
         let text = String(decoding: pem.body, as: UTF8.self)
         #expect(text == (try String(contentsOfFile: live.directory + "/tls-cert.pem", encoding: .utf8)))
         let file = try Paths.temporaryDirectory() + "/ca.pem"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
-        let verified = try HTTPClient(endpoint: endpoint, trustedCertificates: file).send("GET", "/__admin/health")
+        let verified = try HTTPClient(endpoint: endpoint, timeout: 30, trustedCertificates: file).send("GET", "/__admin/health")
         #expect(verified.status == 200)
         #expect(try Curl.run(["--cacert", file, live.baseURL + "/__admin/health"]).status == 200, "curl verifies with it too")
         // Another server's certificate does not verify this one.
         let other = try Paths.temporaryDirectory() + "/other.pem"
         try TLSIdentity.selfSigned(names: ["127.0.0.1"]).certificatePEM.write(toFile: other, atomically: true, encoding: .utf8)
-        #expect(throws: HTTPClient.Failure.self) { try HTTPClient(endpoint: endpoint, trustedCertificates: other).send("GET", "/__admin/health") }
+        #expect(throws: HTTPClient.Failure.self) { try HTTPClient(endpoint: endpoint, timeout: 30, trustedCertificates: other).send("GET", "/__admin/health") }
     }
 
     @Test func anInMemoryStoreStillServesItsCertificate() throws {
@@ -135,14 +133,13 @@ import Testing
         defer { server.shutdown() }
         #expect(server.certificatePath == nil)
         let endpoint = try #require(HTTPClient.Endpoint(url: server.url))
-        let pem = try HTTPClient(endpoint: endpoint).send("GET", "/__admin/tls/cert.pem")
+        let pem = try HTTPClient(endpoint: endpoint, timeout: 30).send("GET", "/__admin/tls/cert.pem")
         try pem.body.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: directory + "/ca.pem")) }
-        #expect(try HTTPClient(endpoint: endpoint, trustedCertificates: directory + "/ca.pem").send("GET", "/__admin/health").status == 200)
+        #expect(try HTTPClient(endpoint: endpoint, timeout: 30, trustedCertificates: directory + "/ca.pem").send("GET", "/__admin/health").status == 200)
     }
 
     @Test func plainHTTPHasNoCertificate() async throws {
         let live = try LiveServer(fixtures: [])
-        defer { live.stop() }
         try await live.get("/__admin/tls/cert.pem").expectError(
             status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "--tls off")
     }

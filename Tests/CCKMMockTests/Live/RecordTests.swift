@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,7 +9,7 @@ import Testing
 @testable import CCKMStore
 
 /// `cckm-mock record` against a live mock, and the fixture it writes loaded into another (issue 17).
-@Suite(.timeLimit(.minutes(1))) struct RecordTests {
+@Suite(.live()) struct RecordTests {
     static let auth = AuthSettings(enabled: true, accounts: Accounts(users: ["admin": "admin"], domains: ["team-a", "team-b"]))
 
     /// A source with jobs in three domains, running and finished, started by clients and seeded.
@@ -16,7 +17,7 @@ import Testing
         let live = try LiveServer(
             fixtures: [Paths.docsFixture, Paths.repository + "/fixtures/tenants.json"], auth: Self.auth, tls: .generated(extraNames: []))
         let endpoint = try #require(HTTPClient.Endpoint(url: live.baseURL))
-        let client = HTTPClient(endpoint: endpoint)
+        let client = HTTPClient(endpoint: endpoint, timeout: 30)
         for domain in ["root", "team-a"] {
             let token = try #require(
                 try JSONParser.parse(try client.send("POST", "/__admin/tokens", body: Array(#"{"domain":"\#(domain)"}"#.utf8)).body)["jwt"]?
@@ -35,7 +36,7 @@ import Testing
 
     /// Every family's whole list in every domain, as bytes.
     func lists(_ live: LiveServer) throws -> [String: [UInt8]] {
-        let client = HTTPClient(endpoint: try #require(HTTPClient.Endpoint(url: live.baseURL)))
+        let client = HTTPClient(endpoint: try #require(HTTPClient.Endpoint(url: live.baseURL)), timeout: 30)
         var lists: [String: [UInt8]] = [:]
         for domain in ["root", "team-a", "team-b"] {
             let token = try #require(
@@ -53,7 +54,6 @@ import Testing
     @Test(arguments: ["recorded.json", "recorded.jsonl"])
     func aRecordingLoadsIntoAFreshMockWithByteIdenticalLists(file: String) async throws {
         let live = try await source()
-        defer { live.stop() }
         let output = try Paths.temporaryDirectory() + "/" + file
         let record = try ServerProcess([
             "record", "--from", live.baseURL, "--user", "admin", "--password", "admin", "--domain", "root", "--domain", "team-a",
@@ -65,7 +65,6 @@ import Testing
             errors.contains("record: google in root: 1 job") && errors.contains("record: oci in team-a: 2 jobs")
                 && errors.contains("written to \(output)"))
         let copy = try LiveServer(fixtures: [output], auth: Self.auth, tls: .generated(extraNames: []))
-        defer { copy.stop() }
         let original = try lists(live)
         let recorded = try lists(copy)
         #expect(original.keys.sorted() == recorded.keys.sorted())
@@ -77,11 +76,10 @@ import Testing
 
     @Test func aServerThatIsNotCMLikeEndsTheRecordingWithNoFileLeft() throws {
         let live = try LiveServer(fixtures: [])
-        defer { live.stop() }
         let output = try Paths.temporaryDirectory() + "/never.json"
         // A server whose job lists all answer 503: not what a CM gives.
         let endpoint = try #require(HTTPClient.Endpoint(url: live.baseURL))
-        _ = try HTTPClient(endpoint: endpoint).send("POST", "/__admin/faults", body: Array(#"{"path":"/api/v1/cckm/*","status":503}"#.utf8))
+        _ = try HTTPClient(endpoint: endpoint, timeout: 30).send("POST", "/__admin/faults", body: Array(#"{"path":"/api/v1/cckm/*","status":503}"#.utf8))
         let (status, errors) = try ServerProcess(["record", "--from", live.baseURL, "--token", "t", "-o", output]).finish()
         #expect(status == 1 && errors.contains("unexpected answer to /api/v1/cckm/aws/synchronization-jobs?sort=createdAt&skip=0&limit=100: 503"))
         #expect(!FileManager.default.fileExists(atPath: output))
@@ -90,9 +88,8 @@ import Testing
 
     @Test func missingFamiliesAreSkippedWithANote() throws {
         let live = try LiveServer(fixtures: [Paths.docsFixture])
-        defer { live.stop() }
         let endpoint = try #require(HTTPClient.Endpoint(url: live.baseURL))
-        _ = try HTTPClient(endpoint: endpoint).send(
+        _ = try HTTPClient(endpoint: endpoint, timeout: 30).send(
             "POST", "/__admin/faults", body: Array(#"{"path":"/api/v1/cckm/hsm/*","status":404,"code":16,"message":"Not found"}"#.utf8))
         let record = try ServerProcess(["record", "--from", live.baseURL, "--token", "anything"])
         var lines: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -7,7 +8,7 @@ import Testing
 @testable import CCKMStore
 
 /// Scheduler configurations live in SQLite: a restarted server runs them on.
-@Suite(.timeLimit(.minutes(1))) struct SchedulerLiveTests {
+@Suite(.live()) struct SchedulerLiveTests {
     @Test func aConfigSurvivesARestartAndRunsAfterIt() async throws {
         let directory = try Paths.temporaryDirectory()
         let first = try LiveServer(fixtures: [], directory: directory)
@@ -15,7 +16,6 @@ import Testing
         #expect(created.status == 201)
         first.stop()
         let second = try LiveServer(fixtures: [], directory: directory)
-        defer { second.stop() }
         #expect(try await second.get("/api/v1/scheduler/job-configs").json["resources"]?.arrayValue?.first?["id"] == created.json["id"])
         #expect(try await second.post("/__admin/clock/advance", #"{"seconds": 3600}"#).status == 200)
         let jobs = try await second.get("/__admin/jobs?family=aws&limit=-1")
@@ -42,7 +42,6 @@ import Testing
         #expect(run.status == 201 && run.json["status"] == .string("in_progress"))
         first.stop()
         let second = try LiveServer(fixtures: [], directory: directory)
-        defer { second.stop() }
         #expect(try await second.post("/__admin/jobs/settle").status == 200)
         let runs = try await second.get("/api/v1/scheduler/jobs?sort=-createdAt")
         #expect(runs.json["resources"]?.arrayValue?.map { $0["id"] } == [run.json["id"]])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,12 +12,11 @@ import Testing
 #endif
 
 /// Fixtures loaded by the server itself (the `serve --fixtures` path), not handed to the app.
-@Suite(.timeLimit(.minutes(1))) struct ServedFixtureTests {
+@Suite(.live()) struct ServedFixtureTests {
     @Test func scriptsUsersAndDomainsOfServedFixturesApply() async throws {
         let live = try LiveServer(
             fixtures: [Paths.repository + "/fixtures/partial-failures.json", Paths.repository + "/fixtures/tenants.json"],
             auth: AuthSettings())
-        defer { live.stop() }
         let login = try await live.post("/api/v1/auth/tokens", #"{"username":"alice","password":"alice-secret","domain":"team-a"}"#)
         #expect(login.status == 200, "users and domains come from tenants.json")
         let admin = try #require(try await live.post("/__admin/tokens", "").json["jwt"]?.stringValue)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -8,10 +9,9 @@ import Testing
 @testable import CCKMStore
 
 /// HTTPS on the live server: the handshake, the generated certificate and its reuse, own files.
-@Suite(.timeLimit(.minutes(1))) struct TLSTests {
+@Suite(.live()) struct TLSTests {
     @Test func generatedCertificateVerifiesForLoopbackNames() throws {
         let live = try LiveServer(fixtures: [], tls: .generated(extraNames: ["mock.test"]))
-        defer { live.stop() }
         #expect(live.baseURL.hasPrefix("https://127.0.0.1:"))
         let certificate = live.directory + "/tls-cert.pem"
         let byAddress = try Curl.run(["--cacert", certificate, live.baseURL + "/__admin/health"])
@@ -30,7 +30,6 @@ import Testing
 
     @Test func onlyTLS12AndUp() throws {
         let live = try LiveServer(fixtures: [], tls: .generated(extraNames: []))
-        defer { live.stop() }
         #expect(try Curl.run(["-k", "--tls-max", "1.1", live.baseURL + "/__admin/health"]).exitCode != 0)
         #expect(try Curl.run(["-k", "--tlsv1.2", "--tls-max", "1.2", live.baseURL + "/__admin/health"]).status == 200)
         #expect(try Curl.run(["-k", "--tlsv1.3", live.baseURL + "/__admin/health"]).status == 200)
@@ -45,7 +44,6 @@ import Testing
         second.stop()
         #expect(try String(contentsOfFile: first.directory + "/tls-cert.pem", encoding: .utf8) == original)
         let third = try LiveServer(fixtures: [], directory: first.directory, tls: .generated(extraNames: ["new.test"]))
-        defer { third.stop() }
         #expect(try String(contentsOfFile: first.directory + "/tls-cert.pem", encoding: .utf8) != original)
     }
 
@@ -55,7 +53,6 @@ import Testing
         try identity.certificatePEM.write(toFile: directory + "/own.pem", atomically: true, encoding: .utf8)
         try identity.privateKeyPEM.write(toFile: directory + "/own.key", atomically: true, encoding: .utf8)
         let live = try LiveServer(fixtures: [], tls: .files(certificate: directory + "/own.pem", privateKey: directory + "/own.key"))
-        defer { live.stop() }
         #expect(try Curl.run(["--cacert", directory + "/own.pem", live.baseURL + "/__admin/health"]).status == 200)
         #expect(!FileManager.default.fileExists(atPath: live.directory + "/tls-cert.pem"), "nothing generated")
     }
@@ -78,7 +75,6 @@ import Testing
         let jwt = try #require(try JSONParser.parse(login.body)["jwt"]?.stringValue)
         first.stop()
         let second = try LiveServer(fixtures: [], directory: first.directory, auth: auth, tls: .generated(extraNames: []))
-        defer { second.stop() }
         let reply = try Curl.run(["-k", "-H", "Authorization: Bearer " + jwt, second.baseURL + "/api/v1/cckm/sfdc/keys/synchronization-jobs"])
         #expect(reply.status == 200 && reply.body.contains("\"total\":2"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,10 +7,9 @@ import Testing
 
 /// A fleet's poll of one target's ended jobs, most recently updated first, is read from the target
 /// rows' copy of the update time: the time each job ended, not the time it started.
-@Suite(.timeLimit(.minutes(1))) struct TargetListByUpdateTests {
+@Suite(.live()) struct TargetListByUpdateTests {
     @Test func endedJobsOfOneTargetComeInTheOrderTheyEnded() async throws {
         let live = try LiveServer(fixtures: [], simulator: SimulatorSettings(targetDuration: 60...60, allowConcurrentJobs: true))
-        defer { live.stop() }
         var ids: [String] = []
         for _ in 0..<3 {
             ids.append(try #require(try await live.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["k"]}"#).json["id"]?.stringValue))

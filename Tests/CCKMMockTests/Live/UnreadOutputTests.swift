@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -10,7 +11,7 @@ import Testing
 /// Round four (issue 31 #1-#3): the server as a harness or a pipeline runs it, with a standard error
 /// that nobody reads or that goes away. No log line may block a write, kill the process or hold
 /// its stop.
-@Suite struct UnreadOutputTests {
+@Suite(.live()) struct UnreadOutputTests {
     /// A started server's URL and a plain HTTP client for it (the access log on, as by default).
     func start(_ extra: [String] = []) throws -> (ServerProcess, HTTPClient) {
         let server = try ServerProcess(["serve", "--port", "0", "--tls", "off", "--auth", "off", "--data", ":memory:", "--clock", "manual"] + extra)

@@ -13,7 +13,7 @@ enum Curl {
     static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--max-time", "10", "-w", "\n%{http_code}"] + arguments
+        process.arguments = ["-s", "--max-time", "30", "-w", "\n%{http_code}"] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = Pipe()

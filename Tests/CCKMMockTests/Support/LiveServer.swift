@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -12,6 +13,8 @@ import Testing
 #endif
 
 /// A real server on a free port with a real SQLite file in its own directory, and a client for it.
+/// It stops when its test ends, whatever happened (`TestCleanups`); `stop()` stops it sooner, as a
+/// restart on the same folder needs.
 final class LiveServer: Sendable {
     let server: MockServer
     let directory: String
@@ -31,6 +34,7 @@ final class LiveServer: Sendable {
                 http: http, store: .directory(self.directory), fixtures: fixtures, simulator: simulator, clock: clock, seed: 1, auth: auth,
                 tls: tls))
         baseURL = server.url
+        try TestCleanups.add("a LiveServer") { [server] in server.shutdown() }
     }
 
     func stop() {

@@ -1,35 +1,77 @@
 import Foundation
+import TestSupport
+import Testing
 
 /// The `cckm-mock` executable run as a child process, as a test harness or a container would.
+/// Every read of its output and every wait for its end has a deadline and fails naming what it
+/// waited for; the process is killed when its test ends if it still runs (`TestCleanups`).
 final class ServerProcess: @unchecked Sendable {  // Used from one test at a time; the pipes are read once each.
     let process = Process()
     private let output = Pipe()
     private let errors = Pipe()
+    private let command: String
+
+    /// How long a line or an exit may take on a busy machine before the test fails.
+    static let patience: Duration = .seconds(90)
 
     init(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Paths.executable)
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = arguments
+        command = "cckm-mock " + arguments.prefix(3).joined(separator: " ")
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CCKM_MOCK_") }
         env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        try TestCleanups.add("a ServerProcess") { [process] in
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
-    /// The first line on standard output; nil if the process ended without writing one.
-    func firstLine() -> String? { Self.line(from: output.fileHandleForReading) }
+    /// The first line on standard output; nil if the process ended without writing one, or (a
+    /// recorded failure) if none came within `patience`.
+    func firstLine() -> String? { line(from: output, named: "standard output") }
+
+    /// The next line on standard error; nil once it is closed (or, failing, after `patience`).
+    func errorLine() -> String? { line(from: errors, named: "standard error") }
 
     /// The next line of a pipe, read a byte at a time (so nothing after it is taken); nil at its end.
-    private static func line(from handle: FileHandle) -> String? {
+    private func line(from pipe: Pipe, named name: String) -> String? {
         var bytes: [UInt8] = []
+        let deadline = ContinuousClock.now + Self.patience
         while true {
-            let chunk = handle.readData(ofLength: 1)
-            guard let byte = chunk.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
-            if byte == 0x0A { return String(decoding: bytes, as: UTF8.self) }
-            bytes.append(byte)
+            switch Self.readByte(pipe.fileHandleForReading.fileDescriptor, until: deadline) {
+            case .byte(0x0A): return String(decoding: bytes, as: UTF8.self)
+            case .byte(let byte): bytes.append(byte)
+            case .end: return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+            case .late:
+                Issue.record(
+                    "\(command): no line on \(name) within \(Self.patience)\(Task.isCancelled ? " (the test was cancelled)" : "")")
+                return nil
+            }
         }
+    }
+
+    private enum Read { case byte(UInt8), end, late }
+
+    /// One byte, waiting in slices of 100 ms so that a cancelled test stops waiting too.
+    private static func readByte(_ fd: Int32, until deadline: ContinuousClock.Instant) -> Read {
+        var byte: UInt8 = 0
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let polled = poll(&ready, 1, 100)
+            if polled < 0 && errno == EINTR { continue }
+            guard polled > 0 else { continue }
+            let count = read(fd, &byte, 1)
+            if count == 1 { return .byte(byte) }
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            return .end
+        }
+        return .late
     }
 
     /// Closes this end of the server's standard error, as a reader that went away (`| head`).
@@ -39,19 +81,31 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
 
     /// The exit status once the process has ended, waiting at most `seconds`; nil if it still runs.
     func exit(within seconds: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        try? blockUntil("\(command) to exit", within: .milliseconds(Int(seconds * 1000))) { !process.isRunning }
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    /// The next line on standard error; nil once it is closed.
-    func errorLine() -> String? { Self.line(from: errors.fileHandleForReading) }
-
-    /// Waits for the exit; returns the status and everything written to standard error.
+    /// Waits for the end of standard error and the exit (each within `patience`; past it the
+    /// process is killed and the test fails); returns the status and everything written to standard error.
     func finish() -> (status: Int32, errors: String) {
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        var text: [UInt8] = []
+        let deadline = ContinuousClock.now + Self.patience
+        reading: while true {
+            switch Self.readByte(errors.fileHandleForReading.fileDescriptor, until: deadline) {
+            case .byte(let byte): text.append(byte)
+            case .end: break reading
+            case .late:
+                Issue.record("\(command): standard error was not closed within \(Self.patience); killed")
+                kill(process.processIdentifier, SIGKILL)
+                break reading
+            }
+        }
+        if exit(within: 30) == nil {
+            Issue.record("\(command) did not exit within 30 s of closing standard error; killed")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
     }
 
     func signal(_ number: Int32) {

@@ -1,11 +1,12 @@
 import ArgumentParser
 import CCKMCore
 import CCKMMock
+import TestSupport
 import Testing
 
 @testable import CCKMMockCLI
 
-@Suite struct CLITests {
+@Suite(.inProcess()) struct CLITests {
     func settings(_ arguments: [String], environment: [String: String] = [:]) throws -> ServeSettings {
         let command = try #require(try CCKMMockCommand.parseAsRoot(arguments) as? ServeCommand)
         return try command.options.resolve(environment: Environment(environment))

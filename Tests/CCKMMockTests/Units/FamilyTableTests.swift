@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 @testable import CCKMMock
 
 /// What is made from the family table must not drift from it.
-@Suite struct FamilyTableTests {
+@Suite(.inProcess()) struct FamilyTableTests {
     @Test func theFixtureSchemaNamesEveryFamily() throws {
         let schema = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: Paths.repository + "/fixtures/schema.json"))))
         let names = schema["$defs"]?["family"]?["enum"]?.arrayValue?.compactMap(\.stringValue)

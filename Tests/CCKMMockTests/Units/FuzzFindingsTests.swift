@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMStore
 
 /// What schemathesis found: each once a crash or a wrong acceptance.
-@Suite struct FuzzFindingsTests {
+@Suite(.inProcess()) struct FuzzFindingsTests {
     @Test func roundingNearTheEndOfTimeDoesNotTrap() {
         #expect(Timestamp(nanoseconds: .max).roundedToMicroseconds.nanoseconds <= .max)
         #expect(Timestamp(nanoseconds: 1_999).roundedToMicroseconds.nanoseconds == 2_000)

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMMock
 @testable import CCKMStore
 
-@Suite struct JWTTests {
+@Suite(.inProcess()) struct JWTTests {
     /// RFC 7515 appendix A.1: the HS256 example, key, signing input and signature.
     @Test func rfc7515AppendixA1() throws {
         let key = try #require(Base64URL.decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"))

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMMock
 @testable import CCKMStore
 
-@Suite struct ListQueryTests {
+@Suite(.inProcess()) struct ListQueryTests {
     let aws = JobFamily.named("aws")!
     let sfdc = JobFamily.named("sfdc-keys")!
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -11,7 +12,7 @@ import Testing
 /// starts). A round that finds the log long asks the writer to checkpoint once after its next
 /// commit; the writer's next write then starts the log over. `scripts/soak` checks the log's peak
 /// under load; this checks the hand-over.
-@Suite struct LogRestartTests {
+@Suite(.inProcess()) struct LogRestartTests {
     @Test func aLongLogIsHandedToTheWriterWhichStartsItOver() throws {
         let directory = try Paths.temporaryDirectory()
         // Rounds only when the test asks: a round of its own would race the test's (one of two

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -7,7 +8,7 @@ import Testing
 @testable import CCKMStore
 
 /// `openapi.yaml` and the routes must agree both ways; the server serves the same document.
-@Suite struct OpenAPITests {
+@Suite(.inProcess()) struct OpenAPITests {
     static let spec: JSONValue = try! JSONParser.parse([UInt8](try! Data(contentsOf: URL(fileURLWithPath: Paths.repository + "/openapi.yaml"))))
 
     /// Every route the server has, `{…}` for parameters, with its methods: the route table's.

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -6,7 +7,7 @@ import Testing
 @testable import CCKMMock
 @testable import CCKMStore
 
-@Suite struct RouteTests {
+@Suite(.inProcess()) struct RouteTests {
     /// The template and parameters a path reaches, or nil.
     static func route(_ path: String) -> String? {
         guard let match = CCKMApp.routes.match(path) else { return nil }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -5,7 +6,7 @@ import Testing
 @testable import CCKMMock
 @testable import CCKMStore
 
-@Suite struct SecretNameTests {
+@Suite(.inProcess()) struct SecretNameTests {
     @Test(arguments: ["password", "Password", "X-API-KEY", "client_secret", "refresh_token", "JWT", "db_passwd", "PRIVATE_KEY"])
     func credentialNamesAreSecretInAnyCase(_ name: String) {
         #expect(Secrets.isSecret(name))

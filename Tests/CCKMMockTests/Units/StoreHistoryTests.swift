@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -10,7 +11,7 @@ import Testing
 /// Data folders outlive builds (Docker volumes, CI caches): a store made by an earlier landed build
 /// must open, migrate, keep its jobs and snapshots, and take a bulk load. The stores in
 /// `Tests/CCKMMockTests/Stores` were made by those builds (a few jobs, a snapshot), one folder each.
-@Suite struct StoreHistoryTests {
+@Suite(.inProcess()) struct StoreHistoryTests {
     static let folder = Paths.repository + "/Tests/CCKMMockTests/Stores"
     static var stores: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() }
 

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
@@ -5,7 +6,7 @@ import Testing
 @testable import CCKMMock
 @testable import CCKMStore
 
-@Suite struct TimestampEdgeTests {
+@Suite(.inProcess()) struct TimestampEdgeTests {
     @Test func addingSaturatesInsteadOfTrapping() {
         let start = ManualClock.defaultStart
         #expect(start.adding(seconds: 1e300).nanoseconds == .max)

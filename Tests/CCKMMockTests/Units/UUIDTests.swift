@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import CCKMCore
 @testable import CCKMMock
 
-@Suite struct UUIDTests {
+@Suite(.inProcess()) struct UUIDTests {
     @Test func hexIsTwoLowerCaseDigitsAByteAndPadsToItsWidth() {
         #expect(Hex.digits([0, 15, 16, 255]) == "000f10ff")
         #expect(Hex.digits(0xabc, width: 6) == "000abc" && Hex.digits(0x1_0000, width: 2) == "10000")
