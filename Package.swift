@@ -85,6 +85,7 @@ let package = Package(
         // with servers or processes at a time, a limit counted from its start, cleanups that
         // always run, waits with deadlines. Knows nothing of cckm-mock.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         // The core's units: JSON, times, ids, the family table, cron, fixtures; no store, no server.
         .testTarget(
             name: "CCKMCoreTests",

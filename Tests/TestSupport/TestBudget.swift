@@ -35,7 +35,7 @@ public struct TestBudget: TestTrait, SuiteTrait, TestScoping {
     }
 
     /// Runs `function` in this task, and cancels it if it is still running at `limit`.
-    private static func run(_ function: @Sendable () async throws -> Void, within limit: Duration, named name: String) async throws {
+    static func run(_ function: @Sendable () async throws -> Void, within limit: Duration, named name: String) async throws {
         let task = withUnsafeCurrentTask { UncheckedTask(task: $0) }
         try await withThrowingTaskGroup(of: Void.self) { watchdog in
             watchdog.addTask {
