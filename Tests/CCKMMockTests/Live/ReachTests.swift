@@ -122,7 +122,9 @@ import Testing
         // Another server's certificate does not verify this one.
         let other = try Paths.temporaryDirectory() + "/other.pem"
         try TLSIdentity.selfSigned(names: ["127.0.0.1"]).certificatePEM.write(toFile: other, atomically: true, encoding: .utf8)
-        #expect(throws: HTTPClient.Failure.self) { try HTTPClient(endpoint: endpoint, timeout: 30, trustedCertificates: other).send("GET", "/__admin/health") }
+        #expect(throws: HTTPClient.Failure.self) {
+            try HTTPClient(endpoint: endpoint, timeout: 30, trustedCertificates: other).send("GET", "/__admin/health")
+        }
     }
 
     @Test func anInMemoryStoreStillServesItsCertificate() throws {
@@ -135,7 +137,8 @@ import Testing
         let endpoint = try #require(HTTPClient.Endpoint(url: server.url))
         let pem = try HTTPClient(endpoint: endpoint, timeout: 30).send("GET", "/__admin/tls/cert.pem")
         try pem.body.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: directory + "/ca.pem")) }
-        #expect(try HTTPClient(endpoint: endpoint, timeout: 30, trustedCertificates: directory + "/ca.pem").send("GET", "/__admin/health").status == 200)
+        #expect(
+            try HTTPClient(endpoint: endpoint, timeout: 30, trustedCertificates: directory + "/ca.pem").send("GET", "/__admin/health").status == 200)
     }
 
     @Test func plainHTTPHasNoCertificate() async throws {

@@ -79,7 +79,8 @@ import Testing
         let output = try Paths.temporaryDirectory() + "/never.json"
         // A server whose job lists all answer 503: not what a CM gives.
         let endpoint = try #require(HTTPClient.Endpoint(url: live.baseURL))
-        _ = try HTTPClient(endpoint: endpoint, timeout: 30).send("POST", "/__admin/faults", body: Array(#"{"path":"/api/v1/cckm/*","status":503}"#.utf8))
+        _ = try HTTPClient(endpoint: endpoint, timeout: 30).send(
+            "POST", "/__admin/faults", body: Array(#"{"path":"/api/v1/cckm/*","status":503}"#.utf8))
         let (status, errors) = try ServerProcess(["record", "--from", live.baseURL, "--token", "t", "-o", output]).finish()
         #expect(status == 1 && errors.contains("unexpected answer to /api/v1/cckm/aws/synchronization-jobs?sort=createdAt&skip=0&limit=100: 503"))
         #expect(!FileManager.default.fileExists(atPath: output))
