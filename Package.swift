@@ -102,7 +102,7 @@ let package = Package(
                 "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock", "TestSupport",
             ],
             // The docs' examples are read from the source tree, as data, not bundled.
-            exclude: ["DocsExamples", "Stores"]
+            exclude: ["DocsExamples", "Stores", "Peers"]
         ),
     ]
 )

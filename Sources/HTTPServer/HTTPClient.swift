@@ -111,21 +111,18 @@ public struct HTTPClient: Sendable {
         let deadline = Deadline(seconds: timeout)
         let descriptor = try connect(deadline)
         defer { close(descriptor) }
-        var channel: any Channel = PlainChannel(descriptor: descriptor)
+        var channel: any Channel = PlainChannel(descriptor: descriptor, deadline: deadline)
         if endpoint.tls {
-            channel = try TLSChannel(descriptor: descriptor, host: endpoint.host, trust: trust, timeout: deadline.remaining)
+            channel = try TLSChannel(descriptor: descriptor, host: endpoint.host, trust: trust, deadline: deadline)
         }
         let hostHeader = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
         var head = "\(method) \(endpoint.basePath)\(path) HTTP/1.1\r\nHost: \(hostHeader):\(endpoint.port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" { head += "Content-Length: \(body.count)\r\n" }
-        try deadline.arm(descriptor)
         try channel.write(Array((head + "\r\n").utf8) + body)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            // Each read may only have what is left of the whole request's time.
-            try deadline.arm(descriptor)
             let count = try channel.read(into: &buffer)
             if count == 0 { break }
             received += buffer[0..<count]
@@ -135,8 +132,12 @@ public struct HTTPClient: Sendable {
         return try Self.parse(received)
     }
 
-    /// When the request's time is up, on the monotonic clock.
-    private struct Deadline {
+    /// When the request's time is up, on the monotonic clock. The socket does not block: every
+    /// read and write that cannot go on at once waits here with what is left, so the whole
+    /// exchange (connect, handshake, request, answer) ends by the deadline, however the server
+    /// paces its bytes (a TLS record a byte at a time kept GnuTLS inside one blocking read, each
+    /// `recv` getting the socket's whole timeout anew).
+    fileprivate struct Deadline {
         let end: timespec
 
         init(seconds: Double) {
@@ -153,14 +154,16 @@ public struct HTTPClient: Sendable {
             return max(0, Double(end.tv_sec - now.tv_sec) + Double(end.tv_nsec - now.tv_nsec) / 1e9)
         }
 
-        /// Bounds the socket's next send and receive by the time left; throws once none is.
-        func arm(_ descriptor: Int32) throws(Failure) {
-            let left = remaining
-            // A zero timeval would mean "no limit" to the kernel.
-            guard left >= 0.001 else { throw Failure(description: "no answer within the timeout") }
-            var limit = timeval(tv_sec: Int(left), tv_usec: Int((left - left.rounded(.down)) * 1_000_000))
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        /// Waits until `descriptor` can be read (or written, `writing`); throws once the time is up.
+        func wait(_ descriptor: Int32, writing: Bool = false) throws(Failure) {
+            while true {
+                let left = Int32((remaining * 1000).rounded(.up))
+                guard left > 0 else { throw Failure(description: "no answer within the timeout") }
+                var poller = pollfd(fd: descriptor, events: Int16(writing ? POLLOUT : POLLIN), revents: 0)
+                let ready = poll(&poller, 1, left)
+                if ready > 0 { return }
+                if ready < 0 && errno != EINTR { throw Failure(description: "waiting: \(String(cString: strerror(errno)))") }
+            }
         }
     }
 
@@ -194,11 +197,6 @@ public struct HTTPClient: Sendable {
         guard outcome == 0 else {
             close(descriptor)
             throw Failure(description: "cannot connect to \(endpoint.host):\(endpoint.port): \(String(cString: strerror(outcome)))")
-        }
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
-        do throws(Failure) { try deadline.arm(descriptor) } catch {
-            close(descriptor)
-            throw error
         }
         return descriptor
     }
@@ -262,22 +260,28 @@ private protocol Channel {
 
 private struct PlainChannel: Channel {
     let descriptor: Int32
+    let deadline: HTTPClient.Deadline
 
     func write(_ bytes: [UInt8]) throws(HTTPClient.Failure) {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 && (errno == EAGAIN || errno == EINTR) {
+                try deadline.wait(descriptor, writing: true)
+                continue
+            }
             guard sent > 0 else { throw HTTPClient.Failure(description: "sending: \(String(cString: strerror(errno)))") }
             offset += sent
         }
     }
 
     func read(into buffer: inout [UInt8]) throws(HTTPClient.Failure) -> Int {
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count >= 0 else {
-            throw HTTPClient.Failure(description: errno == EAGAIN ? "no answer within the timeout" : "reading: \(String(cString: strerror(errno)))")
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count >= 0 { return count }
+            guard errno == EAGAIN || errno == EINTR else { throw HTTPClient.Failure(description: "reading: \(String(cString: strerror(errno)))") }
+            try deadline.wait(descriptor)
         }
-        return count
     }
 
     func finish() {}
@@ -292,8 +296,12 @@ private final class TLSChannel: Channel {
     /// keeps the pointer `gnutls_session_set_verify_cert` is given and reads it during the handshake
     /// (a Swift string's temporary C copy is gone by then, and the name check read freed memory).
     private let verifiedName: UnsafeMutablePointer<CChar>?
+    private let descriptor: Int32
+    private let deadline: HTTPClient.Deadline
 
-    init(descriptor: Int32, host: String, trust: HTTPClient.Trust, timeout: Double) throws(HTTPClient.Failure) {
+    init(descriptor: Int32, host: String, trust: HTTPClient.Trust, deadline: HTTPClient.Deadline) throws(HTTPClient.Failure) {
+        self.descriptor = descriptor
+        self.deadline = deadline
         verifiedName = trust == .any ? nil : strdup(host)
         func check(_ code: Int32, _ operation: String) throws(HTTPClient.Failure) {
             guard code >= 0 else { throw HTTPClient.Failure(description: "\(GnuTLSError(code: code, operation: operation))") }
@@ -320,9 +328,12 @@ private final class TLSChannel: Channel {
             _ = gnutls_server_name_set(session, GNUTLS_NAME_DNS, host, host.utf8.count)
         }
         cgnutls_transport_set_int(session, descriptor)
-        gnutls_handshake_set_timeout(session, UInt32(max(1, timeout * 1000)))
         var status: Int32
-        repeat { status = gnutls_handshake(session) } while status < 0 && gnutls_error_is_fatal(status) == 0
+        while true {
+            status = gnutls_handshake(session)
+            guard status < 0, gnutls_error_is_fatal(status) == 0 else { break }
+            if status == GNUTLS_E_AGAIN { try waitForSocket() }
+        }
         if status < 0 {
             let reason =
                 status == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR
@@ -342,13 +353,20 @@ private final class TLSChannel: Channel {
         return String(cString: data)
     }
 
+    /// Waits, within the deadline, for the socket in the direction GnuTLS was interrupted in.
+    private func waitForSocket() throws(HTTPClient.Failure) {
+        try deadline.wait(descriptor, writing: gnutls_record_get_direction(session) == 1)
+    }
+
     func write(_ bytes: [UInt8]) throws(HTTPClient.Failure) {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { gnutls_record_send(session, $0.baseAddress, $0.count) }
             if sent == Int(GNUTLS_E_INTERRUPTED) { continue }
-            // With SO_SNDTIMEO set, AGAIN means the time is up: retrying would spin forever.
-            if sent == Int(GNUTLS_E_AGAIN) { throw HTTPClient.Failure(description: "no answer within the timeout") }
+            if sent == Int(GNUTLS_E_AGAIN) {
+                try waitForSocket()
+                continue
+            }
             guard sent > 0 else { throw HTTPClient.Failure(description: "sending: \(String(cString: gnutls_strerror(Int32(sent))))") }
             offset += sent
         }
@@ -361,7 +379,12 @@ private final class TLSChannel: Channel {
             // A server that closes without a TLS close_notify has still sent its whole answer.
             if count == Int(GNUTLS_E_PREMATURE_TERMINATION) { return 0 }
             if count == Int(GNUTLS_E_INTERRUPTED) { continue }
-            if count == Int(GNUTLS_E_AGAIN) { throw HTTPClient.Failure(description: "no answer within the timeout") }
+            // AGAIN: the socket has nothing yet, or GnuTLS consumed a message that carries no
+            // data (a TLS 1.3 NewSessionTicket after the handshake, a key update). Both wait.
+            if count == Int(GNUTLS_E_AGAIN) {
+                try waitForSocket()
+                continue
+            }
             throw HTTPClient.Failure(description: "reading: \(String(cString: gnutls_strerror(Int32(count))))")
         }
     }

@@ -14,11 +14,14 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
     /// How long a line or an exit may take on a busy machine before the test fails.
     static let patience: Duration = .seconds(90)
 
-    init(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: Paths.executable)
+    /// `executable` is the built `cckm-mock` unless told (a peer of another stack: `/usr/bin/env`).
+    init(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil, executable: String = Paths.executable)
+        throws
+    {
+        process.executableURL = URL(fileURLWithPath: executable)
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = arguments
-        command = "cckm-mock " + arguments.prefix(3).joined(separator: " ")
+        command = ([URL(fileURLWithPath: executable).lastPathComponent] + arguments.prefix(3)).joined(separator: " ")
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CCKM_MOCK_") }
         env.merge(environment) { $1 }
         process.environment = env
