@@ -3,7 +3,10 @@ import CCKMCore
 /// A JSON body reduced to what `conform` compares: each member's path (array items collapsed to
 /// `[]`) with its type, strings tagged with their format; the values of members CM fills from a
 /// fixed vocabulary; and a JWT's claim names. Values that differ between any two CMs (ids, times,
-/// counts, names) are never kept.
+/// counts, names) are never kept, and neither are names that are data: the keys of a map keyed by
+/// target or label collapse to `{}`, as array items do to `[]`. A member a job has only in some
+/// states (`completed_at`) is kept under its job's state, `[overall_status=completed]`, so that
+/// it is compared only between jobs in the same state.
 package struct JSONShape: Sendable, Equatable {
     /// Path → tag, in first-seen order: `object`, `array`, `number`, `boolean`, `null`, or
     /// `string` with its format (`string(uuid)`, `string(rfc3339/6)` for six fractional digits,
@@ -19,6 +22,12 @@ package struct JSONShape: Sendable, Equatable {
     static let enumerated: Set<String> = ["overall_status", "status", "token_type", "job_status", "operation", "state", "grant_type"]
     /// Members whose values are compared as they are.
     static let constant: Set<String> = ["code", "codeDesc", "skip", "limit"]
+    /// Objects whose keys are data (a job's targets, a resource's labels), not member names.
+    static let keyedByData: Set<String> = ["detailed_status", "labels", "tags"]
+    /// A job's members that are there in some states only.
+    static let byState: Set<String> = ["completed_at"]
+    /// The marker of a state-qualified container: `$.resources[][overall_status=completed]`.
+    static let statePrefix = "[overall_status="
 
     package init(_ value: JSONValue) {
         add(value, at: "$", key: nil)
@@ -27,8 +36,22 @@ package struct JSONShape: Sendable, Equatable {
     private mutating func add(_ value: JSONValue, at path: String, key: String?) {
         note(path, Self.tag(value))
         switch value {
+        case .object(let members) where key.map(Self.keyedByData.contains) == true:
+            for (_, member) in members { add(member, at: path + ".{}", key: nil) }
         case .object(let members):
-            for (name, member) in members { add(member, at: path + "." + name, key: name) }
+            // A job without a status (an answer that lost it) is in no state the other side shares.
+            let state =
+                members.first { $0.key == "overall_status" }?.value.stringValue
+                ?? (members.contains { Self.byState.contains($0.key) } ? "none" : nil)
+            let byState = state.map { path + Self.statePrefix + $0 + "]" }
+            if let byState { note(byState, "object") }
+            for (name, member) in members {
+                if let byState, Self.byState.contains(name) {
+                    add(member, at: byState + "." + name, key: name)
+                } else {
+                    add(member, at: path + "." + name, key: name)
+                }
+            }
         case .array(let items):
             for item in items { add(item, at: path + "[]", key: key) }
         case .string(let text):
@@ -53,6 +76,12 @@ package struct JSONShape: Sendable, Equatable {
         if !seen.split(separator: "|").contains(Substring(tag)) {
             tags[path] = (seen.split(separator: "|").map(String.init) + [tag]).sorted().joined(separator: "|")
         }
+    }
+
+    /// A state-qualified container: only a parent of what is compared, never compared itself
+    /// (one side may have no job in that state).
+    static func isStateContainer(_ path: String) -> Bool {
+        path.hasSuffix("]") && path.contains(statePrefix) && path.split(separator: ".").last?.contains(statePrefix) == true
     }
 
     static func tag(_ value: JSONValue) -> String {

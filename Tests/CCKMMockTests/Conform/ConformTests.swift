@@ -53,6 +53,41 @@ import Testing
         #expect(byID?.outcome == .couldNotCheck("no job of this family on the lab CM to ask for"))
     }
 
+    /// A lab CM whose data shares nothing with the docs' examples the mock serves: other ids,
+    /// targets, times, a tenant of its own, other counts, and other states (the first job of aws
+    /// and sfdc-keys running where the mock's has ended).
+    static let otherLab = Paths.repository + "/Tests/CCKMMockTests/Peers/lab-cm.json"
+    static let sfdc = "/api/v1/cckm/sfdc/keys/synchronization-jobs"
+
+    /// Issue 42 #0: data was reported as shape (a target name in `detailed_status` as a member, a
+    /// `completed_at` compared between a running and an ended job): 49 differences against this lab.
+    @Test func aLabWithOtherDataDiffersInNothing() throws {
+        let result = try run(try ConformStandIn(fixtures: [Self.otherLab]))
+        #expect(result.differences.isEmpty, "\(result.differences.map { "\($0.code.rawValue) \($0.probe) \($0.path)" })")
+        #expect(result.probes.filter { $0.outcome == .same }.count >= 14 * 8)
+    }
+
+    /// ... and a real drift on that lab is still named, under the path that says where.
+    @Test(
+        arguments: [
+            (
+                "a completed job without completed_at", Alter.json(path: sfdc, Alter.member("completed_at", nil, inResources: true)),
+                "only-in-mock", "$.resources[][overall_status=completed].completed_at"
+            ),
+            (
+                "a target's message as a number",
+                Alter.json(path: sfdc, Alter.member("detailed_status", .object([("lab-target", .number("1"))]), inResources: true)),
+                "type", "$.resources[].detailed_status.{}"
+            ),
+        ] as [(String, ConformStandIn.Alteration, String, String)])
+    func aDriftOnALabWithOtherDataIsNamed(what: String, alteration: @escaping ConformStandIn.Alteration, code: String, path: String) throws {
+        let result = try run(try ConformStandIn(fixtures: [Self.otherLab], alter: alteration))
+        #expect(result.differences.contains { $0.code.rawValue == code && $0.path == path && $0.probe == "GET \(Self.sfdc)" }, "\(what)")
+        // The proxy alters every answer on the path, the error envelope of a request without a token included.
+        let elsewhere = result.differences.filter { $0.path != path && $0.code != .envelope }.map { "\($0.code.rawValue) \($0.probe) \($0.path)" }
+        #expect(elsewhere.isEmpty, "\(what) is all that differs: \(elsewhere)")
+    }
+
     static let aws = "/api/v1/cckm/aws/synchronization-jobs"
     static let unknownID = aws + "/00000000-0000-4000-8000-00000000c0f0"
 
