@@ -87,10 +87,8 @@ public struct ConformCommand: ParsableCommand {
     var severity: ConformDifference.Severity? { failOn == "never" ? nil : ConformDifference.Severity(rawValue: failOn) }
 
     public func validate() throws {
-        guard HTTPClient.Endpoint(url: against) != nil else {
-            throw ValidationError("--against must be http://HOST[:PORT] or https://HOST[:PORT], got \(against)")
-        }
-        if let mock, HTTPClient.Endpoint(url: mock) == nil { throw ValidationError("--mock must be an http(s) URL, got \(mock)") }
+        try checkURLOption(against, flag: "--against", advice: "give them with --username and CCKM_MOCK_CONFORM_PASSWORD")
+        if let mock { try checkURLOption(mock, flag: "--mock", advice: "give them with --mock-user") }
         guard ["text", "json", "junit"].contains(format) else { throw ValidationError("--format must be text, json or junit, got \(format)") }
         guard failOn == "never" || severity != nil else { throw ValidationError("--fail-on must be error, warning or never, got \(failOn)") }
         guard mockUser.contains(":") else { throw ValidationError("--mock-user must be USER:PASSWORD") }
@@ -157,14 +155,14 @@ public struct ConformCommand: ParsableCommand {
             username: parts[0], password: parts[1], domain: nil, requestsPerSecond: 0)
         var conformance = Conformance(
             mock: mockSide, live: live, probes: ConformProbe.all(tier: allowWrites ? .write : .read, names: "cckm-mock-conform-\(getpid())"))
-        conformance.progress = { printError($0) }
+        conformance.progress = { printError(ConformReport.printable($0)) }
         conformance.jobTargets = targets.compactMap { try? ConformJobTarget.parse($0).get() }
         conformance.jobTimeout = .milliseconds(Int64(jobTimeout * 1000))
         let result: Conformance.Result
         do {
             result = try conformance.run()
         } catch {
-            printError("conform: nothing could be checked: \(error)")
+            printError("conform: nothing could be checked: " + ConformReport.printable("\(error)"))
             throw ExitCode(3)
         }
         let report = ConformReport(result: result, baseline: accepted, insecure: insecure)
@@ -173,17 +171,23 @@ public struct ConformCommand: ParsableCommand {
         case "junit": writeAll(report.junit, to: STDOUT_FILENO)
         default: writeAll(report.text, to: STDOUT_FILENO)
         }
+        if result.checkedPastLogins == 0 {
+            printError("conform: nothing past the logins could be checked: \(ConformReport.printable(report.uncheckedWarning))")
+            throw ExitCode(3)
+        }
         if let saveLive {
             var anonymizer = Anonymizer()
-            let jobs = result.liveJobs.map { anonymizer.anonymize($0) }
+            let jobs = result.liveJobs.map { anonymizer.anonymize(Recorder.fitted($0)) }
             let path = saveLive + "/conform-live.json"
             do {
+                // Checked as `fixtures validate` would: a file the mock refuses is not written.
+                try Recorder.validate(jobs, domains: [domain ?? Job.rootDomain])
                 try FileManager.default.createDirectory(atPath: saveLive, withIntermediateDirectories: true)
                 try Recorder.fixture(jobs, domains: [domain ?? Job.rootDomain], jsonLines: false).write(
                     toFile: path, atomically: true, encoding: .utf8)
                 printError("conform: \(jobs.count) jobs of the lab CM written to \(path), anonymized")
             } catch {
-                printError("conform: cannot write \(path): \(error)")
+                printError("conform: --save-live: nothing written to \(path): " + ConformReport.printable("\(error)"))
                 throw ExitCode.failure
             }
         }
@@ -196,6 +200,10 @@ public struct ConformCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             return
+        }
+        if !result.leftOnLab.isEmpty {
+            printError("conform: \(result.leftOnLab.count) writes left something on the lab CM (named in the report)")
+            throw ExitCode.failure
         }
         if report.fails(at: severity) { throw ExitCode.failure }
     }

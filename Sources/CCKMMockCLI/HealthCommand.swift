@@ -29,9 +29,7 @@ public struct HealthCommand: ParsableCommand {
 
     public func validate() throws {
         guard timeout > 0, timeout <= 300 else { throw ValidationError("--timeout must be more than 0 and at most 300 seconds, got \(timeout)") }
-        if let url, HTTPClient.Endpoint(url: url) == nil {
-            throw ValidationError("--url must be http://HOST:PORT or https://HOST:PORT, got \(url)")
-        }
+        if let url { try checkURLOption(url, flag: "--url", advice: "health logs in to nothing") }
     }
 
     public func run() throws {
@@ -48,7 +46,7 @@ public struct HealthCommand: ParsableCommand {
         case .success(let line):
             writeLine(line, to: 1)
         case .failure(let reason):
-            printError(reason.description)
+            printError(ConformReport.printable(reason.description))
             throw ExitCode.failure
         }
     }

@@ -75,9 +75,7 @@ public struct RecordCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard HTTPClient.Endpoint(url: from) != nil else {
-            throw ValidationError("--from must be http://HOST[:PORT] or https://HOST[:PORT], got \(from)")
-        }
+        try checkURLOption(from, flag: "--from", advice: "give them with --user and --password, or --token")
         guard (user != nil) == (password != nil) else { throw ValidationError("--user and --password go together") }
         guard (user != nil) != (token != nil) else { throw ValidationError("give either --user and --password, or --token") }
         if token != nil, domains.count > 1 { throw ValidationError("--token is one domain's: record one --domain with it") }
@@ -96,14 +94,14 @@ public struct RecordCommand: ParsableCommand {
             client: HTTPClient(endpoint: endpoint, timeout: timeout, trust: insecure ? .any : ca.map(HTTPClient.Trust.file) ?? .system),
             credentials: token.map(Recorder.Credentials.token) ?? .password(user: user ?? "", password: password ?? ""),
             domains: recordedDomains, families: families.isEmpty ? JobFamily.all : families.compactMap(JobFamily.named))
-        recorder.progress = { printError("record: " + $0) }
+        recorder.progress = { printError("record: " + ConformReport.printable($0)) }
         recorder.maxBytes = maxMegabytes << 20
         var jobs: [JSONValue]
         do {
             jobs = try recorder.record()
             try Recorder.validate(jobs, domains: recordedDomains)
         } catch {
-            printError("record: \(error)")
+            printError("record: " + ConformReport.printable(error.description))
             throw ExitCode.failure
         }
         if anonymize {

@@ -18,8 +18,10 @@ public struct HTTPClient: Sendable {
         /// The path prefix of the base URL (`/mock` in `https://h:1/mock`), without a final slash.
         public var basePath: String
 
-        /// `http://host:port[/base]` or `https://…`; IPv6 hosts in brackets. Nil for anything else.
+        /// `http://host:port[/base]` or `https://…`; IPv6 hosts in brackets. Nil for anything else,
+        /// a user or password in the URL included (`hasUserInfo`).
         public init?(url: String) {
+            guard !Self.hasUserInfo(url) else { return nil }
             let lowered = url.lowercased()
             let rest: Substring
             if lowered.hasPrefix("https://") {
@@ -53,6 +55,13 @@ public struct HTTPClient: Sendable {
             } else {
                 port = tls ? 443 : 80
             }
+        }
+
+        /// Whether the URL's authority carries `user[:password]@`: such a URL must be refused
+        /// without being printed, since it may hold a password.
+        public static func hasUserInfo(_ url: String) -> Bool {
+            guard let scheme = url.firstRange(of: "://") else { return false }
+            return url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }.contains("@")
         }
 
         public init(tls: Bool, host: String, port: Int, basePath: String = "") {

@@ -236,6 +236,9 @@ package struct FixtureReader {
         "overall_status", "detailed_status", "cloud", "abort", "simulate",
     ]
 
+    /// The members a fixture's job of `family` may have.
+    package static func jobFields(of family: JobFamily) -> Set<String> { commonFields.union(family.targetFields) }
+
     package mutating func job(_ value: JSONValue, at path: String) -> Job? {
         guard let members = value.objectValue else {
             problem(path, "expected a job object, got \(value.typeName)")

@@ -33,6 +33,11 @@ package struct Conformance {
             case different
             /// Not about this probe (no job to ask for, a licence, a 403, a transport error): neither pass nor fail.
             case couldNotCheck(String)
+
+            package var isUnchecked: Bool {
+                if case .couldNotCheck = self { return true }
+                return false
+            }
         }
 
         package var name: String
@@ -47,14 +52,49 @@ package struct Conformance {
         /// The lab CM's jobs of each family's default page, as `record` keeps them: `family` and
         /// `domain` first, then the members as served.
         package var liveJobs: [JSONValue] = []
+        /// What a write of the run left on the lab CM because its clean-up failed: each says what
+        /// and where, so that someone can delete it.
+        package var leftOnLab: [String] = []
         package var differences: [ConformDifference] { probes.flatMap(\.differences) }
+        /// Probes past the two logins that were compared (same or different).
+        package var checkedPastLogins: Int {
+            probes.filter { $0.group != "auth" && !$0.outcome.isUnchecked }.count
+        }
+    }
+
+    /// How many of the lab CM's jobs `--save-live` keeps at most (each family's first page is
+    /// usually far less); the rest are counted, not kept.
+    package static let liveJobsKept = 10_000
+
+    /// An answer reduced, as it arrives, to what is compared: a run keeps no body (16 MB pages
+    /// took a run past 1 GB when every parsed answer was kept to its end).
+    package enum Reduced: Sendable {
+        case answered(status: Int, contentType: String?, shape: JSONShape?, members: [String], tag: String?)
+        case failed(String)
+
+        init(_ outcome: ConformSide.Outcome) {
+            switch outcome {
+            case .failed(let why): self = .failed(why)
+            case .answered(let status, let contentType, let body):
+                self = .answered(
+                    status: status, contentType: contentType, shape: body.map(JSONShape.init), members: (body?.objectValue ?? []).map(\.key),
+                    tag: body.map(JSONShape.tag))
+            }
+        }
     }
 
     private struct Answered {
         var probe: ConformProbe
-        var mock: ConformSide.Outcome?
-        var live: ConformSide.Outcome?
+        var mock: Reduced?
+        var live: Reduced?
         var skipped: String?
+
+        init(probe: ConformProbe, mock: ConformSide.Outcome? = nil, live: ConformSide.Outcome? = nil, skipped: String? = nil) {
+            self.probe = probe
+            self.mock = mock.map(Reduced.init)
+            self.live = live.map(Reduced.init)
+            self.skipped = skipped
+        }
     }
 
     package func run() throws(NothingChecked) -> Result {
@@ -71,6 +111,10 @@ package struct Conformance {
         var answered = [Answered(probe: Self.loginProbe, mock: mockLogin.outcome, live: liveLogin.outcome)]
         answered.append(Answered(probe: Self.refreshProbe, mock: mock.refresh(), live: live.refresh()))
         var firstIDs: [String: (mock: String?, live: String?)] = [:]
+        var leftOnLab: [String] = []
+        var liveJobs: [JSONValue] = []
+        var liveJobsSeen = 0
+        var version: String?
         for (index, probe) in probes.enumerated() {
             if index % 20 == 0 { progress("conform: \(index) of \(probes.count) probes") }
             var entry = Answered(probe: probe)
@@ -85,14 +129,29 @@ package struct Conformance {
                 }
                 paths = (probe.path.replacingID(with: mockID), probe.path.replacingID(with: liveID))
             }
-            entry.mock = mock.send(probe.method, paths.mock, body: probe.body, bearer: probe.token == .bearer)
-            entry.live = live.send(probe.method, paths.live, body: probe.body, bearer: probe.token == .bearer)
+            let mockAnswer = mock.send(probe.method, paths.mock, body: probe.body, bearer: probe.token == .bearer)
+            let liveAnswer = live.send(probe.method, paths.live, body: probe.body, bearer: probe.token == .bearer)
             if probe.isList, probe.path.firstIndex(of: "?") == nil {
-                firstIDs[probe.path] = (Self.firstID(entry.mock), Self.firstID(entry.live))
+                firstIDs[probe.path] = (Self.firstID(mockAnswer), Self.firstID(liveAnswer))
             }
+            if probe.isList, probe.path.hasPrefix("/api/v1/cckm/"), !probe.path.contains("?"), case .answered(200, _, let body?) = liveAnswer,
+                let items = body["resources"]?.arrayValue, let family = JobFamily.all.first(where: { "/api/v1/cckm/" + $0.basePath == probe.path })
+            {
+                for case .object(let members) in items where !members.contains(where: { $0.key == "family" || $0.key == "domain" }) {
+                    liveJobsSeen += 1
+                    guard liveJobs.count < Self.liveJobsKept else { continue }
+                    liveJobs.append(.object([("family", .string(family.name)), ("domain", .string(live.domainName))] + members))
+                }
+            }
+            if probe.path == "/api/v1/system/info", case .answered(200, _, let body?) = liveAnswer { version = body["version"]?.stringValue }
+            entry.mock = Reduced(mockAnswer)
+            entry.live = Reduced(liveAnswer)
             answered.append(entry)
-            cleanUp(probe, entry.mock, on: mock)
-            cleanUp(probe, entry.live, on: live)
+            _ = cleanUp(probe, mockAnswer, on: mock)
+            if let left = cleanUp(probe, liveAnswer, on: live) {
+                leftOnLab.append(left)
+                progress("conform: \(left)")
+            }
         }
         for target in jobTargets {
             progress("conform: a job on \(target.family.name) \(target.id), on both sides")
@@ -109,8 +168,8 @@ package struct Conformance {
             "job_status": Set(SchedulerRun.statuses),
         ]
         for entry in answered {
-            guard case .answered(_, _, let body?)? = entry.mock else { continue }
-            for (path, values) in JSONShape(body).enums { vocabulary[Self.member(path), default: []].formUnion(values) }
+            guard case .answered(_, _, let shape?, _, _)? = entry.mock else { continue }
+            for (path, values) in shape.enums { vocabulary[Self.member(path), default: []].formUnion(values) }
         }
         let results = answered.map { entry in
             if let why = entry.skipped {
@@ -118,32 +177,29 @@ package struct Conformance {
             }
             return Self.compare(entry.probe, mock: entry.mock, live: entry.live, vocabulary: vocabulary)
         }
-        var liveJobs: [JSONValue] = []
-        for entry in answered where entry.probe.isList && entry.probe.path.hasPrefix("/api/v1/cckm/") && !entry.probe.path.contains("?") {
-            guard case .answered(200, _, let body?)? = entry.live, let items = body["resources"]?.arrayValue,
-                let family = JobFamily.all.first(where: { "/api/v1/cckm/" + $0.basePath == entry.probe.path })
-            else { continue }
-            for case .object(let members) in items where !members.contains(where: { $0.key == "family" || $0.key == "domain" }) {
-                liveJobs.append(.object([("family", .string(family.name)), ("domain", .string(live.domainName))] + members))
-            }
+        if liveJobsSeen > liveJobs.count {
+            progress("conform: kept the first \(liveJobs.count) of the lab CM's \(liveJobsSeen) jobs (the most --save-live keeps)")
         }
-        var version: String?
-        if let info = answered.first(where: { $0.probe.path == "/api/v1/system/info" }), case .answered(200, _, let body?)? = info.live {
-            version = body["version"]?.stringValue
-        }
-        return Result(cmVersion: version, probes: results, liveJobs: liveJobs)
+        return Result(cmVersion: version, probes: results, liveJobs: liveJobs, leftOnLab: leftOnLab)
     }
 
     static let loginProbe = ConformProbe(name: "POST /api/v1/auth/tokens (password)", group: "auth", method: "POST", path: "/api/v1/auth/tokens")
     static let refreshProbe = ConformProbe(
         name: "POST /api/v1/auth/tokens (refresh_token)", group: "auth", method: "POST", path: "/api/v1/auth/tokens")
 
-    /// A job-configuration the write tier created is deleted again at once.
-    private func cleanUp(_ probe: ConformProbe, _ outcome: ConformSide.Outcome?, on side: ConformSide) {
+    /// A job configuration the write tier created is deleted again at once; what it says when
+    /// the delete did not succeed (the configuration is still there), nil otherwise.
+    private func cleanUp(_ probe: ConformProbe, _ outcome: ConformSide.Outcome?, on side: ConformSide) -> String? {
         guard probe.method == "POST", probe.path.hasSuffix("/job-configs"), case .answered(200..<300, _, let body?)? = outcome,
             let id = body["id"]?.stringValue, isUUID(id)
-        else { return }
-        _ = side.send("DELETE", probe.path + "/" + id)
+        else { return nil }
+        let name = body["name"]?.stringValue ?? "(no name)"
+        let what = "the job configuration \(name) (id \(id)) created by the write tier is still there"
+        switch side.send("DELETE", probe.path + "/" + id) {
+        case .answered(let status, _, _) where (200..<300).contains(status) || status == 404: return nil
+        case .answered(let status, _, _): return "\(what): DELETE \(probe.path)/\(id) answered \(status); delete it by hand"
+        case .failed(let why): return "\(what): DELETE \(probe.path)/\(id) failed (\(why)); delete it by hand"
+        }
     }
 
     private static func firstID(_ outcome: ConformSide.Outcome?) -> String? {
@@ -159,17 +215,17 @@ package struct Conformance {
 
     /// One probe's answers compared.
     static func compare(
-        _ probe: ConformProbe, mock: ConformSide.Outcome?, live: ConformSide.Outcome?, vocabulary: [String: Set<String>]
+        _ probe: ConformProbe, mock: Reduced?, live: Reduced?, vocabulary: [String: Set<String>]
     ) -> ProbeResult {
         func result(_ outcome: ProbeResult.Outcome, _ differences: [ConformDifference] = []) -> ProbeResult {
             ProbeResult(name: probe.name, group: probe.group, outcome: outcome, differences: differences)
         }
         guard let mock, let live else { return result(.couldNotCheck("no refresh token to log in with on one side")) }
-        guard case .answered(let liveStatus, let liveType, let liveBody) = live else {
+        guard case .answered(let liveStatus, let liveType, let liveShape, let liveMembers, let liveTag) = live else {
             if case .failed(let why) = live { return result(.couldNotCheck("the lab CM did not answer: \(why)")) }
             return result(.couldNotCheck("the lab CM did not answer"))
         }
-        guard case .answered(let mockStatus, let mockType, let mockBody) = mock else {
+        guard case .answered(let mockStatus, let mockType, let mockShape, let mockMembers, let mockTag) = mock else {
             return result(.couldNotCheck("the mock did not answer"))
         }
         func difference(_ code: ConformDifference.Code, _ path: String, _ mock: String, _ live: String) -> ConformDifference {
@@ -184,16 +240,13 @@ package struct Conformance {
         if let mockType, let liveType, mockType != liveType {
             differences.append(difference(.header, "Content-Type", mockType, liveType))
         }
-        guard let mockBody, let liveBody else {
-            if (mockBody == nil) != (liveBody == nil) {
-                differences.append(difference(.type, "$", mockBody.map(JSONShape.tag) ?? "no body", liveBody.map(JSONShape.tag) ?? "no body"))
+        guard let mockShape, let liveShape else {
+            if (mockShape == nil) != (liveShape == nil) {
+                differences.append(difference(.type, "$", mockTag ?? "no body", liveTag ?? "no body"))
             }
             return result(differences.isEmpty ? .same : .different, differences)
         }
-        let (mockShape, liveShape) = (JSONShape(mockBody), JSONShape(liveBody))
         if mockStatus >= 400 {
-            let mockMembers = (mockBody.objectValue ?? []).map(\.key)
-            let liveMembers = (liveBody.objectValue ?? []).map(\.key)
             if Set(mockMembers) != Set(liveMembers) {
                 differences.append(difference(.envelope, "$", mockMembers.joined(separator: ","), liveMembers.joined(separator: ",")))
             }

@@ -163,6 +163,22 @@ public struct Recorder {
         }
     }
 
+    /// A job as a lab CM served it, made fit for a fixture: only the members a fixture's job has
+    /// (a CM release's extra ones, `created_by` say, are dropped, so none goes out unanonymized),
+    /// and a running job none of whose targets says it is running (a message the mock does not
+    /// know) kept as it is, `"simulate": false`, instead of refused.
+    public static func fitted(_ job: JSONValue) -> JSONValue {
+        guard let members = job.objectValue, let family = job["family"]?.stringValue.flatMap(JobFamily.named) else { return job }
+        let known = FixtureReader.jobFields(of: family)
+        var kept = members.filter { known.contains($0.key) }
+        let running = job["overall_status"]?.stringValue.map { JobStatus(rawValue: $0) == .inProgress || $0 == "in progress" } ?? false
+        let messages = job["detailed_status"]?.objectValue?.compactMap(\.value.stringValue) ?? []
+        if running, !messages.isEmpty, !messages.contains(where: TargetMessage.isRunning), !kept.contains(where: { $0.key == "simulate" }) {
+            kept.append(("simulate", .bool(false)))
+        }
+        return .object(kept)
+    }
+
     /// The fixture: non-root domains, then the jobs; or JSON Lines, a job a line.
     public static func fixture(_ jobs: [JSONValue], domains: [String], jsonLines: Bool) -> String {
         if jsonLines { return jobs.map(\.jsonText).joined(separator: "\n") + (jobs.isEmpty ? "" : "\n") }
