@@ -11,7 +11,20 @@ extension Engine {
     /// inventory, scripts and simulator settings are added to the planner's rules.
     /// `alone`: nothing else uses the store yet (start-up), so a large fixture may load the fastest way.
     public func seed(_ fixture: Fixture, domain: String? = nil, alone: Bool = false) throws {
-        try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
+        guard let progress = loadProgress.withLock({ $0 }) else {
+            return try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
+        }
+        // A stop asked for in the middle of a statement (the index build after the rows) ends
+        // it there; its transaction stores nothing.
+        do {
+            try progress.whileRunning(onCancel: { [database = store.database] in database.interrupt() }) {
+                try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
+            }
+        } catch {
+            if progress.isCancelled { throw LoadCancelled() }
+            throw error
+        }
+        if progress.isCancelled { throw LoadCancelled() }
     }
 
     private func seedUnserialized(_ fixture: Fixture, domain: String?, alone: Bool) throws {

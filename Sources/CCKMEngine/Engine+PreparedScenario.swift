@@ -41,8 +41,7 @@ extension Engine {
             store: store, clock: ManualClock(start: preparedAt), planner: JobPlanner(settings: settings, randomness: Randomness(seed: seed)))
         engine.loadProgress.withLock { $0 = progress }
         try engine.seed(fixture, alone: true)
-        let partial = output + ".partial"
-        unlink(partial)
+        let partial = folder + "/prepared.cckm"
         defer { unlink(partial) }
         try engine.onWriter { db in
             try store.transaction(db) { db in
@@ -50,6 +49,8 @@ extension Engine {
             }
             try store.writeCopy(to: partial, db)
         }
+        // A stop that came during the last statements: nothing is written.
+        if progress?.isCancelled == true { throw LoadCancelled() }
         guard rename(partial, output) == 0 else {
             throw PreparedImage.Refusal(description: "cannot write \(output): \(String(cString: strerror(errno)))")
         }
@@ -76,19 +77,21 @@ extension Engine {
         }
     }
 
-    /// A new folder for the preparing store beside `output` (`OUTPUT.preparing`, a crashed
-    /// preparation's left over first), so that the copy is renamed into place on one file system.
+    /// A new folder for the preparing store beside `output` (`OUTPUT.preparing.XXXXXX`, made new by
+    /// `mkdtemp`, never one that was there: a symlink planted at a fixed name would have had the
+    /// clean-up delete stores in the folder it points to), so that the copy is renamed into place
+    /// on one file system.
     private static func temporaryFolder(beside output: String) throws -> String {
-        let folder = output + ".preparing"
-        removeFolder(folder)
-        guard mkdir(folder, 0o700) == 0 else {
-            throw PreparedImage.Refusal(description: "cannot make the folder \(folder): \(String(cString: strerror(errno)))")
+        var template = Array((output + ".preparing.XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw PreparedImage.Refusal(description: "cannot make a folder beside \(output): \(String(cString: strerror(errno)))")
         }
-        return folder
+        return String(cString: made)
     }
 
+    /// Removes what a preparation put in the folder `temporaryFolder` made, and the folder.
     private static func removeFolder(_ folder: String) {
-        for name in [JobStore.fileName, SessionStore.fileName] {
+        for name in [JobStore.fileName, SessionStore.fileName, "prepared.cckm"] {
             for suffix in ["", "-wal", "-shm", "-journal"] { unlink(folder + "/" + name + suffix) }
         }
         rmdir(folder)

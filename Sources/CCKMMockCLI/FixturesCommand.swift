@@ -62,7 +62,7 @@ public struct ValidateFixturesCommand: ParsableCommand {
             let streamed = fixture.streams.isEmpty ? "" : " (and \(fixture.streams.count) JSON Lines file(s) of jobs)"
             let prepared = try fixture.prepared.map { path in
                 do {
-                    return " (and a prepared scenario of \(ProgressLine.grouped(try PreparedImage.open(path).jobs)) jobs)"
+                    return " (and a prepared scenario of \(ProgressLine.grouped(try PreparedImage.open(path, thorough: true).jobs)) jobs)"
                 } catch {
                     throw FixtureError(problems: ["\(error)"])
                 }
@@ -169,7 +169,7 @@ public struct PrepareFixturesCommand: ParsableCommand {
         let progress = LoadReporter.progress(line)
         let summary: Engine.PreparedSummary
         do {
-            if force { unlink(output) }
+            // --force replaces OUT.cckm by the final rename alone: a typo or a stop leaves the old file.
             summary = try LoadReporter.cancellingOnSignals(progress) {
                 try Engine.prepareScenario(paths: files, output: output, seed: seed, progress: progress)
             }

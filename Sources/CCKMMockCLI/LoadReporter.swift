@@ -30,20 +30,11 @@ enum LoadReporter {
             + "\(ProgressLine.grouped(rate)) jobs/s, about \(left) s left"
     }
 
-    /// Runs `body` (the start-up's load) with SIGINT, SIGTERM and SIGHUP cancelling `progress`
-    /// instead of ending the process at once: the load stops after its batch in hand and stores
-    /// nothing. The signals stay ignored but for libdispatch's sources when it returns, as the
-    /// service group that serves next wants them (setting SIG_DFL again here undid its trap).
+    /// Runs `body` (a load) with SIGINT, SIGTERM and SIGHUP cancelling `progress` instead of
+    /// ending the process at once (`StopSignals`).
     static func cancellingOnSignals<T>(_ progress: LoadProgress, _ body: () throws -> T) rethrows -> T {
-        let signals = [SIGINT, SIGTERM, SIGHUP]
-        let sources = signals.map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { progress.cancel() }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
+        let signals = StopSignals(progress)
+        defer { signals.cancel() }
         return try body()
     }
 

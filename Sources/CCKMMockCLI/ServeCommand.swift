@@ -42,10 +42,10 @@ public struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "cckm-mock")
         let server: MockServer
         let progress = LoadReporter.progress()
+        let signals = StopSignals(progress)
+        defer { signals.cancel() }
         do {
-            server = try LoadReporter.cancellingOnSignals(progress) {
-                try MockServer(configuration: settings.mock, logger: logger, progress: progress)
-            }
+            server = try MockServer(configuration: settings.mock, logger: logger, progress: progress)
         } catch let cancelled as LoadCancelled {
             // A stop asked for during the load: said, and a clean exit, as a stop while serving.
             LineLogHandler.flush()
@@ -62,6 +62,9 @@ public struct ServeCommand: AsyncParsableCommand {
                 SimulatorService(engine: server.app.engine, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger)
+        // A stop that came after the load (the index build's last statement, the listening
+        // socket's start) or comes before the group has its own handlers stops the group at once.
+        signals.then({ Task { await group.triggerGracefulShutdown() } }, ifAlreadySignalled: progress.isCancelled)
         try await group.run()
         logger.info("stopped")
         LineLogHandler.flush()

@@ -28,8 +28,16 @@ extension JobStore {
 
     /// Attaches the prepared file to the writer's connection (outside any transaction, as SQLite
     /// requires) for `copyPreparedJobs`; `detachPrepared` after.
+    /// Refused with a conflict (and nothing attached) when the file is not the one the server
+    /// started from (`PreparedImage.checkUnchanged`, then its id once attached).
     package func attachPrepared(_ image: PreparedImage, _ db: Database) throws {
+        try image.checkUnchanged()
         try db.execute(sql: "ATTACH DATABASE ? AS \(Self.preparedSchema)", arguments: [image.path])
+        guard try String.fetchOne(db, sql: "SELECT id FROM \(Self.preparedSchema).prepared_scenario") == image.id else {
+            try detachPrepared(db)
+            throw InputError.conflict(
+                "The prepared scenario \(image.path) was replaced since the server started; restart the server to reset to what it holds now")
+        }
     }
 
     package func detachPrepared(_ db: Database) throws {
@@ -85,8 +93,7 @@ extension JobStore {
         try db.execute(
             sql: """
                 DELETE FROM server_start;
-                CREATE TABLE prepared_scenario (id TEXT NOT NULL, prepared_at INTEGER NOT NULL, jobs INTEGER NOT NULL);
-                CREATE TABLE prepared_fixture (position INTEGER PRIMARY KEY, source TEXT NOT NULL, text TEXT NOT NULL);
+                \(PreparedImage.tables)
                 INSERT INTO prepared_scenario SELECT ?, ?, coalesce(sum(n), 0) FROM job_count;
                 """, arguments: [id, preparedAt.nanoseconds])
         for (position, text) in texts.enumerated() {

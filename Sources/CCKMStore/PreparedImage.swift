@@ -19,6 +19,41 @@ public struct PreparedImage: Sendable {
     package var preparedAt: Timestamp
     package var jobs: Int
     package var texts: [Fixture.Text]
+    /// The file as it was checked at the start: a reset reads it again and must find that file.
+    package var identity: FileIdentity?
+
+    /// What tells one file from another at a path: device, inode, size and modification time (a
+    /// file moved away and back is the same file).
+    package struct FileIdentity: Sendable, Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: Int64
+
+        package init?(path: String) {
+            var status = stat()
+            guard stat(path, &status) == 0 else { return nil }
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+            size = Int64(status.st_size)
+            modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+        }
+    }
+
+    /// Throws unless the file at `path` is still the one the server started from: a reset copies
+    /// rows from it, and a file moved away (its ATTACH made an empty file there and the reset
+    /// answered 500) or replaced by another scenario (loaded unchecked) is refused instead.
+    package func checkUnchanged() throws(InputError) {
+        guard let identity, let now = FileIdentity(path: path) else {
+            throw .conflict(
+                "The prepared scenario \(path) that the server started from is no longer there; put it back, or restart the server with the scenario to reset to"
+            )
+        }
+        guard now == identity else {
+            throw .conflict(
+                "The prepared scenario \(path) was replaced or changed since the server started; restart the server to reset to what it holds now")
+        }
+    }
 
     /// Why a file cannot be served as a prepared scenario, in words that say what to do.
     public struct Refusal: Error, CustomStringConvertible {
@@ -29,11 +64,33 @@ public struct PreparedImage: Sendable {
         }
     }
 
-    /// Reads the file's description after checking that its schema is exactly the one this build's
-    /// migrations make (a file prepared by another build, or changed since, is refused: a start
-    /// copies the whole database, and would serve whatever triggers or tables it held).
-    package static func open(_ path: String) throws -> PreparedImage {
+    /// The prepared scenario's own two tables, as `describePrepared` makes them: a file's must be
+    /// exactly these (a trigger or a view beside them, of whatever name, is refused).
+    package static let tables = """
+        CREATE TABLE prepared_scenario (id TEXT NOT NULL, prepared_at INTEGER NOT NULL, jobs INTEGER NOT NULL);
+        CREATE TABLE prepared_fixture (position INTEGER PRIMARY KEY, source TEXT NOT NULL, text TEXT NOT NULL);
+        """
+
+    /// The tables whose rows a prepared file brings: its jobs with their documents, targets,
+    /// plans, events and counts, its description and its fixtures' texts, and the migrations' own
+    /// record. Every other table (sessions, snapshots, start records, scheduler configurations and
+    /// runs, which a start makes from the texts) must be empty: a file a team downloads is input,
+    /// and a refresh token planted in it logged in as admin.
+    static let tablesWithRows: Set<String> = [
+        "job", "job_document", "job_target", "job_count", "job_target_count", "job_schedule", "job_event", "prepared_scenario",
+        "prepared_fixture", "grdb_migrations",
+    ]
+
+    /// Reads the file's description after checking it is one this build would have written: its
+    /// schema exactly the one this build's migrations and `tables` make (a file prepared by
+    /// another build, or changed since, is refused: a start copies the whole database, and would
+    /// serve whatever triggers or tables it held), rows only in `tablesWithRows`, and its pages
+    /// sound (`quick_check`: a damaged file served every list and reset as a 500). `thorough` runs
+    /// SQLite's full `integrity_check` instead (`fixtures validate`).
+    package static func open(_ path: String, thorough: Bool = false) throws -> PreparedImage {
         let again = "prepare it again with this build: cckm-mock fixtures prepare FIXTURE... -o \(path)"
+        // Taken before the checks: a file swapped while they run is not the one checked.
+        let identity = FileIdentity(path: path)
         do {
             var configuration = Configuration()
             configuration.readonly = true
@@ -41,21 +98,41 @@ public struct PreparedImage: Sendable {
                 guard try db.tableExists("prepared_scenario"), try db.tableExists("prepared_fixture") else {
                     throw Refusal(description: "\(path) is not a prepared scenario; \(again)")
                 }
-                let expected = try StoreSchema.expectedSchema()
+                let expected = try StoreSchema.expectedPreparedSchema()
                 let found = try schema(db)
                 guard found == expected else {
                     let differing = Set(found).symmetricDifference(expected).map(\.name).sorted().joined(separator: ", ")
                     throw Refusal(
                         description: "\(path) was prepared by another build of cckm-mock, or changed since (differs in: \(differing)); \(again)")
                 }
-                guard let row = try Row.fetchOne(db, sql: "SELECT id, prepared_at, jobs FROM prepared_scenario") else {
+                let problems = try String.fetchAll(db, sql: thorough ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)")
+                guard problems == ["ok"] else {
+                    throw Refusal(
+                        description:
+                            "\(path) is damaged (SQLite's \(thorough ? "integrity_check" : "quick_check"): \(problems.prefix(3).joined(separator: "; ")))); \(again)"
+                    )
+                }
+                for table in try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+                where !tablesWithRows.contains(table) {
+                    guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.quotedDatabaseIdentifier))") == false else {
+                        throw Refusal(
+                            description:
+                                "\(path) holds rows in \(table), which a prepared scenario never has (sessions, snapshots, start records and schedules are made by each start); it was changed after it was prepared: \(again)"
+                        )
+                    }
+                }
+                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM prepared_scenario") == 1,
+                    let row = try Row.fetchOne(db, sql: "SELECT id, prepared_at, jobs FROM prepared_scenario")
+                else {
                     throw Refusal(description: "\(path) is not a prepared scenario (no description row); \(again)")
                 }
                 let texts = try Row.fetchAll(db, sql: "SELECT source, text FROM prepared_fixture ORDER BY position").map {
                     Fixture.Text(source: $0["source"], text: $0["text"])
                 }
                 return PreparedImage(
-                    path: path, id: row["id"], preparedAt: Timestamp(nanoseconds: row["prepared_at"]), jobs: row["jobs"], texts: texts)
+                    path: path, id: row["id"], preparedAt: Timestamp(nanoseconds: row["prepared_at"]), jobs: row["jobs"], texts: texts,
+                    identity: identity)
             }
         } catch let refusal as Refusal {
             throw refusal
@@ -74,18 +151,15 @@ public struct PreparedImage: Sendable {
         package static func < (a: Self, b: Self) -> Bool { (a.type, a.name) < (b.type, b.name) }
     }
 
-    /// The store's own objects: SQLite's and the prepared scenario's tables left out.
+    /// Every object of the schema but SQLite's own (whose names no one else may use).
     package static func schema(_ db: Database) throws -> [SchemaObject] {
-        try Row.fetchAll(
-            db,
-            sql: "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'prepared\\_%' ESCAPE '\\'"
-        )
-        .map { row in
-            let sql: String? = row["sql"]
-            return SchemaObject(
-                type: row["type"], name: row["name"], sql: sql.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") })
-        }
-        .sorted()
+        try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+            .map { row in
+                let sql: String? = row["sql"]
+                return SchemaObject(
+                    type: row["type"], name: row["name"], sql: sql.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") })
+            }
+            .sorted()
     }
 
     /// Puts the prepared store in `directory` as its `jobs.sqlite`, unless that store was made from
@@ -155,10 +229,12 @@ public struct PreparedImage: Sendable {
 }
 
 extension StoreSchema {
-    /// The schema this build's migrations make, as `PreparedImage.schema` reads it.
-    package static func expectedSchema() throws -> [PreparedImage.SchemaObject] {
+    /// The schema of a prepared file this build writes (its migrations' and the prepared
+    /// scenario's tables), as `PreparedImage.schema` reads it.
+    package static func expectedPreparedSchema() throws -> [PreparedImage.SchemaObject] {
         let database = try DatabaseQueue()
         try migrator.migrate(database)
+        try database.write { db in try db.execute(sql: PreparedImage.tables) }
         return try database.read(PreparedImage.schema)
     }
 }

@@ -29,13 +29,28 @@ public final class LoadProgress: Sendable {
     private let report: @Sendable (Step) -> Void
     private let cancelled = Atomic<Bool>(false)
     private let streamed = Atomic<Int>(0)
+    /// What else a cancel does: interrupt SQLite's statement in hand (an index build of a
+    /// million jobs takes seconds, and no batch boundary comes in it).
+    private let onCancel = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(report: @escaping @Sendable (Step) -> Void) {
         self.report = report
     }
 
-    /// Stops the load in hand after its current batch (a signal handler may call it).
-    public func cancel() { cancelled.store(true, ordering: .relaxed) }
+    /// Stops the load in hand after its current batch, or at once where it is in SQLite (a
+    /// signal handler may call it).
+    public func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+        onCancel.withLock { $0 }?()
+    }
+
+    /// Runs `action` on a cancel while `body` runs (at once if cancelled already).
+    package func whileRunning<T>(onCancel action: @escaping @Sendable () -> Void, _ body: () throws -> T) rethrows -> T {
+        onCancel.withLock { $0 = action }
+        defer { onCancel.withLock { $0 = nil } }
+        if isCancelled { action() }
+        return try body()
+    }
 
     public var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
 
@@ -51,5 +66,7 @@ public final class LoadProgress: Sendable {
 
 /// A load stopped by `LoadProgress.cancel()`; its transaction stored nothing.
 public struct LoadCancelled: Error, CustomStringConvertible {
+    package init() {}
+
     public var description: String { "load cancelled, no job of it stored" }
 }

@@ -34,7 +34,7 @@ public final class MockServer: Sendable {
         let image: PreparedImage?
         do {
             fixture = try Fixture.load(paths: configuration.fixtures, now: clock.now(), checkingStreams: false)
-            image = try fixture.prepared.map(PreparedImage.open)
+            image = try fixture.prepared.map { try PreparedImage.open($0) }
             if let image {
                 // The prepared scenario's fixtures first, the others on top, in the order given.
                 var rules = try Fixture.rules(fromTexts: image.texts, now: clock.now())

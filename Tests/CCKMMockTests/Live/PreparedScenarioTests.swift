@@ -205,4 +205,98 @@ import Testing
         #expect(validated.firstLine() == "ok: 2 file(s), 6 job(s) (and a prepared scenario of 6 jobs)")
         #expect(validated.finish().status == 0)
     }
+
+    // MARK: issue 42: a prepared file is input, not trusted state
+
+    /// #10: a refresh token planted in the file's `auth_session` logged in as admin; #11: a
+    /// trigger named `prepared_evil` passed the schema check (every `prepared_%` object was
+    /// skipped) and rewrote every started job.
+    @Test(arguments: [
+        (
+            "INSERT INTO auth_session (refresh_token, refresh_token_id, sid, client_id, username, domain, created_at) VALUES ('planted', 'p', 's', 'c', 'admin', 'root', 1)",
+            "holds rows in auth_session"
+        ),
+        ("INSERT INTO snapshot_job SELECT 'planted', * FROM job LIMIT 1", "holds rows in snapshot_job"),
+        ("INSERT INTO server_start VALUES (7, 1)", "holds rows in server_start"),
+        ("CREATE TRIGGER prepared_evil AFTER INSERT ON job BEGIN UPDATE job SET domain = 'root'; END", "differs in: prepared_evil"),
+        ("CREATE VIEW prepared_scenario_view AS SELECT 1", "differs in: prepared_scenario_view"),
+        ("INSERT INTO prepared_scenario SELECT * FROM prepared_scenario", "is not a prepared scenario (no description row"),
+    ])
+    func aFileWithWhatNoPreparationWritesIsRefused(planted: String, refusal: String) throws {
+        let image = try Self.prepared([Paths.docsFixture], jobs: 6, inProgress: 3)
+        try DatabaseQueue(path: image).write { db in try db.execute(sql: planted) }
+        let refused = #expect(throws: StartupError.self) { try LiveServer(fixtures: [image]) }
+        #expect(refused?.description.contains(refusal) == true, "\(refused?.description ?? "started")")
+    }
+
+    /// #12: a file with 5 % of its pages overwritten passed `validate` and `serve`; then every
+    /// list and reset answered 500.
+    @Test func aDamagedFileIsRefusedByServeAndValidate() throws {
+        let image = try Self.prepared(try Self.fixtures())
+        let handle = try #require(FileHandle(forUpdatingAtPath: image))
+        let pages = Int(try handle.seekToEnd()) / 4096
+        var generator = SplitMix64(seed: 9)
+        for _ in 0..<max(2, pages / 20) {
+            try handle.seek(toOffset: UInt64(4096 * Int(1 + generator.next() % UInt64(pages - 1))))
+            handle.write(Data((0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) }))
+        }
+        try handle.close()
+        let refused = #expect(throws: StartupError.self) { try LiveServer(fixtures: [image]) }
+        #expect(
+            refused?.description.contains("is damaged") == true || refused?.description.contains("not a prepared scenario") == true,
+            "\(refused?.description ?? "started")")
+        let validated = try ServerProcess(["fixtures", "validate", image])
+        var said = ""
+        while let line = validated.firstLine() { said += line }
+        #expect(validated.finish().status == 1, "\(said)")
+    }
+
+    /// #13: a reset read the file again by its path without the start's checks: moved away, the
+    /// reset answered 500 and ATTACH left an empty file there; replaced by another scenario, it
+    /// loaded that one unchecked.
+    @Test func aResetRefusesAFileThatIsNotTheOneTheServerStartedFrom() async throws {
+        let image = try Self.prepared([Paths.docsFixture], jobs: 6, inProgress: 3)
+        let live = try LiveServer(fixtures: [image])
+        #expect(try await live.post("/__admin/reset").status == 200)
+        try FileManager.default.moveItem(atPath: image, toPath: image + ".moved")
+        try await live.post("/__admin/reset").expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "is no longer there")
+        #expect(access(image, F_OK) != 0, "no file was made at \(image)")
+        _ = try Engine.prepareScenario(paths: [Paths.docsFixture], output: image)
+        try await live.post("/__admin/reset").expectError(
+            status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "was replaced or changed")
+        try FileManager.default.removeItem(atPath: image)
+        try FileManager.default.moveItem(atPath: image + ".moved", toPath: image)
+        #expect(try await live.post("/__admin/reset").status == 200, "the file it started from, back in place")
+        #expect(try await live.get("/__admin/jobs?limit=0").json["total"]?.intValue == 6)
+    }
+
+    /// #14: `prepare --force` deleted the old file before loading: a fixture that fails (a typo,
+    /// Ctrl-C) left nothing. Only the final rename replaces it.
+    @Test func aForcedPreparationThatFailsLeavesTheOldFile() throws {
+        let image = try Self.prepared([Paths.docsFixture], jobs: 6, inProgress: 3)
+        let before = try Data(contentsOf: URL(fileURLWithPath: image))
+        let bad = try Paths.temporaryDirectory() + "/bad.json"
+        try #"{"jobs":[{"family":"oic"}]}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        let failed = try ServerProcess(["fixtures", "prepare", bad, "-o", image, "--force"]).finish()
+        #expect(failed.status == 1 && failed.errors.contains("nothing written"), "\(failed.errors)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before, "the old file, unchanged")
+    }
+
+    /// #15: `prepare` cleaned `OUT.cckm.preparing` up by deleting `jobs.sqlite` (and its log,
+    /// and `sessions.sqlite`) in whatever folder a symlink of that name pointed to.
+    @Test func aPreparationDeletesNothingOutsideAFolderItMade() throws {
+        let directory = try Paths.temporaryDirectory()
+        let victim = directory + "/someone-elses"
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+        for name in ["jobs.sqlite", "jobs.sqlite-wal", "sessions.sqlite"] {
+            try "keep me".write(toFile: victim + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let output = directory + "/s.cckm"
+        try FileManager.default.createSymbolicLink(atPath: output + ".preparing", withDestinationPath: victim)
+        #expect(try ServerProcess(["fixtures", "prepare", Paths.docsFixture, "-o", output]).finish().status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim).sorted() == ["jobs.sqlite", "jobs.sqlite-wal", "sessions.sqlite"])
+        #expect(try PreparedImage.open(output).jobs == 6)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["s.cckm", "s.cckm.preparing", "someone-elses"])
+    }
 }

@@ -114,6 +114,37 @@ import Testing
         _ = again.finish()
     }
 
+    /// Issue 42 #9: a stop during the index build that follows a load's rows was lost: the server
+    /// started serving and ran on (`docker stop`, Ctrl-C waited), and `fixtures prepare` wrote its
+    /// file with exit 0. Now the build is interrupted where it is, and nothing of the load is stored.
+    @Test(arguments: ["serve", "prepare"])
+    func aStopDuringTheIndexBuildStopsTheProcessWithNothingStored(command: String) throws {
+        let directory = try Paths.temporaryDirectory()
+        let file = try jsonLines(200_000, in: directory, name: "big.jsonl")
+        let output = directory + "/big.cckm"
+        let process = try ServerProcess(
+            command == "serve"
+                ? ["serve", "--port", "0", "--tls", "off", "--data", directory + "/data", "--fixtures", file]
+                : ["fixtures", "prepare", file, "-o", output])
+        var line = process.errorLine()
+        while let text = line, !text.contains("indexing them next") { line = process.errorLine() }
+        #expect(line?.contains("indexing them next") == true, "the rows are in; the index build begins")
+        process.signal(SIGTERM)
+        let (status, errors) = process.finish()
+        if command == "serve" {
+            #expect(status == 0 && errors.contains("load cancelled, no job of it stored"), "\(errors.suffix(400))")
+            #expect(!errors.contains("serving"), "it never served: \(errors.suffix(400))")
+            let again = try ServerProcess(["serve", "--port", "0", "--tls", "off", "--data", directory + "/data"])
+            let url = try #require(again.firstLine()?.split(separator: " ").last.map(String.init))
+            #expect(try Curl.run([url + "/__admin/jobs?limit=0"]).body == #"{"skip":0,"limit":0,"total":0,"resources":[]}"#)
+            again.signal(SIGTERM)
+            _ = again.finish()
+        } else {
+            #expect(status == 130 && errors.contains("nothing written"), "\(errors.suffix(400))")
+            #expect(access(output, F_OK) != 0, "no file at \(output)")
+        }
+    }
+
     /// Issue 35: plain HTTP to the HTTPS port got an empty reply and the log said nothing.
     @Test func plainHTTPToTheHTTPSPortIsExplainedInTheLog() throws {
         let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])
