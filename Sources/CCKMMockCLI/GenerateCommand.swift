@@ -38,6 +38,8 @@ public struct GenerateCommand: ParsableCommand {
 
     public func run() throws {
         try MockServer.prepareDataDirectory(data)
+        let lock = try MockServer.lockDataDirectory(data)
+        defer { lock.release() }
         let store = try JobStore(location: .directory(data))
         let clock = ContinuousClock()
         let start = clock.now

@@ -59,10 +59,13 @@ final class JobHandlers: Sendable {
     }
 
     /// Domain, path and the query exactly as sent.
+    /// Each part length-prefixed: a separator could be inside a decoded value (`?kms=kms%00limit=1`
+    /// and `?kms=kms&limit=1` shared a key when parts were joined with NUL), a length cannot.
     static func cacheKey(domain: String, request: HTTPRequest) -> String {
-        var key = domain + "\u{0}" + request.path
+        var key = "\(domain.utf8.count):" + domain + "\(request.path.utf8.count):" + request.path
         for item in request.query {
-            key += "\u{0}" + item.name + "=" + (item.value ?? "\u{1}")
+            key += "\(item.name.utf8.count):" + item.name
+            key += item.value.map { "\($0.utf8.count):" + $0 } ?? "-"
         }
         return key
     }

@@ -108,12 +108,25 @@ final class LineWriter: Sendable {
         return true
     }
 
+    /// Every byte out, or counted: a non-blocking descriptor that is full (a parent that set
+    /// O_NONBLOCK on a shared pipe) is waited on as a blocking one would block, on this writer's
+    /// queue; the lines a closed descriptor could not take are counted as dropped (they vanished
+    /// uncounted when a write answered EAGAIN).
     private func writeAll(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written < 0, errno == EINTR { continue }
-            guard written > 0 else { return }  // a closed descriptor: nothing more can go out
+            if written < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, 1000)
+                continue
+            }
+            guard written > 0 else {
+                let lost = bytes[offset...].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+                droppedInAll.add(lost, ordering: .relaxed)
+                return
+            }
             offset += written
         }
     }

@@ -21,13 +21,19 @@ final class ResponseCache: Sendable {
         let response: HTTPResponse
         let bytes: Int
         let generation: Int
+        /// When it was stored: its place in `order`.
+        let stored: Int
     }
 
     fileprivate struct State {
         var entries: [String: Entry] = [:]
-        /// Keys in the order they were stored; a key may repeat after a rebuild (checked on eviction).
-        var order: [String] = []
+        /// Keys with when they were stored, oldest first. A key dropped as stale and kept again
+        /// appears twice, the older place a ghost (its `stored` no longer the entry's); ghosts are
+        /// swept when they outnumber the entries, so the list stays within a few times the
+        /// entries (it grew by a key for every stale answer kept again, past `--cache-size`).
+        var order: [(key: String, stored: Int)] = []
         var head = 0
+        var stores = 0
         var bytes = 0
         /// Hashes of the keys asked once and not kept yet; emptied when it reaches `askedOnceLimit`.
         var askedOnce: Set<Int> = []
@@ -44,8 +50,8 @@ final class ResponseCache: Sendable {
         self.capacity = max(0, capacity)
     }
 
-    /// Bytes held now, and entries: for tests.
-    var usage: (bytes: Int, entries: Int) { state.withLock { ($0.bytes, $0.entries.count) } }
+    /// Bytes held now, entries, and places in the eviction order: for tests.
+    var usage: (bytes: Int, entries: Int, order: Int) { state.withLock { ($0.bytes, $0.entries.count, $0.order.count - $0.head) } }
 
     /// The cached answer for `key`, or `build`'s, kept if its jobs did not change meanwhile;
     /// `current` is the generation of the jobs the answer is built from.
@@ -70,14 +76,20 @@ final class ResponseCache: Sendable {
             while state.bytes + bytes > capacity, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 state.head += 1
-                if let evicted = state.entries.removeValue(forKey: oldest) { state.bytes -= evicted.bytes }
+                if state.entries[oldest.key]?.stored == oldest.stored, let evicted = state.entries.removeValue(forKey: oldest.key) {
+                    state.bytes -= evicted.bytes
+                }
             }
-            if state.head > 1024, state.head * 2 > state.order.count {
+            if state.order.count - state.head > 2 * state.entries.count + 1024 {
+                state.order = state.order[state.head...].filter { state.entries[$0.key]?.stored == $0.stored }
+                state.head = 0
+            } else if state.head > 1024, state.head * 2 > state.order.count {
                 state.order.removeFirst(state.head)
                 state.head = 0
             }
-            state.entries[key] = Entry(response: response, bytes: bytes, generation: before)
-            state.order.append(key)
+            state.stores += 1
+            state.entries[key] = Entry(response: response, bytes: bytes, generation: before, stored: state.stores)
+            state.order.append((key, state.stores))
             state.bytes += bytes
         }
         return response

@@ -7,8 +7,8 @@ import HTTPServer
 import Logging
 import Synchronization
 
-struct StartupError: Error, CustomStringConvertible {
-    var description: String
+package struct StartupError: Error, CustomStringConvertible {
+    package var description: String
 }
 
 /// A running mock: the store opened, fixtures seeded, the HTTP server listening.
@@ -23,6 +23,17 @@ public final class MockServer: Sendable {
     /// Held while serving: one server per data folder.
     private let folderLock: DirectoryLock?
     static let lockFile = "cckm-mock.lock"
+
+    /// The data folder's lock, which every command that writes a folder's stores holds for as long
+    /// as it does (`serve`, `generate --data`): a second writer of a store a server serves would
+    /// write beside it and leave its caches stale.
+    package static func lockDataDirectory(_ path: String) throws(StartupError) -> DirectoryLock {
+        do {
+            return try DirectoryLock(path: path + "/" + lockFile)
+        } catch {
+            throw StartupError(description: "data directory \(path) is \(error); stop it, or give this one another --data")
+        }
+    }
 
     /// Opens the store, loads the fixtures, and starts serving; returns once requests are answered.
     /// `progress` hears how far the start-up's fixture load has come, and may cancel it (then this
@@ -48,11 +59,7 @@ public final class MockServer: Sendable {
         }
         if case .directory(let path) = configuration.store {
             try Self.prepareDataDirectory(path)
-            do {
-                folderLock = try DirectoryLock(path: path + "/" + Self.lockFile)
-            } catch {
-                throw StartupError(description: "data directory \(path) is \(error); stop it, or give this one another --data")
-            }
+            folderLock = try Self.lockDataDirectory(path)
         } else {
             folderLock = nil
         }

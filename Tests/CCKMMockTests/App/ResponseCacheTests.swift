@@ -1,3 +1,4 @@
+import HTTPServer
 import TestSupport
 import Testing
 
@@ -88,5 +89,41 @@ import Testing
         #expect(app.app.cache.usage.entries == 0)
         #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs?skip=7").status == 200)
         #expect(app.app.cache.usage.entries == 1)
+    }
+
+    /// Issue 42 #16: every stale answer kept again appended its key to the eviction list, and a
+    /// cache that never filled never swept it: about 2 MB a round of 1,000 polled URLs, past
+    /// `--cache-size`. The list now stays within a few times the entries it orders.
+    @Test func theEvictionListStaysWithinItsEntriesWhateverGoesStale() {
+        let cache = ResponseCache(capacity: 64 << 20)
+        var generation = 0
+        for _ in 0..<30 {
+            generation += 1
+            for url in 0..<1000 {
+                for _ in 0..<2 {
+                    _ = cache.response(for: "/api/v1/cckm/aws/synchronization-jobs?kms=\(url)", generation: { generation }) {
+                        .json(200, #"{"resources":[]}"#)
+                    }
+                }
+            }
+        }
+        let usage = cache.usage
+        #expect(usage.entries == 1000)
+        #expect(usage.order <= 2 * usage.entries + 1024, "\(usage.order) places for \(usage.entries) entries")
+    }
+
+    /// #17: `?kms=kms%00limit=1` answered for `?kms=kms&limit=1` (the key joined parts with NUL).
+    @Test func distinctQueriesHaveDistinctKeys() throws {
+        func key(_ query: String) -> String {
+            JobHandlers.cacheKey(domain: "root", request: HTTPRequest(method: "GET", path: "/p", query: parseQuery(query)))
+        }
+        #expect(key("kms=kms%00limit=1") != key("kms=kms&limit=1"))
+        #expect(key("a=b") != key("a%3Db"))
+        #expect(key("a") != key("a="))
+        let app = try InProcessApp()
+        let path = "/api/v1/cckm/sfdc/keys/synchronization-jobs"
+        for _ in 0..<2 { _ = try app.get(path + "?limit=1&sort=createdAt") }
+        // Its limit is not a number: refused, not the kept answer of the URL it shared a key with.
+        #expect(try app.get(path + "?limit=1%00sort=createdAt").status == 400)
     }
 }

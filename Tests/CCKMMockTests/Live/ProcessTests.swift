@@ -145,6 +145,22 @@ import Testing
         }
     }
 
+    /// Issue 42 #18: `generate --data DIR` wrote into the store a running server served (no folder
+    /// lock), whose lists then stayed stale. Every command that writes a data folder takes its lock.
+    @Test func generateRefusesAFolderAServerServes() throws {
+        let directory = try Paths.temporaryDirectory() + "/data"
+        let server = try ServerProcess(["serve", "--port", "0", "--tls", "off", "--data", directory])
+        let url = try #require(server.firstLine()?.split(separator: " ").last.map(String.init))
+        let generate = try ServerProcess(["generate", "--jobs", "10", "--data", directory]).finish()
+        #expect(generate.status != 0 && generate.errors.contains("is in use by another cckm-mock"), "\(generate.errors)")
+        #expect(try Curl.run([url + "/__admin/jobs?limit=0"]).body == #"{"skip":0,"limit":0,"total":0,"resources":[]}"#)
+        server.signal(SIGTERM)
+        _ = server.finish()
+        let alone = try ServerProcess(["generate", "--jobs", "10", "--data", directory])
+        #expect(alone.firstLine()?.hasPrefix("added 10 jobs") == true)
+        #expect(alone.finish().status == 0, "the folder is free once the server stopped")
+    }
+
     /// Issue 35: plain HTTP to the HTTPS port got an empty reply and the log said nothing.
     @Test func plainHTTPToTheHTTPSPortIsExplainedInTheLog() throws {
         let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])

@@ -68,4 +68,26 @@ import Testing
         #expect(writer.dropped > 0 && kept + writer.dropped == 10_000, "kept \(kept), dropped \(writer.dropped)")
         #expect(text.contains("cckm-mock: \(writer.dropped) log lines dropped") || text.contains(" log line"))
     }
+
+    /// Issue 42 #19: with a non-blocking standard error (a parent's shared pipe), a write that
+    /// answered EAGAIN gave the batch up: 390-494 of 3,000 lines arrived, and none was counted.
+    @Test func aNonBlockingDescriptorGetsEveryLine() throws {
+        let ends = Self.pipe()
+        _ = fcntl(ends.write, F_SETFL, fcntl(ends.write, F_GETFL) | O_NONBLOCK)
+        let writer = LineWriter(descriptor: ends.write)
+        let line = String(repeating: "y", count: 99)
+        for _ in 0..<3000 { writer.write(line) }
+        // 300 KB against a 64 KB pipe nobody reads yet: the writer waits for room.
+        writer.flush(within: .milliseconds(300))
+        var text = ""
+        while text.split(separator: "\n").count < 3000, let chunk = try Self.readChunk(ends.read) {
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(writer.flush(), "everything out")
+        close(ends.write)
+        text += try Self.readAll(ends.read)
+        close(ends.read)
+        #expect(text.split(separator: "\n").filter { $0 == line }.count == 3000)
+        #expect(writer.dropped == 0)
+    }
 }
