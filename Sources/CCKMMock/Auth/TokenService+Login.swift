@@ -118,6 +118,7 @@ extension TokenService {
 
     /// A JWT with CM's claims, in the order CM's tokens carry them.
     func issue(for session: LoginSession) -> String {
+        if !declaresDomain(session.domain) { adoptedSessions.withLock { _ = $0.insert(session.sid) } }
         let issuedAt = now()
         var writer = JSONWriter()
         writer.raw("{")

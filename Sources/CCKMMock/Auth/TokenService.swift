@@ -47,8 +47,11 @@ final class TokenService: Sendable {
     /// Unix seconds now; injectable so that expiry is tested without waiting.
     let now: @Sendable () -> Int64
     let revoked: Mutex<Set<String>>
-    /// When this run began (the token clock's seconds): tokens of earlier runs in adopted domains are refused.
-    let startedAt: Int64
+    /// The sessions of tokens this run issued in adopted domains (the control API's: no login
+    /// may act there): the only tokens an adopted domain accepts. A token of an earlier run was
+    /// told apart by its `iat` before, in whole seconds, and one issued in the second of a restart
+    /// still read the removed domain's configurations.
+    let adoptedSessions = Mutex<Set<String>>([])
     /// Tokens whose signature and claims were already checked: token → what the request needs.
     /// Expiry and revocation are still checked on every request; the cache only saves the
     /// base64, HMAC and JSON work, which a polling client would otherwise repeat each time.
@@ -71,7 +74,6 @@ final class TokenService: Sendable {
         self.store = engine.reader
         self.engine = engine
         self.now = now
-        startedAt = now()
         revoked = Mutex(try engine.reader.sessions.revokedSessionIDs())
     }
 
@@ -133,7 +135,9 @@ final class TokenService: Sendable {
         guard let domain else { throw .unauthorized("Token names an unknown domain") }
         guard userKnown else { throw .unauthorized("Token names a user who is no longer known") }
         // In a domain no longer declared only the control API's tokens of this run act.
-        guard !adopted || token.issuedAt >= startedAt else { throw .unauthorized("Token names a domain that is no longer declared") }
+        guard !adopted || adoptedSessions.withLock({ $0.contains(token.sid) }) else {
+            throw .unauthorized("Token names a domain that is no longer declared")
+        }
         return domain
     }
 

@@ -104,4 +104,29 @@ import Testing
         let token = try #require(admin.json["refresh_token"]?.stringValue)
         #expect(try await second.post("/api/v1/auth/tokens", #"{"grant_type":"refresh_token","refresh_token":"\#(token)"}"#).status == 200)
     }
+
+    /// Issue 42 #20 (from round four): a domain that stored a scheduler configuration and is not
+    /// declared at the next start is adopted (the control API may still act in it), and a JWT its
+    /// user got before the restart still read its configurations: a token was told to be of this
+    /// run by its `iat`, in whole seconds, and a restart within the second let it through.
+    @Test func aRemovedDomainsTokenOfBeforeTheRestartIsRefusedWhateverItsAge() async throws {
+        let accounts = Accounts(users: ["admin": "admin"], domains: ["team-a"])
+        let first = try LiveServer(fixtures: [], auth: AuthSettings(accounts: accounts))
+        let login = try await first.post("/api/v1/auth/tokens", #"{"username":"admin","password":"admin","domain":"team-a"}"#)
+        let jwt = try #require(login.json["jwt"]?.stringValue)
+        let config = HTTPRequest(
+            method: "POST", path: "/api/v1/scheduler/job-configs", headers: HTTPHeaders([("Authorization", "Bearer " + jwt)]),
+            body: Array(SchedulerTests.every15.utf8))
+        #expect(first.server.app.respond(to: config).status == 201)
+        first.stop()
+        let second = try LiveServer(fixtures: [], directory: first.directory, auth: AuthSettings(accounts: Accounts(users: ["admin": "admin"])))
+        let read = HTTPRequest(
+            method: "GET", path: "/api/v1/scheduler/job-configs", headers: HTTPHeaders([("Authorization", "Bearer " + jwt)]))
+        #expect(second.server.app.respond(to: read).status == 401, "the token of before the restart, in a domain no longer declared")
+        // The control API still acts there, with a token of this run.
+        let control = try #require(try await second.post("/__admin/tokens", #"{"domain":"team-a"}"#).json["jwt"]?.stringValue)
+        let now = HTTPRequest(
+            method: "GET", path: "/api/v1/scheduler/job-configs", headers: HTTPHeaders([("Authorization", "Bearer " + control)]))
+        #expect(second.server.app.respond(to: now).status == 200)
+    }
 }
