@@ -105,13 +105,26 @@ extension Engine {
     /// each a transaction of its own on the writer, running every configuration due on the way at
     /// its due time. When a step fails, the listener hears of what the earlier steps committed
     /// before the error goes up (nothing else would wake their waiters).
+    /// `body` in a transaction on the writer, then a manual clock moved to the time `moved` names
+    /// (what the transaction ended or started happened then), before the writer takes its next
+    /// command: a start in the batch after this commit is stamped no earlier than the ends this
+    /// one committed. (The clock moved once the whole advance was stored, and a start that came
+    /// between two of its transactions was created before its predecessor completed.)
+    private func inTransactionMovingClock<T>(to moved: (T) -> Timestamp?, _ body: (Database) throws -> T) throws -> T {
+        try onWriter { db in
+            let done = try store.transaction(db, body)
+            if clock.isManual, let time = moved(done) { try clock.advance(to: time) }
+            return done
+        }
+    }
+
     package func advanceStore(to target: Timestamp, chunk: Int = JobStore.advanceChunk) throws -> [JobEvent] {
         var events: [JobEvent] = []
         var runs = 0
         do {
             while let due = try store.scheduler.nextSchedulerRun(), due <= target {
                 try advanceJobs(to: due, chunk: chunk, into: &events)
-                runs += try inTransaction { db in
+                runs += try inTransactionMovingClock(to: { _ in due }) { db in
                     var ran = 0
                     for config in try store.scheduler.schedulerConfigsDue(by: due, db) {
                         if runs + ran >= settings.maxSchedulerRunsPerAdvance {
@@ -139,7 +152,9 @@ extension Engine {
         guard try store.hasDue(by: time) else { return }
         var more = true
         while more {
-            let step = try inTransaction { db in try store.advance(to: time, limit: chunk, db) }
+            let step = try inTransactionMovingClock(to: { $0.events.map(\.at).max() }) { db in
+                try store.advance(to: time, limit: chunk, db)
+            }
             events += step.events
             more = step.more
         }

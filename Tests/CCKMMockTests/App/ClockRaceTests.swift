@@ -77,4 +77,31 @@ import Testing
         #expect(try app.get("/api/v1/scheduler/jobs?limit=0&job_config_id=\(id)").total == 0)
         #expect(try app.get("/__admin/jobs?family=oci").total == 0, "no job started")
     }
+
+    /// Issue 42 #21 (from round four): with starts and 1-2 s advances on one family, a job was
+    /// created before its predecessor completed (`completed_at` 06:39:23.29, the next job created
+    /// 06:39:22.31): the advance moved the clock once all its ends were stored, and a start that
+    /// came between two of its transactions was stamped with the clock of before. One running job
+    /// per family and domain holds in the clock's time, not only in commit order.
+    @Test func aStartRacingAnAdvanceNeverOverlapsItsPredecessor() throws {
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 1...2))
+        let path = "/api/v1/cckm/oci/synchronization-jobs"
+        let advancing = Thread {
+            for round in 0..<600 { _ = try? app.post("/__admin/clock/advance", #"{"seconds": \#(1 + Double(round % 3) / 2)}"#) }
+        }
+        advancing.start()
+        var started = 0
+        while !advancing.isFinished {
+            if try app.post(path, #"{"vaults":["v"]}"#).status == 201 { started += 1 }
+        }
+        try blockUntil("the advances to end") { advancing.isFinished }
+        _ = try app.post("/__admin/clock/advance", #"{"seconds": 10}"#)
+        let jobs = try #require(try app.get(path + "?limit=-1&sort=createdAt").json["resources"]?.arrayValue)
+        #expect(jobs.count == started && started > 10, "\(started) started")
+        for (before, after) in zip(jobs, jobs.dropFirst()) {
+            let ended = try #require(before["completed_at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)))
+            let created = try #require(after["createdAt"]?.stringValue.flatMap(Timestamp.init(rfc3339:)))
+            #expect(created >= ended, "\(before["id"]?.stringValue ?? "") ended \(ended); the next was created \(created)")
+        }
+    }
 }
