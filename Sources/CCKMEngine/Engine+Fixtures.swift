@@ -172,12 +172,19 @@ extension Engine {
     /// prepared scenario's jobs copied back from its file first, then the rest of the fixture. A
     /// fixture that fails half way (a JSON Lines file changed since the start) leaves the store
     /// exactly as it was, and the planner's rules too. A full reset also puts the rules back to
-    /// the fixture's alone.
-    package func reset(to fixture: Fixture?, domain: String?) throws {
+    /// the fixture's alone. `rewinding` (a full reset's default) puts a manual clock back to where
+    /// it stood at the start, and a seeded stream of ids and plans back to its first draw, so
+    /// that times, due times and ids do not depend on what the tests before did.
+    package func reset(to fixture: Fixture?, domain: String?, rewinding: Bool = false) throws {
         try oneAtATime {
             let before = planner.currentRules
             let base = domain == nil ? PlanRules() : before
             planner.setRules(fixture.map { Self.rules(base, adding: $0) } ?? base)
+            let clockBefore = clock.now()
+            if rewinding, domain == nil {
+                if clock.isManual { clock.restore(to: startedAt) }
+                planner.randomness.rewind()
+            }
             do {
                 let now = clock.now()
                 let image = fixture?.prepared == nil ? nil : prepared.withLock { $0 }
@@ -193,6 +200,7 @@ extension Engine {
                 }
             } catch {
                 planner.setRules(before)
+                if clock.isManual { clock.restore(to: clockBefore) }
                 throw error
             }
             changed(.everything)

@@ -38,6 +38,8 @@ public final class Engine: Sendable {
     private let turn = Mutex(())
     /// The prepared scenario the store was made from, which a reset to the fixtures copies back.
     let prepared = Mutex<PreparedImage?>(nil)
+    /// The clock at the start: where a full reset puts a manual clock back.
+    package let startedAt: Timestamp
 
     /// What changed, for those who wait on jobs.
     package enum Change: Sendable {
@@ -53,6 +55,7 @@ public final class Engine: Sendable {
     ) {
         self.store = store
         self.clock = clock
+        startedAt = clock.now()
         self.planner = planner
         self.changed = changed
         sessionQueue = CommandQueue(store: store.sessionStore, inline: !groupCommit, prepare: { _, _ in [] }, finished: { _ in })

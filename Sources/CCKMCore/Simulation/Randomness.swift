@@ -24,6 +24,13 @@ package final class Randomness: Sendable {
         generator = Mutex(SplitMix64(seed: seed ?? system.next()))
     }
 
+    /// Back to the first draw of a seeded stream (a full reset, so that the ids and plans after it
+    /// are the start's whatever ran before); a stream drawn from the system goes on.
+    package func rewind() {
+        guard let seed else { return }
+        generator.withLock { $0 = SplitMix64(seed: seed) }
+    }
+
     package func uuid() -> String {
         generator.withLock { randomUUID(using: &$0) }
     }

@@ -61,7 +61,7 @@ extension CCKMApp {
         Endpoint("POST", "/__admin/jobs/settle", .admin, \.control) { control, _ in
             .now(.json(200, control.clockJSON(transitions: try control.engine.settle().count)))
         },
-        Endpoint("POST", "/__admin/reset", .admin, query: ["to", "domain"], \.control) { control, call in
+        Endpoint("POST", "/__admin/reset", .admin, query: ["to", "domain", "clock"], \.control) { control, call in
             .now(try control.reset(call.query, items: call.request.query))
         },
         Endpoint("POST", "/__admin/fixtures", .admin, query: ["mode", "baseline"], \.control) { control, call in

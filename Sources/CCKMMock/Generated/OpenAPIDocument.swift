@@ -4601,7 +4601,7 @@ enum OpenAPIDocument {
           "control"
         ],
         "operationId": "reset",
-        "summary": "Back to the fixtures.",
+        "summary": "Back to the fixtures; a full reset puts a manual clock back to its start-up instant unless clock=keep.",
         "responses": {
           "200": {
             "description": "OK",
@@ -4661,6 +4661,25 @@ enum OpenAPIDocument {
               "type": "string"
             },
             "description": "one tenant"
+          },
+          {
+            "name": "clock",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "enum": [
+                    "restart",
+                    "keep"
+                  ]
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "restart (a full reset's default) or keep the clock where it is"
           }
         ]
       }

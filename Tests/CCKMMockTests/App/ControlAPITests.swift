@@ -28,6 +28,34 @@ import Testing
 
     // MARK: reset and fixtures
 
+    /// Issue 43 #2: a reset left the manual clock where the last test put it, and a seeded id
+    /// stream where the last test's starts left it: `createdAt`, due times and ids depended on
+    /// which test ran before. A full reset puts both back to the start's; `clock=keep` keeps the clock.
+    @Test func aResetPutsTheClockAndTheIdsBackToTheStart() throws {
+        let app = try app()
+        let clock = try app.get("/__admin/clock").json["now"]?.stringValue
+        func firstJob() throws -> (id: String, createdAt: String?) {
+            let id = try start(app)
+            return (id, try app.get("/api/v1/cckm/oci/synchronization-jobs/\(id)").json["createdAt"]?.stringValue)
+        }
+        #expect(try app.post("/__admin/reset").status == 200)
+        let fresh = try firstJob()
+        // What a test before does: moves the clock, starts jobs.
+        try app.advance(3600)
+        _ = try start(app, "google", ["r"])
+        _ = try start(app)
+        #expect(try app.post("/__admin/reset").status == 200)
+        #expect(try app.get("/__admin/clock").json["now"]?.stringValue == clock, "the start-up instant")
+        let again = try firstJob()
+        #expect(again.id == fresh.id && again.createdAt == fresh.createdAt, "the same id and time whatever ran before")
+        try app.advance(60)
+        let moved = try app.get("/__admin/clock").json["now"]?.stringValue
+        #expect(try app.post("/__admin/reset?clock=keep").status == 200)
+        #expect(try app.get("/__admin/clock").json["now"]?.stringValue == moved, "clock=keep")
+        try app.post("/__admin/reset?clock=later").expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "restart, keep")
+    }
+
     @Test func resetGoesBackToTheFixtures() throws {
         let app = try app()
         _ = try start(app)

@@ -10,6 +10,8 @@ extension ControlHandlers {
     /// the start-up fixtures (`to=startup`, which become the baseline again) or nothing. A reset
     /// wipes, so what it names is checked first: a misspelt parameter (`?domian=team-a`) or an
     /// empty `domain=` is a 400 and an unknown domain a 404 (the route row names the parameters).
+    /// A full reset puts a manual clock back to its start-up instant too (`clock=restart`, the
+    /// default; `clock=keep` leaves it where it is).
     func reset(_ query: AdminQuery, items: [QueryItem]) throws -> HTTPResponse {
         if items.contains(where: { $0.name == "domain" && ($0.value ?? "").isEmpty }) {
             throw APIError.invalidParameter("domain", "empty; leave it out to reset every domain")
@@ -27,8 +29,17 @@ extension ControlHandlers {
         case "empty": fixture = nil
         default: throw APIError.invalidParameter("to", "\"\(target)\" is not one of fixtures, startup, empty")
         }
+        let rewind: Bool
+        switch query["clock"] ?? "restart" {
+        case "restart": rewind = true
+        case "keep": rewind = false
+        case let other: throw APIError.invalidParameter("clock", "\"\(other)\" is not one of restart, keep")
+        }
+        if rewind, domain != nil, query["clock"] != nil {
+            throw APIError.invalidParameter("clock", "a domain's reset keeps the clock (other domains' jobs run on it); leave it out")
+        }
         do {
-            try engine.reset(to: fixture, domain: domain)
+            try engine.reset(to: fixture, domain: domain, rewinding: rewind)
         } catch let error as FixtureError {
             // A JSON Lines file is read again at each reset, and it may have changed since the start.
             throw APIError.conflict("The fixtures no longer load (the store is as it was before the reset):\n" + error.description)
