@@ -78,7 +78,10 @@ func WithURL(url string) Option { return func(o *options) { o.url = url } }
 // WithAdminToken sends this token on every control call (the server's --admin-token).
 func WithAdminToken(token string) Option { return func(o *options) { o.adminToken = token } }
 
-// Start starts a server for t and stops it with t.Cleanup; a failure to start fails t.
+// Start starts a server for t and stops it with t.Cleanup; a failure to start fails t. Attached
+// to a running server ($CCKM_MOCK_URL, WithURL), it resets that server instead, so that every
+// test starts from the baseline whichever mode it runs in: the fixtures, faults, journal, clock
+// and (under a seed) ids a fresh server would have.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	server, err := StartServer(opts...)
@@ -86,6 +89,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("cckmmock: %v", err)
 	}
 	t.Cleanup(server.Stop)
+	if !server.StartedHere() {
+		server.Reset(t)
+	}
 	return server
 }
 
