@@ -133,14 +133,31 @@ def test_tokens_per_domain_see_only_their_jobs():
         assert server.session("team-a", user="admin", password="admin").get(server.url + GOOGLE).json()["total"] == 1
 
 
-def test_a_missing_binary_names_the_places_looked_at(monkeypatch, tmp_path):
+def test_a_missing_binary_names_the_places_looked_at_and_the_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("CCKM_MOCK_BIN", str(tmp_path / "nothing"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("cckm_mock.server.Path.resolve", lambda self: tmp_path / "a" / "b" / "c" / "d" / "e")
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(BinaryNotFound) as caught:
         find_binary()
     message = str(caught.value)
-    assert "$CCKM_MOCK_BIN=" in message and "cckm-mock on PATH" in message and "release build" in message
+    assert "$CCKM_MOCK_BIN=" in message and "cckm-mock on PATH" in message and f"in {tmp_path} and every folder above it" in message
+    assert message.endswith("Fix: " + BinaryNotFound.fix) and "CCKM_MOCK_BIN=" in BinaryNotFound.fix
+
+
+def test_the_nearest_clones_build_is_found_from_the_working_directory(monkeypatch, tmp_path):
+    """Issue 43: after `pip install ./clients/python` the kit looked beside its own installed files,
+    inside the virtual environment, and never found the clone's build."""
+    monkeypatch.delenv("CCKM_MOCK_BIN", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    for build in ("release", "debug"):
+        binary = tmp_path / "clone" / ".build" / build / "cckm-mock"
+        binary.parent.mkdir(parents=True)
+        binary.write_text("#!/bin/sh\n")
+        binary.chmod(0o755)
+    work = tmp_path / "clone" / "tests" / "deep"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    assert find_binary() == str(tmp_path / "clone" / ".build" / "release" / "cckm-mock")
 
 
 def test_a_server_that_exits_at_start_shows_its_stderr():

@@ -21,11 +21,13 @@ class MockError(Exception):
 
 
 class BinaryNotFound(MockError):
-    """No cckm-mock executable in any of the places looked at."""
+    """No cckm-mock executable in any of the places looked at; `fix` is the line that fixes it."""
+
+    fix = "export CCKM_MOCK_BIN=/path/to/cckm-mock/.build/release/cckm-mock (after swift build -c release in that clone)"
 
     def __init__(self, looked_at: Sequence[str]) -> None:
         self.looked_at = list(looked_at)
-        Exception.__init__(self, "cckm-mock executable not found; looked at: " + "; ".join(self.looked_at))
+        Exception.__init__(self, "cckm-mock executable not found; looked at: " + "; ".join(self.looked_at) + ". Fix: " + self.fix)
         self.status, self.envelope, self.code, self.message, self.request_id = 0, {}, None, str(self), None
 
 

@@ -72,10 +72,23 @@ class _TrustedBundles:
 _TRUSTED = _TrustedBundles()
 
 
+def nearest_build(start: Path) -> Path | None:
+    """The first `.build/release/cckm-mock` (then `.build/debug/cckm-mock`) in `start` or a folder
+    above it: the build of the clone a user works in."""
+    for folder in (start, *start.parents):
+        for build in ("release", "debug"):
+            candidate = folder / ".build" / build / "cckm-mock"
+            if os.access(candidate, os.X_OK) and candidate.is_file():
+                return candidate
+    return None
+
+
 def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
-    """The cckm-mock executable: `binary`, else `$CCKM_MOCK_BIN`, else the one inside this package
-    (the platform wheel carries it), else `cckm-mock` on `PATH`, else this repository's release
-    build. Raises `BinaryNotFound` naming every place looked at."""
+    """The cckm-mock executable: `binary`, else `$CCKM_MOCK_BIN`, else the nearest clone's build
+    from the working directory (`.build/release/cckm-mock`, then `.build/debug/cckm-mock`, here or
+    in the first folder above that has one), else the one inside this package (the platform wheel
+    carries it), else `cckm-mock` on `PATH`. Raises `BinaryNotFound` naming every place looked at
+    and the line that fixes it."""
     looked_at = []
     if binary is not None:
         if os.access(binary, os.X_OK):
@@ -88,6 +101,11 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
         looked_at.append(f"${BINARY_VARIABLE}={variable} (not an executable file)")
     else:
         looked_at.append(f"${BINARY_VARIABLE} (not set)")
+    here = Path.cwd()
+    found = nearest_build(here)
+    if found is not None:
+        return str(found)
+    looked_at.append(f".build/release/cckm-mock and .build/debug/cckm-mock in {here} and every folder above it (none)")
     packaged = Path(__file__).resolve().parent / "bin" / "cckm-mock"
     if os.access(packaged, os.X_OK):
         return str(packaged)
@@ -96,11 +114,6 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
     if on_path:
         return on_path
     looked_at.append("cckm-mock on PATH (none)")
-    repository = Path(__file__).resolve().parents[4]
-    release = repository / ".build" / "release" / "cckm-mock"
-    if os.access(release, os.X_OK):
-        return str(release)
-    looked_at.append(f"this repository's release build, {release} (none; build it with scripts/build -c release)")
     raise BinaryNotFound(looked_at)
 
 
