@@ -138,11 +138,15 @@ public final class CckmMock implements AutoCloseable {
         call("GET", "/__admin/health", null);
     }
 
+    /** The line that makes {@link #findBinary(String)} succeed, in its error. */
+    public static final String FIX = "export CCKM_MOCK_BIN=/path/to/cckm-mock/.build/release/cckm-mock (after swift build -c release in that clone)";
+
     /**
-     * The executable: {@code binary}, else {@code $CCKM_MOCK_BIN}, else {@code cckm-mock} on PATH,
-     * else a cckm-mock checkout's release build, then its debug build: the first folder holding
-     * {@code .build/release/cckm-mock} or {@code .build/debug/cckm-mock} above the working directory
-     * (Maven's is the kit's folder) or above where this class was loaded from.
+     * The executable: {@code binary}, else {@code $CCKM_MOCK_BIN}, else the nearest clone's build
+     * ({@code .build/release/cckm-mock}, then {@code .build/debug/cckm-mock}) in the working
+     * directory or the first folder above it that has one, then above where this class was loaded
+     * from (the clone the kit is in), else {@code cckm-mock} on PATH. The error lists every place
+     * looked at and {@link #FIX}.
      */
     static String findBinary(String binary) throws IOException {
         List<File> starts = new ArrayList<>();
@@ -169,22 +173,22 @@ public final class CckmMock implements AutoCloseable {
         } else {
             lookedAt.add("$" + BINARY_VARIABLE + " (not set)");
         }
+        for (File start : starts) {
+            for (File folder = start; folder != null; folder = folder.getParentFile()) {
+                for (String build : List.of("release", "debug")) {
+                    File candidate = new File(folder, ".build/" + build + "/cckm-mock");
+                    if (candidate.isFile() && candidate.canExecute()) return candidate.getPath();
+                }
+            }
+            lookedAt.add(".build/release/cckm-mock and .build/debug/cckm-mock in " + start + " and every folder above it (none)");
+        }
         for (String folder : environment.getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (folder.isEmpty()) continue;
             File candidate = new File(folder, "cckm-mock");
             if (candidate.canExecute()) return candidate.getPath();
         }
         lookedAt.add("cckm-mock on PATH (none)");
-        for (File start : starts) {
-            for (File folder = start; folder != null; folder = folder.getParentFile()) {
-                for (String build : List.of("release", "debug")) {
-                    File candidate = new File(folder, ".build/" + build + "/cckm-mock");
-                    if (candidate.canExecute()) return candidate.getPath();
-                }
-            }
-            lookedAt.add(".build/release/cckm-mock and .build/debug/cckm-mock in " + start + " and every folder above it (none)");
-        }
-        throw new IOException("cckm-mock not found; looked at: " + String.join("; ", lookedAt));
+        throw new IOException("cckm-mock not found; looked at: " + String.join("; ", lookedAt) + ". Fix: " + FIX);
     }
 
     /** The one call that does not verify the certificate: it fetches what is then trusted. */

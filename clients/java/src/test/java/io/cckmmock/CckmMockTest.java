@@ -61,6 +61,23 @@ class CckmMockTest {
         assertEquals(release.toString(), CckmMock.findBinary(null, Map.of(), List.of(kit.toFile())), "release before debug");
     }
 
+    /** Issue 43: the clone's build wins over a cckm-mock on PATH, and the error names the fix. */
+    @Test
+    void theNearestClonesBuildComesBeforePathAndTheErrorNamesTheFix(@TempDir Path root) throws Exception {
+        Path onPath = Files.createDirectories(root.resolve("bin")).resolve("cckm-mock");
+        Files.writeString(onPath, "#!/bin/sh\n");
+        assertTrue(onPath.toFile().setExecutable(true));
+        Path work = Files.createDirectories(root.resolve("clone/tests/deep"));
+        Map<String, String> environment = Map.of("PATH", onPath.getParent().toString());
+        assertEquals(onPath.toString(), CckmMock.findBinary(null, environment, List.of(work.toFile())), "no clone build: PATH");
+        Path release = Files.createDirectories(root.resolve("clone/.build/release")).resolve("cckm-mock");
+        Files.writeString(release, "#!/bin/sh\n");
+        assertTrue(release.toFile().setExecutable(true));
+        assertEquals(release.toString(), CckmMock.findBinary(null, environment, List.of(work.toFile())), "the clone's build first");
+        IOException none = assertThrows(IOException.class, () -> CckmMock.findBinary(null, Map.of(), List.of(root.resolve("elsewhere").toFile())));
+        assertTrue(none.getMessage().endsWith("Fix: " + CckmMock.FIX), none.getMessage());
+    }
+
     /** Issue 31 #16: a JWT kept for the server's life outlived --token-ttl; the kit's clock is moved instead of waiting. */
     @Test
     void tokensAreRenewedHalfWayThroughTheirLifeAndTheRootsOutlivesAReset() throws Exception {
