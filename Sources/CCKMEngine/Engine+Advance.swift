@@ -24,6 +24,13 @@ extension Engine {
         }
     }
 
+    /// When something is next due, a job's target or a scheduler configuration; nil when nothing is.
+    package func nextDueTime() throws -> Timestamp? {
+        let jobs = try store.nextDueTime()
+        let runs = try store.scheduler.nextSchedulerRun()
+        return [jobs, runs].compactMap { $0 }.min()
+    }
+
     /// Where awaited moves run: a thread of their own, off the cooperative pool.
     private static let moves = DispatchQueue(label: "cckm-mock.engine.moves")
 

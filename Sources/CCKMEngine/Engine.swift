@@ -19,6 +19,8 @@ import Synchronization
 /// write is a batch of one written at once, through the same code.
 public final class Engine: Sendable {
     let store: JobStore
+    /// Every commit of the store, for those that sleep until the next one.
+    package var commits: CommitSignal { store.commits }
     /// The store's read-only face, for everything outside the engine.
     package var reader: StoreReader { store.reader }
     package let clock: any SimulationClock

@@ -148,6 +148,17 @@ extension JobStore {
     }
 
     /// The latest due time of any running target, or nil when nothing runs.
+    /// The earliest due time of a target still running (never-ending ones left out).
+    package func nextDueTime() throws -> Timestamp? {
+        try database.read { db in
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT MIN(due_at) FROM job_schedule WHERE done = 0 AND due_at < ?"),
+                arguments: [Timestamp.never.nanoseconds]
+            )
+            .map(Timestamp.init(nanoseconds:))
+        }
+    }
+
     package func lastDueTime() throws -> Timestamp? {
         try database.read { db in
             try Int64.fetchOne(

@@ -57,6 +57,8 @@ public final class JobStore: Sendable, TransactionalStore {
     /// Checkpoints the log of a file store off the writer (none for `:memory:`); stopped while a
     /// bulk load leaves WAL (`bulkReplace(alone:)`).
     package let checkpointer: Mutex<WALCheckpointer?>
+    /// Every commit, told: what the simulator sleeps on.
+    package let commits = CommitSignal()
     /// The checkpointer's request that the writer checkpoint once itself.
     package let logRestart = LogRestart()
     /// The database file, nil for `:memory:`.
@@ -74,6 +76,8 @@ public final class JobStore: Sendable, TransactionalStore {
         defer {
             generations.commit(mayHaveChangedJobs: changingJobs)
             logRestart.checkpointIfDue(database)
+            commits.signal()
+            checkpointer.withLock { $0 }?.nudge()
         }
         func attempt() throws -> T {
             var result: T?

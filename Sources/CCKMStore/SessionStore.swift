@@ -80,7 +80,10 @@ package final class SessionStore: Sendable, TransactionalStore {
 
     /// A transaction on the sessions' writer: a full disk is reported as `StoreError.diskFull`.
     package func transaction<T>(_ db: Database, changingJobs: Bool, _ body: (Database) throws -> T) throws -> T {
-        defer { logRestart.checkpointIfDue(database) }
+        defer {
+            logRestart.checkpointIfDue(database)
+            checkpointer?.nudge()
+        }
         var result: T?
         do {
             try db.inTransaction {

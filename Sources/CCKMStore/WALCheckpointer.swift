@@ -23,12 +23,16 @@ package final class WALCheckpointer: Sendable {
     private let connection: DatabaseQueue
     private let queue = DispatchQueue(label: "cckm-mock.checkpoint")
     private let stopped = Atomic<Bool>(false)
+    /// A round is scheduled and has not begun: the commits meanwhile go with it.
+    private let pending = Atomic<Bool>(false)
     private let restart: LogRestart
     private let restartFrames: Int
     /// Time between rounds; nil runs rounds only when asked (`checkpointNow`, for tests).
     private let every: DispatchTimeInterval?
 
-    /// How often the log is checked: a passive checkpoint with nothing to copy costs microseconds.
+    /// How soon after a commit the log is checked (the commits meanwhile share the round); an idle
+    /// store has no rounds at all (they ran every 10 ms, commits or not, and kept an idle server
+    /// busy).
     package static let interval = DispatchTimeInterval.milliseconds(10)
     /// 64 MB of 4 KB pages: a few writer checkpoints a second at the most under a full load of starts.
     package static let defaultRestartFrames = 16_384
@@ -45,18 +49,19 @@ package final class WALCheckpointer: Sendable {
         self.restart = restart
         self.restartFrames = restartFrames
         self.every = every
-        scheduleNext()
     }
 
-    /// The rounds hold the checkpointer weakly: they stop when the store that owns it goes away.
-    private func scheduleNext() {
-        guard let every else { return }
+    /// A commit happened: a round `every` from now, unless one is already coming. The round holds
+    /// the checkpointer weakly: nothing runs once the store that owns it went away.
+    package func nudge() {
+        guard let every, !pending.exchange(true, ordering: .relaxed) else { return }
         queue.asyncAfter(deadline: .now() + every) { [weak self] in
-            guard let self, !self.stopped.load(ordering: .relaxed) else { return }
+            guard let self else { return }
+            self.pending.store(false, ordering: .relaxed)
+            guard !self.stopped.load(ordering: .relaxed) else { return }
             // A failure (a full disk, a reader holding an old snapshot) leaves the log for the
             // next round; a full disk is also handled by the writer, which truncates the log.
             _ = try? self.round()
-            self.scheduleNext()
         }
     }
 

@@ -4,12 +4,17 @@ import CCKMStore
 import Logging
 import ServiceLifecycle
 
-/// Moves jobs along on the system clock: ticks every `interval` until graceful shutdown. Under a
-/// manual clock there is nothing to do between advances, so it only waits.
+/// Moves jobs along on the system clock until graceful shutdown: a tick, then a sleep until the next
+/// due time (a target's end, a scheduler configuration's run) or the next commit, whichever comes
+/// first, so that an idle server uses no CPU; `interval` is the shortest pause between two ticks.
+/// Under a manual clock there is nothing to do between advances, so it only waits.
 public struct SimulatorService: Service {
     let engine: Engine
     let logger: Logger
     let interval: Duration
+
+    /// The longest sleep with nothing due: a time scale or a clock change is picked up within it.
+    static let longestPause: Duration = .seconds(60)
 
     public init(engine: Engine, logger: Logger, interval: Duration = .milliseconds(20)) {
         self.engine = engine
@@ -23,12 +28,22 @@ public struct SimulatorService: Service {
             return
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var pause = Self.longestPause
             do {
                 try await engine.tickAwaited()
+                // Read after the tick: a commit from now on wakes the sleep; what was committed
+                // before is in the due time read next.
+                let seen = engine.commits.commits
+                if let next = try engine.nextDueTime() {
+                    let nanoseconds = next.nanoseconds - engine.clock.now().nanoseconds
+                    pause = min(pause, .nanoseconds(max(0, nanoseconds)))
+                }
+                try? await Task.sleep(for: interval)
+                await engine.commits.wait(after: seen, upTo: pause)
             } catch {
                 logger.error("simulator tick failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: interval)
             }
-            try? await Task.sleep(for: interval)
         }
     }
 }
