@@ -82,7 +82,7 @@ public struct RecordCommand: ParsableCommand {
         if ca != nil, insecure { throw ValidationError("--ca and --insecure exclude each other") }
         if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw ValidationError("--ca \(ca): cannot read the file") }
         for name in families where JobFamily.named(name) == nil {
-            throw ValidationError("--family \(name) is not one of \(JobFamily.all.map(\.name).joined(separator: ", "))")
+            throw ValidationError("--family: " + JobFamily.unknown(name))
         }
         guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be more than 0 and at most 600 seconds") }
     }

@@ -41,7 +41,8 @@ import Testing
 
     @Test(arguments: [
         ("", 1, 1, "unexpected end of input"),
-        ("{\"a\":1,}", 1, 8, "expected a string key"),
+        ("{\"a\":1,}", 1, 8, "a trailing comma before \"}\" (JSON allows none)"),
+        ("{,}", 1, 2, "expected a string key"),
         ("[1,2", 1, 5, "expected ',' or ']'"),
         ("{\"a\" 1}", 1, 6, "expected ':'"),
         ("{\n  \"a\": tru\n}", 2, 8, "expected true"),

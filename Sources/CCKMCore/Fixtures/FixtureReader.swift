@@ -94,7 +94,7 @@ package struct FixtureReader {
         for (familyName, list) in members {
             let here = "\(path).\(familyName)"
             guard JobFamily.named(familyName) != nil else {
-                problem(here, "unknown family \"\(familyName)\" (known: \(JobFamily.all.map(\.name).joined(separator: ", ")))")
+                problem(here, JobFamily.unknown(familyName))
                 continue
             }
             guard let items = list.arrayValue else {
@@ -179,7 +179,7 @@ package struct FixtureReader {
             only(item, ["family", "target", "job", "after", "outcome", "message"], at: here)
             guard let family = string(item, "family", at: here, required: true) else { return nil }
             guard JobFamily.named(family) != nil else {
-                problem(here + ".family", "unknown family \"\(family)\"")
+                problem(here + ".family", JobFamily.unknown(family))
                 return nil
             }
             let outcomeText = string(item, "outcome", at: here) ?? "succeed"
@@ -247,7 +247,7 @@ package struct FixtureReader {
         let before = problemCount
         guard let familyName = string(value, "family", at: path, required: true) else { return nil }
         guard let family = JobFamily.named(familyName) else {
-            problem(path + ".family", "unknown family \"\(familyName)\" (known: \(JobFamily.all.map(\.name).joined(separator: ", ")))")
+            problem(path + ".family", JobFamily.unknown(familyName))
             return nil
         }
         for member in members where !Self.commonFields.contains(member.key) && !family.targetFields.contains(member.key) {

@@ -116,7 +116,10 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key") }
+            guard peek(UInt8(ascii: "\"")) else {
+                // After a comma, a `}` is a trailing comma: JSON has none, and saying so is the fix.
+                throw error(members.isEmpty || !peek(UInt8(ascii: "}")) ? "expected a string key" : "a trailing comma before \"}\" (JSON allows none)")
+            }
             let keyStart = index
             let key = try parseString()
             if members.count == 16 { seen = Set(members.map(\.key)) }

@@ -128,6 +128,43 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     private static let bySchedulerCloud = Dictionary(uniqueKeysWithValues: all.compactMap { family in family.schedulerCloud.map { ($0, family) } })
 
     public static func named(_ name: String) -> JobFamily? { byName[name] }
+
+    /// What to say of a name that is no family: `unknown family "gcp"; did you mean "google"?`,
+    /// with the known names when nothing is close.
+    public static func unknown(_ name: String) -> String {
+        if let guess = suggestion(for: name) { return "unknown family \"\(name)\"; did you mean \"\(guess)\"?" }
+        return "unknown family \"\(name)\" (known: \(all.map(\.name).joined(separator: ", ")))"
+    }
+
+    /// A family for a name clients and clouds use (`gcp`, `salesforce`, `luna`), or one a typo away.
+    static func suggestion(for name: String) -> String? {
+        let lowered = name.lowercased()
+        let aliases = [
+            "gcp": "google", "gcloud": "google", "google-cloud": "google", "salesforce": "sfdc-keys", "sfdc": "sfdc-keys",
+            "luna": "luna-synchronize", "hsm": "luna-synchronize", "azure-keys": "azure", "aws-keys": "aws", "kms": "aws",
+            "oracle": "oci", "cm": "external-cm", "ciphertrust": "external-cm",
+        ]
+        if let alias = aliases[lowered], named(alias) != nil { return alias }
+        if let exact = all.first(where: { $0.name == lowered }) { return exact.name }
+        let scored = all.map { ($0.name, editDistance(lowered, $0.name)) }.min { $0.1 < $1.1 }
+        guard let (best, distance) = scored, distance <= max(1, best.count / 3) else { return nil }
+        return best
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let (a, b) = (Array(a.utf8), Array(b.utf8))
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                let kept = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = kept
+            }
+        }
+        return row[b.count]
+    }
     public static func at(basePath: String) -> JobFamily? { byBasePath[basePath] }
     /// The family a scheduler configuration's `cloud_name` runs.
     package static func scheduled(cloud: String) -> JobFamily? { bySchedulerCloud[cloud] }

@@ -52,7 +52,7 @@ struct FaultRule: Sendable, Equatable {
             drop = flag
         }
         let family = try string("family")
-        if let family, JobFamily.named(family) == nil { throw .invalidParameter("family", "unknown family \"\(family)\"") }
+        if let family, JobFamily.named(family) == nil { throw .invalidParameter("family", JobFamily.unknown(family)) }
         let rule = FaultRule(
             id: id, method: try string("method"), path: try string("path"), family: family,
             status: try number("status", 400...599).map { Int($0) }, code: try number("code", 0...1_000_000).map { Int($0) },

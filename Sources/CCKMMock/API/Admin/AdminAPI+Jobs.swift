@@ -8,7 +8,7 @@ extension ControlHandlers {
     func listJobs(_ items: [QueryItem], _ query: AdminQuery) throws -> HTTPResponse {
         let listQuery = try ListQuery.parse(items, targetParameter: "target")
         let family = try query["family"].map { name throws(InputError) in
-            guard let family = JobFamily.named(name) else { throw .invalidParameter("family", "unknown family \"\(name)\"") }
+            guard let family = JobFamily.named(name) else { throw .invalidParameter("family", JobFamily.unknown(name)) }
             return family
         }
         let page = try store.listAcross(family: family, domain: query["domain"], query: listQuery)
@@ -57,7 +57,7 @@ extension ControlHandlers {
     /// The one job with this id, across families unless `?family=` narrows it.
     func locate(_ id: String, _ query: AdminQuery) throws -> JobFamily {
         if let name = query["family"] {
-            guard let family = JobFamily.named(name) else { throw APIError.invalidParameter("family", "unknown family \"\(name)\"") }
+            guard let family = JobFamily.named(name) else { throw APIError.invalidParameter("family", JobFamily.unknown(name)) }
             return family
         }
         let families = try store.families(holding: id.lowercased())
