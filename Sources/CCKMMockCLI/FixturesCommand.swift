@@ -58,8 +58,33 @@ public struct ValidateFixturesCommand: ParsableCommand {
 
     public func run() throws {
         do {
-            let fixture = try Fixture.load(paths: files, now: ManualClock.defaultStart)
-            let streamed = fixture.streams.isEmpty ? "" : " (and \(fixture.streams.count) JSON Lines file(s) of jobs)"
+            // JSON Lines files are checked here, one at a time with a progress line: a file of
+            // 100,000 jobs takes seconds, and it ran silent.
+            let fixture = try Fixture.load(paths: files, now: ManualClock.defaultStart, checkingStreams: false)
+            var streamedJobs = 0
+            var problems: [String] = []
+            for path in fixture.streams {
+                let line = ProgressLine()
+                let started = ContinuousClock.now
+                let size = max(1, JobLines.byteCount(path: path))
+                let name = path.split(separator: "/").last.map(String.init) ?? path
+                do {
+                    defer {
+                        line.show("checked \(name) in \(String(format: "%.1f", ProgressLine.seconds(ContinuousClock.now - started))) s", final: true)
+                    }
+                    streamedJobs += try JobLines.validate(path: path, now: ManualClock.defaultStart) { jobs, bytes in
+                        let seconds = ProgressLine.seconds(ContinuousClock.now - started)
+                        let left = bytes > 0 ? Int((seconds * Double(size - bytes) / Double(bytes)).rounded(.up)) : 0
+                        line.show("checking \(name): \(ProgressLine.grouped(jobs)) jobs, \(bytes * 100 / size) % of the file, about \(left) s left")
+                    }
+                } catch {
+                    problems += error.problems
+                }
+            }
+            if !problems.isEmpty { throw FixtureError(problems: problems) }
+            let streamed =
+                fixture.streams.isEmpty
+                ? "" : " (and \(ProgressLine.grouped(streamedJobs)) in \(fixture.streams.count) JSON Lines file(s))"
             let prepared = try fixture.prepared.map { path in
                 do {
                     return " (and a prepared scenario of \(ProgressLine.grouped(try PreparedImage.open(path, thorough: true).jobs)) jobs)"
@@ -67,7 +92,7 @@ public struct ValidateFixturesCommand: ParsableCommand {
                     throw FixtureError(problems: ["\(error)"])
                 }
             }
-            writeLine("ok: \(files.count) file(s), \(fixture.jobs.count) job(s)\(streamed)\(prepared ?? "")", to: STDOUT_FILENO)
+            writeLine("ok: \(files.count) file(s), \(ProgressLine.grouped(fixture.jobs.count)) job(s)\(streamed)\(prepared ?? "")", to: STDOUT_FILENO)
         } catch let error as FixtureError {
             for problem in error.problems { writeLine(problem, to: STDOUT_FILENO) }
             writeLine("\(error.problems.count) problem(s) found", to: STDERR_FILENO)

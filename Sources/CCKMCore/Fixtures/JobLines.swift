@@ -11,17 +11,25 @@ package enum JobLines {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 
-    /// Reads every line, reporting every problem (at most 100, then a count).
-    package static func validate(path: String, now: Timestamp) throws(FixtureError) {
+    /// Reads every line, reporting every problem (at most 100, then a count); returns how many
+    /// jobs the file holds. `progress` hears the jobs and bytes read so far after each batch.
+    @discardableResult
+    package static func validate(path: String, now: Timestamp, progress: ((_ jobs: Int, _ bytesRead: Int) -> Void)? = nil)
+        throws(FixtureError) -> Int
+    {
         var problems = Problems()
+        var jobs = 0
         do {
-            try forEachBatch(path: path, now: now, size: batchSize, prepare: { _ in }) { _, batchProblems, _ in
+            try forEachBatch(path: path, now: now, size: batchSize, prepare: { $0.count }) { count, batchProblems, bytesRead in
                 problems.add(batchProblems)
+                jobs += count
+                progress?(jobs, bytesRead)
             }
         } catch {
             throw FixtureError(problems: ["\(path): cannot read the file: \(error)"])
         }
         try problems.check(path: path)
+        return jobs
     }
 
     /// Calls `consume` with the jobs of each `size` lines, `prepare`d, and the problems of those

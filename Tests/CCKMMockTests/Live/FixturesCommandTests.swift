@@ -25,6 +25,22 @@ import Testing
         #expect(lines[1]?.hasPrefix("\(bad):1:50: $.jobs[0].createdAt: \"x\" is not an RFC 3339 time") == true)
     }
 
+    /// Issue 43 #6: `validate` on a JSON Lines file of 100,000 jobs ran 19 s saying nothing, and
+    /// its summary did not count the file's jobs.
+    @Test func validateSaysHowFarItIsAndCountsTheJobsOfJSONLines() throws {
+        let generated = try ServerProcess(["fixtures", "generate", "12000", "--seed", "4"])
+        var lines: [String] = []
+        while let line = generated.firstLine() { lines.append(line) }
+        #expect(generated.finish().status == 0)
+        let file = try Paths.temporaryDirectory() + "/big.jsonl"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let process = try ServerProcess(["fixtures", "validate", file, Paths.docsFixture])
+        let summary = process.firstLine()
+        let (status, errors) = process.finish()
+        #expect(status == 0 && summary == "ok: 2 file(s), 6 job(s) (and 12,000 in 1 JSON Lines file(s))", "\(summary ?? "")")
+        #expect(errors.contains("checking big.jsonl: ") && errors.contains("checked big.jsonl in "), "\(errors)")
+    }
+
     @Test func validateAcceptsTheShippedScenarios() throws {
         let names = ["docs-examples", "happy-path", "partial-failures", "cancel-race", "tenants"]
         let process = try ServerProcess(["fixtures", "validate"] + names.map { Paths.repository + "/fixtures/\($0).json" })
