@@ -118,7 +118,8 @@ public struct JSONParser {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else {
                 // After a comma, a `}` is a trailing comma: JSON has none, and saying so is the fix.
-                throw error(members.isEmpty || !peek(UInt8(ascii: "}")) ? "expected a string key" : "a trailing comma before \"}\" (JSON allows none)")
+                let trailing = !members.isEmpty && peek(UInt8(ascii: "}"))
+                throw error(trailing ? "a trailing comma before \"}\" (JSON allows none)" : "expected a string key")
             }
             let keyStart = index
             let key = try parseString()
