@@ -39,7 +39,10 @@ public struct SimulatorService: Service {
                     pause = min(pause, .nanoseconds(max(0, nanoseconds)))
                 }
                 try? await Task.sleep(for: interval)
-                await engine.commits.wait(after: seen, upTo: pause)
+                // A stop must not wait for the sleep to end (up to `longestPause`).
+                let commits = engine.commits
+                let limit = pause
+                await cancelWhenGracefulShutdown { await commits.wait(after: seen, upTo: limit) }
             } catch {
                 logger.error("simulator tick failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: interval)

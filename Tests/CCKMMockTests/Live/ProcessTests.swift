@@ -145,6 +145,17 @@ import Testing
         }
     }
 
+    /// A stop on the system clock is prompt: the simulator sleeps until the next due time or
+    /// commit (issue 43 #5), and that sleep, a minute with nothing due, held SIGTERM for as long.
+    @Test func aStopOnTheSystemClockIsPromptWithNothingDue() throws {
+        let server = try ServerProcess(["serve", "--port", "0", "--tls", "off", "--data", ":memory:", "--clock", "system"])
+        #expect(server.firstLine()?.hasPrefix("listening on ") == true)
+        let asked = ContinuousClock.now
+        server.signal(SIGTERM)
+        #expect(server.exit(within: 30) == 0)
+        #expect(ContinuousClock.now - asked < .seconds(10), "stopped in \(ContinuousClock.now - asked)")
+    }
+
     /// Issue 42 #18: `generate --data DIR` wrote into the store a running server served (no folder
     /// lock), whose lists then stayed stale. Every command that writes a data folder takes its lock.
     @Test func generateRefusesAFolderAServerServes() throws {
