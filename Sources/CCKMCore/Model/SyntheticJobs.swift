@@ -4,6 +4,7 @@
 public struct SyntheticJobs: Sequence, IteratorProtocol {
     public static let domains = [Job.rootDomain, "tenant-a", "tenant-b"]
     private static let start = Timestamp(rfc3339: "2025-01-01T00:00:00Z")!
+    private static let regions = ["eu-west-1", "us-east-1", "ap-south-1", "eu-central-1", "us-west-2"]
 
     private var generator: SplitMix64
     private var produced = 0
@@ -24,11 +25,16 @@ public struct SyntheticJobs: Sequence, IteratorProtocol {
         let created = Self.start.adding(seconds: Double(n))
         let pool = Int(generator.next() % 20)
         let targets = ["\(family.filterField)-\(pool)", "\(family.filterField)-\((pool + 1) % 20)"]
+        // An AWS job's targets are its KMS's account in each region, as CM names them
+        // (`123456789012/eu-west-1`); the other families' are the names they were given.
+        let regions = [Self.regions[pool % Self.regions.count], Self.regions[(pool + 1) % Self.regions.count]]
+        let account = String(100_000_000_000 + pool * 7_919)
+        let keys = family.keyShape == .awsAccountRegion ? regions.map { account + "/" + $0 } : targets
         return Job(
             family: family, domain: Self.domains[Int(generator.next() % UInt64(Self.domains.count))],
             id: randomUUID(using: &generator), createdAt: created, updatedAt: created.adding(seconds: 2),
             completedAt: status == .inProgress ? nil : created.adding(seconds: 2), status: status,
-            detailedStatus: targets.map { target in
+            detailedStatus: keys.map { target in
                 let message =
                     switch status {
                     case .inProgress: TargetMessage.inProgress
@@ -37,7 +43,7 @@ public struct SyntheticJobs: Sequence, IteratorProtocol {
                     }
                 return Job.TargetStatus(target: target, message: message)
             },
-            targets: family.targetFields.map { $0 == family.filterField ? targets : ["eu-west-1"] })
+            targets: family.targetFields.map { $0 == family.filterField ? targets : $0 == "regions" ? regions : ["eu-west-1"] })
     }
 }
 

@@ -55,6 +55,16 @@ import Testing
         #expect(process.finish().status == 0 && lines.count == 30)
         let families = Set(try lines.map { try JSONParser.parse($0)["family"]?.stringValue ?? "" })
         #expect(families.count == 14)
+        // Issue 43 #8: an AWS job's targets are named as CM names them, `<account>/<region>`, and
+        // its regions list holds those regions (they were `kms-19`).
+        for line in lines {
+            let job = try JSONParser.parse(line)
+            guard job["family"]?.stringValue == "aws" else { continue }
+            let keys = job["detailed_status"]?.objectValue?.map(\.key) ?? []
+            let regions = job["regions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(!keys.isEmpty && keys.map { String($0.split(separator: "/").last ?? "") } == regions, "\(keys) \(regions)")
+            #expect(keys.allSatisfy { $0.split(separator: "/").first.map { $0.count == 12 && $0.allSatisfy(\.isNumber) } == true }, "\(keys)")
+        }
         let directory = try Paths.temporaryDirectory()
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/g.jsonl", atomically: true, encoding: .utf8)
         #expect(try ServerProcess(["fixtures", "validate", directory + "/g.jsonl"]).finish().status == 0)
