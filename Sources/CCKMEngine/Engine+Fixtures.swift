@@ -15,7 +15,11 @@ extension Engine {
             return try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
         }
         // A stop asked for in the middle of a statement (the index build after the rows) ends
-        // it there; its transaction stores nothing.
+        // it there; one that comes between two statements, where SQLite's interrupt is lost,
+        // is refused at the commit. Either way the load's transaction stores nothing.
+        let refusal = CancelledLoadRefusesCommit(progress)
+        try onWriter { db in db.add(transactionObserver: refusal, extent: .databaseLifetime) }
+        defer { try? onWriter { db in db.remove(transactionObserver: refusal) } }
         do {
             try progress.whileRunning(onCancel: { [database = store.database] in database.interrupt() }) {
                 try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
@@ -24,7 +28,6 @@ extension Engine {
             if progress.isCancelled { throw LoadCancelled() }
             throw error
         }
-        if progress.isCancelled { throw LoadCancelled() }
     }
 
     private func seedUnserialized(_ fixture: Fixture, domain: String?, alone: Bool) throws {
@@ -231,4 +234,18 @@ extension Engine {
             try inTransaction(changingJobs: false) { db in try store.snapshots.saveSnapshot(name, clock: now, db) }
         }
     }
+}
+
+/// Refuses every commit once the load is cancelled: the transaction rolls back, and the load stores
+/// nothing whatever statement it was between when the stop came.
+private final class CancelledLoadRefusesCommit: TransactionObserver, Sendable {
+    private let progress: LoadProgress
+
+    init(_ progress: LoadProgress) { self.progress = progress }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseWillCommit() throws { if progress.isCancelled { throw LoadCancelled() } }
+    func databaseDidCommit(_ db: Database) {}
+    func databaseDidRollback(_ db: Database) {}
 }
