@@ -11,7 +11,9 @@ extension Engine {
     /// inventory, scripts and simulator settings are added to the planner's rules.
     /// `alone`: nothing else uses the store yet (start-up), so a large fixture may load the fastest way.
     public func seed(_ fixture: Fixture, domain: String? = nil, alone: Bool = false) throws {
-        guard let progress = loadProgress.withLock({ $0 }) else {
+        // Only a start-up's or a preparation's load is stopped by a signal; a fixture load while
+        // serving has no one to stop it, and needs no commit guard.
+        guard alone, let progress = loadProgress.withLock({ $0 }) else {
             return try oneAtATime { try seedUnserialized(fixture, domain: domain, alone: alone) }
         }
         // A stop asked for in the middle of a statement (the index build after the rows) ends
