@@ -3,34 +3,54 @@ import Synchronization
 import Testing
 
 /// How a test runs so that a busy machine slows the suite down instead of failing it: its body on
-/// a thread of its own (``TestThreads``: a blocking call there starves no one), a test that
-/// starts servers or processes only once one of a few slots is free (``Slots/live``), and a time
-/// limit counted from when it started, not from when it was queued. Applied to a suite, it holds
-/// for each of its tests.
+/// a thread of its own (``TestThreads``: a blocking call there starves no one), started only once
+/// one of a few slots is free (``Slots/inProcess``, ``Slots/live``: hundreds of tests started at
+/// once would each get a sliver of the machine and none its limit), and a time limit counted from
+/// when it started, not from when it was queued. Applied to a suite, it holds
+/// for each of its tests; one on a test replaces its suite's.
 ///
 /// The limit says how long the test may take on a busy 2-core machine (two busy loops beside the
 /// suite). Past it the test fails, naming the limit, and is cancelled: every wait in the tests
 /// has a deadline of its own and ends on cancellation too.
 public struct TestBudget: TestTrait, SuiteTrait, TestScoping {
     let limit: Duration
-    let slots: Slots?
+    let slots: Slots
+    /// Which budget this is: a test carries its suite's and may carry its own, and only the
+    /// nearest one takes a slot and keeps the time.
+    private let identity = Identity()
+    private final class Identity: Sendable {}
 
     public var isRecursive: Bool { true }
+
+    /// The budget of the test running in this task: its limit, and how many budgets it runs in
+    /// (one). For a test of the harness.
+    @TaskLocal public static var current: (limit: Duration, depth: Int)?
+
+    public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
+        guard !test.isSuite, testCase != nil else { return nil }
+        // A test's traits list its suites' recursive ones first and its own last.
+        let nearest = test.traits.last { $0 is TestBudget } as? TestBudget
+        return nearest?.identity === identity ? self : nil
+    }
 
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        if let slots { await slots.acquire() }
+        await slots.acquire()
+        let started = ContinuousClock.now
         let cleanups = TestCleanups()
         let outcome = await Result(catching: {
             try await TestCleanups.$current.withValue(cleanups) {
-                try await withTaskExecutorPreference(TestThreads.shared) {
-                    try await Self.run(function, within: limit, named: test.name)
+                try await Self.$current.withValue((limit, (Self.current?.depth ?? 0) + 1)) {
+                    try await withTaskExecutorPreference(TestThreads.shared) {
+                        try await Self.run(function, within: limit, named: test.name)
+                    }
                 }
             }
         })
         cleanups.runAll()
-        if let slots { await slots.release() }
+        await slots.release()
+        TestTimes.shared?.record(test, testCase: testCase, took: ContinuousClock.now - started, of: limit)
         try outcome.get()
     }
 
@@ -56,10 +76,11 @@ private struct UncheckedTask: @unchecked Sendable {
 }
 
 extension Trait where Self == TestBudget {
-    /// A test of code in this process, with no server or process of its own.
-    public static func inProcess(_ limit: Duration = .seconds(60)) -> Self { TestBudget(limit: limit, slots: nil) }
+    /// A test of code in this process, with no server or process of its own: it waits for one of
+    /// the in-process slots.
+    public static func inProcess(_ limit: Duration = .seconds(60)) -> Self { TestBudget(limit: limit, slots: .inProcess) }
 
-    /// A test that starts servers or processes: it waits for a slot before it starts.
+    /// A test that starts servers or processes: it waits for one of the live slots.
     public static func live(_ limit: Duration = .seconds(120)) -> Self { TestBudget(limit: limit, slots: .live) }
 }
 
@@ -74,9 +95,15 @@ public actor Slots {
     /// Tests that start servers or processes: a few at a time, as many as the machine has cores
     /// and one more (one test's server is often waiting on its client). `CCKM_MOCK_TEST_SLOTS`
     /// sets another width.
-    public static let live = Slots(
-        width: ProcessInfo.processInfo.environment["CCKM_MOCK_TEST_SLOTS"].flatMap(Int.init)
-            ?? ProcessInfo.processInfo.activeProcessorCount + 1)
+    public static let live = Slots(width: defaultWidth)
+
+    /// Tests of code in this process: as many again, apart from the live ones so that a queue of
+    /// quick unit tests never waits behind servers.
+    public static let inProcess = Slots(width: defaultWidth)
+
+    private static let defaultWidth =
+        ProcessInfo.processInfo.environment["CCKM_MOCK_TEST_SLOTS"].flatMap(Int.init)
+        ?? ProcessInfo.processInfo.activeProcessorCount + 1
 
     private let width: Int
     private var taken = 0

@@ -42,6 +42,14 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(30), "cancelled at its limit, not left to run")
     }
 
+    @Test(.inProcess(.seconds(7))) func aTestsOwnBudgetReplacesItsSuites() {
+        #expect(TestBudget.current?.limit == .seconds(7) && TestBudget.current?.depth == 1, "not its suite's too")
+    }
+
+    @Test func aTestWithoutItsOwnBudgetHasItsSuites() {
+        #expect(TestBudget.current?.limit == .seconds(60) && TestBudget.current?.depth == 1)
+    }
+
     @Test func slotsLetInOnlyTheirWidthAndThenTheFirstInLine() async throws {
         let slots = Slots(width: 2)
         await slots.acquire()

@@ -52,7 +52,7 @@ import Testing
     /// each finish searching its list (23.6 s; 5,000 targets 1.3 s). A chunk now grows to the size
     /// of the largest job it loads, so the job is written once, with the outcome a single
     /// transaction has.
-    @Test func aHugeJobIsWrittenOnceWhenItsTargetsEndTogether() throws {
+    @Test(.inProcess(.seconds(180))) func aHugeJobIsWrittenOnceWhenItsTargetsEndTogether() throws {
         func app() throws -> InProcessApp {
             let vaults = (0..<20_000).map { "\"v\($0)\"" }.joined(separator: ",")
             let text = #"{"jobs":[{"family":"oci","id":"10000000-0000-4000-8000-000000000001","createdAt":"now","vaults":["# + vaults + "]}]}"
@@ -106,7 +106,9 @@ import Testing
             try db.execute(
                 sql: "CREATE TEMP TRIGGER fail_here AFTER INSERT ON job_event WHEN NEW.job_id = '\(late)' BEGIN SELECT RAISE(ABORT, 'full'); END")
         }
-        let wait = HTTPRequest(method: "GET", path: "/__admin/jobs/\(first)/wait", query: [QueryItem(name: "status", value: "completed")])
+        let wait = HTTPRequest(
+            method: "GET", path: "/__admin/jobs/\(first)/wait",
+            query: [QueryItem(name: "status", value: "completed"), QueryItem(name: "timeout", value: "5m")])
         guard case .later(let start, _) = app.app.reply(to: wait) else {
             Issue.record("the wait was answered before the job ended")
             return

@@ -121,8 +121,11 @@ import Testing
         let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5, allowConcurrentJobs: true), fixture: fixture)
         let held = try #require(try start(app, "oci", ["held"]).json["id"]?.stringValue)
         let delivered = Counter()
+        // Timeouts far past the test's own limit: the parks and the reads below take seconds on
+        // a busy machine, and a wait that timed out is no longer parked.
+        let wait = HTTPRequest(method: "GET", path: "/__admin/jobs/\(held)/wait", query: [QueryItem(name: "timeout", value: "5m")])
         for _ in 0..<1000 {
-            guard case .later(let park, _) = app.app.reply(to: HTTPRequest(method: "GET", path: "/__admin/jobs/\(held)/wait", query: [])) else {
+            guard case .later(let park, _) = app.app.reply(to: wait) else {
                 Issue.record("a wait on a running job parks")
                 return
             }

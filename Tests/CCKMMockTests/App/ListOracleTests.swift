@@ -60,7 +60,7 @@ import Testing
         return (matches.count, page.map { $0.element.json })
     }
 
-    @Test func everyShapeMatchesTheListWorkedOutInMemory() throws {
+    @Test(.inProcess(.seconds(120))) func everyShapeMatchesTheListWorkedOutInMemory() throws {
         let store = try JobStore(location: .memory)
         try store.replace(Self.jobs)
         let sorts: [[ListQuery.SortKey]] = [

@@ -31,7 +31,7 @@ import Testing
         let finished = Mutex<[String]>([])
         let advances = (0..<2).map { _ in
             Thread {
-                let client = HTTPClient(endpoint: endpoint, timeout: 90)
+                let client = HTTPClient(endpoint: endpoint, timeout: 240)
                 let status = (try? client.send("POST", "/__admin/clock/advance", body: Array(#"{"seconds":86400}"#.utf8)).status) ?? 0
                 finished.withLock { $0.append("advance \(status)") }
             }
@@ -40,7 +40,7 @@ import Testing
         usleep(200_000)  // both advances are in by now (each takes seconds on 15,000 jobs)
         let health = try HTTPClient(endpoint: endpoint, timeout: 30).send("GET", "/__admin/health")
         finished.withLock { $0.append("health \(health.status)") }
-        try blockUntil("both advances to answer", within: .seconds(200)) { finished.withLock { $0.count } == 3 }
+        try blockUntil("both advances to answer", within: .seconds(270)) { finished.withLock { $0.count } == 3 }
         let order = finished.withLock { $0 }
         #expect(order.first == "health 200", "health answered while the advances ran: \(order)")
         #expect(order.dropFirst().allSatisfy { $0 == "advance 200" }, "\(order)")

@@ -27,7 +27,7 @@ import Testing
 
     /// Issue 43 #6: `validate` on a JSON Lines file of 100,000 jobs ran 19 s saying nothing, and
     /// its summary did not count the file's jobs.
-    @Test func validateSaysHowFarItIsAndCountsTheJobsOfJSONLines() throws {
+    @Test(.live(.seconds(240))) func validateSaysHowFarItIsAndCountsTheJobsOfJSONLines() throws {
         let generated = try ServerProcess(["fixtures", "generate", "12000", "--seed", "4"])
         var lines: [String] = []
         while let line = generated.firstLine() { lines.append(line) }
