@@ -64,9 +64,11 @@ static inline const struct sockaddr *cmhd_client_address(struct MHD_Connection *
 }
 
 /* MHD_FLAG values are an anonymous-width C enum; combining them in C keeps the Swift side free of casts. */
+/* With TLS the daemon has no listening socket: the server's own door accepts each connection and
+ * hands it over with MHD_add_connection once its first byte is a TLS handshake. */
 static inline unsigned int cmhd_flags_epoll_pool(int tls) {
     unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (tls) flags |= MHD_USE_TLS;
+    if (tls) flags |= MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET;
     return flags;
 }
 

@@ -47,6 +47,11 @@ public protocol HTTPResponder: Sendable {
 
     /// The answer to a request still waiting for a `.later` reply when the server stops.
     func respondWhileStopping() -> HTTPResponse
+
+    /// The answer to plain HTTP sent to the HTTPS port, written without TLS: a 400 naming the
+    /// `https://` URL of `target` (the request's target as sent; `request` has its method, path
+    /// and `Host` header, as far as they came).
+    func respondToPlainHTTP(_ request: HTTPRequest, target: String, port: Int) -> HTTPResponse
 }
 
 extension HTTPResponder {
@@ -64,6 +69,10 @@ extension HTTPResponder {
 
     public func respondWhileStopping() -> HTTPResponse {
         .json(503, #"{"message":"server is stopping"}"#)
+    }
+
+    public func respondToPlainHTTP(_ request: HTTPRequest, target: String, port: Int) -> HTTPResponse {
+        .json(400, #"{"message":"this port speaks HTTPS"}"#)
     }
 }
 

@@ -24,6 +24,10 @@ public final class HTTPServer: @unchecked Sendable {
     private let tlsStrings: CStrings
     /// Request deadlines; nil when `requestTimeoutSeconds` is 0.
     let deadlines: ConnectionDeadlines?
+    /// With TLS: what accepts connections and answers plain HTTP (the daemon has no listening
+    /// socket then). Without TLS, libmicrohttpd accepts on `listener` itself.
+    private var door: TLSDoor?
+    private let listener: Int32
 
     /// Connections closed for missing the request deadline since the start.
     public var connectionsPastDeadline: Int { deadlines?.closed.load(ordering: .relaxed) ?? 0 }
@@ -40,6 +44,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.responder = responder
         let socket = try ListeningSocket.bind(host: configuration.host, port: configuration.port)
         self.port = socket.port
+        listener = socket.descriptor
         deadlines =
             configuration.requestTimeoutSeconds > 0
             ? ConnectionDeadlines(requestTimeoutSeconds: configuration.requestTimeoutSeconds, idleTimeoutSeconds: configuration.idleTimeoutSeconds)
@@ -49,7 +54,6 @@ public final class HTTPServer: @unchecked Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
 
         var options: [MHD_OptionItem] = [
-            MHD_OptionItem(option: .LISTEN_SOCKET, value: Int(socket.descriptor), ptr_value: nil),
             MHD_OptionItem(option: .THREAD_POOL_SIZE, value: max(1, configuration.threads), ptr_value: nil),
             MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
             MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: configuration.perIPConnectionLimit, ptr_value: nil),
@@ -60,7 +64,9 @@ public final class HTTPServer: @unchecked Sendable {
         if deadlines != nil { options.append(cmhd_notify_connection_option(notifyConnectionTrampoline, context)) }
         logTarget.initialize(to: cmhd_log_target(log: libraryMessageTrampoline, cls: context))
         options.append(cmhd_external_logger_option(logTarget))
-        if configuration.tls != nil {
+        if configuration.tls == nil {
+            options.append(MHD_OptionItem(option: .LISTEN_SOCKET, value: Int(socket.descriptor), ptr_value: nil))
+        } else {
             options += [
                 MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: tlsStrings.pointers[0]),
                 MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: tlsStrings.pointers[1]),
@@ -79,6 +85,23 @@ public final class HTTPServer: @unchecked Sendable {
             throw HTTPServerError.daemonFailed(
                 reason: configuration.tls == nil
                     ? "MHD_start_daemon refused the configuration" : "MHD_start_daemon refused the TLS certificate or key")
+        }
+        if configuration.tls != nil {
+            do {
+                door = try TLSDoor(
+                    TLSDoor.Configuration(
+                        listener: socket.descriptor, port: socket.port, connectionLimit: configuration.connectionLimit,
+                        perAddressLimit: configuration.perIPConnectionLimit,
+                        firstByteSeconds: max(
+                            1, configuration.requestTimeoutSeconds > 0 ? configuration.requestTimeoutSeconds : configuration.idleTimeoutSeconds)),
+                    daemon: daemon, responder: responder, messages: configuration.libraryMessages)
+            } catch {
+                MHD_stop_daemon(daemon)
+                deadlines?.stop()
+                Unmanaged<HTTPServer>.fromOpaque(context).release()
+                close(socket.descriptor)
+                throw error
+            }
         }
         state.withLock { $0 = DaemonHandle(pointer: daemon) }
     }
@@ -99,7 +122,9 @@ public final class HTTPServer: @unchecked Sendable {
         // The listening socket is closed only after MHD_stop_daemon: with a thread pool, each epoll
         // worker removes it from its own set after quiesce returns, and libmicrohttpd aborts the
         // process ("Failed to remove FD from epoll set") if the descriptor is already gone.
-        let listener = MHD_quiesce_daemon(daemon)
+        // The door first: no connection reaches the daemon after this.
+        door?.stop()
+        _ = MHD_quiesce_daemon(daemon)
         // libmicrohttpd must not be stopped with suspended connections: answer them first.
         for waiting in suspendedConnections.withLock({ Array($0.values) }) {
             resume(waiting.state, with: responder.respondWhileStopping())
@@ -111,7 +136,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         MHD_stop_daemon(daemon)
         deadlines?.stop()
-        if listener >= 0 { close(listener) }
+        close(listener)
         Unmanaged.passUnretained(self).release()
     }
 }

@@ -89,6 +89,50 @@ import Testing
         }
     }
 
+    /// Issue 43 #4: the HTTPS port looks at a connection's first byte before TLS takes it; plain
+    /// HTTP is answered by the responder, in plain HTTP, and TLS clients go on as before.
+    @Test func plainHTTPToTheHTTPSPortIsAnsweredByTheResponder() throws {
+        let (server, _) = try Self.serve { $0.tls = try? TLSIdentity.selfSigned(names: ["127.0.0.1"]) }
+        defer { server.shutdown() }
+        let plain = try Client(port: server.port)
+        plain.send("GET /x?y=1 HTTP/1.1\r\nHost: example\r\n\r\n")
+        let answer = try #require(plain.answer())
+        #expect(answer.status == 400 && answer.body == #"{"message":"this port speaks HTTPS"}"#)
+        let tls = try HTTPClient(endpoint: .init(tls: true, host: "127.0.0.1", port: server.port), timeout: 30).send("GET", "/y")
+        #expect(tls.status == 200 && String(decoding: tls.body, as: UTF8.self).contains(#""path":"/y""#))
+    }
+
+    /// A client that connects to the HTTPS port and sends nothing holds no one up, and is closed
+    /// at the request deadline.
+    @Test func aSilentConnectionToTheHTTPSPortHoldsNobodyUpAndIsClosed() throws {
+        let (server, _) = try Self.serve {
+            $0.tls = try? TLSIdentity.selfSigned(names: ["127.0.0.1"])
+            $0.requestTimeoutSeconds = 1
+        }
+        defer { server.shutdown() }
+        let silent = try (0..<20).map { _ in try Client(port: server.port) }
+        let tls = try HTTPClient(endpoint: .init(tls: true, host: "127.0.0.1", port: server.port), timeout: 30).send("GET", "/z")
+        #expect(tls.status == 200, "answered while twenty connections say nothing")
+        var byte: UInt8 = 0
+        #expect(recv(silent[0].fd, &byte, 1, 0) == 0, "closed at its deadline (not at the client's 30 s receive timeout)")
+    }
+
+    /// One address cannot fill the door with silent connections: past the per-address limit its
+    /// new ones are closed at once, and its first ones wait on.
+    @Test func theHTTPSDoorHoldsThePerAddressLimit() throws {
+        let (server, _) = try Self.serve {
+            $0.tls = try? TLSIdentity.selfSigned(names: ["127.0.0.1"])
+            $0.perIPConnectionLimit = 3
+            $0.requestTimeoutSeconds = 300
+        }
+        defer { server.shutdown() }
+        let silent = try (0..<4).map { _ in try Client(port: server.port) }
+        var byte: UInt8 = 0
+        #expect(recv(silent[3].fd, &byte, 1, 0) == 0, "the fourth is closed at once")
+        var first = pollfd(fd: silent[0].fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&first, 1, 0) == 0, "the first still waits")
+    }
+
     @Test func twoRequestsOnOneKeptAliveConnection() throws {
         let (server, _) = try Self.serve()
         defer { server.shutdown() }

@@ -46,6 +46,22 @@ extension CCKMApp {
         }
     }
 
+    /// Plain HTTP on the HTTPS port: CM's 400 envelope naming the `https://` URL of what was
+    /// asked for, with the host the client used (loopback and the port when it sent none).
+    public func respondToPlainHTTP(_ request: HTTPRequest, target: String, port: Int) -> HTTPResponse {
+        let authority = request.headers["Host"] ?? "127.0.0.1:\(port)"
+        let id = requestIDs.next()
+        let answer = Self.$requestID.withValue(id) {
+            replies.response(
+                for: APIError(
+                    status: 400, code: 15, name: "NCERRBadRequest", description: "Bad request",
+                    message:
+                        "This port speaks HTTPS: use https://\(authority)\(target) (curl -k, or trust the certificate at https://\(authority)/__admin/tls/cert.pem), or serve with --tls off"
+                ))
+        }
+        return identified(answer, request, id: id, since: .now)
+    }
+
     public func respondWhileStopping() -> HTTPResponse {
         replies.response(
             for: APIError(status: 503, code: 14, name: "NCERRServiceUnavailable", description: "Service unavailable", message: "The mock is stopping")

@@ -13,8 +13,8 @@ import HTTPServer
     import Foundation
 #endif
 
-/// What the mock keeps in its data directory besides the database: the JWT signing key and the
-/// generated TLS certificate. Made on first start, reused after, so tokens and pinned
+/// What the mock keeps in its data directory besides the database: the JWT signing key, the
+/// generated TLS certificate and which one-time notices were given. Made on first start, reused after, so tokens and pinned
 /// certificates survive restarts. A throwaway (`:memory:`) store makes fresh ones each start.
 struct DataDirectory {
     static let signingKeyFile = "jwt-signing.key"
@@ -88,6 +88,17 @@ struct DataDirectory {
     /// Throws when `file` exists and `untrusted` says why it must not be used.
     private static func checkTrusted(_ file: String, secret: Bool) throws {
         if let problem = untrusted(file, secret: secret) { throw StartupError(description: problem) }
+    }
+
+    /// True the first time it is asked about `notice` for this folder (and always for an
+    /// in-memory store, which has no folder to remember in): a notice given once per data folder,
+    /// not at every restart of a compose service.
+    func isFirstTime(_ notice: String) -> Bool {
+        guard let path else { return true }
+        let file = path + "/" + notice
+        if FileManager.default.fileExists(atPath: file) { return false }
+        try? writePrivate("", to: file)
+        return true
     }
 
     private func writePrivate(_ text: String, to file: String) throws {

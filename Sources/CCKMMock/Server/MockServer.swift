@@ -148,9 +148,11 @@ public final class MockServer: Sendable {
         app.engine.loadProgress.withLock { $0 = Self.loggedProgress(logger) }
         logger.info(
             "serving", metadata: ["url": "\(url)", "store": "\(configuration.store.displayName)", "fixtureJobs": "\(loaded)"])
-        if configuration.adminToken == nil, !Self.isLoopback(configuration.http.host) {
+        if configuration.adminToken == nil, Self.isReachableByOthers(configuration.http.host),
+            data.isFirstTime("control-api-open-notice-given")
+        {
             logger.warning(
-                "the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone who can reach \(configuration.http.host); set --admin-token or CCKM_MOCK_ADMIN_TOKEN"
+                "the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone who can reach \(configuration.http.host); set --admin-token or CCKM_MOCK_ADMIN_TOKEN (said once per data folder)"
             )
         }
     }
@@ -188,9 +190,14 @@ public final class MockServer: Sendable {
                 last = now
                 return true
             }
-            if due {
+            guard due else { return }
+            if message.hasPrefix("plain HTTP on the HTTPS port") {
                 logger.warning(
-                    "a client sent something other than TLS to this HTTPS port (plain http:// to an https:// server?) and got an empty reply: use https:// (the certificate is at /__admin/tls/cert.pem) or serve with --tls off",
+                    "a client sent plain http:// to this HTTPS port and got a 400 naming its https:// URL: use https:// (the certificate is at /__admin/tls/cert.pem) or serve with --tls off",
+                    metadata: ["request": "\(message)"])
+            } else {
+                logger.warning(
+                    "a TLS handshake on this HTTPS port failed (a client that offers neither TLS 1.3 nor 1.2, or that rejected the certificate?): the certificate is at /__admin/tls/cert.pem",
                     metadata: ["libmicrohttpd": "\(message)"])
             }
         }
@@ -284,6 +291,24 @@ public final class MockServer: Sendable {
     /// Whether `host` is reachable from this machine only.
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Whether binding `host` may open the control API to others: every interface does, and so
+    /// does a public address; loopback does not, nor a private or link-local address the user
+    /// picked (RFC 1918, RFC 4193, 169.254/16, fe80::/10), whose network they chose.
+    static func isReachableByOthers(_ host: String) -> Bool {
+        if isLoopback(host) { return false }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
+        if octets.count == 4, !octets.contains(nil) {
+            let (a, b) = (octets[0]!, octets[1]!)
+            let isPrivate = a == 10 || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168) || (a == 169 && b == 254)
+            return !isPrivate
+        }
+        let lower = host.lowercased()
+        let isPrivateV6 =
+            lower.hasPrefix("fc") || lower.hasPrefix("fd") || lower.hasPrefix("fe8") || lower.hasPrefix("fe9")
+            || lower.hasPrefix("fea") || lower.hasPrefix("feb")
+        return !isPrivateV6
     }
 
     /// Makes sure `path` is a writable directory, creating it if missing, readable by its owner

@@ -145,6 +145,22 @@ import Testing
         }
     }
 
+    /// Issue 43 #8: every compose start warned that the control API was open. Once per data
+    /// folder now, and never for an address on a network the user chose.
+    @Test func theOpenControlAPIWarningIsGivenOncePerDataFolder() throws {
+        let directory = try Paths.temporaryDirectory() + "/data"
+        var warnings: [Bool] = []
+        for _ in 0..<2 {
+            let server = try ServerProcess(["serve", "--host", "0.0.0.0", "--port", "0", "--tls", "off", "--data", directory])
+            #expect(server.firstLine()?.hasPrefix("listening on ") == true)
+            server.signal(SIGTERM)
+            let (status, errors) = server.finish()
+            #expect(status == 0, "\(errors)")
+            warnings.append(errors.contains("the control API (/__admin: reset, fixtures, faults, the request journal) is open to anyone"))
+        }
+        #expect(warnings == [true, false], "said at the first start only")
+    }
+
     /// A stop on the system clock is prompt: the simulator sleeps until the next due time or
     /// commit (issue 43 #5), and that sleep, a minute with nothing due, held SIGTERM for as long.
     @Test func aStopOnTheSystemClockIsPromptWithNothingDue() throws {
@@ -172,18 +188,25 @@ import Testing
         #expect(alone.finish().status == 0, "the folder is free once the server stopped")
     }
 
-    /// Issue 35: plain HTTP to the HTTPS port got an empty reply and the log said nothing.
-    @Test func plainHTTPToTheHTTPSPortIsExplainedInTheLog() throws {
+    /// Issue 35: plain HTTP to the HTTPS port got an empty reply and the log said nothing; issue
+    /// 43 #4: it gets CM's 400 envelope naming the https:// URL, as nginx's 497 does.
+    @Test func plainHTTPToTheHTTPSPortIsA400NamingHTTPS() throws {
         let server = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])
         let line = try #require(server.firstLine())
         let port = try #require(line.split(separator: ":").last.map(String.init))
-        let plain = try Curl.run(["http://127.0.0.1:\(port)/__admin/health"])
-        #expect(plain.exitCode == 52, "curl: empty reply")
+        let plain = try Curl.run(["http://127.0.0.1:\(port)/api/v1/cckm/aws/synchronization-jobs?limit=1"])
+        #expect(plain.status == 400)
+        let envelope = try JSONParser.parse(plain.body)
+        #expect(envelope["code"] == .number("15") && envelope["codeDesc"]?.stringValue == "NCERRBadRequest: Bad request")
+        #expect(
+            envelope["message"]?.stringValue
+                == "This port speaks HTTPS: use https://127.0.0.1:\(port)/api/v1/cckm/aws/synchronization-jobs?limit=1 (curl -k, or trust the certificate at https://127.0.0.1:\(port)/__admin/tls/cert.pem), or serve with --tls off"
+        )
         #expect(try Curl.run(["-k", "https://127.0.0.1:\(port)/__admin/health"]).status == 200, "still serving")
         server.signal(SIGTERM)
         let (status, errors) = server.finish()
         #expect(status == 0)
-        #expect(errors.contains("a client sent something other than TLS to this HTTPS port (plain http:// to an https:// server?)"), "\(errors)")
+        #expect(errors.contains("a client sent plain http:// to this HTTPS port and got a 400 naming its https:// URL"), "\(errors)")
         #expect(errors.contains("use https:// (the certificate is at /__admin/tls/cert.pem) or serve with --tls off"))
     }
 

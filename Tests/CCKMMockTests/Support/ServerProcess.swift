@@ -10,6 +10,9 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
     private let output = Pipe()
     private let errors = Pipe()
     private let command: String
+    /// What was read from each pipe and not yet handed out: reads take what is there (a byte at
+    /// a time made a 12,000-line output take minutes on a busy machine).
+    private var unread: [Int32: ArraySlice<UInt8>] = [:]
 
     /// How long a line or an exit may take on a busy machine before the test fails.
     static let patience: Duration = .seconds(90)
@@ -42,14 +45,22 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
     /// The next line on standard error; nil once it is closed (or, failing, after `patience`).
     func errorLine() -> String? { line(from: errors, named: "standard error") }
 
-    /// The next line of a pipe, read a byte at a time (so nothing after it is taken); nil at its end.
+    /// The next line of a pipe; nil at its end.
     private func line(from pipe: Pipe, named name: String) -> String? {
+        let fd = pipe.fileHandleForReading.fileDescriptor
         var bytes: [UInt8] = []
         let deadline = ContinuousClock.now + Self.patience
         while true {
-            switch Self.readByte(pipe.fileHandleForReading.fileDescriptor, until: deadline) {
-            case .byte(0x0A): return String(decoding: bytes, as: UTF8.self)
-            case .byte(let byte): bytes.append(byte)
+            let pending = unread[fd] ?? []
+            if let newline = pending.firstIndex(of: 0x0A) {
+                bytes += pending[..<newline]
+                unread[fd] = pending[(newline + 1)...]
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            bytes += pending
+            unread[fd] = nil
+            switch fill(fd, until: deadline) {
+            case .more: continue
             case .end: return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
             case .late:
                 Issue.record(
@@ -59,18 +70,22 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
         }
     }
 
-    private enum Read { case byte(UInt8), end, late }
+    private enum Read { case more, end, late }
 
-    /// One byte, waiting in slices of 100 ms so that a cancelled test stops waiting too.
-    private static func readByte(_ fd: Int32, until deadline: ContinuousClock.Instant) -> Read {
-        var byte: UInt8 = 0
+    /// Reads what the pipe has into `unread`, waiting in slices of 100 ms so that a cancelled
+    /// test stops waiting too.
+    private func fill(_ fd: Int32, until deadline: ContinuousClock.Instant) -> Read {
+        var buffer = [UInt8](repeating: 0, count: 65536)
         while ContinuousClock.now < deadline, !Task.isCancelled {
             var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let polled = poll(&ready, 1, 100)
             if polled < 0 && errno == EINTR { continue }
             guard polled > 0 else { continue }
-            let count = read(fd, &byte, 1)
-            if count == 1 { return .byte(byte) }
+            let count = read(fd, &buffer, buffer.count)
+            if count > 0 {
+                unread[fd, default: []] += buffer[..<count]
+                return .more
+            }
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             return .end
         }
@@ -91,11 +106,11 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
     /// Waits for the end of standard error and the exit (each within `patience`; past it the
     /// process is killed and the test fails); returns the status and everything written to standard error.
     func finish() -> (status: Int32, errors: String) {
-        var text: [UInt8] = []
+        let fd = errors.fileHandleForReading.fileDescriptor
         let deadline = ContinuousClock.now + Self.patience
         reading: while true {
-            switch Self.readByte(errors.fileHandleForReading.fileDescriptor, until: deadline) {
-            case .byte(let byte): text.append(byte)
+            switch fill(fd, until: deadline) {
+            case .more: continue
             case .end: break reading
             case .late:
                 Issue.record("\(command): standard error was not closed within \(Self.patience); killed")
@@ -108,7 +123,7 @@ final class ServerProcess: @unchecked Sendable {  // Used from one test at a tim
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: unread.removeValue(forKey: fd) ?? [], as: UTF8.self))
     }
 
     func signal(_ number: Int32) {
