@@ -69,7 +69,7 @@ extension CCKMApp {
         },
         Endpoint("GET", "/__admin/domains", .admin, \.control) { control, _ in .now(control.domainsJSON()) },
         Endpoint("POST", "/__admin/tokens", .admin, \.control) { control, call in .now(.json(200, try control.tokens.adminToken(body: call.body))) },
-        Endpoint("GET", "/__admin/ui", .adminOpen, \.dashboard) { _, _ in .now(DashboardHandlers.dashboard()) },
+        Endpoint("GET", "/__admin/ui", .adminOpen, query: ["tenant"], \.self) { app, _ in .now(try app.dashboardPage()) },
         Endpoint("GET", "/__admin/openapi.yaml", .adminOpen, \.dashboard) { _, _ in .now(DashboardHandlers.openAPI()) },
         Endpoint("GET", "/__admin/tls/cert.pem", .adminOpen, \.dashboard) { dashboard, _ in .now(try dashboard.certificate()) },
         Endpoint("GET", "/__admin/jobs", .admin, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"], \.control) {

@@ -1,4 +1,5 @@
 import CCKMCore
+import Foundation
 import HTTPServer
 
 /// The pages the control API serves that hold no secret: the dashboard, the spec, the certificate.
@@ -21,14 +22,18 @@ final class DashboardHandlers: Sendable {
         HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/yaml")]), body: openAPIBytes)
     }
 
-    static func dashboard() -> HTTPResponse {
+    /// The page with `firstState` (JSON, or `null`) written where its script reads it.
+    static func dashboard(firstState: String) -> HTTPResponse {
         HTTPResponse(
             status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]),
-            body: dashboardBytes)
+            body: dashboardBytes.before + Array(firstState.utf8) + dashboardBytes.after)
     }
 
     /// The spec and the dashboard as bytes, made once rather than on each request.
     static let openAPIBytes = Array(OpenAPIDocument.text.utf8)
-    static let dashboardBytes = Array(DashboardPage.html.utf8)
+    static let dashboardBytes: (before: [UInt8], after: [UInt8]) = {
+        let parts = DashboardPage.html.components(separatedBy: DashboardPage.firstStateMarker)
+        return (Array(parts[0].utf8), Array(parts[1].utf8))
+    }()
 
 }

@@ -18,6 +18,9 @@ enum DashboardPage {
 
     static let html = template.replacingOccurrences(of: "__FAMILIES__", with: families)
 
+    /// Where the served page carries its first state (`DashboardFirstState`).
+    static let firstStateMarker = "__FIRST_STATE__"
+
     private static let template = #"""
         <!doctype html>
         <html lang="en">
@@ -39,6 +42,10 @@ enum DashboardPage {
           button { cursor:pointer; } button:hover:enabled { border-color:var(--accent); } button:disabled { opacity:.4; cursor:default; }
           button.danger { background:#3a1d1f; } #status { color:var(--dim); font-size:.85em; margin-left:auto; }
           main { display:grid; grid-template-columns:repeat(auto-fill, minmax(22em, 1fr)); gap:.9em; padding:1em 1.2em; }
+          /* The board beside the feed of what happened, so that both are in view (on a narrow window the feed goes below). */
+          .board { display:flex; align-items:flex-start; } .board > main { flex:1; padding-right:.5em; }
+          .board > aside { width:25em; flex:none; position:sticky; top:4em; margin:1em 1.2em 1em 0; max-height:calc(100vh - 5em); display:flex; flex-direction:column; }
+          @media (max-width: 70em) { .board { flex-direction:column; align-items:stretch; } .board > aside { width:auto; position:static; margin:0 1.2em; } }
           .card { background:var(--panel); border:1px solid var(--line); border-radius:10px; padding:.7em .8em; min-height:6em; }
           .card h2 { display:flex; justify-content:space-between; align-items:center; font-size:1em; margin:0 0 .5em; }
           .card h2 small { color:var(--dim); font-weight:normal; margin-left:.4em; }
@@ -47,7 +54,7 @@ enum DashboardPage {
           .job { border-top:1px solid var(--line); padding:.45em 0; } .job:first-of-type { border-top:none; }
           .job .head { display:flex; gap:.5em; align-items:center; font-size:.9em; }
           .job code { color:var(--dim); } .job time { color:var(--dim); margin-left:auto; font-variant-numeric:tabular-nums; }
-          .badge { border-radius:999px; padding:0 .55em; font-size:.8em; font-weight:600; color:#0b0f13; }
+          .badge { border-radius:999px; padding:0 .55em; font-size:.8em; font-weight:600; color:#0b0f13; white-space:nowrap; }
           .in_progress { background:var(--run); } .completed { background:var(--ok); } .failed { background:var(--fail); }
           .abort { color:var(--cancel); font-size:.8em; }
           .targets { display:flex; flex-wrap:wrap; gap:.3em; margin-top:.35em; }
@@ -59,6 +66,11 @@ enum DashboardPage {
           th { color:var(--dim); font-weight:normal; } td.num { font-variant-numeric:tabular-nums; }
           .s2 { color:var(--ok); } .s4, .s5, .s0 { color:var(--fail); }
           form { display:flex; flex-wrap:wrap; gap:.4em; margin-top:.5em; } form input { width:6em; }
+          .tenant { border:1px solid var(--accent); color:var(--accent); border-radius:5px; padding:0 .4em; font-size:.75em; }
+          .reason { color:var(--fail); font-size:.78em; margin-top:.25em; overflow-wrap:anywhere; }
+          #feed { overflow:auto; min-height:0; } .event { display:grid; grid-template-columns:4.6em 1fr; gap:.5em; font-size:.82em;
+            border-top:1px solid var(--line); padding:.2em 0; } .event time { color:var(--dim); font-variant-numeric:tabular-nums; }
+          .event .ok { color:var(--ok); } .event .fail { color:var(--fail); } .event .run { color:var(--run); } .event .cancel { color:var(--cancel); }
         </style>
         </head>
         <body>
@@ -75,7 +87,10 @@ enum DashboardPage {
           </div>
           <span id="status">connecting…</span>
         </header>
-        <main id="families"></main>
+        <div class="board">
+          <main id="families"></main>
+          <aside class="card"><h2>What happened</h2><div id="feed"></div></aside>
+        </div>
         <main><section class="wide">
           <div class="card"><h2>Fault rules</h2><div id="faults"></div>
             <form id="fault-form"><select id="fault-family"></select><input id="fault-status" value="503" aria-label="Status">
@@ -87,15 +102,27 @@ enum DashboardPage {
         const FAMILIES = __FAMILIES__;
         const $ = (id) => document.getElementById(id);
         const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;","'":"&#39;"}[c]));
-        let domain = localStorage.getItem("cckm-mock-domain") || "root";
-        let token = null;
+        // The tenant shown: "*" for every tenant at once; ?tenant= in the URL picks one.
+        let domain = new URLSearchParams(location.search).get("tenant") || localStorage.getItem("cckm-mock-domain") || "root";
+        const everyTenant = () => domain === "*";
+        const tokens = {};
         let clockMode = "system";
+        // The event feed: what happened, newest first, and when each job began (for elapsed times).
+        const FIRST_STATE = __FIRST_STATE__;
+        let feed = [];
+        const seenEvents = new Set();
+        const jobStarted = {};
+        // Which scheduler configuration started a job (its id, from the job lists), and the names
+        // of the configurations.
+        const jobSchedule = {};
+        const scheduleNames = {};
+        let eventsSince = null;
 
         // With --admin-token the control API wants it: asked for once, kept for this tab.
         let adminToken = sessionStorage.getItem("cckm-mock-admin-token");
         async function call(method, path, body, withToken) {
           const headers = {"Content-Type": "application/json"};
-          if (withToken) { headers.Authorization = "Bearer " + await bearer(); }
+          if (withToken) { headers.Authorization = "Bearer " + await bearer(withToken === true ? domain : withToken); }
           else if (adminToken && path.startsWith("/__admin")) { headers.Authorization = "Bearer " + adminToken; }
           const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
           if (response.status === 401 && !withToken && path.startsWith("/__admin")) {
@@ -107,9 +134,9 @@ enum DashboardPage {
           if (!response.ok) { throw new Error((data && data.message) || response.status); }
           return data;
         }
-        async function bearer() {
-          if (!token) { token = (await call("POST", "/__admin/tokens", {domain})).jwt; }
-          return token;
+        async function bearer(tenant) {
+          if (!tokens[tenant]) { tokens[tenant] = (await call("POST", "/__admin/tokens", {domain: tenant})).jwt; }
+          return tokens[tenant];
         }
         const time = (iso) => iso ? iso.slice(11, 19) : "";
         // AWS keys read "…9012/eu-west-1" (account and region); Azure's drop location and id suffix.
@@ -128,26 +155,33 @@ enum DashboardPage {
         function renderFamilies(pages, schedules) {
           // One page per family: a family with hundreds of recent jobs cannot push the others' out.
           const byFamily = {};
-          FAMILIES.forEach((family, index) => { byFamily[family.name] = pages[index].resources.map((item) => item.job); });
-          // Scheduler configurations of this domain, per family, with when each runs next.
+          FAMILIES.forEach((family, index) => { byFamily[family.name] = pages[index].resources; });
+          // Scheduler configurations of the tenant shown, per family, with when each runs next.
           const scheduled = {};
-          for (const s of schedules.filter((s) => s.domain === domain)) { (scheduled[s.family] = scheduled[s.family] || []).push(s); }
+          for (const s of schedules) { scheduleNames[s.id] = s.name; }
+          for (const s of schedules.filter((s) => everyTenant() || s.domain === domain)) { (scheduled[s.family] = scheduled[s.family] || []).push(s); }
           $("families").innerHTML = FAMILIES.map((family) => {
-            const jobs = byFamily[family.name] || [];
-            const rows = jobs.map((job) => {
-              const chips = Object.entries(job.detailed_status || {}).map(([target, message]) =>
+            const items = byFamily[family.name] || [];
+            const rows = items.map(({job, domain: tenant, schedule}) => {
+              jobStarted[job.id] = jobStarted[job.id] || job.createdAt;
+              if (schedule) jobSchedule[job.id] = schedule;
+              const targets = Object.entries(job.detailed_status || {});
+              const chips = targets.map(([target, message]) =>
                 `<span class="chip ${chipClass(message)}" title="${esc(target)}: ${esc(message)}">${esc(chipLabel(target))}</span>`).join("");
+              // Why a target failed, on the card: no hovering needed.
+              const reasons = targets.filter(([, message]) => chipClass(message) === "fail").map(([target, message]) =>
+                `<div class="reason">${esc(chipLabel(target))}: ${esc(message)}</div>`).join("");
               const cancel = job.overall_status === "in_progress" && !job.abort
-                ? `<button class="danger" data-cancel="${esc(family.path + "/" + job.id)}">Cancel</button>` : "";
+                ? `<button class="danger" data-cancel="${esc(family.path + "/" + job.id)}" data-tenant="${esc(tenant)}">Cancel</button>` : "";
               return `<div class="job" data-id="${esc(job.id)}" data-status="${esc(job.overall_status)}">
                 <div class="head"><span class="badge ${esc(job.overall_status)}">${esc(job.overall_status.replace("_", " "))}</span>
-                <code title="${esc(job.id)}">…${esc(job.id.slice(-8))}</code>${job.abort ? '<span class="abort">cancel asked</span>' : ""}${cancel}
-                <time>${esc(time(job.createdAt))}</time></div><div class="targets">${chips}</div></div>`;
+                <code title="${esc(job.id)}">…${esc(job.id.slice(-8))}</code>${everyTenant() ? `<span class="tenant">${esc(tenant)}</span>` : ""}${job.abort ? '<span class="abort">cancel asked</span>' : ""}${cancel}
+                <time>${esc(time(job.createdAt))}</time></div><div class="targets">${chips}</div>${reasons}</div>`;
             }).join("");
             const plans = (scheduled[family.name] || []).map((s) =>
               `<div class="schedule" title="${esc(s.run_at)}">scheduled: ${esc(s.name)} · ${s.next_due ? "next " + esc(s.next_due.slice(0, 10)) + " " + esc(time(s.next_due)) : "not due"}${s.last_run ? " · last run " + esc(s.last_run.status) + " " + esc(time(s.last_run.createdAt)) : ""}</div>`).join("");
             return `<div class="card" data-family="${esc(family.name)}"><h2><span>${esc(family.label)}<small>${esc(family.cloud)}</small></span>
-              <button data-start="${esc(family.path)}">Sync all</button></h2>${plans}${rows || '<div class="empty">no jobs yet</div>'}</div>`;
+              <button data-start="${esc(family.path)}"${everyTenant() ? ' disabled title="pick a tenant to start a job in it"' : ""}>Sync all</button></h2>${plans}${rows || '<div class="empty">no jobs yet</div>'}</div>`;
           }).join("");
         }
 
@@ -165,27 +199,79 @@ enum DashboardPage {
             : '<div class="empty">no requests yet</div>';
         }
 
-        async function refresh() {
-          try {
-            const [pages, clock, faults, requests, domains, schedules] = await Promise.all([
-              Promise.all(FAMILIES.map((family) =>
-                call("GET", `/__admin/jobs?domain=${encodeURIComponent(domain)}&family=${encodeURIComponent(family.name)}&limit=4`))),
-              call("GET", "/__admin/clock"),
-              call("GET", "/__admin/faults"), call("GET", "/__admin/requests?limit=12"), call("GET", "/__admin/domains"),
-              call("GET", "/__admin/schedules")]);
+        const LABELS = Object.fromEntries(FAMILIES.map((f) => [f.name, f.label]));
+        function elapsed(from, to) {
+          if (!from) return "";
+          const seconds = Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+          return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+        }
+        // One line per event: a job started (by a schedule, when one did), a target done or failed
+        // with its reason and how long it took, a job ended or cancelled.
+        function describe(e) {
+          const after = elapsed(jobStarted[e.job], e.at);
+          if (e.target === null && e.from === null) {
+            jobStarted[e.job] = jobStarted[e.job] || e.at;
+            const by = jobSchedule[e.job];
+            return ["run", by ? `started by the schedule ${scheduleNames[by] || by}` : "started"];
+          }
+          if (e.target === null) {
+            const cls = e.to === "completed" ? "ok" : e.to === "failed" ? "fail" : "cancel";
+            return [cls, `ended ${e.to.replace("_", " ")}${after ? " after " + after : ""}`];
+          }
+          const cls = chipClass(e.to);
+          const what = cls === "ok" ? "done" : cls === "cancel" ? "cancelled" : "failed";
+          return [cls, `${chipLabel(e.target)} ${what}${after ? " in " + after : ""}${cls === "fail" ? ": " + e.to : ""}`];
+        }
+        function takeEvents(events) {
+          for (const e of events) {
+            const key = `${e.job}|${e.target}|${e.to}|${e.at}`;
+            if (seenEvents.has(key)) continue;
+            seenEvents.add(key);
+            eventsSince = e.at;
+            if (!everyTenant() && e.domain !== domain) continue;
+            const [cls, text] = describe(e);
+            feed.unshift({e, cls, text});
+          }
+          feed = feed.slice(0, 60);
+        }
+        function renderFeed() {
+          $("feed").innerHTML = feed.length ? feed.map(({e, cls, text}) =>
+            `<div class="event" data-job="${esc(e.job)}"><time>${esc(time(e.at))}</time><span><b>${esc(LABELS[e.family] || e.family)}</b>
+             <code>…${esc(e.job.slice(-8))}</code>${everyTenant() ? ` <span class="tenant">${esc(e.domain)}</span>` : ""}
+             <span class="${cls}">${esc(text)}</span></span></div>`).join("")
+            : '<div class="empty">nothing yet: start a job, or wait for one</div>';
+        }
+
+        function render({pages, clock, faults, requests, domains, schedules, events}) {
             clockMode = clock.mode;
             $("clock").textContent = `${clock.now.slice(0, 10)} ${time(clock.now)} (${clock.mode})`;
             for (const button of $("advance").querySelectorAll("[data-seconds]")) { button.disabled = clock.mode !== "manual"; }
             $("scale").value = String(clock.timeScale);
             const select = $("domain");
-            if (select.options.length !== domains.domains.length) {
-              select.innerHTML = domains.domains.map((d) => `<option>${esc(d)}</option>`).join("");
+            if (select.options.length !== domains.domains.length + 1) {
+              select.innerHTML = '<option value="*">All tenants</option>' + domains.domains.map((d) => `<option>${esc(d)}</option>`).join("");
             }
             select.value = domain;
             renderFamilies(pages, schedules.schedules);
+            takeEvents(events.events);
+            renderFeed();
             renderFaults(faults.faults);
             renderRequests(requests.requests);
-            $("status").textContent = `live · ${pages.reduce((sum, page) => sum + page.total, 0)} jobs in ${domain}`;
+            $("status").textContent = `live · ${pages.reduce((sum, page) => sum + page.total, 0)} jobs in ${everyTenant() ? "every tenant" : domain}`;
+        }
+
+        async function refresh() {
+          try {
+            const tenant = everyTenant() ? "" : `domain=${encodeURIComponent(domain)}&`;
+            const [pages, clock, faults, requests, domains, schedules] = await Promise.all([
+              Promise.all(FAMILIES.map((family) =>
+                call("GET", `/__admin/jobs?${tenant}family=${encodeURIComponent(family.name)}&limit=4`))),
+              call("GET", "/__admin/clock"),
+              call("GET", "/__admin/faults"), call("GET", "/__admin/requests?limit=12"), call("GET", "/__admin/domains"),
+              call("GET", "/__admin/schedules")]);
+            const since = eventsSince || new Date(Date.parse(clock.now) - 15 * 60 * 1000).toISOString();
+            const events = await call("GET", `/__admin/events?since=${encodeURIComponent(since)}&limit=500`);
+            render({pages, clock, faults, requests, domains, schedules, events});
           } catch (error) {
             $("status").textContent = "disconnected: " + error.message;
           }
@@ -196,7 +282,7 @@ enum DashboardPage {
           if (!button) return;
           try {
             if (button.dataset.start) { await call("POST", button.dataset.start, {synchronize_all: true}, true); }
-            else if (button.dataset.cancel) { await call("POST", button.dataset.cancel + "/cancel", undefined, true); }
+            else if (button.dataset.cancel) { await call("POST", button.dataset.cancel + "/cancel", undefined, button.dataset.tenant || true); }
             else if (button.dataset.seconds) { await call("POST", "/__admin/clock/advance", {seconds: Number(button.dataset.seconds)}); }
             else if (button.id === "settle") { await call("POST", "/__admin/jobs/settle"); }
             else if (button.dataset.fault) { await call("DELETE", "/__admin/faults/" + button.dataset.fault); }
@@ -210,8 +296,19 @@ enum DashboardPage {
           refresh();
         });
         $("fault-family").innerHTML = FAMILIES.map((f) => `<option value="${esc(f.name)}">${esc(f.label)}</option>`).join("");
-        $("domain").addEventListener("change", (event) => { domain = event.target.value; token = null; localStorage.setItem("cckm-mock-domain", domain); refresh(); });
+        $("domain").addEventListener("change", (event) => {
+          domain = event.target.value; localStorage.setItem("cckm-mock-domain", domain);
+          feed = []; seenEvents.clear(); eventsSince = null; refresh();
+        });
         $("scale").addEventListener("change", (event) => call("POST", "/__admin/clock", {timeScale: Number(event.target.value)}).then(refresh));
+        // The served page carries the board for every tenant (when the control API is open): it is
+        // drawn before the first poll, so the first paint is the board, not "connecting…".
+        if (FIRST_STATE) {
+          const shown = everyTenant() ? FIRST_STATE : {...FIRST_STATE, pages: FIRST_STATE.pages.map((page) =>
+            ({...page, resources: page.resources.filter((item) => item.domain === domain),
+              total: page.resources.filter((item) => item.domain === domain).length}))};
+          render(shown);
+        }
         refresh();
         setInterval(refresh, 500);
         </script>

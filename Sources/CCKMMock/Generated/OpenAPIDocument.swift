@@ -4855,7 +4855,7 @@ enum OpenAPIDocument {
           "control"
         ],
         "operationId": "dashboard",
-        "summary": "The dashboard (HTML).",
+        "summary": "The dashboard (HTML); tenant=* shows every tenant, tenant=NAME one.",
         "responses": {
           "200": {
             "description": "HTML",
@@ -4876,7 +4876,18 @@ enum OpenAPIDocument {
           "431": {
             "$ref": "#/components/responses/Error"
           }
-        }
+        },
+        "parameters": [
+          {
+            "name": "tenant",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "* for every tenant, or one tenant's name"
+          }
+        ]
       }
     },
     "/__admin/openapi.yaml": {

@@ -16,7 +16,39 @@ import Testing
         #expect(html.hasPrefix("<!doctype html>") && html.contains("</html>"))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("src="), "no external assets: works offline")
         for family in JobFamily.all { #expect(html.contains("\"/api/v1/cckm/\(family.basePath)\"")) }
-        #expect(!html.contains("__FAMILIES__"))
+        #expect(!html.contains("__FAMILIES__") && !html.contains("__FIRST_STATE__"))
+    }
+
+    /// Issue 43 #7: the page carries the board's first state, so its first paint is the board;
+    /// each part is what its control-API call answers.
+    @Test func thePageCarriesTheBoardsFirstStateAsTheControlAPIAnswersIt() throws {
+        let app = try InProcessApp(
+            settings: SimulatorSettings(targetDuration: 5...5), auth: AuthSettings(accounts: Accounts(domains: ["team-a"])))
+        let token = try #require(try app.post("/__admin/tokens", #"{"domain":"team-a"}"#).json["jwt"]?.stringValue)
+        let id = try #require(try app.send("POST", "/api/v1/cckm/dsm/refresh", body: #"{"domains":["d"]}"#, token: token).json["id"]?.stringValue)
+        try app.advance(10)
+        let html = String(decoding: app.app.respond(to: .init(method: "GET", path: "/__admin/ui")).body, as: UTF8.self)
+        let start = try #require(html.range(of: "const FIRST_STATE = ")).upperBound
+        let end = try #require(html[start...].range(of: ";\n")).lowerBound
+        let state = try JSONParser.parse(String(html[start..<end]))
+        let dsm = try #require(JobFamily.all.firstIndex { $0.name == "dsm" })
+        #expect(state["pages"]?.arrayValue?.count == JobFamily.all.count)
+        let dsmPage = try app.get("/__admin/jobs?family=dsm&limit=4").json
+        #expect(state["pages"]?.arrayValue?[dsm] == dsmPage, "every tenant's")
+        #expect(state["pages"]?.arrayValue?[dsm]["resources"]?.arrayValue?.first?["domain"]?.stringValue == "team-a")
+        let (clock, domains, schedules) = (
+            try app.get("/__admin/clock").json, try app.get("/__admin/domains").json, try app.get("/__admin/schedules").json
+        )
+        #expect(state["clock"] == clock && state["domains"] == domains && state["schedules"] == schedules)
+        let events = try #require(state["events"]?["events"]?.arrayValue)
+        #expect(events.map { $0["job"]?.stringValue } == [id, id, id], "started, its target done, ended")
+        #expect(events.last?["to"]?.stringValue == "completed")
+    }
+
+    @Test func withAnAdminTokenThePageCarriesNoState() throws {
+        let app = try InProcessApp(adminToken: "s3cret")
+        let html = String(decoding: app.app.respond(to: .init(method: "GET", path: "/__admin/ui")).body, as: UTF8.self)
+        #expect(html.contains("const FIRST_STATE = null;\n"), "the page is served to anyone; its state needs the token")
     }
 
     @Test func domainsAndAdminTokens() throws {
