@@ -74,6 +74,23 @@ package enum StoreSchema {
         """,
     ]
 
+    /// Keep the counts on every delete; a full reset of a large store drops them, deletes every
+    /// job and clears the counts (`JobStore.deleteAllJobs`).
+    package static let uncountTriggers = [
+        """
+        CREATE TRIGGER job_uncounted AFTER DELETE ON job BEGIN
+            UPDATE job_count SET n = n - 1
+                WHERE family = OLD.family AND domain = OLD.domain AND status = OLD.status;
+        END
+        """,
+        """
+        CREATE TRIGGER job_target_uncounted AFTER DELETE ON job_target BEGIN
+            UPDATE job_target_count SET n = n - 1
+                WHERE family = OLD.family AND domain = OLD.domain AND value = OLD.value AND status = OLD.status;
+        END
+        """,
+    ]
+
     /// The counts from the rows, after a bulk load appended them with the insert triggers dropped.
     package static let recount = """
         DELETE FROM job_count;
