@@ -48,6 +48,9 @@ final class TLSDoor: @unchecked Sendable {
     }
 
     private var waiting: [Waiting] = []
+    /// Out of descriptors (or memory) at an accept: the listener is left alone until then, so that
+    /// the pending connection that stays readable does not spin the thread.
+    private var listenerRestsUntil: timespec?
 
     init(
         _ configuration: Configuration, daemon: OpaquePointer, responder: any HTTPResponder,
@@ -94,7 +97,8 @@ final class TLSDoor: @unchecked Sendable {
 
     private func run() {
         while !stopping.load(ordering: .acquiring) {
-            let listening = waiting.count < configuration.connectionLimit
+            if let rest = listenerRestsUntil, Self.isBefore(rest, Self.now(plus: 0)) { listenerRestsUntil = nil }
+            let listening = waiting.count < configuration.connectionLimit && listenerRestsUntil == nil
             var polled = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
             if listening { polled.append(pollfd(fd: configuration.listener, events: Int16(POLLIN), revents: 0)) }
             let first = polled.count
@@ -123,7 +127,15 @@ final class TLSDoor: @unchecked Sendable {
                     accept(configuration.listener, $0, &length)
                 }
             }
-            guard descriptor >= 0 else { return }
+            guard descriptor >= 0 else {
+                if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) {
+                    var rest = Self.now(plus: 0)
+                    rest.tv_nsec += 100_000_000
+                    if rest.tv_nsec >= 1_000_000_000 { (rest.tv_sec, rest.tv_nsec) = (rest.tv_sec + 1, rest.tv_nsec - 1_000_000_000) }
+                    listenerRestsUntil = rest
+                }
+                return
+            }
             let client = Self.clientAddress(address)
             if configuration.perAddressLimit > 0, waiting.count(where: { $0.client == client }) >= configuration.perAddressLimit {
                 close(descriptor)
@@ -190,7 +202,7 @@ final class TLSDoor: @unchecked Sendable {
     }
 
     private func timeoutMilliseconds() -> Int32 {
-        guard let soonest = waiting.map(\.deadline).min(by: Self.isBefore) else { return -1 }
+        guard let soonest = (waiting.map(\.deadline) + [listenerRestsUntil].compactMap { $0 }).min(by: Self.isBefore) else { return -1 }
         let now = Self.now(plus: 0)
         let milliseconds = (soonest.tv_sec - now.tv_sec) * 1000 + (soonest.tv_nsec - now.tv_nsec) / 1_000_000
         return Int32(clamping: max(0, milliseconds + 1))
