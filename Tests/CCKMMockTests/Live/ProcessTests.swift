@@ -210,6 +210,36 @@ import Testing
         #expect(errors.contains("use https:// (the certificate is at /__admin/tls/cert.pem) or serve with --tls off"))
     }
 
+    /// The HTTPS port's own accept loop, out of descriptors, rests instead of spinning on the
+    /// connection that stays pending, and serves again once connections close.
+    @Test func outOfDescriptorsTheHTTPSPortRestsAndRecovers() throws {
+        let server = try ServerProcess(
+            ["--nofile=48:48", "--", Paths.executable, "serve", "--port", "0", "--data", ":memory:", "--log-level", "warning"],
+            executable: "/usr/bin/prlimit")
+        let line = try #require(server.firstLine())
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0) })
+        var held = (0..<80).map { _ in connectLoopback(port, timeout: 5).fd }
+        // The server's CPU time (utime and stime, /proc's fields 14 and 15) over a second of it
+        // out of descriptors: a loop spinning on the pending connection would spend the whole second.
+        func ticks() throws -> Int {
+            let fields =
+                try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/stat", encoding: .utf8)
+                .split(separator: ")").last?.split(separator: " ") ?? []
+            return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+        }
+        let (before, started) = (try ticks(), ContinuousClock.now)
+        while ContinuousClock.now - started < .seconds(1) { usleep(50_000) }  // CPU measured over time, not waited on
+        let spent = try ticks() - before
+        #expect(spent < 30, "\(spent) clock ticks of 100 in a second out of descriptors")
+        held.forEach { close($0) }
+        held = []
+        try blockUntil("health to answer once the connections closed", within: .seconds(30)) {
+            (try? Curl.run(["-k", "--max-time", "2", "https://127.0.0.1:\(port)/__admin/health"]).status) == 200
+        }
+        server.signal(SIGTERM)
+        #expect(server.finish().status == 0)
+    }
+
     @Test func takenPortIsOneClearLineAndAFailure() throws {
         let first = try ServerProcess(["serve", "--port", "0", "--data", ":memory:"])
         let line = try #require(first.firstLine())
