@@ -6,7 +6,9 @@ import Synchronization
 #endif
 
 /// A libmicrohttpd daemon serving one `HTTPResponder`: epoll loops on a thread pool, keep-alive,
-/// bodies collected up to a cap, limits on connections and idle time, and a graceful stop.
+/// bodies collected up to a cap, limits on connections and idle time, and a graceful stop. With
+/// TLS, the server's own `TLSDoor` accepts each connection and hands libmicrohttpd those that
+/// begin with a TLS handshake (plain HTTP gets a plain 400).
 ///
 /// `@unchecked Sendable`: the daemon pointer is written once in `init` and cleared once in
 /// `shutdown`, both under `state`'s lock; everything else is immutable after `init`.
