@@ -117,7 +117,7 @@ import Testing
     /// Issue 42 #9: a stop during the index build that follows a load's rows was lost: the server
     /// started serving and ran on (`docker stop`, Ctrl-C waited), and `fixtures prepare` wrote its
     /// file with exit 0. Now the build is interrupted where it is, and nothing of the load is stored.
-    @Test(.live(.seconds(300)), arguments: ["serve", "prepare"])
+    @Test(.live(.seconds(500)), arguments: ["serve", "prepare"])
     func aStopDuringTheIndexBuildStopsTheProcessWithNothingStored(command: String) throws {
         let directory = try Paths.temporaryDirectory()
         let file = try jsonLines(200_000, in: directory, name: "big.jsonl")
