@@ -22,10 +22,16 @@ final class DashboardHandlers: Sendable {
         HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/yaml")]), body: openAPIBytes)
     }
 
-    /// The page with `firstState` (JSON, or `null`) written where its script reads it.
+    /// The page with `firstState` (JSON, or `null`) written where its script reads it. No page of
+    /// another origin may frame it: its buttons change state, and a click in a frame would be the
+    /// mock's own origin's (clickjacking).
     static func dashboard(firstState: String) -> HTTPResponse {
         HTTPResponse(
-            status: 200, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]),
+            status: 200,
+            headers: HTTPHeaders([
+                ("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"), ("X-Frame-Options", "DENY"),
+                ("Content-Security-Policy", "frame-ancestors 'none'"),
+            ]),
             body: dashboardBytes.before + Array(firstState.utf8) + dashboardBytes.after)
     }
 

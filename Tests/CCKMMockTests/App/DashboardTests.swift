@@ -13,6 +13,7 @@ import Testing
         let response = app.app.respond(to: .init(method: "GET", path: "/__admin/ui"))
         let html = String(decoding: response.body, as: UTF8.self)
         #expect(response.status == 200 && response.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(response.headers["X-Frame-Options"] == "DENY" && response.headers["Content-Security-Policy"] == "frame-ancestors 'none'")
         #expect(html.hasPrefix("<!doctype html>") && html.contains("</html>"))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("src="), "no external assets: works offline")
         for family in JobFamily.all { #expect(html.contains("\"/api/v1/cckm/\(family.basePath)\"")) }
