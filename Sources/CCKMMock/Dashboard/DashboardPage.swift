@@ -110,7 +110,9 @@ enum DashboardPage {
         // The event feed: what happened, newest first, and when each job began (for elapsed times).
         const FIRST_STATE = __FIRST_STATE__;
         let feed = [];
-        const seenEvents = new Set();
+        // Events already in the feed, by key, with their time: a poll asks from the last one's time
+        // on, so only those at that time come again; older keys are let go.
+        const seenEvents = new Map();
         const jobStarted = {};
         // Which scheduler configuration started a job (its id, from the job lists), and the names
         // of the configurations.
@@ -226,13 +228,14 @@ enum DashboardPage {
           for (const e of events) {
             const key = `${e.job}|${e.target}|${e.to}|${e.at}`;
             if (seenEvents.has(key)) continue;
-            seenEvents.add(key);
+            seenEvents.set(key, e.at);
             eventsSince = e.at;
             if (!everyTenant() && e.domain !== domain) continue;
             const [cls, text] = describe(e);
             feed.unshift({e, cls, text});
           }
           feed = feed.slice(0, 60);
+          if (seenEvents.size > 2000) { for (const [key, at] of seenEvents) { if (at < eventsSince) seenEvents.delete(key); } }
         }
         function renderFeed() {
           $("feed").innerHTML = feed.length ? feed.map(({e, cls, text}) =>

@@ -304,6 +304,8 @@ public final class MockServer: Sendable {
             let isPrivate = a == 10 || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168) || (a == 169 && b == 254)
             return !isPrivate
         }
+        // A name (not an address) may resolve anywhere: it warns.
+        guard host.contains(":") else { return true }
         let lower = host.lowercased()
         let isPrivateV6 =
             lower.hasPrefix("fc") || lower.hasPrefix("fd") || lower.hasPrefix("fe8") || lower.hasPrefix("fe9")
