@@ -13,7 +13,8 @@ public struct DemoCommand: AsyncParsableCommand {
             Takes every flag and CCKM_MOCK_* variable of serve, with other defaults: the built-in demo scenario \
             (--fixtures demo), a throwaway store (--data :memory:), plain HTTP (--tls off, so a browser opens the \
             page without a certificate warning), login off, port 8080, and jobs on the system clock twice as fast \
-            (--time-scale 2). Works from any folder. Open the printed dashboard URL; stop with Ctrl-C.
+            (--time-scale 2). A built-in client lists and reads jobs every 5 s, so the request log shows a client's \
+            traffic (--no-client: none). Works from any folder. Open the printed dashboard URL; stop with Ctrl-C.
             """
     )
 
@@ -24,6 +25,11 @@ public struct DemoCommand: AsyncParsableCommand {
     ]
 
     @OptionGroup public var options: ServeOptions
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "A built-in client lists and reads jobs every 5 s, family after family, so the dashboard's request log shows a client's traffic.")
+    public var client = true
 
     public init() {}
 
@@ -37,6 +43,6 @@ public struct DemoCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        try await ServeCommand.serve(try options.resolve(environment: Self.environment(.current)), announceDashboard: true)
+        try await ServeCommand.serve(try options.resolve(environment: Self.environment(.current)), announceDashboard: true, demoClient: client)
     }
 }

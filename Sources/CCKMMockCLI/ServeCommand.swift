@@ -37,7 +37,8 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Serves until SIGINT, SIGTERM or SIGHUP; `demo` calls it too, with its own defaults resolved.
-    static func serve(_ settings: ServeSettings, announceDashboard: Bool) async throws {
+    /// `demoClient`: `demo`'s own client runs beside the server (`DemoClientService`).
+    static func serve(_ settings: ServeSettings, announceDashboard: Bool, demoClient: Bool = false) async throws {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: settings.logLevel) }
         let logger = Logger(label: "cckm-mock")
         let server: MockServer
@@ -56,11 +57,13 @@ public struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
+        var services: [any Service] = [
+            MockServerService(server: server, announceDashboard: announceDashboard),
+            SimulatorService(engine: server.app.engine, logger: logger),
+        ]
+        if demoClient { services.append(DemoClientService(url: server.localURL)) }
         let group = ServiceGroup(
-            services: [
-                MockServerService(server: server, announceDashboard: announceDashboard),
-                SimulatorService(engine: server.app.engine, logger: logger),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger)
         // A stop that came after the load (the index build's last statement, the listening
         // socket's start) or comes before the group has its own handlers stops the group at once.

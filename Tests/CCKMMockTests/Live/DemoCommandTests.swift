@@ -27,5 +27,11 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self).contains("\"total\":20"))
         let (page, _) = try await LiveServer.session.data(from: URL(string: dashboard.replacingOccurrences(of: "dashboard: ", with: ""))!)
         #expect(String(decoding: page, as: UTF8.self).contains("<title>cckm-mock dashboard</title>"))
+        // Its own client's first list and read are in the request log (issue 43 #7): it starts at once.
+        try await eventually("the demo's client's first list and read in the journal", within: .seconds(60)) {
+            let journal = try Curl.run([base + "/__admin/requests?path=/api/v1/cckm/*&limit=2"]).body
+            let requests = (try? JSONParser.parse(journal))?["requests"]?.arrayValue ?? []
+            return requests.count == 2 && requests.allSatisfy { $0["method"]?.stringValue == "GET" && $0["status"]?.intValue == 200 }
+        }
     }
 }
