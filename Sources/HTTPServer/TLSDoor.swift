@@ -38,11 +38,11 @@ final class TLSDoor: @unchecked Sendable {
 
     private struct Waiting {
         let descriptor: Int32
-        var address: sockaddr_storage
+        let address: sockaddr_storage
         let length: socklen_t
         /// The client's address without its port.
         let client: [UInt8]
-        var deadline: timespec
+        var deadline: ContinuousClock.Instant
         /// Answered: read and thrown away until the client closes or the deadline.
         var draining = false
     }
@@ -50,7 +50,7 @@ final class TLSDoor: @unchecked Sendable {
     private var waiting: [Waiting] = []
     /// Out of descriptors (or memory) at an accept: the listener is left alone until then, so that
     /// the pending connection that stays readable does not spin the thread.
-    private var listenerRestsUntil: timespec?
+    private var listenerRestsUntil: ContinuousClock.Instant?
 
     init(
         _ configuration: Configuration, daemon: OpaquePointer, responder: any HTTPResponder,
@@ -97,7 +97,7 @@ final class TLSDoor: @unchecked Sendable {
 
     private func run() {
         while !stopping.load(ordering: .acquiring) {
-            if let rest = listenerRestsUntil, Self.isBefore(rest, Self.now(plus: 0)) { listenerRestsUntil = nil }
+            if let rest = listenerRestsUntil, rest < .now { listenerRestsUntil = nil }
             let listening = waiting.count < configuration.connectionLimit && listenerRestsUntil == nil
             var polled = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
             if listening { polled.append(pollfd(fd: configuration.listener, events: Int16(POLLIN), revents: 0)) }
@@ -129,10 +129,7 @@ final class TLSDoor: @unchecked Sendable {
             }
             guard descriptor >= 0 else {
                 if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) {
-                    var rest = Self.now(plus: 0)
-                    rest.tv_nsec += 100_000_000
-                    if rest.tv_nsec >= 1_000_000_000 { (rest.tv_sec, rest.tv_nsec) = (rest.tv_sec + 1, rest.tv_nsec - 1_000_000_000) }
-                    listenerRestsUntil = rest
+                    listenerRestsUntil = .now + .milliseconds(100)
                 }
                 return
             }
@@ -145,7 +142,7 @@ final class TLSDoor: @unchecked Sendable {
             waiting.append(
                 Waiting(
                     descriptor: descriptor, address: address, length: length, client: client,
-                    deadline: Self.now(plus: configuration.firstByteSeconds)))
+                    deadline: .now + .seconds(configuration.firstByteSeconds)))
         }
     }
 
@@ -170,14 +167,15 @@ final class TLSDoor: @unchecked Sendable {
         }
         if first == 0x16 {
             // libmicrohttpd closes the socket itself if it cannot take it (a limit reached).
-            _ = withUnsafePointer(to: &entry.address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, entry.descriptor, $0, entry.length) }
+            let (descriptor, length) = (entry.descriptor, entry.length)
+            _ = withUnsafePointer(to: entry.address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, descriptor, $0, length) }
             }
             return
         }
         answerPlainHTTP(entry.descriptor)
         entry.draining = true
-        entry.deadline = Self.now(plus: 1)
+        entry.deadline = .now + .seconds(1)
         waiting.append(entry)
     }
 
@@ -193,19 +191,18 @@ final class TLSDoor: @unchecked Sendable {
     }
 
     private func closePastDeadlines() {
-        let now = Self.now(plus: 0)
+        let now = ContinuousClock.now
         waiting.removeAll { entry in
-            guard Self.isBefore(entry.deadline, now) else { return false }
+            guard entry.deadline < now else { return false }
             close(entry.descriptor)
             return true
         }
     }
 
     private func timeoutMilliseconds() -> Int32 {
-        guard let soonest = (waiting.map(\.deadline) + [listenerRestsUntil].compactMap { $0 }).min(by: Self.isBefore) else { return -1 }
-        let now = Self.now(plus: 0)
-        let milliseconds = (soonest.tv_sec - now.tv_sec) * 1000 + (soonest.tv_nsec - now.tv_nsec) / 1_000_000
-        return Int32(clamping: max(0, milliseconds + 1))
+        guard let soonest = (waiting.map(\.deadline) + [listenerRestsUntil].compactMap { $0 }).min() else { return -1 }
+        let left = soonest - .now
+        return Int32(clamping: max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1))
     }
 
     private static func clientAddress(_ storage: sockaddr_storage) -> [UInt8] {
@@ -222,17 +219,6 @@ final class TLSDoor: @unchecked Sendable {
     private static func setNonBlockingAndCloseOnExec(_ descriptor: Int32) {
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
-    }
-
-    private static func now(plus seconds: Int) -> timespec {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        now.tv_sec += seconds
-        return now
-    }
-
-    private static func isBefore(_ a: timespec, _ b: timespec) -> Bool {
-        a.tv_sec != b.tv_sec ? a.tv_sec < b.tv_sec : a.tv_nsec < b.tv_nsec
     }
 
     /// The method, path and `Host` header of a plain request's head, as far as it came, and its
