@@ -62,6 +62,22 @@ let package = Package(
             // package's own modules only).
             plugins: ["LayerGuard"]
         ),
+        // Assembly and serving: `MockApplication.build` opens the stores and builds the engine, the
+        // token service, the handler groups and the app (the one place a mock is put together);
+        // `MockServer` is the service that builds, listens and serves until a graceful shutdown.
+        .target(
+            name: "CCKMServer",
+            dependencies: [
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "HTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")],
+            plugins: ["LayerGuard"]
+        ),
+        // The lab tools: `conform` and `record`, clients of a real CM (or another mock) that need
+        // only the model and the HTTP client, never the store, the engine or the app.
+        .target(name: "CCKMLab", dependencies: ["CCKMCore", "HTTPServer"], plugins: ["LayerGuard"]),
         // The build step that refuses a forbidden import, and its tool.
         .plugin(name: "LayerGuard", capability: .buildTool(), dependencies: ["layer-guard"]),
         .executableTarget(name: "layer-guard", path: "Plugins/LayerGuardTool"),
@@ -69,7 +85,7 @@ let package = Package(
         .target(
             name: "CCKMMockCLI",
             dependencies: [
-                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock",
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "CCKMLab",
                 "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,13 +112,58 @@ let package = Package(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "TestSupport"]
         ),
+        // Shared by the tests of every layer: jobs made to order, the repository's files, store
+        // writes made without an engine, curl, and the built executable run as a process.
+        .target(
+            name: "CCKMTestFixtures",
+            dependencies: ["CCKMCore", "CCKMStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/CCKMTestFixtures"
+        ),
+        // A mock to test with, built by `MockApplication.build` as a served one is: in-process
+        // (request values, no socket) or live (a real server on a free port, a real SQLite file).
+        .target(
+            name: "CCKMTestSupport",
+            dependencies: ["CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "HTTPServer", "CCKMTestFixtures", "TestSupport"],
+            path: "Tests/CCKMTestSupport"
+        ),
+        // The store alone: lists against an oracle, tenants, the log's restart.
+        .testTarget(
+            name: "CCKMStoreTests",
+            dependencies: ["CCKMCore", "CCKMStore", "CCKMTestFixtures", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The engine's parts without a server: the group commit's drain, the command queue on a store.
+        .testTarget(
+            name: "CCKMEngineTests",
+            dependencies: ["CCKMCore", "CCKMStore", "CCKMEngine", "CCKMTestFixtures", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The edge in-process: routes, handlers, auth, the control API, caches, waits, through the app.
         .testTarget(
             name: "CCKMMockTests",
+            dependencies: ["CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures", "TestSupport"]
+        ),
+        // Live servers and processes: sockets, TLS, data folders, signals, the docs' examples.
+        .testTarget(
+            name: "CCKMServerTests",
             dependencies: [
-                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMMockCLI", "HTTPServer", "cckm-mock", "TestSupport",
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "HTTPServer", "cckm-mock", "CCKMTestSupport", "CCKMTestFixtures",
+                "TestSupport",
             ],
-            // The docs' examples are read from the source tree, as data, not bundled.
+            // The docs' examples and the stores of landed builds are read from the source tree, as data, not bundled.
             exclude: ["DocsExamples", "Stores", "Peers"]
+        ),
+        // conform and record against a stand-in lab (a mock of its own, served live).
+        .testTarget(
+            name: "CCKMLabTests",
+            dependencies: ["CCKMCore", "CCKMLab", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures", "TestSupport"],
+            exclude: ["Peers"]
+        ),
+        // The command line's parsing and settings.
+        .testTarget(
+            name: "CCKMMockCLITests",
+            dependencies: [
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "CCKMMockCLI", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures",
+                "TestSupport",
+            ]
         ),
     ]
 )

@@ -46,7 +46,7 @@ package final class CommandQueue: Sendable {
     private let prepare: @Sendable (Database, [JobStore.CurrentJobs]) throws -> [JobEvent]
     /// Runs after every batch with what `prepare` fired.
     private let finished: @Sendable ([JobEvent]) -> Void
-    private let pending = Mutex<(items: [Item], draining: Bool)>(([], false))
+    private let pending = Mutex(DrainState<Item>())
 
     package init(
         store: any TransactionalStore, inline: Bool, prepare: @escaping @Sendable (Database, [JobStore.CurrentJobs]) throws -> [JobEvent],
@@ -82,12 +82,7 @@ package final class CommandQueue: Sendable {
             store.database.writeWithoutTransaction { db in write([item], db) }
             return
         }
-        let start = pending.withLock { state -> Bool in
-            state.items.append(item)
-            defer { state.draining = true }
-            return !state.draining
-        }
-        if start { drainLater() }
+        if pending.withLock({ $0.submit(item) }) { drainLater() }
     }
 
     private func drainLater() {
@@ -95,21 +90,11 @@ package final class CommandQueue: Sendable {
     }
 
     private func drainOnce(_ db: Database) {
-        let batch = pending.withLock { state -> [Item] in
-            let items = state.items
-            state.items = []
-            if items.isEmpty { state.draining = false }
-            return items
-        }
+        let batch = pending.withLock { $0.takeBatch() }
         guard !batch.isEmpty else { return }
         write(batch, db)
-        // The next batch, if one came meanwhile, behind whatever else waits for the writer; none
-        // scheduled for an empty queue (a submit then schedules its own).
-        let more = pending.withLock { state -> Bool in
-            if state.items.isEmpty { state.draining = false }
-            return state.draining
-        }
-        if more { drainLater() }
+        // The next batch, if one came meanwhile, behind whatever else waits for the writer.
+        if pending.withLock({ $0.batchWritten() }) { drainLater() }
     }
 
     private func write(_ batch: [Item], _ db: Database) {
@@ -147,5 +132,38 @@ package final class CommandQueue: Sendable {
             case .failure(let error): item.fail(error)
             }
         }
+    }
+}
+
+/// The group commit's bookkeeping, with no I/O: when a drain must be scheduled and what each
+/// drain takes. At most one drain is scheduled or running at a time; an item submitted while one
+/// is goes with its next batch; a queue left empty has none scheduled (the next submit schedules one).
+package struct DrainState<Item> {
+    package private(set) var items: [Item] = []
+    /// Whether a drain is scheduled or running.
+    package private(set) var draining = false
+
+    package init() {}
+
+    /// Queues `item`; true when the caller must schedule a drain (none was).
+    package mutating func submit(_ item: Item) -> Bool {
+        items.append(item)
+        defer { draining = true }
+        return !draining
+    }
+
+    /// A drain's batch: every item queued. An empty one ends the drain.
+    package mutating func takeBatch() -> [Item] {
+        let batch = items
+        items = []
+        if batch.isEmpty { draining = false }
+        return batch
+    }
+
+    /// After a batch is written: true when more came meanwhile and another drain must be
+    /// scheduled; otherwise the drain ends.
+    package mutating func batchWritten() -> Bool {
+        if items.isEmpty { draining = false }
+        return draining
     }
 }

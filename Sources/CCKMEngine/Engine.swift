@@ -51,7 +51,7 @@ public final class Engine: Sendable {
         case everything
     }
 
-    package init(
+    init(
         store: JobStore, clock: any SimulationClock, planner: JobPlanner, groupCommit: Bool = false,
         changed: @escaping @Sendable (Change) -> Void = { _ in }
     ) {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CCKMCore
+import CCKMLab
 import CCKMMock
+import CCKMServer
 import HTTPServer
 import Logging
 
@@ -128,7 +130,7 @@ public struct ConformCommand: ParsableCommand {
             endpoint: HTTPClient.Endpoint(url: against)!, timeout: timeout, trust: insecure ? .any : caCert.map(HTTPClient.Trust.file) ?? .system)
         let live = ConformSide(label: "live", client: liveClient, username: user, password: secret, domain: domain, requestsPerSecond: rate)
         // The in-process mock: plain HTTP on a loopback port of its own, login on, the docs' examples.
-        var server: MockServer?
+        var server: ServingMock?
         var ticker: Task<Void, Never>?
         defer {
             ticker?.cancel()
@@ -143,7 +145,7 @@ public struct ConformCommand: ParsableCommand {
             configuration.cmVersion = cmVersion ?? SystemInfo.defaultVersion
             var logger = Logger(label: "cckm-mock conform")
             logger.logLevel = .error
-            let started = try MockServer(configuration: configuration, logger: logger)
+            let started = try ServingMock.start(configuration, logger: logger)
             server = started
             mockURL = started.url
             // Its jobs run on the system clock, as a lab CM's do.

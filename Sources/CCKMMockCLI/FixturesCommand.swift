@@ -2,6 +2,7 @@ import ArgumentParser
 import CCKMCore
 import CCKMEngine
 import CCKMMock
+import CCKMServer
 import CCKMStore
 
 #if canImport(Glibc)
@@ -192,12 +193,16 @@ public struct PrepareFixturesCommand: ParsableCommand {
         let line = ProgressLine()
         let started = ContinuousClock.now
         let progress = LoadReporter.progress(line)
-        let summary: Engine.PreparedSummary
+        let summary: MockApplication.PreparedSummary
         do {
             // --force replaces OUT.cckm by the final rename alone: a typo or a stop leaves the old file.
             summary = try LoadReporter.cancellingOnSignals(progress) {
-                try Engine.prepareScenario(paths: files, output: output, seed: seed, progress: progress)
+                try MockApplication.prepareScenario(paths: files, output: output, seed: seed, progress: progress)
             }
+        } catch let error as StartupError where !error.fixtureProblems.isEmpty {
+            for problem in error.fixtureProblems { writeLine(problem, to: STDERR_FILENO) }
+            writeLine("\(error.fixtureProblems.count) problem(s) found; nothing written", to: STDERR_FILENO)
+            throw ExitCode.failure
         } catch let error as FixtureError {
             for problem in error.problems { writeLine(problem, to: STDERR_FILENO) }
             writeLine("\(error.problems.count) problem(s) found; nothing written", to: STDERR_FILENO)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CCKMCore
 import CCKMEngine
 import CCKMMock
+import CCKMServer
 import CCKMStore
 
 #if canImport(Glibc)
@@ -37,8 +38,8 @@ public struct GenerateCommand: ParsableCommand {
     }
 
     public func run() throws {
-        try MockServer.prepareDataDirectory(data)
-        let lock = try MockServer.lockDataDirectory(data)
+        try DataDirectory.prepare(data)
+        let lock = try DataDirectory.lock(data)
         defer { lock.release() }
         let store = try JobStore(location: .directory(data))
         let clock = ContinuousClock()

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CCKMCore
 import CCKMEngine
+import CCKMLab
 import CCKMMock
+import CCKMServer
 import CCKMStore
 import HTTPServer
 
@@ -56,7 +58,7 @@ public struct HealthCommand: ParsableCommand {
         let mode = environment["CCKM_MOCK_TLS"] ?? "on"
         guard mode == "on" || mode == "off" else { throw ValidationError("CCKM_MOCK_TLS=\(mode) is not a valid value") }
         let tls = mode == "on"
-        let host = MockServer.reachableHost(environment["CCKM_MOCK_HOST"] ?? "127.0.0.1")
+        let host = ServingMock.reachableHost(environment["CCKM_MOCK_HOST"] ?? "127.0.0.1")
         var port = 8443
         if let text = environment["CCKM_MOCK_PORT"] {
             guard let value = Int(text), (1...65535).contains(value) else { throw ValidationError("CCKM_MOCK_PORT=\(text) is not a valid value") }

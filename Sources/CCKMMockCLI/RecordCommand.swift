@@ -1,6 +1,7 @@
 import ArgumentParser
 import CCKMCore
 import CCKMEngine
+import CCKMLab
 import CCKMMock
 import CCKMStore
 import HTTPServer

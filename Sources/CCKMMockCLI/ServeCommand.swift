@@ -2,6 +2,7 @@ import ArgumentParser
 import CCKMCore
 import CCKMEngine
 import CCKMMock
+import CCKMServer
 import CCKMStore
 import HTTPServer
 import Logging
@@ -37,16 +38,25 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Serves until SIGINT, SIGTERM or SIGHUP; `demo` calls it too, with its own defaults resolved.
-    /// `demoClient`: `demo`'s own client runs beside the server (`DemoClientService`).
+    /// `demoClient`: `demo`'s own client runs beside the server (`DemoClientService`). The service
+    /// group traps the signals before the mock's load begins, so a stop at any moment is clean.
     static func serve(_ settings: ServeSettings, announceDashboard: Bool, demoClient: Bool = false) async throws {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: settings.logLevel) }
         let logger = Logger(label: "cckm-mock")
-        let server: MockServer
-        let progress = LoadReporter.progress()
-        let signals = StopSignals(progress)
-        defer { signals.cancel() }
+        let server = MockServer(
+            configuration: settings.mock, logger: logger, progress: LoadReporter.progress(),
+            listening: { serving in
+                // A harness that signals as soon as it reads this line gets a clean stop: the group's
+                // handlers are in place.
+                writeLine("listening on \(serving.url)", to: STDOUT_FILENO)
+                // A client verifies TLS with this file (or fetches it from /__admin/tls/cert.pem).
+                if let path = serving.certificatePath { writeLine("certificate: \(path)", to: STDOUT_FILENO) }
+                if announceDashboard { writeLine("dashboard: \(serving.localURL)/__admin/ui", to: STDOUT_FILENO) }
+            },
+            companions: { serving in demoClient ? [DemoClientService(url: serving.localURL)] : [] })
+        let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger)
         do {
-            server = try MockServer(configuration: settings.mock, logger: logger, progress: progress)
+            try await group.run()
         } catch let cancelled as LoadCancelled {
             // A stop asked for during the load: said, and a clean exit, as a stop while serving.
             LineLogHandler.flush()
@@ -57,37 +67,8 @@ public struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        var services: [any Service] = [
-            MockServerService(server: server, announceDashboard: announceDashboard),
-            SimulatorService(engine: server.app.engine, logger: logger),
-        ]
-        if demoClient { services.append(DemoClientService(url: server.localURL)) }
-        let group = ServiceGroup(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: logger)
-        // A stop that came after the load (the index build's last statement, the listening
-        // socket's start) or comes before the group has its own handlers stops the group at once.
-        signals.then({ Task { await group.triggerGracefulShutdown() } }, ifAlreadySignalled: progress.isCancelled)
-        try await group.run()
         logger.info("stopped")
         LineLogHandler.flush()
-    }
-}
-
-/// Runs until the service group asks for a graceful shutdown, then stops the server.
-struct MockServerService: Service {
-    let server: MockServer
-    var announceDashboard = false
-
-    func run() async throws {
-        // Said here, not before the group runs: the group traps SIGINT, SIGTERM and SIGHUP before it starts
-        // its services, so a harness that signals as soon as it reads this line gets a clean stop.
-        writeLine("listening on \(server.url)", to: STDOUT_FILENO)
-        // A client verifies TLS with this file (or fetches it from /__admin/tls/cert.pem).
-        if let path = server.certificatePath { writeLine("certificate: \(path)", to: STDOUT_FILENO) }
-        if announceDashboard { writeLine("dashboard: \(server.localURL)/__admin/ui", to: STDOUT_FILENO) }
-        try? await gracefulShutdown()
-        server.shutdown()
     }
 }
 

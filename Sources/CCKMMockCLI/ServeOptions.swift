@@ -2,6 +2,7 @@ import ArgumentParser
 import CCKMCore
 import CCKMEngine
 import CCKMMock
+import CCKMServer
 import CCKMStore
 import HTTPServer
 import Logging

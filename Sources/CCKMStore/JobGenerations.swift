@@ -17,6 +17,11 @@ package final class JobGenerations: Sendable {
 
     let state = Mutex(State())
 
+    /// Moves on every committed write that may have changed a job, in any (domain, family).
+    package var anyChange: Int {
+        state.withLock { state in state.all + state.pairs.values.reduce(0, +) }
+    }
+
     private static func key(_ family: String, _ domain: String) -> String { domain + "\u{0}" + family }
 
     /// The pair's generation: it only grows, and grows whenever a committed write changed one of its jobs.

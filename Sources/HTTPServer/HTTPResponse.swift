@@ -30,6 +30,28 @@ public enum HTTPReply: Sendable {
     case hangUp
 }
 
+extension HTTPReply {
+    /// The same reply with `transform` applied to its response when it comes: now, or on the
+    /// connection's thread once a later one does. A hang-up stays one.
+    public func map(_ transform: @escaping @Sendable (HTTPResponse) -> HTTPResponse) -> HTTPReply {
+        switch self {
+        case .now(let response): .now(transform(response))
+        case .later(let start, let then): .later(start, then: { then($0).map(transform) })
+        case .hangUp: .hangUp
+        }
+    }
+
+    /// Hands the response to `deliver` (nil for a hang-up), now or when it comes: a reply made
+    /// inside another reply's `start` (a call run off the event loops, a delayed fault).
+    public func deliver(to deliver: @escaping @Sendable (HTTPResponse?) -> Void) {
+        switch self {
+        case .now(let response): deliver(response)
+        case .later(let start, let then): start { deliver(then($0)) }
+        case .hangUp: deliver(nil)
+        }
+    }
+}
+
 /// What the server calls for every request. Called on the server's threads, many at once, so
 /// implementations must be thread-safe; they must also be quick, because they run synchronously.
 public protocol HTTPResponder: Sendable {

@@ -26,6 +26,11 @@ public struct Job: Sendable, Equatable {
     public struct TargetStatus: Sendable, Equatable {
         public var target: String
         public var message: String
+
+        package init(target: String, message: String) {
+            self.target = target
+            self.message = message
+        }
     }
 
     public init(

@@ -16,12 +16,12 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
 /// One line per request: time, method, path (credentials in the query masked), status, body
 /// bytes, microseconds and the request id the client got in `X-Request-ID`. Written to standard
 /// error with the other logs by `LineWriter`: whole lines, in batches, off the request threads.
-final class AccessLog: Sendable {
+package final class AccessLog: Sendable {
     let format: AccessLogFormat
     /// Where lines go: a test's closure, or (nil) standard error's `LineWriter`, which takes bytes.
     private let sink: (@Sendable (String) -> Void)?
 
-    init(format: AccessLogFormat, sink: (@Sendable (String) -> Void)? = nil) {
+    package init(format: AccessLogFormat, sink: (@Sendable (String) -> Void)? = nil) {
         self.format = format
         self.sink = sink
     }
@@ -118,25 +118,5 @@ extension AccessLog {
     /// told from a literal one.
     private static func needsEncoding(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value <= 0x20 || scalar == "%" || (0x7F...0x9F).contains(scalar.value)
-    }
-}
-
-/// Request ids for `X-Request-ID`, the error envelope's `requestID` and the logs: a per-process
-/// prefix and a counter, in a UUID's shape. Never drawn from the simulation's generator: one more
-/// request (a 404) must not change the ids of the jobs after it. Under a seed the prefix comes
-/// from the seed, so a seeded run's answers are the same bytes, envelopes included.
-final class RequestIDs: Sendable {
-    /// The first 20 hex digits as `xxxxxxxx-xxxx-xxxx-xxxx-`: formatted once, not per request.
-    private let prefix: String
-    private let counter = Atomic<UInt64>(0)
-
-    init(seed: UInt64? = nil) {
-        let bytes = seed.map { Array(Crypto.hmacSHA256(key: Array("cckm-mock request ids".utf8), message: Array(String($0).utf8)).prefix(10)) }
-        let hex = Array(Hex.digits(bytes ?? Crypto.randomBytes(10)))
-        prefix = String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-" + String(hex[16..<20]) + "-"
-    }
-
-    func next() -> String {
-        prefix + Hex.digits(counter.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF_FFFF, width: 12)
     }
 }

@@ -3,12 +3,12 @@ import CCKMEngine
 import HTTPServer
 
 /// Login and revocation: `POST /api/v1/auth/tokens` and `/revoke`.
-final class AuthHandlers: Sendable {
+package final class AuthHandlers: Sendable {
     let tokens: TokenService
     let engine: Engine
     let replies: Replies
 
-    init(tokens: TokenService, engine: Engine, replies: Replies) {
+    package init(tokens: TokenService, engine: Engine, replies: Replies) {
         self.tokens = tokens
         self.engine = engine
         self.replies = replies
@@ -18,7 +18,7 @@ final class AuthHandlers: Sendable {
     /// engine's group commit and answered after it, a refresh token answered at once (nothing to write).
     func login(_ call: Call) -> HTTPReply {
         let (tokens, engine, body) = (self.tokens, self.engine, call.body)
-        return replies.later(call.request, status: 200) { finish in
+        return replies.later(call, status: 200) { finish in
             do {
                 let login = try tokens.checkLogin(body: body)
                 guard login.isNew else { return finish(.success(login.response)) }

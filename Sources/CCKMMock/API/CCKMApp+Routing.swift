@@ -13,24 +13,23 @@ extension CCKMApp {
     /// engine takes its moves one at a time itself).
     static let controlCalls = DispatchQueue(label: "cckm-mock.control-calls", attributes: .concurrent)
 
-    func routed(_ request: HTTPRequest) -> HTTPReply {
+    func routed(_ request: HTTPRequest, _ context: RequestContext) -> HTTPReply {
         // Browsers ask for it when they open the dashboard; it is not the client's traffic.
         if request.path == "/favicon.ico" { return .now(HTTPResponse(status: 204)) }
-        guard hosts.allows(host: request.headers["Host"]) else {
-            return .now(
-                replies.response(
-                    for: .forbidden("The mock does not answer for the host \(String(request.headers["Host"]?.prefix(100) ?? "")); see --allow-host")))
+        guard edge.hosts.allows(host: request.headers["Host"]) else {
+            let host = String(request.headers["Host"]?.prefix(100) ?? "")
+            return .now(replies.response(for: .forbidden("The mock does not answer for the host \(host); see --allow-host"), context))
         }
         let match = Self.routes.match(request.path)
         if let match, match.access.isAdmin {
-            return replies.guarded(request) {
+            return replies.guarded(request, context) {
                 if let refusal = HostPolicy.crossOriginRefusal(request) { throw APIError.forbidden(refusal) }
                 try self.checkAdminToken(request, access: match.access)
                 // Reads answer at once; every other control call (an advance, a reset, a fixture
                 // load, a snapshot) may take long, so it runs off libmicrohttpd's event loops: a
                 // loop held by one would keep health and every connection it holds waiting.
-                guard request.method != "GET", request.method != "HEAD" else { return try self.call(match, request) }
-                return self.offTheLoops(request, match) { $0 }
+                guard request.method != "GET", request.method != "HEAD" else { return try self.call(match, request, context) }
+                return self.offTheLoops(request, match, context)
             }
         }
         // With login off no token stands between a web page and a state change: a page of another
@@ -38,10 +37,10 @@ extension CCKMApp {
         if !tokens.settings.enabled, !["GET", "HEAD", "OPTIONS"].contains(request.method),
             let refusal = HostPolicy.crossOriginRefusal(request, who: "With login off (--auth off), the mock")
         {
-            return .now(replies.response(for: .forbidden(refusal + "; clients that are not browsers send no Origin")))
+            return .now(replies.response(for: .forbidden(refusal + "; clients that are not browsers send no Origin"), context))
         }
         guard let fault = faults.hit(request, family: match?.family?.name, randomness: randomness) else {
-            return answer(request, match)
+            return answer(request, match, context)
         }
         let delay = Duration.milliseconds(fault.latencyMilliseconds)
         let effect: @Sendable () -> HTTPReply = {
@@ -50,22 +49,18 @@ extension CCKMApp {
                 self.journal.record(request, status: 0, domain: self.journalDomain(request, match), at: SystemClock().now())
                 return .hangUp
             }
-            guard let status = fault.status else { return self.answer(request, match) }
+            guard let status = fault.status else { return self.answer(request, match, context) }
             let error = APIError(
                 status: status, code: fault.code ?? 14, name: "NCERRFault", description: "Injected fault",
                 message: fault.message ?? "Fault \(fault.id) injected by the mock")
             self.journal.record(request, status: status, domain: self.journalDomain(request, match), at: SystemClock().now())
-            return .now(self.replies.response(for: error))
+            return .now(self.replies.response(for: error, context))
         }
         if fault.latencyMilliseconds == 0 { return effect() }
         return .later { deliver in
             Task {
                 try? await Task.sleep(for: delay)
-                switch effect() {
-                case .now(let response): deliver(response)
-                case .hangUp: deliver(nil)
-                case .later(let start, let then): start { deliver(then($0)) }
-                }
+                effect().deliver(to: deliver)
             }
         }
     }
@@ -74,7 +69,7 @@ extension CCKMApp {
     /// The health check stays open (a container's probe has no secret to send), and so do the
     /// dashboard's page, the spec and the certificate, which hold none; the dashboard then asks for it.
     func checkAdminToken(_ request: HTTPRequest, access: Access) throws(APIError) {
-        guard let adminToken, access == .admin else { return }
+        guard let adminToken = edge.adminToken, access == .admin else { return }
         let sent = request.headers["Authorization"].flatMap(TokenService.bearerToken).map { Array($0.utf8) } ?? []
         guard Crypto.constantTimeEquals(sent, adminToken) else {
             throw .unauthorized(
@@ -84,51 +79,35 @@ extension CCKMApp {
 
     /// A CCKM, scheduler or login request answered and journaled, a reply that comes later
     /// (a start, a cancel, a login after the engine's group commit) when it comes.
-    func answer(_ request: HTTPRequest, _ match: RouteTable.Match?) -> HTTPReply {
-        let journal = self.journal
+    func answer(_ request: HTTPRequest, _ match: RouteTable.Match?, _ context: RequestContext) -> HTTPReply {
+        var context = context
         // The token is resolved once: for the handler's domain and for the journal's.
-        let domain: Result<String, any Error>? =
-            match?.access.hasDomain == true ? Result { try tokens.domain(authorization: request.headers["Authorization"]) } : nil
-        let domainOfRequest = try? domain?.get()
+        if match?.access.hasDomain == true { context.domain = Result { try tokens.domain(authorization: request.headers["Authorization"]) } }
+        let (journal, domain) = (self.journal, try? context.domain?.get())
         let journaled: @Sendable (HTTPResponse) -> HTTPResponse = { response in
-            journal.record(request, status: response.status, domain: domainOfRequest, at: SystemClock().now())
+            journal.record(request, status: response.status, domain: domain, at: SystemClock().now())
             return response
         }
         // The scheduler's writes (a create, a PATCH, a DELETE, a run-now) wait for the engine: off
         // the event loops, as the control API's do.
         if let match, match.access == .scheduler, request.method != "GET", request.method != "HEAD" {
-            return offTheLoops(request, match, domain: domain, journaled)
+            return offTheLoops(request, match, context).map(journaled)
         }
-        let reply = replies.guarded(request) {
+        let reply = replies.guarded(request, context) {
             guard let match else { throw APIError.notFound("No resource at \(request.path)") }
-            return try call(match, request, domain: domain)
+            return try call(match, request, context)
         }
-        switch reply {
-        case .now(let answer): return .now(journaled(answer))
-        case .later(let start, let then): return .later(start, then: { then($0).map(journaled) })
-        case .hangUp: return .now(journaled(replies.response(for: .internalError())))
-        }
+        if case .hangUp = reply { return .now(journaled(replies.response(for: .internalError(), context))) }
+        return reply.map(journaled)
     }
 
-    /// The endpoint called on `controlCalls` instead of the event loop that read the request, its
-    /// answer passed through `finish` (the journal, for CM's paths).
-    func offTheLoops(
-        _ request: HTTPRequest, _ match: RouteTable.Match, domain: Result<String, any Error>? = nil,
-        _ finish: @escaping @Sendable (HTTPResponse) -> HTTPResponse
-    ) -> HTTPReply {
-        let id = Self.requestID
-        return .later(
-            { deliver in
-                Self.controlCalls.async {
-                    switch Self.$requestID.withValue(
-                        id, operation: { self.replies.guarded(request) { try self.call(match, request, domain: domain) } })
-                    {
-                    case .now(let answer): deliver(answer)
-                    case .later(let start, let then): start { deliver(then($0)) }
-                    case .hangUp: deliver(nil)
-                    }
-                }
-            }, then: { $0.map(finish) })
+    /// The endpoint called on `controlCalls` instead of the event loop that read the request.
+    func offTheLoops(_ request: HTTPRequest, _ match: RouteTable.Match, _ context: RequestContext) -> HTTPReply {
+        .later { deliver in
+            Self.controlCalls.async {
+                self.replies.guarded(request, context) { try self.call(match, request, context) }.deliver(to: deliver)
+            }
+        }
     }
 
     /// A 400 naming the first parameter the endpoint does not take, and the ones it does.
@@ -141,16 +120,17 @@ extension CCKMApp {
 
     /// The endpoint for the request's method, called with the domain of the request's token where
     /// it acts in one; 405 with `Allow` when the path has none for the method (before the token is looked at).
-    /// `domain`: the token's, when the caller resolved it already.
-    func call(_ match: RouteTable.Match, _ request: HTTPRequest, domain resolved: Result<String, any Error>? = nil) throws -> HTTPReply {
+    /// The token's domain is the context's, when the caller resolved it already.
+    func call(_ match: RouteTable.Match, _ request: HTTPRequest, _ context: RequestContext) throws -> HTTPReply {
         guard let endpoint = match.endpoint(for: request.method) else {
             throw APIError.methodNotAllowed(request.method, allowed: match.allowedMethods)
         }
         if let known = endpoint.query { try Self.rejectUnknown(request.query, known: known) }
         let domain =
             endpoint.access.hasDomain
-            ? try (resolved ?? Result { try tokens.domain(authorization: request.headers["Authorization"]) }).get() : Job.rootDomain
-        return try endpoint.handle(self, Call(request: request, parameters: match.parameters, family: match.family, domain: domain))
+            ? try (context.domain ?? Result { try tokens.domain(authorization: request.headers["Authorization"]) }).get() : Job.rootDomain
+        return try endpoint.handle(
+            self, Call(request: request, parameters: match.parameters, family: match.family, domain: domain, context: context))
     }
 
     /// The domain a CCKM or scheduler request acted in, for the journal: its token's (already

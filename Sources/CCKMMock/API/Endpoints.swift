@@ -44,7 +44,7 @@ extension CCKMApp {
     ]
 
     private static let system: [Endpoint] = [
-        Endpoint("GET", "/api/v1/system/info", .scheduler, \.cmVersion) { version, _ in .now(SystemInfo.response(version: version)) }
+        Endpoint("GET", "/api/v1/system/info", .scheduler, \.edge.cmVersion) { version, _ in .now(SystemInfo.response(version: version)) }
     ]
 
     private static let admin: [Endpoint] = [
@@ -85,7 +85,7 @@ extension CCKMApp {
             .now(try control.force(id: call.id, query: call.query, body: call.body, fail: true))
         },
         Endpoint("GET", "/__admin/jobs/{id}/wait", .admin, query: ["status", "timeout", "family"], \.control) { control, call in
-            try control.wait(id: call.id, query: call.query)
+            try control.wait(id: call.id, query: call.query, call.context)
         },
         Endpoint("GET", "/__admin/faults", .admin, \.control) { control, _ in .now(control.faultsJSON()) },
         Endpoint("POST", "/__admin/faults", .admin, \.control) { control, call in .now(try control.addFault(call.body)) },

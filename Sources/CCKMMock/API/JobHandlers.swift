@@ -5,13 +5,13 @@ import HTTPServer
 
 /// CCKM's job paths: lists and jobs (cached while their family's jobs in the domain stay), starts
 /// and cancels through the engine.
-final class JobHandlers: Sendable {
+package final class JobHandlers: Sendable {
     let store: StoreReader
     let engine: Engine
     let cache: ResponseCache
     let replies: Replies
 
-    init(store: StoreReader, engine: Engine, cache: ResponseCache, replies: Replies) {
+    package init(store: StoreReader, engine: Engine, cache: ResponseCache, replies: Replies) {
         self.store = store
         self.engine = engine
         self.cache = cache
@@ -22,7 +22,7 @@ final class JobHandlers: Sendable {
     func start(_ call: Call) throws -> HTTPReply {
         let (engine, family, domain) = (self.engine, call.family!, call.domain)
         let request = try StartRequest.parse(body: call.body, family: family)
-        return replies.later(call.request, status: 201) { finish in
+        return replies.later(call, status: 201) { finish in
             // Planned now, stored with the next batch.
             do {
                 engine.submit(try engine.startCommand(family: family, domain: domain, request: request), finish: finish)
@@ -35,7 +35,7 @@ final class JobHandlers: Sendable {
     /// `POST B/{id}/cancel`.
     func cancel(_ call: Call) -> HTTPReply {
         let (engine, family, domain, id) = (self.engine, call.family!, call.domain, call.id.lowercased())
-        return replies.later(call.request, status: 200) { finish in
+        return replies.later(call, status: 200) { finish in
             engine.submit(engine.cancelCommand(family: family, domain: domain, id: id), finish: finish)
         }
     }

@@ -7,7 +7,9 @@ import Synchronization
 /// Requests parked on `/__admin/jobs/{id}/wait` until the job reaches a status, told by the engine
 /// what changed (`handle`). Parked by job, so
 /// that a change to one job looks only at that job's waiters, however many others wait. A timeout answers 408. No thread is held while waiting.
-final class JobWaiters: Sendable {
+package final class JobWaiters: Sendable {
+    package init() {}
+
     struct Waiter {
         let family: JobFamily
         let domain: String
@@ -52,7 +54,7 @@ final class JobWaiters: Sendable {
 
     /// What the engine said changed: the waits on the jobs whose status it moved are looked at (a
     /// start or a cancel alone moves no status: a cancelled job stops later), or every wait.
-    func handle(_ change: Engine.Change, store: StoreReader) {
+    package func handle(_ change: Engine.Change, store: StoreReader) {
         guard count > 0 else { return }
         switch change {
         case .jobs(let events): check(jobs: events.map { JobKey(family: $0.family.name, id: $0.jobID) }, store: store)
@@ -85,7 +87,7 @@ final class JobWaiters: Sendable {
     }
 
     /// Answers every waiter with `response` (the server is stopping).
-    func releaseAll(with response: HTTPResponse) {
+    package func releaseAll(with response: HTTPResponse) {
         let all = parked.withLock { parked in
             defer { parked = Parked() }
             return parked.byJob.values.flatMap(\.values)

@@ -16,7 +16,7 @@ import Synchronization
 /// dropped, counted, and the count is written once there is room, so a request never waits on a
 /// slow terminal or a full pipe. One `write` per line on the request threads cost a cached list 41 %
 /// of its rate.
-final class LineWriter: Sendable {
+package final class LineWriter: Sendable {
     private struct Pending {
         var bytes: [UInt8] = []
         var dropped = 0
@@ -25,7 +25,7 @@ final class LineWriter: Sendable {
     }
 
     /// Standard error, with a 4 MB buffer.
-    static let standardError = LineWriter(descriptor: STDERR_FILENO)
+    package static let standardError = LineWriter(descriptor: STDERR_FILENO)
 
     let descriptor: Int32
     /// Bytes the buffer holds at most.
@@ -37,19 +37,19 @@ final class LineWriter: Sendable {
     /// Lines dropped since the start, for tests and the report.
     private let droppedInAll = Atomic<Int>(0)
 
-    init(descriptor: Int32, limit: Int = 4 << 20) {
+    package init(descriptor: Int32, limit: Int = 4 << 20) {
         self.descriptor = descriptor
         self.limit = limit
     }
 
     var dropped: Int { droppedInAll.load(ordering: .relaxed) }
 
-    func write(_ line: String) {
+    package func write(_ line: String) {
         write(bytes: Array(line.utf8))
     }
 
     /// A line's bytes, without its newline.
-    func write(bytes line: [UInt8]) {
+    package func write(bytes line: [UInt8]) {
         let wake = pending.withLock { pending -> Bool in
             guard pending.bytes.count + line.count + 1 <= limit else {
                 pending.dropped += 1
@@ -67,7 +67,7 @@ final class LineWriter: Sendable {
     /// Waits until every line written so far is out (a graceful stop, a test), but no longer than
     /// `limit`: a descriptor nobody reads (a full pipe) must not hold a stop for good.
     @discardableResult
-    func flush(within limit: DispatchTimeInterval = .seconds(2)) -> Bool {
+    package func flush(within limit: DispatchTimeInterval = .seconds(2)) -> Bool {
         let done = DispatchSemaphore(value: 0)
         queue.async {
             while self.writeBatch() {}

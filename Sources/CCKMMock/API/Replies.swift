@@ -4,27 +4,30 @@ import Logging
 
 /// What every handler needs to answer: CM's envelope for an error, under the request's id, and
 /// the one deferred reply. The one place an unexpected error is logged and becomes a 500.
-struct Replies: Sendable {
+package struct Replies: Sendable {
     let logger: Logger
-    let requestIDs: RequestIDs
+
+    package init(logger: Logger) {
+        self.logger = logger
+    }
 
     /// The envelope's `requestID` is the request's own, the `X-Request-ID` it is answered with.
-    func response(for error: APIError) -> HTTPResponse {
-        .json(error.status, error.json(requestID: CCKMApp.requestID ?? requestIDs.next()), headers: error.headers)
+    func response(for error: APIError, _ context: RequestContext) -> HTTPResponse {
+        .json(error.status, error.json(requestID: context.id), headers: error.headers)
     }
 
     /// Runs `body`, turning errors into CM envelopes.
-    func guarded(_ request: HTTPRequest, _ body: () throws -> HTTPReply) -> HTTPReply {
+    func guarded(_ request: HTTPRequest, _ context: RequestContext, _ body: () throws -> HTTPReply) -> HTTPReply {
         do {
             return try body()
         } catch {
-            return .now(response(for: error, to: request))
+            return .now(response(for: error, to: request, context))
         }
     }
 
     /// Any error as the client sees it: an `APIError` as its CM envelope. This is the one place
     /// an unexpected error becomes a 500; it is logged, never shown raw.
-    func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
+    func response(for error: any Error, to request: HTTPRequest, _ context: RequestContext) -> HTTPResponse {
         if let error = APIError(error) {
             if error.status == 507 {
                 logger.error("the disk is full: writes are refused until there is room", metadata: ["path": "\(request.path)"])
@@ -35,31 +38,30 @@ struct Replies: Sendable {
             {
                 logger.info(
                     "start refused while a job of the family runs; serve --allow-concurrent-jobs lifts the rule",
-                    metadata: ["path": "\(request.path)", "requestID": "\(CCKMApp.requestID ?? "-")"])
+                    metadata: ["path": "\(request.path)", "requestID": "\(context.id)"])
             }
-            return response(for: error)
+            return response(for: error, context)
         }
         logger.error(
             "unexpected error",
-            metadata: ["method": "\(request.method)", "path": "\(request.path)", "requestID": "\(CCKMApp.requestID ?? "-")", "error": "\(error)"])
-        return response(for: .internalError())
+            metadata: ["method": "\(request.method)", "path": "\(request.path)", "requestID": "\(context.id)", "error": "\(error)"])
+        return response(for: .internalError(), context)
     }
 
     /// The one deferred reply: `submit` hands the work to the engine with a `finish`, which answers
     /// `status` with the JSON it gets, or the error's CM envelope under the request's id.
     func later(
-        _ request: HTTPRequest, status: Int,
+        _ call: Call, status: Int,
         _ submit: @escaping @Sendable (_ finish: @escaping @Sendable (Result<String, any Error>) -> Void) -> Void
     ) -> HTTPReply {
-        let id = CCKMApp.requestID
+        let (request, context) = (call.request, call.context)
         return .later { deliver in
             submit { result in
                 switch result {
                 case .success(let document): deliver(.json(status, document))
-                case .failure(let error): deliver(CCKMApp.$requestID.withValue(id) { self.response(for: error, to: request) })
+                case .failure(let error): deliver(self.response(for: error, to: request, context))
                 }
             }
         }
     }
-
 }

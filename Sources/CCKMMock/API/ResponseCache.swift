@@ -13,9 +13,9 @@ import Synchronization
 /// An answer is kept from its URL's second ask: a URL asked once (a page walked through, a query
 /// with a fresh parameter) cost the cache an insertion and an eviction for nothing, a tenth of an
 /// uncached list's time. A URL whose entry went stale is known, and kept again at once.
-final class ResponseCache: Sendable {
+package final class ResponseCache: Sendable {
     /// The default bound: `--cache-size`'s default.
-    static let defaultBytes = 32 << 20
+    public static let defaultBytes = 32 << 20
 
     fileprivate struct Entry {
         let response: HTTPResponse
@@ -46,7 +46,7 @@ final class ResponseCache: Sendable {
     /// Most bytes (keys and bodies) held at once; 0 turns caching off.
     let capacity: Int
 
-    init(capacity: Int = ResponseCache.defaultBytes) {
+    package init(capacity: Int = ResponseCache.defaultBytes) {
         self.capacity = max(0, capacity)
     }
 

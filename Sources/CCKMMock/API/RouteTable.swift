@@ -30,6 +30,8 @@ struct Call: Sendable {
     let family: JobFamily?
     /// The token's domain for `cckm` and `scheduler` endpoints; root elsewhere.
     let domain: String
+    /// The request's id and start, under which its answer and any error's envelope go out.
+    let context: RequestContext
 
     /// The first `{…}` of the path (an id, a name).
     var id: String { parameters.first ?? "" }

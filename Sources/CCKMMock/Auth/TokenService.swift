@@ -12,7 +12,7 @@ import Synchronization
 
 /// CM's login (`POST /api/v1/auth/tokens`), bearer-token checks and revocation. Token times follow
 /// the real clock even when jobs run on the manual one: client libraries compare `exp` with theirs.
-final class TokenService: Sendable {
+package final class TokenService: Sendable {
     let settings: AuthSettings
     /// The settings' accounts plus those fixtures add, with their domains indexed.
     private let directory: Mutex<Directory>
@@ -67,7 +67,7 @@ final class TokenService: Sendable {
         let username: String
     }
 
-    init(settings: AuthSettings, key: [UInt8], engine: Engine, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
+    package init(settings: AuthSettings, key: [UInt8], engine: Engine, now: @escaping @Sendable () -> Int64 = TokenService.wallSeconds) throws {
         self.settings = settings
         self.directory = Mutex(Directory(settings.accounts))
         self.key = key
@@ -78,7 +78,7 @@ final class TokenService: Sendable {
     }
 
     /// Lets fixtures declare more users and domains.
-    func add(users: [String: String], domains: [String]) {
+    package func add(users: [String: String], domains: [String]) {
         directory.withLock { directory in
             directory.accounts.users.merge(users) { $1 }
             let added = domains.filter { $0 != Job.rootDomain && !directory.declares($0) }.uniqued()
@@ -114,7 +114,7 @@ final class TokenService: Sendable {
     /// Whether the domain is root or declared.
     func knowsDomain(_ name: String) -> Bool { directory.withLock { $0.knows(name) } }
 
-    static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    package static let wallSeconds: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
     // MARK: - Requests
 

@@ -94,7 +94,9 @@ struct FaultRule: Sendable, Equatable {
 }
 
 /// The fault rules in force, first added first tried.
-final class FaultRules: Sendable {
+package final class FaultRules: Sendable {
+    package init() {}
+
     private let rules = Mutex<[FaultRule]>([])
 
     func add(_ rule: FaultRule) {

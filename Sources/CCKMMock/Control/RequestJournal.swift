@@ -55,7 +55,7 @@ struct JournalEntry: Sendable {
 
 /// The last `capacity` requests outside `/__admin`, oldest first: what a test verifies its client sent.
 /// A ring: recording never moves the entries already kept.
-final class RequestJournal: Sendable {
+package final class RequestJournal: Sendable {
     /// Largest `limit` a journal listing takes (the spec's bound; far above any `--journal-size` in use).
     static let maxShown = 1_000_000
     /// What `GET /__admin/requests` shows without `limit`: the newest this many.
@@ -86,7 +86,7 @@ final class RequestJournal: Sendable {
         }
     }
 
-    init(capacity: Int = 10_000, maxBytes: Int = RequestJournal.defaultMaxBytes) {
+    package init(capacity: Int = 10_000, maxBytes: Int = RequestJournal.defaultMaxBytes) {
         self.capacity = max(0, capacity)
         self.maxBytes = maxBytes
         state = Mutex(Ring())

@@ -10,7 +10,7 @@ import HTTPServer
 /// `--admin-token` the page, served to anyone, carries no state, and the script asks with the token.
 extension CCKMApp {
     func dashboardPage() throws -> HTTPResponse {
-        guard adminToken == nil else { return DashboardHandlers.dashboard(firstState: "null") }
+        guard edge.adminToken == nil else { return DashboardHandlers.dashboard(firstState: "null") }
         return DashboardHandlers.dashboard(firstState: try control.dashboardFirstState())
     }
 }

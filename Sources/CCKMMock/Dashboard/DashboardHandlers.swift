@@ -3,11 +3,11 @@ import Foundation
 import HTTPServer
 
 /// The pages the control API serves that hold no secret: the dashboard, the spec, the certificate.
-final class DashboardHandlers: Sendable {
+package final class DashboardHandlers: Sendable {
     /// The certificate chain the server presents (PEM), served at `/__admin/tls/cert.pem`; nil over plain HTTP.
     let certificatePEM: String?
 
-    init(certificatePEM: String?) {
+    package init(certificatePEM: String?) {
         self.certificatePEM = certificatePEM
     }
 

@@ -1,3 +1,5 @@
+import CCKMTestFixtures
+import CCKMTestSupport
 import GRDB
 import HTTPServer
 import Synchronization

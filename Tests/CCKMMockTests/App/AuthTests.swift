@@ -1,3 +1,5 @@
+import CCKMTestFixtures
+import CCKMTestSupport
 import Foundation
 import Synchronization
 import TestSupport
@@ -167,7 +169,7 @@ final class TokenClock: Sendable {
 
     /// Issue 31 #11: a domain removed at a restart came back for logins if it had stored anything.
     @Test func aDomainRemovedAtARestartStaysRemovedForLoginsWhateverItStored() throws {
-        let store = try JobStore(location: .memory)
+        let store = StoreLocation.directory(try Paths.temporaryDirectory())
         let before = AuthSettings(accounts: Accounts(users: ["admin": "admin"], domains: ["team-x"]), tokenTTL: 300)
         let first = try InProcessApp(store: store, auth: before)
         let password = #"{"grant_type":"password","username":"admin","password":"admin","domain":"team-x"}"#

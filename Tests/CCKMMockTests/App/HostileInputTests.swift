@@ -1,3 +1,5 @@
+import CCKMTestFixtures
+import CCKMTestSupport
 import HTTPServer
 import Synchronization
 import TestSupport

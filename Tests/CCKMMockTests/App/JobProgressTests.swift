@@ -1,3 +1,5 @@
+import CCKMTestFixtures
+import CCKMTestSupport
 import TestSupport
 import Testing
 

@@ -1,3 +1,5 @@
+import CCKMTestFixtures
+import CCKMTestSupport
 import HTTPServer
 import TestSupport
 import Testing
@@ -13,18 +15,6 @@ import Testing
 /// Go's `encoding/json` writes every field, in struct order, `null` for a nil pointer or slice and
 /// `0001-01-01T00:00:00Z` for a zero `time.Time`), and what `resource_scheduler.go` reads back.
 @Suite(.inProcess()) struct SchedulerClientTests {
-    static let configs = "/api/v1/scheduler/job-configs"
-
-    /// `resource_scheduler.go` Create: a `cckm_synchronization` config with only `kms` set.
-    static func terraformCreate(name: String = "tf-aws", cloud: String = "aws", targets: String = #""kms":["kms-1"],"oci_vaults":null"#) -> String {
-        #"{"name":"\#(name)","description":"","operation":"cckm_synchronization","run_at":"0 9 * * *","run_on":"","disabled":false,"start_date":"0001-01-01T00:00:00Z","end_date":"0001-01-01T00:00:00Z","database_backup_params":null,"cckm_key_rotation_params":null,"cckm_synchronization_params":{"cloud_name":"\#(cloud)",\#(targets),"synchronize_all":null},"cckm_xks_credential_rotation_params":null}"#
-    }
-
-    /// `resource_scheduler.go` Update: `name` and `operation` never set, `cloud_name` blanked.
-    static func terraformUpdate(runAt: String, description: String, kms: String, startDate: String = "0001-01-01T00:00:00Z") -> String {
-        #"{"name":"","description":"\#(description)","operation":"","run_at":"\#(runAt)","run_on":"","disabled":false,"start_date":"\#(startDate)","end_date":"0001-01-01T00:00:00Z","database_backup_params":null,"cckm_key_rotation_params":null,"cckm_synchronization_params":{"cloud_name":"","kms":\#(kms),"oci_vaults":null,"synchronize_all":null}}"#
-    }
-
     func app(seed: UInt64 = 1, allowConcurrent: Bool = false) throws -> InProcessApp {
         try InProcessApp(
             settings: SimulatorSettings(targetDuration: 5...5, allowConcurrentJobs: allowConcurrent), seed: seed,
@@ -35,19 +25,19 @@ import Testing
     /// resource took the last. Now nothing is stored.
     @Test func aConfigWithARepeatedKeyIsRefusedAndNothingIsStored() throws {
         let app = try app()
-        let body = Self.terraformCreate().replacing(#""run_at":"0 9 * * *","#, with: #""run_at":"0 9 * * *","run_at":"0 10 * * *","#)
-        let answer = try app.post(Self.configs, body)
+        let body = SchedulerBodies.terraformCreate().replacing(#""run_at":"0 9 * * *","#, with: #""run_at":"0 9 * * *","run_at":"0 10 * * *","#)
+        let answer = try app.post(SchedulerBodies.configs, body)
         #expect(answer.status == 400 && answer.json["codeDesc"] == .string("NCERRInvalidParamValue: Invalid parameter value"))
         #expect(answer.json["message"]?.stringValue?.contains("run_at") == true, "\(answer.json)")
-        #expect(try app.get(Self.configs).json["total"] == .number("0"))
+        #expect(try app.get(SchedulerBodies.configs).json["total"] == .number("0"))
     }
 
     @Test func terraformsCreateIsStoredAndReadBackUnderJobConfigParams() throws {
         let app = try app()
-        let created = try app.post(Self.configs, Self.terraformCreate())
+        let created = try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate())
         #expect(created.status == 201, "\(created.json)")
         let id = try #require(created.json["id"]?.stringValue)
-        let read = try app.get(Self.configs + "/" + id)
+        let read = try app.get(SchedulerBodies.configs + "/" + id)
         for answer in [created.json, read.json] {
             #expect(answer["job_config_params"] == .object([("cloud_name", .string("aws")), ("kms", .array([.string("kms-1")]))]))
             #expect(answer["start_date"] == nil && answer["end_date"] == nil, "unset dates are left out")
@@ -64,37 +54,40 @@ import Testing
     /// cleared; `""` clears each, and a member left out keeps it.
     @Test func aPatchClearsDatesAndTheDescriptionWithAnEmptyString() throws {
         let app = try app()
-        let id = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
+        let id = try #require(try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate()).json["id"]?.stringValue)
         let set = try app.send(
-            "PATCH", Self.configs + "/" + id,
+            "PATCH", SchedulerBodies.configs + "/" + id,
             body: #"{"start_date":"2020-12-01T00:00:00Z","end_date":"2021-12-01T00:00:00Z","description":"nightly"}"#)
         #expect(set.json["end_date"] == .string("2021-12-01T00:00:00Z") && set.json["description"] == .string("nightly"))
-        #expect(try app.send("PATCH", Self.configs + "/" + id, body: #"{"run_at":"0 8 * * *"}"#).json["end_date"] == .string("2021-12-01T00:00:00Z"))
-        let cleared = try app.send("PATCH", Self.configs + "/" + id, body: #"{"start_date":"","end_date":"","description":""}"#)
+        #expect(
+            try app.send("PATCH", SchedulerBodies.configs + "/" + id, body: #"{"run_at":"0 8 * * *"}"#).json["end_date"]
+                == .string("2021-12-01T00:00:00Z"))
+        let cleared = try app.send("PATCH", SchedulerBodies.configs + "/" + id, body: #"{"start_date":"","end_date":"","description":""}"#)
         #expect(cleared.status == 200 && cleared.json["start_date"] == nil && cleared.json["end_date"] == nil)
         #expect(cleared.json["description"] == .string(""))
-        #expect(try app.get(Self.configs + "/" + id).body == cleared.body)
+        #expect(try app.get(SchedulerBodies.configs + "/" + id).body == cleared.body)
     }
 
     @Test func ociVaultsAndSynchronizeAllComeBackWhereTerraformReadsThem() throws {
         let app = try app()
-        let body = Self.terraformCreate(name: "tf-oci", cloud: "oci", targets: #""kms":null,"oci_vaults":["vault-1","vault-2"]"#)
+        let body = SchedulerBodies.terraformCreate(name: "tf-oci", cloud: "oci", targets: #""kms":null,"oci_vaults":["vault-1","vault-2"]"#)
             .replacingOccurrences(of: #""synchronize_all":null"#, with: #""synchronize_all":false"#)
-        let created = try app.post(Self.configs, body)
+        let created = try app.post(SchedulerBodies.configs, body)
         #expect(created.status == 201, "\(created.json)")
         let params = created.json["job_config_params"]
         #expect(params?["cloud_name"] == .string("oci") && params?["oci_vaults"] == .array([.string("vault-1"), .string("vault-2")]))
         #expect(params?["synchronize_all"] == .bool(false) && params?["kms"] == nil)
-        let listed = try app.get(Self.configs + "/?name=tf-oci&skip=0&limit=-1")
+        let listed = try app.get(SchedulerBodies.configs + "/?name=tf-oci&skip=0&limit=-1")
         #expect(listed.status == 200 && listed.total == 1 && listed.json["limit"] == .number("-1"))
         #expect(listed.json["resources"]?.arrayValue?.first?["job_config_params"] == params)
     }
 
     @Test func terraformsUpdateChangesWhatItSetsAndKeepsNameOperationAndCloud() throws {
         let app = try app()
-        let id = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
+        let id = try #require(try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate()).json["id"]?.stringValue)
         let patched = try app.send(
-            "PATCH", Self.configs + "/" + id, body: Self.terraformUpdate(runAt: "0 10 * * mon", description: "weekly", kms: #"["kms-2","kms-3"]"#))
+            "PATCH", SchedulerBodies.configs + "/" + id,
+            body: SchedulerBodies.terraformUpdate(runAt: "0 10 * * mon", description: "weekly", kms: #"["kms-2","kms-3"]"#))
         #expect(patched.status == 200, "\(patched.json)")
         #expect(patched.json["name"] == .string("tf-aws") && patched.json["operation"] == .string("cckm_synchronization"))
         #expect(patched.json["run_at"] == .string("0 10 * * mon") && patched.json["description"] == .string("weekly"))
@@ -102,37 +95,41 @@ import Testing
             patched.json["job_config_params"]
                 == .object([("cloud_name", .string("aws")), ("kms", .array([.string("kms-2"), .string("kms-3")]))]),
             "the new params replace the target list")
-        #expect(try app.get(Self.configs + "/" + id).body == patched.body)
+        #expect(try app.get(SchedulerBodies.configs + "/" + id).body == patched.body)
         // A date set, then cleared with "" (Go's zero time leaves it as it is).
         let dated = try app.send(
-            "PATCH", Self.configs + "/" + id,
-            body: Self.terraformUpdate(runAt: "", description: "", kms: #"["kms-2"]"#, startDate: "2020-12-01T00:00:00Z"))
+            "PATCH", SchedulerBodies.configs + "/" + id,
+            body: SchedulerBodies.terraformUpdate(runAt: "", description: "", kms: #"["kms-2"]"#, startDate: "2020-12-01T00:00:00Z"))
         #expect(dated.json["start_date"] == .string("2020-12-01T00:00:00Z") && dated.json["description"] == .string(""))
-        let kept = try app.send("PATCH", Self.configs + "/" + id, body: Self.terraformUpdate(runAt: "", description: "", kms: #"["kms-2"]"#))
+        let kept = try app.send(
+            "PATCH", SchedulerBodies.configs + "/" + id, body: SchedulerBodies.terraformUpdate(runAt: "", description: "", kms: #"["kms-2"]"#))
         #expect(kept.json["start_date"] == .string("2020-12-01T00:00:00Z") && kept.json["run_at"] == .string("0 10 * * mon"))
-        let cleared = try app.send("PATCH", Self.configs + "/" + id, body: #"{"start_date":""}"#)
+        let cleared = try app.send("PATCH", SchedulerBodies.configs + "/" + id, body: #"{"start_date":""}"#)
         #expect(cleared.status == 200 && cleared.json["start_date"] == nil)
         // What cannot change, and what a PATCH may not say, are 400s that store nothing.
-        let moved = try app.send("PATCH", Self.configs + "/" + id, body: #"{"cckm_synchronization_params":{"cloud_name":"gcp","key_rings":["r"]}}"#)
+        let moved = try app.send(
+            "PATCH", SchedulerBodies.configs + "/" + id, body: #"{"cckm_synchronization_params":{"cloud_name":"gcp","key_rings":["r"]}}"#)
         #expect(moved.status == 400 && moved.json["message"]?.stringValue?.contains("cckm_synchronization_params.cloud_name") == true)
-        #expect(try app.send("PATCH", Self.configs + "/" + id, body: #"{"operation":"database_backup"}"#).status == 400)
-        #expect(try app.send("PATCH", Self.configs + "/" + id, body: #"{"run_on":"node-9"}"#).status == 400)
-        #expect(try app.get(Self.configs + "/" + id).body == cleared.body)
+        #expect(try app.send("PATCH", SchedulerBodies.configs + "/" + id, body: #"{"operation":"database_backup"}"#).status == 400)
+        #expect(try app.send("PATCH", SchedulerBodies.configs + "/" + id, body: #"{"run_on":"node-9"}"#).status == 400)
+        #expect(try app.get(SchedulerBodies.configs + "/" + id).body == cleared.body)
     }
 
     @Test func terraformsWholeLifecycleRoundTripsWithoutA4xx() throws {
         let app = try app()
-        let created = try app.post(Self.configs, Self.terraformCreate())
+        let created = try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate())
         let id = try #require(created.json["id"]?.stringValue)
         let steps = [
-            try app.get(Self.configs + "/" + id),
-            try app.send("PATCH", Self.configs + "/" + id, body: Self.terraformUpdate(runAt: "0 9 * * *", description: "d", kms: #"["kms-1"]"#)),
-            try app.get(Self.configs + "/" + id),
-            try app.get(Self.configs + "/?name=tf-aws&skip=0&limit=-1"),
-            try app.delete(Self.configs + "/" + id),
+            try app.get(SchedulerBodies.configs + "/" + id),
+            try app.send(
+                "PATCH", SchedulerBodies.configs + "/" + id,
+                body: SchedulerBodies.terraformUpdate(runAt: "0 9 * * *", description: "d", kms: #"["kms-1"]"#)),
+            try app.get(SchedulerBodies.configs + "/" + id),
+            try app.get(SchedulerBodies.configs + "/?name=tf-aws&skip=0&limit=-1"),
+            try app.delete(SchedulerBodies.configs + "/" + id),
         ]
         #expect([created.status] + steps.map(\.status) == [201, 200, 200, 200, 200, 204])
-        let emptyList = try app.get(Self.configs + "/?skip=0&limit=-1")
+        let emptyList = try app.get(SchedulerBodies.configs + "/?skip=0&limit=-1")
         #expect(emptyList.json["resources"] == .array([]), "resources is a list, never null")
     }
 
@@ -148,21 +145,21 @@ import Testing
             default: #""cckm_xks_credential_rotation_params":{"cloud_name":"aws"}"#
             }
         let body = #"{"name":"other","operation":"\#(operation)","run_at":"0 2 * * *",\#(params),"cckm_synchronization_params":null}"#
-        let created = try app.post(Self.configs, body)
+        let created = try app.post(SchedulerBodies.configs, body)
         #expect(created.status == 201, "\(created.json)")
         let id = try #require(created.json["id"]?.stringValue)
         #expect(created.json["job_config_params"]?.objectValue?.contains { $0.value == .null } == false, "null members are left out")
-        #expect(try app.get(Self.configs + "?operation=\(operation)").total == 1)
-        #expect(try app.get(Self.configs + "?disabled=false").total == 1 && app.get(Self.configs + "?disabled=true").total == 0)
-        #expect(try app.send("PATCH", Self.configs + "/" + id, body: #"{"disabled":true}"#).json["disabled"] == .bool(true))
-        #expect(try app.get(Self.configs + "?disabled=true&id=\(id)").total == 1)
-        #expect(try app.delete(Self.configs + "/" + id).status == 204)
+        #expect(try app.get(SchedulerBodies.configs + "?operation=\(operation)").total == 1)
+        #expect(try app.get(SchedulerBodies.configs + "?disabled=false").total == 1 && app.get(SchedulerBodies.configs + "?disabled=true").total == 0)
+        #expect(try app.send("PATCH", SchedulerBodies.configs + "/" + id, body: #"{"disabled":true}"#).json["disabled"] == .bool(true))
+        #expect(try app.get(SchedulerBodies.configs + "?disabled=true&id=\(id)").total == 1)
+        #expect(try app.delete(SchedulerBodies.configs + "/" + id).status == 204)
     }
 
     @Test func runNowStartsTheRunAtOnceAndJobRunsFollowTheirJobs() throws {
         let app = try app()
-        let config = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
-        let run = try app.post(Self.configs + "/" + config + "/run-now")
+        let config = try #require(try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate()).json["id"]?.stringValue)
+        let run = try app.post(SchedulerBodies.configs + "/" + config + "/run-now")
         #expect(run.status == 201, "\(run.json)")
         #expect(
             run.json["status"] == .string("in_progress") && run.json["job_config_id"] == .string(config) && run.json["trigger"] == .string("run_now"))
@@ -170,7 +167,7 @@ import Testing
         let jobID = try #require(run.json["details"]?["job_id"]?.stringValue)
         #expect(try app.get("/api/v1/cckm/aws/synchronization-jobs/" + jobID).json["overall_status"] == .string("in_progress"))
         // A second run while the first one's job runs: CM refuses the start, the run fails.
-        let refused = try app.post(Self.configs + "/" + config + "/run-now")
+        let refused = try app.post(SchedulerBodies.configs + "/" + config + "/run-now")
         #expect(refused.json["status"] == .string("failed") && refused.json["details"]?["error"]?.stringValue?.contains("in progress") == true)
         try app.advance(60)
         let runID = try #require(run.json["id"]?.stringValue)
@@ -185,30 +182,30 @@ import Testing
         #expect(try app.get("/api/v1/scheduler/jobs?sort=colour").status == 400)
         #expect(try app.delete("/api/v1/scheduler/jobs/" + runID).status == 204)
         #expect(try app.get("/api/v1/scheduler/jobs/" + runID).status == 404)
-        #expect(try app.post(Self.configs + "/00000000-0000-4000-8000-000000000000/run-now").status == 404)
-        #expect(try app.get(Self.configs + "/" + config + "/run-now").status == 405)
+        #expect(try app.post(SchedulerBodies.configs + "/00000000-0000-4000-8000-000000000000/run-now").status == 404)
+        #expect(try app.get(SchedulerBodies.configs + "/" + config + "/run-now").status == 405)
         let latest = try app.get("/__admin/schedules").json["schedules"]?.arrayValue?.first?["last_run"]
         #expect(latest?["status"] == .string("failed"), "the dashboard's latest run of the config")
     }
 
     @Test func snapshotsRestoresAndResetsTakeJobRunsAlong() throws {
         let app = try app()
-        let config = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
-        #expect(try app.post(Self.configs + "/" + config + "/run-now").status == 201)
+        let config = try #require(try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate()).json["id"]?.stringValue)
+        #expect(try app.post(SchedulerBodies.configs + "/" + config + "/run-now").status == 201)
         #expect(try app.post("/__admin/snapshots/one-run").status == 201)
-        #expect(try app.post(Self.configs + "/" + config + "/run-now").status == 201)
+        #expect(try app.post(SchedulerBodies.configs + "/" + config + "/run-now").status == 201)
         #expect(try app.get("/api/v1/scheduler/jobs").total == 2)
         #expect(try app.post("/__admin/snapshots/one-run/restore").status == 200)
         #expect(try app.get("/api/v1/scheduler/jobs").total == 1)
         #expect(try app.post("/__admin/reset?to=empty").status == 200)
-        #expect(try app.get("/api/v1/scheduler/jobs").total == 0 && app.get(Self.configs).total == 0)
+        #expect(try app.get("/api/v1/scheduler/jobs").total == 0 && app.get(SchedulerBodies.configs).total == 0)
     }
 
     /// Issue 24 #28: ids are unique within a family only, so a run's link names the family too.
     @Test func anotherFamilysJobWithTheSameIDIsNotTheRunsJob() throws {
         let app = try app()
-        let config = try #require(try app.post(Self.configs, Self.terraformCreate()).json["id"]?.stringValue)
-        let jobID = try #require(try app.post(Self.configs + "/" + config + "/run-now").json["details"]?["job_id"]?.stringValue)
+        let config = try #require(try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate()).json["id"]?.stringValue)
+        let jobID = try #require(try app.post(SchedulerBodies.configs + "/" + config + "/run-now").json["details"]?["job_id"]?.stringValue)
         let twin =
             #"{"jobs":[{"family":"sap","id":"\#(jobID)","createdAt":"2020-11-05T06:00:00Z","updatedAt":"2020-11-05T06:00:01Z","completed_at":"2020-11-05T06:00:01Z","overall_status":"completed","detailed_status":{"g":"group synchronized successfully"},"groups":["g"]}]}"#
         #expect(try app.post("/__admin/fixtures?mode=merge", twin).status == 200)
@@ -243,12 +240,12 @@ import Testing
     /// The done-when: a week over three configs (two families and a backup) under one seed.
     func aWeekOfRuns(seed: UInt64) throws -> (runs: [UInt8], jobs: [UInt8]) {
         let app = try app(seed: seed, allowConcurrent: true)
-        #expect(try app.post(Self.configs, Self.terraformCreate()).status == 201)
-        let azure = Self.terraformCreate(name: "tf-azure", cloud: "AzureCloud", targets: #""key_vaults":["vault-a"]"#)
+        #expect(try app.post(SchedulerBodies.configs, SchedulerBodies.terraformCreate()).status == 201)
+        let azure = SchedulerBodies.terraformCreate(name: "tf-azure", cloud: "AzureCloud", targets: #""key_vaults":["vault-a"]"#)
             .replacingOccurrences(of: "0 9 * * *", with: "30 */12 * * *")
-        #expect(try app.post(Self.configs, azure).status == 201)
+        #expect(try app.post(SchedulerBodies.configs, azure).status == 201)
         let backup = #"{"name":"nightly-backup","operation":"database_backup","run_at":"0 2 * * *","database_backup_params":{"scope":"system"}}"#
-        #expect(try app.post(Self.configs, backup).status == 201)
+        #expect(try app.post(SchedulerBodies.configs, backup).status == 201)
         try app.advance(7 * 86_400)
         let runs = try app.get("/api/v1/scheduler/jobs?sort=-createdAt&limit=-1")
         let jobs = try app.get("/__admin/jobs?limit=-1&sort=createdAt")
@@ -276,8 +273,8 @@ import Testing
 
     @Test func aCronThatNeverFiresIsAcceptedAndNeverDue() throws {
         let app = try app()
-        let body = Self.terraformCreate().replacing("0 9 * * *", with: "0 0 31 2 *")
-        #expect(try app.post(Self.configs, body).status == 201)
+        let body = SchedulerBodies.terraformCreate().replacing("0 9 * * *", with: "0 0 31 2 *")
+        #expect(try app.post(SchedulerBodies.configs, body).status == 201)
         #expect(try app.get("/__admin/schedules").json["schedules"]?.arrayValue?.first?["next_due"] == .null)
     }
 

@@ -1,3 +1,5 @@
+import CCKMTestFixtures
+import CCKMTestSupport
 import HTTPServer
 import TestSupport
 import Testing
@@ -10,8 +12,6 @@ import Testing
 /// `/api/v1/scheduler/job-configs` and its runs on the manual clock (issue 17).
 @Suite(.inProcess()) struct SchedulerTests {
     static let path = "/api/v1/scheduler/job-configs"
-    static let every15 =
-        #"{"name":"aws-15","operation":"cckm_synchronization","run_at":"*/15 * * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["kms"]}}"#
 
     func app(_ settings: SimulatorSettings = SimulatorSettings(targetDuration: 5...5), fixture: Fixture? = nil, auth: Bool = false) throws
         -> InProcessApp
@@ -25,7 +25,7 @@ import Testing
 
     @Test func aConfigIsCreatedShapedAsCMShapesResources() throws {
         let app = try app()
-        let created = try app.post(Self.path, Self.every15)
+        let created = try app.post(Self.path, SchedulerBodies.every15)
         #expect(created.status == 201)
         // Unset dates are left out; the operation's parameters come back under `job_config_params`.
         #expect(
@@ -38,14 +38,14 @@ import Testing
         #expect(isUUID(id) && created.json["uri"]?.stringValue == "kylo:kylo:scheduler:jobconfigs:" + id)
         #expect(try app.get(Self.path + "/" + id).body == created.body)
         #expect(try app.get(Self.path + "/").total == 1, "a trailing slash is accepted")
-        try app.post(Self.path, Self.every15).expectError(
+        try app.post(Self.path, SchedulerBodies.every15).expectError(
             status: 409, code: 11, codeDesc: "NCERRConflict: Conflict", messageContains: "named \"aws-15\" already exists")
     }
 
     /// Issue 31 #17: an upper-case id was a 404 everywhere, as CCKM job ids are not.
     @Test func idsAreFoundInAnyCase() throws {
         let app = try app()
-        let id = try #require(try app.post(Self.path, Self.every15).json["id"]?.stringValue)
+        let id = try #require(try app.post(Self.path, SchedulerBodies.every15).json["id"]?.stringValue)
         let upper = id.uppercased()
         #expect(try app.get(Self.path + "/" + upper).json["id"]?.stringValue == id)
         #expect(try app.get(Self.path + "?id=" + upper).total == 1)
@@ -62,7 +62,7 @@ import Testing
 
     @Test func fourAWSJobsInAnHourEveryFifteenMinutes() throws {
         let app = try app()
-        let id = try #require(try app.post(Self.path, Self.every15).json["id"]?.stringValue)
+        let id = try #require(try app.post(Self.path, SchedulerBodies.every15).json["id"]?.stringValue)
         try app.advance(3600)
         let jobs = try awsJobs(app)
         #expect(
@@ -82,7 +82,7 @@ import Testing
         let app = try app(fixture: fixture)
         let stuck = try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["kms"],"regions":["stuck"]}"#)
         #expect(stuck.status == 201)
-        let id = try #require(try app.post(Self.path, Self.every15).json["id"]?.stringValue)
+        let id = try #require(try app.post(Self.path, SchedulerBodies.every15).json["id"]?.stringValue)
         try app.advance(1800)
         let runs = (try app.get("/__admin/events").json["events"]?.arrayValue ?? []).filter { $0["from"]?.stringValue == "scheduler config " + id }
         #expect(runs.map { $0["to"]?.stringValue } == ["skipped: a aws job is in progress", "skipped: a aws job is in progress"])
@@ -95,10 +95,10 @@ import Testing
         let root = try #require(try app.post("/__admin/tokens").json["jwt"]?.stringValue)
         let teamA = try #require(try app.post("/__admin/tokens", #"{"domain":"team-a"}"#).json["jwt"]?.stringValue)
         for name in ["a", "b", "c"] {
-            let body = Self.every15.replacingOccurrences(of: "aws-15", with: name)
+            let body = SchedulerBodies.every15.replacingOccurrences(of: "aws-15", with: name)
             #expect(try app.send("POST", Self.path, body: body, token: root).status == 201)
         }
-        #expect(try app.send("POST", Self.path, body: Self.every15, token: teamA).status == 201, "names are unique per domain")
+        #expect(try app.send("POST", Self.path, body: SchedulerBodies.every15, token: teamA).status == 201, "names are unique per domain")
         let page = try app.send("GET", Self.path + "?skip=1&limit=1", token: root)
         #expect(page.total == 3 && page.json["resources"]?.arrayValue?.map { $0["name"]?.stringValue } == ["b"])
         #expect(try app.send("GET", Self.path + "?name=c", token: root).total == 1)
@@ -109,7 +109,7 @@ import Testing
 
     @Test func patchChangesAnySubsetAndDeleteRemoves() throws {
         let app = try app()
-        let created = try app.post(Self.path, Self.every15)
+        let created = try app.post(Self.path, SchedulerBodies.every15)
         let id = try #require(created.json["id"]?.stringValue)
         let patched = try app.send("PATCH", Self.path + "/" + id, body: #"{"run_at":"0 9 * * sat","description":"weekly"}"#)
         #expect(patched.status == 200 && patched.json["run_at"]?.stringValue == "0 9 * * sat")
@@ -147,7 +147,7 @@ import Testing
     ])
     func badConfigsAre400sNamingTheField(change: String, field: String, reason: String) throws {
         let app = try app()
-        let base = try JSONParser.parse(Array(Self.every15.utf8)).objectValue ?? []
+        let base = try JSONParser.parse(Array(SchedulerBodies.every15.utf8)).objectValue ?? []
         var merged = base
         for member in try JSONParser.parse(Array(change.utf8)).objectValue ?? [] {
             if let index = merged.firstIndex(where: { $0.key == member.key }) { merged[index].value = member.value } else { merged.append(member) }
@@ -201,7 +201,7 @@ import Testing
         var settings = SimulatorSettings(targetDuration: 1...1, allowConcurrentJobs: true)
         settings.maxSchedulerRunsPerAdvance = 300
         let app = try app(settings)
-        let body = Self.every15.replacingOccurrences(of: "*/15 * * * *", with: "* * * * *")
+        let body = SchedulerBodies.every15.replacingOccurrences(of: "*/15 * * * *", with: "* * * * *")
         #expect(try app.post(Self.path, body).status == 201)
         try app.advance(10 * 86_400)  // 14,400 minutes
         #expect(try app.get("/__admin/jobs?family=aws&limit=0").total == 300)

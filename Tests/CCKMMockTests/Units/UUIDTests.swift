@@ -1,3 +1,5 @@
+import CCKMTestFixtures
+import CCKMTestSupport
 import TestSupport
 import Testing
 
@@ -14,7 +16,7 @@ import Testing
 
     @Test func requestIDsAreUUIDShapedCountersBehindOnePrefix() {
         let ids = RequestIDs()
-        let drawn = (0..<300).map { _ in ids.next() }
+        let drawn = (0..<300).map { _ in ids.context().id }
         #expect(Set(drawn).count == 300)
         #expect(drawn.allSatisfy(isUUID))
         #expect(Set(drawn.map { $0.prefix(24) }).count == 1)

@@ -95,7 +95,7 @@ extension ControlHandlers {
     }
 
     /// Answers when the job reaches `status` (default: any final status), or 408 after `timeout`.
-    func wait(id: String, query: AdminQuery) throws -> HTTPReply {
+    func wait(id: String, query: AdminQuery, _ context: RequestContext) throws -> HTTPReply {
         let family = try locate(id, query)
         let wanted = query["status"] ?? "done"
         let accepts: @Sendable (JobStatus) -> Bool
@@ -113,12 +113,12 @@ extension ControlHandlers {
         let timedOut = replies.response(
             for: APIError(
                 status: 408, code: 15, name: "NCERRRequestTimeout", description: "Request timeout",
-                message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")" + waitHint))
+                message: "Job \(id) did not reach \(wanted) within \(query["timeout"] ?? "30s")" + waitHint), context)
         let waiters = waiters
         return .later { deliver in
             let waiter = JobWaiters.Waiter(
                 family: family, domain: domain, id: jobID, accepts: accepts, deliver: deliver,
-                gone: self.replies.response(for: .notFound("Job \(id) was removed while waited on (a reset, a fixture load or a restore)")))
+                gone: self.replies.response(for: .notFound("Job \(id) was removed while waited on (a reset, a fixture load or a restore)"), context))
             let ticket = waiters.add(waiter)
             // A change between the check above and the parking is caught here.
             waiters.check(jobs: [waiter.key], store: self.store)

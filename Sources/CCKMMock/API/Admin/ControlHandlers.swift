@@ -5,7 +5,7 @@ import Synchronization
 
 /// The control API's handlers (`/__admin`): what tests and demos use to steer and inspect the
 /// mock. The handlers live in the files beside this one (clock, state, jobs, history, requests).
-final class ControlHandlers: Sendable {
+package final class ControlHandlers: Sendable {
     let store: StoreReader
     let engine: Engine
     let tokens: TokenService
@@ -22,7 +22,7 @@ final class ControlHandlers: Sendable {
     /// that nothing a test loads survives the next test's reset.
     let baseline: Mutex<Fixture>
 
-    init(
+    package init(
         store: StoreReader, engine: Engine, tokens: TokenService, journal: RequestJournal, faults: FaultRules, waiters: JobWaiters,
         randomness: Randomness, replies: Replies, startupFixture: Fixture
     ) {
@@ -41,7 +41,7 @@ final class ControlHandlers: Sendable {
     /// Declares the domain of every stored job, so that a fixture whose jobs name a domain its
     /// `domains` list forgot (or a generated one) still has those jobs reachable by a login to it.
     /// Chosen over refusing the fixture: loading what was meant beats an error about a list.
-    func adoptDomainsOfStoredJobs() throws {
+    package func adoptDomainsOfStoredJobs() throws {
         tokens.adopt(domains: try store.domainsHoldingJobs())
     }
 }
