@@ -123,7 +123,10 @@ let package = Package(
         // (request values, no socket) or live (a real server on a free port, a real SQLite file).
         .target(
             name: "CCKMTestSupport",
-            dependencies: ["CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "HTTPServer", "CCKMTestFixtures", "TestSupport"],
+            dependencies: [
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "HTTPServer", "CCKMTestFixtures", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/CCKMTestSupport"
         ),
         // The store alone: lists against an oracle, tenants, the log's restart.
@@ -139,14 +142,17 @@ let package = Package(
         // The edge in-process: routes, handlers, auth, the control API, caches, waits, through the app.
         .testTarget(
             name: "CCKMMockTests",
-            dependencies: ["CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures", "TestSupport"]
+            dependencies: [
+                "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // Live servers and processes: sockets, TLS, data folders, signals, the docs' examples.
         .testTarget(
             name: "CCKMServerTests",
             dependencies: [
                 "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "HTTPServer", "cckm-mock", "CCKMTestSupport", "CCKMTestFixtures",
-                "TestSupport",
+                "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             // The docs' examples and the stores of landed builds are read from the source tree, as data, not bundled.
             exclude: ["DocsExamples", "Stores", "Peers"]
@@ -154,7 +160,10 @@ let package = Package(
         // conform and record against a stand-in lab (a mock of its own, served live).
         .testTarget(
             name: "CCKMLabTests",
-            dependencies: ["CCKMCore", "CCKMLab", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures", "TestSupport"],
+            dependencies: [
+                "CCKMCore", "CCKMLab", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Peers"]
         ),
         // The command line's parsing and settings.
@@ -162,7 +171,7 @@ let package = Package(
             name: "CCKMMockCLITests",
             dependencies: [
                 "CCKMCore", "CCKMStore", "CCKMEngine", "CCKMMock", "CCKMServer", "CCKMMockCLI", "HTTPServer", "CCKMTestSupport", "CCKMTestFixtures",
-                "TestSupport",
+                "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ]

@@ -1,4 +1,3 @@
-import ArgumentParser
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
