@@ -236,7 +236,7 @@ public struct ServeOptions: ParsableArguments {
             throw ValidationError("--access-log must be off, text or json, got \(accessLogText)")
         }
         mock.accessLog = accessLogFormat
-        mock.adminToken = adminToken
+        mock.controlToken = adminToken
         mock.allowedHosts = allowHost.isEmpty ? Self.list(environment["CCKM_MOCK_ALLOW_HOST"]) : allowHost
         if let bad = mock.allowedHosts.first(where: { $0.isEmpty || $0.contains(where: { $0.isWhitespace || $0 == "/" }) }) {
             throw ValidationError("--allow-host must be a host name or '*', got \"\(bad)\"")

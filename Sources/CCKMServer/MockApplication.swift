@@ -106,7 +106,7 @@ public struct MockApplication: Sendable {
             engine: engine, tokens: tokens, journal: journal, faults: faults, cache: cache, waiters: waiters, replies: replies,
             requestIDs: requestIDs, randomness: randomness,
             edge: EdgeSettings(
-                adminToken: configuration.adminToken, accessLog: configuration.assembly.accessLog ?? AccessLog(format: configuration.accessLog),
+                controlToken: configuration.controlToken, accessLog: configuration.assembly.accessLog ?? AccessLog(format: configuration.accessLog),
                 hosts: configuration.assembly.hosts ?? hostPolicy(configuration), cmVersion: configuration.cmVersion),
             jobs: JobHandlers(store: store, engine: engine, cache: cache, replies: replies),
             auth: AuthHandlers(tokens: tokens, engine: engine, replies: replies),

@@ -20,7 +20,7 @@ public struct MockConfiguration: Sendable {
     /// Bytes of GET answers the response cache keeps.
     public var cacheBytes = ResponseCache.defaultBytes
     /// When set, every `/__admin` call but the health check must send it as a bearer token.
-    public var adminToken: String?
+    public var controlToken: String?
     /// One line per request on standard error, or none.
     public var accessLog: AccessLogFormat = .off
     /// The CM release `GET /api/v1/system/info` names.

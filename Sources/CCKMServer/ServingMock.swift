@@ -32,7 +32,7 @@ public final class ServingMock: Sendable {
         }
         logger.info(
             "serving", metadata: ["url": "\(url)", "store": "\(configuration.store.displayName)", "fixtureJobs": "\(application.fixtureJobs)"])
-        if configuration.adminToken == nil, Self.isReachableByOthers(configuration.http.host),
+        if configuration.controlToken == nil, Self.isReachableByOthers(configuration.http.host),
             application.data.isFirstTime("control-api-open-notice-given")
         {
             logger.warning(

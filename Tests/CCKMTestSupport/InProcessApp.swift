@@ -18,13 +18,13 @@ package struct InProcessApp {
     package init(
         jobs: [Job] = [], settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 1, store: StoreLocation = .memory,
         auth: AuthSettings = AuthSettings(enabled: false), tokenClock: @escaping @Sendable () -> Int64 = TokenService.wallSeconds,
-        fixture: Fixture? = nil, journalSize: Int = 10_000, cacheBytes: Int = ResponseCache.defaultBytes, adminToken: String? = nil,
+        fixture: Fixture? = nil, journalSize: Int = 10_000, cacheBytes: Int = ResponseCache.defaultBytes, controlToken: String? = nil,
         accessLog: AccessLog = AccessLog(format: .off), hosts: HostPolicy = .anyHost, clock: any SimulationClock = ManualClock()
     ) throws {
         var configuration = MockConfiguration(store: store, simulator: settings, seed: seed, auth: auth, tls: .off)
         configuration.journalSize = journalSize
         configuration.cacheBytes = cacheBytes
-        configuration.adminToken = adminToken
+        configuration.controlToken = controlToken
         configuration.assembly.clock = clock
         configuration.assembly.signingKey = Array(repeating: 7, count: 32)
         configuration.assembly.tokenClock = tokenClock

@@ -21,10 +21,10 @@ extension CCKMApp {
             return .now(replies.response(for: .forbidden("The mock does not answer for the host \(host); see --allow-host"), context))
         }
         let match = Self.routes.match(request.path)
-        if let match, match.access.isAdmin {
+        if let match, match.access.isControl {
             return replies.guarded(request, context) {
                 if let refusal = HostPolicy.crossOriginRefusal(request) { throw APIError.forbidden(refusal) }
-                try self.checkAdminToken(request, access: match.access)
+                try self.checkControlToken(request, access: match.access)
                 // Reads answer at once; every other control call (an advance, a reset, a fixture
                 // load, a snapshot) may take long, so it runs off libmicrohttpd's event loops: a
                 // loop held by one would keep health and every connection it holds waiting.
@@ -68,10 +68,10 @@ extension CCKMApp {
     /// With `--admin-token`, the control API answers only requests that carry it as a bearer token.
     /// The health check stays open (a container's probe has no secret to send), and so do the
     /// dashboard's page, the spec and the certificate, which hold none; the dashboard then asks for it.
-    func checkAdminToken(_ request: HTTPRequest, access: Access) throws(APIError) {
-        guard let adminToken = edge.adminToken, access == .admin else { return }
+    func checkControlToken(_ request: HTTPRequest, access: Access) throws(APIError) {
+        guard let controlToken = edge.controlToken, access == .control else { return }
         let sent = request.headers["Authorization"].flatMap(TokenService.bearerToken).map { Array($0.utf8) } ?? []
-        guard Crypto.constantTimeEquals(sent, adminToken) else {
+        guard Crypto.constantTimeEquals(sent, controlToken) else {
             throw .unauthorized(
                 sent.isEmpty ? "The control API needs Authorization: Bearer <admin token>" : "The admin token is wrong")
         }

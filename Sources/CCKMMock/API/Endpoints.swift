@@ -48,90 +48,90 @@ extension CCKMApp {
     ]
 
     private static let admin: [Endpoint] = [
-        Endpoint("GET", "/__admin/health", .adminOpen, \.dashboard) { _, _ in .now(.json(200, #"{"status":"ok"}"#)) },
-        Endpoint("GET", "/__admin/clock", .admin, \.control) { control, _ in .now(.json(200, control.clockJSON())) },
-        Endpoint("POST", "/__admin/clock", .admin, \.control) { control, call in
+        Endpoint("GET", "/__admin/health", .controlOpen, \.dashboard) { _, _ in .now(.json(200, #"{"status":"ok"}"#)) },
+        Endpoint("GET", "/__admin/clock", .control, \.control) { control, _ in .now(.json(200, control.clockJSON())) },
+        Endpoint("POST", "/__admin/clock", .control, \.control) { control, call in
             control.engine.setTimeScale(try ControlHandlers.timeScale(in: call.body))
             return .now(.json(200, control.clockJSON()))
         },
-        Endpoint("POST", "/__admin/clock/advance", .admin, \.control) { control, call in
+        Endpoint("POST", "/__admin/clock/advance", .control, \.control) { control, call in
             let events = try control.engine.advance(seconds: try ControlHandlers.seconds(in: call.body))
             return .now(.json(200, control.clockJSON(transitions: events.count)))
         },
-        Endpoint("POST", "/__admin/jobs/settle", .admin, \.control) { control, _ in
+        Endpoint("POST", "/__admin/jobs/settle", .control, \.control) { control, _ in
             .now(.json(200, control.clockJSON(transitions: try control.engine.settle().count)))
         },
-        Endpoint("POST", "/__admin/reset", .admin, query: ["to", "domain", "clock"], \.control) { control, call in
+        Endpoint("POST", "/__admin/reset", .control, query: ["to", "domain", "clock"], \.control) { control, call in
             .now(try control.reset(call.query, items: call.request.query))
         },
-        Endpoint("POST", "/__admin/fixtures", .admin, query: ["mode", "baseline"], \.control) { control, call in
+        Endpoint("POST", "/__admin/fixtures", .control, query: ["mode", "baseline"], \.control) { control, call in
             .now(try control.loadFixture(call.body, call.query))
         },
-        Endpoint("GET", "/__admin/domains", .admin, \.control) { control, _ in .now(control.domainsJSON()) },
-        Endpoint("POST", "/__admin/tokens", .admin, \.control) { control, call in .now(.json(200, try control.tokens.adminToken(body: call.body))) },
-        Endpoint("GET", "/__admin/ui", .adminOpen, query: ["tenant"], \.self) { app, _ in .now(try app.dashboardPage()) },
-        Endpoint("GET", "/__admin/openapi.yaml", .adminOpen, \.dashboard) { _, _ in .now(DashboardHandlers.openAPI()) },
-        Endpoint("GET", "/__admin/tls/cert.pem", .adminOpen, \.dashboard) { dashboard, _ in .now(try dashboard.certificate()) },
-        Endpoint("GET", "/__admin/jobs", .admin, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"], \.control) {
+        Endpoint("GET", "/__admin/domains", .control, \.control) { control, _ in .now(control.domainsJSON()) },
+        Endpoint("POST", "/__admin/tokens", .control, \.control) { control, call in .now(.json(200, try control.tokens.controlAPIToken(body: call.body))) },
+        Endpoint("GET", "/__admin/ui", .controlOpen, query: ["tenant"], \.self) { app, _ in .now(try app.dashboardPage()) },
+        Endpoint("GET", "/__admin/openapi.yaml", .controlOpen, \.dashboard) { _, _ in .now(DashboardHandlers.openAPI()) },
+        Endpoint("GET", "/__admin/tls/cert.pem", .controlOpen, \.dashboard) { dashboard, _ in .now(try dashboard.certificate()) },
+        Endpoint("GET", "/__admin/jobs", .control, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"], \.control) {
             control, call in .now(try control.listJobs(call.request.query, call.query))
         },
-        Endpoint("GET", "/__admin/jobs/{id}", .admin, query: ["family"], \.control) { control, call in
+        Endpoint("GET", "/__admin/jobs/{id}", .control, query: ["family"], \.control) { control, call in
             .now(try control.job(id: call.id, query: call.query))
         },
-        Endpoint("POST", "/__admin/jobs/{id}/complete", .admin, query: ["family"], \.control) { control, call in
+        Endpoint("POST", "/__admin/jobs/{id}/complete", .control, query: ["family"], \.control) { control, call in
             .now(try control.force(id: call.id, query: call.query, body: call.body, fail: false))
         },
-        Endpoint("POST", "/__admin/jobs/{id}/fail", .admin, query: ["family"], \.control) { control, call in
+        Endpoint("POST", "/__admin/jobs/{id}/fail", .control, query: ["family"], \.control) { control, call in
             .now(try control.force(id: call.id, query: call.query, body: call.body, fail: true))
         },
-        Endpoint("GET", "/__admin/jobs/{id}/wait", .admin, query: ["status", "timeout", "family"], \.control) { control, call in
+        Endpoint("GET", "/__admin/jobs/{id}/wait", .control, query: ["status", "timeout", "family"], \.control) { control, call in
             try control.wait(id: call.id, query: call.query, call.context)
         },
-        Endpoint("GET", "/__admin/faults", .admin, \.control) { control, _ in .now(control.faultsJSON()) },
-        Endpoint("POST", "/__admin/faults", .admin, \.control) { control, call in .now(try control.addFault(call.body)) },
-        Endpoint("DELETE", "/__admin/faults", .admin, \.control) { control, _ in
+        Endpoint("GET", "/__admin/faults", .control, \.control) { control, _ in .now(control.faultsJSON()) },
+        Endpoint("POST", "/__admin/faults", .control, \.control) { control, call in .now(try control.addFault(call.body)) },
+        Endpoint("DELETE", "/__admin/faults", .control, \.control) { control, _ in
             control.faults.removeAll()
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/faults/{id}", .admin, \.control) { control, call in .now(try control.fault(call.id)) },
-        Endpoint("DELETE", "/__admin/faults/{id}", .admin, \.control) { control, call in
+        Endpoint("GET", "/__admin/faults/{id}", .control, \.control) { control, call in .now(try control.fault(call.id)) },
+        Endpoint("DELETE", "/__admin/faults/{id}", .control, \.control) { control, call in
             guard control.faults.remove(id: call.id) else { throw APIError.notFound("No fault \(call.id)") }
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/requests", .admin, query: ["method", "path", "status", "limit", "after"], \.control) { control, call in
+        Endpoint("GET", "/__admin/requests", .control, query: ["method", "path", "status", "limit", "after"], \.control) { control, call in
             .now(try control.requests(call.query))
         },
-        Endpoint("DELETE", "/__admin/requests", .admin, \.control) { control, _ in
+        Endpoint("DELETE", "/__admin/requests", .control, \.control) { control, _ in
             control.journal.clear()
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("GET", "/__admin/requests/count", .admin, query: ["method", "path", "status", "after"], \.control) { control, call in
+        Endpoint("GET", "/__admin/requests/count", .control, query: ["method", "path", "status", "after"], \.control) { control, call in
             .now(try control.requestCount(call.query))
         },
-        Endpoint("POST", "/__admin/requests/count", .admin, \.control) { control, call in .now(try control.requestCount(matching: call.body)) },
-        Endpoint("POST", "/__admin/requests/find", .admin, \.control) { control, call in .now(try control.findRequests(call.body)) },
-        Endpoint("POST", "/__admin/requests/near-misses", .admin, \.control) { control, call in
+        Endpoint("POST", "/__admin/requests/count", .control, \.control) { control, call in .now(try control.requestCount(matching: call.body)) },
+        Endpoint("POST", "/__admin/requests/find", .control, \.control) { control, call in .now(try control.findRequests(call.body)) },
+        Endpoint("POST", "/__admin/requests/near-misses", .control, \.control) { control, call in
             .now(.json(200, control.nearMisses(try RequestMatcher.parse(call.body))))
         },
-        Endpoint("GET", "/__admin/events", .admin, query: ["job", "since", "after", "limit"], \.control) { control, call in
+        Endpoint("GET", "/__admin/events", .control, query: ["job", "since", "after", "limit"], \.control) { control, call in
             .now(try control.events(call.query))
         },
-        Endpoint("GET", "/__admin/snapshots", .admin, \.control) { control, _ in .now(.json(200, try control.snapshotsJSON())) },
-        Endpoint("POST", "/__admin/snapshots/{name}", .admin, \.control) { control, call in
+        Endpoint("GET", "/__admin/snapshots", .control, \.control) { control, _ in .now(.json(200, try control.snapshotsJSON())) },
+        Endpoint("POST", "/__admin/snapshots/{name}", .control, \.control) { control, call in
             try ControlHandlers.checkSnapshotName(call.id)
             try control.engine.saveSnapshot(call.id)
             return .now(.json(201, try control.snapshotsJSON(only: call.id)))
         },
-        Endpoint("DELETE", "/__admin/snapshots/{name}", .admin, \.control) { control, call in
+        Endpoint("DELETE", "/__admin/snapshots/{name}", .control, \.control) { control, call in
             guard try control.engine.deleteSnapshot(call.id) else { throw APIError.notFound("No snapshot named \"\(call.id)\"") }
             return .now(HTTPResponse(status: 204))
         },
-        Endpoint("POST", "/__admin/snapshots/{name}/restore", .admin, \.control) { control, call in
+        Endpoint("POST", "/__admin/snapshots/{name}/restore", .control, \.control) { control, call in
             try control.engine.restore(snapshot: call.id)
             try control.adoptDomainsOfStoredJobs()
             return .now(.json(200, control.clockJSON()))
         },
-        Endpoint("GET", "/__admin/schedules", .admin, \.control) { control, _ in .now(.json(200, try control.schedulesJSON())) },
-        Endpoint("GET", "/__admin/routes", .admin, \.control) { _, _ in .now(ControlHandlers.routesJSON()) },
+        Endpoint("GET", "/__admin/schedules", .control, \.control) { control, _ in .now(.json(200, try control.schedulesJSON())) },
+        Endpoint("GET", "/__admin/routes", .control, \.control) { _, _ in .now(ControlHandlers.routesJSON()) },
     ]
 }

@@ -12,11 +12,11 @@ enum Access: Sendable, Equatable {
     /// Login and revocation: no token; fault rules apply; journaled.
     case auth
     /// The control API: the admin token when one is set, and the same origin; never faulted or journaled.
-    case admin
+    case control
     /// The control API's pages that hold no secret (health, dashboard, spec, certificate): same origin only.
-    case adminOpen
+    case controlOpen
 
-    var isAdmin: Bool { self == .admin || self == .adminOpen }
+    var isControl: Bool { self == .control || self == .controlOpen }
     /// Whether the request acts in the domain of its token.
     var hasDomain: Bool { self == .cckm || self == .scheduler }
 }
@@ -35,7 +35,7 @@ struct Call: Sendable {
 
     /// The first `{…}` of the path (an id, a name).
     var id: String { parameters.first ?? "" }
-    var query: AdminQuery { AdminQuery(request.query) }
+    var query: QueryValues { QueryValues(request.query) }
     var body: [UInt8] { request.body }
 }
 
@@ -59,7 +59,7 @@ struct Endpoint: Sendable {
         self.method = method
         self.template = template
         self.access = access
-        self.query = query ?? (access.isAdmin ? [] : nil)
+        self.query = query ?? (access.isControl ? [] : nil)
         self.handle = { app, call in try handle(app[keyPath: group], call) }
     }
 

@@ -155,7 +155,7 @@ extension TokenService {
 
     /// `POST /__admin/tokens {"domain": "team-a"}`: a login answer for `admin` in that domain, with
     /// no password, for the dashboard and for tests that need a token quickly.
-    func adminToken(body: [UInt8]) throws -> String {
+    func controlAPIToken(body: [UInt8]) throws -> String {
         let document = body.isEmpty ? JSONValue.object([]) : (try? JSONParser.parse(body)) ?? .null
         guard document.objectValue != nil else { throw AuthError.badRequest(#"Request body must be empty or {"domain": "<name>"}"#) }
         try document.rejectUnknownMembers(known: ["domain"])

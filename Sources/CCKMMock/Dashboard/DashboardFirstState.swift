@@ -10,7 +10,7 @@ import HTTPServer
 /// `--admin-token` the page, served to anyone, carries no state, and the script asks with the token.
 extension CCKMApp {
     func dashboardPage() throws -> HTTPResponse {
-        guard edge.adminToken == nil else { return DashboardHandlers.dashboard(firstState: "null") }
+        guard edge.controlToken == nil else { return DashboardHandlers.dashboard(firstState: "null") }
         return DashboardHandlers.dashboard(firstState: try control.dashboardFirstState())
     }
 }
@@ -23,20 +23,20 @@ extension ControlHandlers {
         let pages = try JobFamily.all.map { family in
             try listJobs(
                 [QueryItem(name: "family", value: family.name), QueryItem(name: "limit", value: "4")],
-                AdminQuery([QueryItem(name: "family", value: family.name)]))
+                QueryValues([QueryItem(name: "family", value: family.name)]))
         }
         let since = Timestamp(nanoseconds: engine.clock.now().nanoseconds - 15 * 60 * 1_000_000_000)
         let parts: [(String, String)] = [
             ("pages", "[" + pages.map { String(decoding: $0.body, as: UTF8.self) }.joined(separator: ",") + "]"),
             ("clock", clockJSON()),
             ("faults", String(decoding: faultsJSON().body, as: UTF8.self)),
-            ("requests", String(decoding: try requests(AdminQuery([QueryItem(name: "limit", value: "12")])).body, as: UTF8.self)),
+            ("requests", String(decoding: try requests(QueryValues([QueryItem(name: "limit", value: "12")])).body, as: UTF8.self)),
             ("domains", String(decoding: domainsJSON().body, as: UTF8.self)),
             ("schedules", try schedulesJSON()),
             (
                 "events",
                 String(
-                    decoding: try events(AdminQuery([QueryItem(name: "since", value: since.description), QueryItem(name: "limit", value: "500")]))
+                    decoding: try events(QueryValues([QueryItem(name: "since", value: since.description), QueryItem(name: "limit", value: "500")]))
                         .body,
                     as: UTF8.self)
             ),

@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func withAnAdminTokenThePageCarriesNoState() throws {
-        let app = try InProcessApp(adminToken: "s3cret")
+        let app = try InProcessApp(controlToken: "s3cret")
         let html = String(decoding: app.app.respond(to: .init(method: "GET", path: "/__admin/ui")).body, as: UTF8.self)
         #expect(html.contains("const FIRST_STATE = null;\n"), "the page is served to anyone; its state needs the token")
     }

@@ -327,7 +327,7 @@ import Testing
     // MARK: --admin-token
 
     @Test func anAdminTokenGuardsTheControlAPI() throws {
-        let app = try InProcessApp(adminToken: "s3cret")
+        let app = try InProcessApp(controlToken: "s3cret")
         try app.get("/__admin/clock").expectError(
             status: 401, code: 1, codeDesc: "NCERRUnauthorized: Unauthorized", messageContains: "needs Authorization: Bearer <admin token>")
         try app.send("GET", "/__admin/requests", token: "wrong").expectError(

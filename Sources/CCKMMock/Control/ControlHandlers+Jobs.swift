@@ -5,7 +5,7 @@ import HTTPServer
 
 /// The control API's jobs across families: listing, completing or failing, and waiting.
 extension ControlHandlers {
-    func listJobs(_ items: [QueryItem], _ query: AdminQuery) throws -> HTTPResponse {
+    func listJobs(_ items: [QueryItem], _ query: QueryValues) throws -> HTTPResponse {
         let listQuery = try ListQuery.parse(items, targetParameter: "target")
         let family = try query["family"].map { name throws(InputError) in
             guard let family = JobFamily.named(name) else { throw .invalidParameter("family", JobFamily.unknown(name)) }
@@ -16,7 +16,7 @@ extension ControlHandlers {
     }
 
     /// One job as `GET /__admin/jobs` lists it, found by id across families unless `?family=` narrows it.
-    func job(id: String, query: AdminQuery) throws -> HTTPResponse {
+    func job(id: String, query: QueryValues) throws -> HTTPResponse {
         let family = try locate(id, query)
         let byID = try ListQuery.parse([QueryItem(name: "id", value: id.lowercased())], targetParameter: "target")
         guard let resource = try resources(store.listAcross(family: family, domain: nil, query: byID).jobs).first else {
@@ -55,7 +55,7 @@ extension ControlHandlers {
     }
 
     /// The one job with this id, across families unless `?family=` narrows it.
-    func locate(_ id: String, _ query: AdminQuery) throws -> JobFamily {
+    func locate(_ id: String, _ query: QueryValues) throws -> JobFamily {
         if let name = query["family"] {
             guard let family = JobFamily.named(name) else { throw APIError.invalidParameter("family", JobFamily.unknown(name)) }
             return family
@@ -68,7 +68,7 @@ extension ControlHandlers {
         return family
     }
 
-    func force(id: String, query: AdminQuery, body: [UInt8], fail: Bool) throws -> HTTPResponse {
+    func force(id: String, query: QueryValues, body: [UInt8], fail: Bool) throws -> HTTPResponse {
         let family = try locate(id, query)
         var target: String?
         var message: String?
@@ -95,7 +95,7 @@ extension ControlHandlers {
     }
 
     /// Answers when the job reaches `status` (default: any final status), or 408 after `timeout`.
-    func wait(id: String, query: AdminQuery, _ context: RequestContext) throws -> HTTPReply {
+    func wait(id: String, query: QueryValues, _ context: RequestContext) throws -> HTTPReply {
         let family = try locate(id, query)
         let wanted = query["status"] ?? "done"
         let accepts: @Sendable (JobStatus) -> Bool

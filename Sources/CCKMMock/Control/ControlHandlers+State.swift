@@ -12,7 +12,7 @@ extension ControlHandlers {
     /// empty `domain=` is a 400 and an unknown domain a 404 (the route row names the parameters).
     /// A full reset puts a manual clock back to its start-up instant too (`clock=restart`, the
     /// default; `clock=keep` leaves it where it is).
-    func reset(_ query: AdminQuery, items: [QueryItem]) throws -> HTTPResponse {
+    func reset(_ query: QueryValues, items: [QueryItem]) throws -> HTTPResponse {
         if items.contains(where: { $0.name == "domain" && ($0.value ?? "").isEmpty }) {
             throw APIError.invalidParameter("domain", "empty; leave it out to reset every domain")
         }
@@ -57,7 +57,7 @@ extension ControlHandlers {
     /// A fixture load: `mode=merge` adds to what is stored, `mode=replace` makes it the whole state.
     /// Either changes the state only, and the next reset takes it away; `baseline=true` makes the
     /// result what resets go back to (`reset?to=startup` undoes that).
-    func loadFixture(_ body: [UInt8], _ query: AdminQuery) throws -> HTTPResponse {
+    func loadFixture(_ body: [UInt8], _ query: QueryValues) throws -> HTTPResponse {
         let mode = query["mode"] ?? "merge"
         guard mode == "merge" || mode == "replace" else { throw APIError.invalidParameter("mode", "\"\(mode)\" is not one of merge, replace") }
         let asBaseline: Bool

@@ -178,7 +178,7 @@ struct JournalFilter: Sendable {
         self.after = after
     }
 
-    init(_ query: AdminQuery) throws(InputError) {
+    init(_ query: QueryValues) throws(InputError) {
         method = query["method"]
         path = query["path"]
         if let path, path.utf8.count > RequestMatcher.maxText || path.filter({ $0 == "*" }).count > RequestMatcher.maxWildcards {

@@ -4,7 +4,10 @@ import CCKMStore
 import Synchronization
 
 /// The control API's handlers (`/__admin`): what tests and demos use to steer and inspect the
-/// mock. The handlers live in the files beside this one (clock, state, jobs, history, requests).
+/// mock. Its rows are in `Endpoints.swift`; open unless `--admin-token` is set (then
+/// `checkControlToken` asks for it); never journaled, never faulted; a browser's call from another
+/// origin is refused (`HostPolicy`). The handlers live in the files beside this one,
+/// `ControlHandlers+<part>.swift`: clock, state, jobs, history, traffic (faults and the journal).
 package final class ControlHandlers: Sendable {
     let store: StoreReader
     let engine: Engine

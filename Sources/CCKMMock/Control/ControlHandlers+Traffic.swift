@@ -3,11 +3,8 @@ import CCKMEngine
 import CCKMStore
 import HTTPServer
 
-/// The control API under `/__admin`: what tests and demos use to steer and inspect the mock.
-/// Its rows are in `Endpoints.swift`; the handlers of more than a line are here and in the files
-/// beside this one (clock, state, jobs, history). Open unless `--admin-token` is set (then
-/// `checkAdminToken` asks for it); never journaled, never faulted; a browser's call from another
-/// origin is refused (`HostPolicy`).
+/// The control API's traffic: fault rules, the request journal and its matchers (`Traffic/`),
+/// the domains, and the route list.
 extension ControlHandlers {
     func domainsJSON() -> HTTPResponse {
         let domains = [Job.rootDomain] + tokens.currentAccounts.domains
@@ -29,7 +26,7 @@ extension ControlHandlers {
         return .json(200, rule.json)
     }
 
-    func requests(_ query: AdminQuery) throws -> HTTPResponse {
+    func requests(_ query: QueryValues) throws -> HTTPResponse {
         let filter = try JournalFilter(query)
         let entries = journal.entries(matching: filter)
         // Paged by default: an unpaged listing of a full journal built a 560 MB answer.
@@ -41,7 +38,7 @@ extension ControlHandlers {
             200, JSONWriter.object([("total", .number(entries.count)), ("requests", .array(shown.map(\.json))), ("next", next ?? .null)]))
     }
 
-    func requestCount(_ query: AdminQuery) throws -> HTTPResponse {
+    func requestCount(_ query: QueryValues) throws -> HTTPResponse {
         .json(200, JSONWriter.object([("count", .number(journal.entries(matching: try JournalFilter(query)).count))]))
     }
 

@@ -5,6 +5,16 @@ import HTTPServer
 
 /// `/api/v1/scheduler/...`: CM's scheduler job configurations, their job runs, run-now and the
 /// operations, with the CCKM paths' login and domains. Runs happen on the engine's clock.
+package final class SchedulerHandlers: Sendable {
+    let store: StoreReader
+    let engine: Engine
+
+    package init(store: StoreReader, engine: Engine) {
+        self.store = store
+        self.engine = engine
+    }
+}
+
 extension SchedulerHandlers {
     func createSchedulerConfig(_ call: Call) throws -> HTTPResponse {
         let config = try SchedulerConfig(fields: try InputError.objectMembers(of: call.body))
@@ -75,13 +85,13 @@ extension SchedulerHandlers {
         return .json(200, JobHandlers.listEnvelope(skip: skip, limit: limit, total: page.total, resources: page.documents))
     }
 
-    private static func page(_ query: AdminQuery) throws(InputError) -> (skip: Int, limit: Int) {
+    private static func page(_ query: QueryValues) throws(InputError) -> (skip: Int, limit: Int) {
         (try query.number("skip", in: 0...1_000_000_000) ?? 0, try query.number("limit", in: -1...1_000_000_000) ?? 10)
     }
 
     /// `GET /api/v1/scheduler/jobs`'s query: filters `id`, `job_config_id`, `job_status`,
     /// `operation`, `name`; `sort` by comma-separated fields, `-` for descending.
-    static func runQuery(_ query: AdminQuery) throws(InputError) -> SchedulerRunQuery {
+    static func runQuery(_ query: QueryValues) throws(InputError) -> SchedulerRunQuery {
         try query.rejectUnknown(["skip", "limit", "sort", "id", "job_config_id", "job_status", "operation", "name"])
         var runs = SchedulerRunQuery(
             id: query["id"]?.lowercased(), configID: query["job_config_id"]?.lowercased(), operation: query["operation"], name: query["name"])

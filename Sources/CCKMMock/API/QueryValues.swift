@@ -3,8 +3,8 @@ import CCKMEngine
 import CCKMStore
 import HTTPServer
 
-/// The control API's query: the first non-empty value of each name.
-struct AdminQuery {
+/// A request's query as the control API and the scheduler read it: the first non-empty value of each name.
+struct QueryValues {
     private let values: [String: String]
 
     init(_ items: [QueryItem]) {

@@ -24,7 +24,7 @@ extension ControlHandlers {
 
     /// `?job=&since=&after=&limit=`: a page of events and the `next` cursor (null on the last page),
     /// so that a long history is paged rather than silently cut.
-    func events(_ query: AdminQuery) throws -> HTTPResponse {
+    func events(_ query: QueryValues) throws -> HTTPResponse {
         let since = try query["since"].map { text throws(InputError) in
             guard let time = Timestamp(rfc3339: text) else { throw .invalidParameter("since", "\"\(text)\" is not an RFC 3339 time") }
             return time
