@@ -68,13 +68,15 @@ extension CCKMApp {
             .now(try control.loadFixture(call.body, call.query))
         },
         Endpoint("GET", "/__admin/domains", .control, \.control) { control, _ in .now(control.domainsJSON()) },
-        Endpoint("POST", "/__admin/tokens", .control, \.control) { control, call in .now(.json(200, try control.tokens.controlAPIToken(body: call.body))) },
+        Endpoint("POST", "/__admin/tokens", .control, \.control) { control, call in
+            .now(.json(200, try control.tokens.controlAPIToken(body: call.body)))
+        },
         Endpoint("GET", "/__admin/ui", .controlOpen, query: ["tenant"], \.self) { app, _ in .now(try app.dashboardPage()) },
         Endpoint("GET", "/__admin/openapi.yaml", .controlOpen, \.dashboard) { _, _ in .now(DashboardHandlers.openAPI()) },
         Endpoint("GET", "/__admin/tls/cert.pem", .controlOpen, \.dashboard) { dashboard, _ in .now(try dashboard.certificate()) },
-        Endpoint("GET", "/__admin/jobs", .control, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"], \.control) {
-            control, call in .now(try control.listJobs(call.request.query, call.query))
-        },
+        Endpoint(
+            "GET", "/__admin/jobs", .control, query: ["skip", "limit", "sort", "id", "overall_status", "family", "domain", "target"], \.control
+        ) { control, call in .now(try control.listJobs(call.request.query, call.query)) },
         Endpoint("GET", "/__admin/jobs/{id}", .control, query: ["family"], \.control) { control, call in
             .now(try control.job(id: call.id, query: call.query))
         },
