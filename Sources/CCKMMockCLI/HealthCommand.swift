@@ -55,14 +55,11 @@ public struct HealthCommand: ParsableCommand {
 
     /// `serve`'s address as a client on this machine reaches it; throws for a value `serve` refuses.
     static func url(from environment: Environment) throws(ValidationError) -> String {
-        let mode = environment["CCKM_MOCK_TLS"] ?? "on"
-        guard mode == "on" || mode == "off" else { throw ValidationError("CCKM_MOCK_TLS=\(mode) is not a valid value") }
-        let tls = mode == "on"
-        let host = ServingMock.reachableHost(environment["CCKM_MOCK_HOST"] ?? "127.0.0.1")
-        var port = 8443
-        if let text = environment["CCKM_MOCK_PORT"] {
-            guard let value = Int(text), (1...65535).contains(value) else { throw ValidationError("CCKM_MOCK_PORT=\(text) is not a valid value") }
-            port = value
+        let tls = try ServeSetting.tls.value(nil, in: environment) == .on
+        let host = ServingMock.reachableHost(try ServeSetting.host.value(nil, in: environment))
+        let port = try ServeSetting.port.value(nil, in: environment)
+        guard port != 0 else {
+            throw ValidationError("CCKM_MOCK_PORT=0 lets serve pick a free port; pass --url with the address serve printed")
         }
         return "\(tls ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }

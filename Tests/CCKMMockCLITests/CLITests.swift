@@ -3,6 +3,7 @@ import CCKMCore
 import CCKMMock
 import CCKMTestFixtures
 import CCKMTestSupport
+import Foundation
 import TestSupport
 import Testing
 
@@ -112,13 +113,13 @@ import Testing
         (["serve", "--log-level", "loud"], [:], "--log-level must be one of"),
         (["serve", "--threads", "0"], [:], "--threads must be between 1 and 256"),
         (["serve", "--idle-timeout", "0"], [:], "--idle-timeout must be between 1 and 86400 seconds"),
-        (["serve"], ["CCKM_MOCK_PORT": "eighty"], "CCKM_MOCK_PORT=eighty is not a valid value"),
+        (["serve"], ["CCKM_MOCK_PORT": "eighty"], "CCKM_MOCK_PORT must be between 0 and 65535, got eighty"),
         (["serve", "--clock", "lunar"], [:], "--clock must be system or manual"),
         (["serve", "--start-time", "noon"], [:], "--start-time must be an RFC 3339 time"),
         (["serve", "--target-duration", "5-2"], [:], "--target-duration must be N or MIN-MAX"),
         (["serve", "--failure-rate", "1.5"], [:], "--failure-rate must be between 0 and 1"),
         (["serve", "--time-scale", "0"], [:], "--time-scale must be from 0.001 to 10000"),
-        (["serve"], ["CCKM_MOCK_SEED": "x"], "CCKM_MOCK_SEED=x is not a valid value"),
+        (["serve"], ["CCKM_MOCK_SEED": "x"], "CCKM_MOCK_SEED must be a whole number from 0 to 18446744073709551615, got x"),
         (["serve", "--tls", "maybe"], [:], "--tls must be on or off"),
         (["serve", "--tls-cert", "c.pem"], [:], "--tls-cert and --tls-key go together"),
         (["serve", "--tls", "off", "--tls-key", "k.pem"], [:], "need --tls on"),
@@ -134,17 +135,44 @@ import Testing
         }
     }
 
-    @Test func helpMentionsEveryFlagAndVariable() {
-        let help = ServeCommand.helpMessage()
-        for flag in [
-            "--host", "--port", "--data", "--fixtures", "--log-level", "--threads", "--max-connections", "--per-ip-limit", "--idle-timeout",
-            "--max-body",
-        ] {
-            #expect(help.contains(flag), "\(flag)")
+    @Test func everySettingIsInTheHelpWithItsVariableAndADefaultItsRuleReads() {
+        let help = ServeCommand.helpMessage(columns: 10_000)
+        for row in ServeSetting.all {
+            #expect(help.contains("--\(row.flag)"), "\(row.flag)")
+            #expect(help.contains("(\(row.environmentNote))"), "\(row.flag): \(row.environmentNote)")
+            #expect(row.defaultIsReadable, "\(row.flag)'s default")
         }
-        for variable in ["CCKM_MOCK_HOST", "CCKM_MOCK_PORT", "CCKM_MOCK_DATA", "CCKM_MOCK_FIXTURES", "CCKM_MOCK_LOG_LEVEL"] {
-            #expect(help.contains(variable), "\(variable)")
+        #expect(
+            Set(ServeSetting.all.map(\.flag)).count == ServeSetting.all.count && Set(ServeSetting.all.map(\.variable)).count == ServeSetting.all.count
+        )
+    }
+
+    /// docs/cli.md's table of `serve` settings has a line for each row, flag and variable together, and
+    /// no line for a setting that is not one.
+    @Test func theDocsTableIsTheSettingsTable() throws {
+        let lines = try String(contentsOfFile: Paths.repository + "/docs/cli.md", encoding: .utf8).split(separator: "\n")
+        let table = lines.filter { $0.hasPrefix("| `--") }
+        for row in ServeSetting.all {
+            let line = table.first { $0.hasPrefix("| `--\(row.flag)` | `\(row.variable)") }
+            #expect(line != nil, "docs/cli.md has no line for --\(row.flag) and \(row.variable)")
+            if let line, let text = row.defaultValue {
+                #expect(line.contains("| `\(text)` |"), "docs/cli.md shows another default for --\(row.flag)")
+            }
         }
+        #expect(table.count == ServeSetting.all.count, "\(table.count) lines for \(ServeSetting.all.count) settings")
+    }
+
+    @Test func aFlagsVariableIsReadByTheSameRule() throws {
+        #expect(throws: ValidationError.self) { _ = try settings(["serve"], environment: ["CCKM_MOCK_ALLOW_CONCURRENT_JOBS": "maybe"]) }
+        #expect(try settings(["serve"], environment: ["CCKM_MOCK_ALLOW_CONCURRENT_JOBS": "0"]).mock.simulator.allowConcurrentJobs == false)
+        #expect {
+            _ = try settings(["serve"], environment: ["CCKM_MOCK_USERS": "qa:pw,nopassword"])
+        } throws: { error in
+            "\(error)" == "CCKM_MOCK_USERS must be NAME:PASSWORD, got nopassword"
+        }
+        #expect(try settings(["serve"], environment: ["CCKM_MOCK_ACCESS_LOG": "JSON"]).mock.accessLog == .json)
+        #expect(try settings(["serve", "--log-level", "error"]).mock.accessLog == .off)
+        #expect(try settings(["serve", "--threads", "3"]).mock.http.threads == 3)
     }
 }
 
