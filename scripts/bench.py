@@ -421,6 +421,8 @@ def main():
         notes_file = os.path.join(ROOT, "scripts", "bench-notes.md")
         if os.path.exists(notes_file):
             out.write("\n" + open(notes_file).read())
+        # How the table is measured, and the design history behind its numbers: written by hand.
+        out.write("\n" + open(os.path.join(ROOT, "scripts", "bench-history.md")).read())
 
 
 def profile(pid, url, headers, script):

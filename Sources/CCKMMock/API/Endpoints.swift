@@ -7,7 +7,7 @@ import HTTPServer
 /// a row here and its handler; the 405s, `Allow`, the journal's domain, the fault rules' family and
 /// the `openapi.yaml` check follow from the row. Within a path, rows are in the order `Allow` lists them.
 extension CCKMApp {
-    static let routes = RouteTable(cckm + auth + scheduler + system + admin)
+    static let routes = RouteTable(cckm + auth + scheduler + system + control)
 
     private static let cckm: [Endpoint] = [
         Endpoint("GET", "/api/v1/cckm/{family}", .cckm, \.jobs) { jobs, call in try jobs.cached(call) { try jobs.list(call) } },
@@ -47,7 +47,7 @@ extension CCKMApp {
         Endpoint("GET", "/api/v1/system/info", .scheduler, \.edge.cmVersion) { version, _ in .now(SystemInfo.response(version: version)) }
     ]
 
-    private static let admin: [Endpoint] = [
+    private static let control: [Endpoint] = [
         Endpoint("GET", "/__admin/health", .controlOpen, \.dashboard) { _, _ in .now(.json(200, #"{"status":"ok"}"#)) },
         Endpoint("GET", "/__admin/clock", .control, \.control) { control, _ in .now(.json(200, control.clockJSON())) },
         Endpoint("POST", "/__admin/clock", .control, \.control) { control, call in
