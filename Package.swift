@@ -105,7 +105,7 @@ let package = Package(
         // The core's units: JSON, times, ids, the family table, cron, fixtures; no store, no server.
         .testTarget(
             name: "CCKMCoreTests",
-            dependencies: ["CCKMCore", "TestSupport"]
+            dependencies: ["CCKMCore", "CCKMTestFixtures", "TestSupport"]
         ),
         // The HTTP layer alone, with a responder of its own.
         .testTarget(

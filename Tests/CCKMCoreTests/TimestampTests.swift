@@ -31,3 +31,13 @@ import Testing
         #expect(Timestamp(rfc3339: text) == nil)
     }
 }
+
+@Suite(.inProcess()) struct TimestampEdgeTests {
+    @Test func addingSaturatesInsteadOfTrapping() {
+        let start = ManualClock.defaultStart
+        #expect(start.adding(seconds: 1e300).nanoseconds == .max)
+        #expect(start.adding(seconds: -1e300).nanoseconds == .min)
+        #expect(Timestamp(nanoseconds: .max - 5).adding(seconds: 1).nanoseconds == .max)
+        #expect(start.adding(seconds: .nan).nanoseconds == .max)
+    }
+}

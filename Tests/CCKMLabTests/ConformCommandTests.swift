@@ -1,12 +1,11 @@
+import CCKMCore
+import CCKMLab
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import HTTPServer
 import TestSupport
 import Testing
-
-@testable import CCKMCore
-@testable import CCKMLab
 
 /// `cckm-mock conform` as a process: its exit codes, and that no credential reaches its output.
 @Suite(.live()) struct ConformCommandTests {

@@ -1,11 +1,10 @@
+import CCKMCore
+import CCKMLab
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
 import Logging
 import Synchronization
-
-@testable import CCKMCore
-@testable import CCKMLab
 
 /// A lab CM for `conform`'s tests: a mock behind a proxy that can alter its answers (members
 /// removed, added or retyped, statuses, enum values, envelopes) and records what it was sent.

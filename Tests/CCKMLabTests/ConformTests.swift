@@ -1,12 +1,11 @@
+import CCKMCore
+import CCKMLab
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import HTTPServer
 import TestSupport
 import Testing
-
-@testable import CCKMCore
-@testable import CCKMLab
 
 /// `cckm-mock conform` against a CM stand-in: a mock behind a proxy that alters its answers.
 @Suite(.live(), .serialized) struct ConformTests {

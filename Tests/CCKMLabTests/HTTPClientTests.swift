@@ -1,3 +1,4 @@
+import CCKMCore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -5,7 +6,6 @@ import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMLab
 
 #if canImport(Glibc)

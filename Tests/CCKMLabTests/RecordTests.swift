@@ -1,12 +1,11 @@
+import CCKMCore
+import CCKMLab
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import HTTPServer
 import TestSupport
 import Testing
-
-@testable import CCKMCore
-@testable import CCKMLab
 
 /// `cckm-mock record` against a live mock, and the fixture it writes loaded into another (issue 17).
 @Suite(.live()) struct RecordTests {

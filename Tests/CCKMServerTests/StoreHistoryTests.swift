@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMServer
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -5,11 +8,8 @@ import GRDB
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
-@testable import CCKMStore
 
 /// Data folders outlive builds (Docker volumes, CI caches): a store made by an earlier landed build
 /// must open, migrate, keep its jobs and snapshots, and take a bulk load. The stores in

@@ -1,3 +1,4 @@
+import CCKMCore
 import CCKMTestFixtures
 import CCKMTestSupport
 import GRDB
@@ -6,7 +7,6 @@ import Synchronization
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMEngine
 @testable import CCKMMock
 @testable import CCKMStore

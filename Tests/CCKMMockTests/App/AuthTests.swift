@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -5,10 +8,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// A settable token clock, so expiry is tested without waiting.
 final class TokenClock: Sendable {

@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// Round four's races with the clock (issue 31 #13, #14): what a move or a write changes is read
 /// where it is changed, not earlier.

@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// The control API in-process: every endpoint, with asserted JSON.
 @Suite(.inProcess()) struct ControlAPITests {

@@ -1,12 +1,12 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// The same seed, clock and requests give the same bytes; another seed does not.
 @Suite(.inProcess()) struct DeterminismTests {

@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// What fixtures can say, seen through the API.
 @Suite(.inProcess()) struct FixtureFeatureTests {

@@ -1,3 +1,5 @@
+import CCKMCore
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
@@ -5,10 +7,8 @@ import Synchronization
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// The probes of issue 13, in-process: each one crashed, stalled, leaked or lied before its fix.
 /// (The ones that need a socket are in `HostileLiveTests`.)

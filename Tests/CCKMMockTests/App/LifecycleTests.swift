@@ -1,12 +1,12 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// Start, progress, finish and cancel, on the manual clock: no test here waits on real time.
 @Suite(.inProcess()) struct LifecycleTests {

@@ -1,12 +1,12 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// Every list rule of API-CONTRACT.md, through the app in-process.
 @Suite(.inProcess()) struct ListTests {

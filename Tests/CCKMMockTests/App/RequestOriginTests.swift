@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// Issue 24 #5: a page of another origin wiped the mock and installed a `*` 503 fault with plain
 /// `no-cors` POSTs, and a foreign `Host` (DNS rebinding) was served.

@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// The scheduler and login as real CM clients send and read them (issue 23). The bodies are what
 /// ThalesGroup/terraform-provider-ciphertrust 1.0.1 marshals (`internal/provider/cm/schema_cm.go`:

@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// `/api/v1/scheduler/job-configs` and its runs on the manual clock (issue 17).
 @Suite(.inProcess()) struct SchedulerTests {

@@ -1,3 +1,5 @@
+import CCKMCore
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -5,10 +7,8 @@ import GRDB
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// Login sessions live in `sessions.sqlite`, with a writer of their own (issue 36).
 @Suite(.inProcess()) struct SessionStoreTests {

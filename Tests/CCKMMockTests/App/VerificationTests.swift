@@ -1,3 +1,6 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
@@ -5,10 +8,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 /// Request verification as WireMock's and MockServer's `verify` do it, and the access log (issue 15).
 @Suite(.inProcess()) struct VerificationTests {

@@ -1,10 +1,10 @@
+import CCKMCore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMMock
 
 /// What is made from the family table must not drift from it.

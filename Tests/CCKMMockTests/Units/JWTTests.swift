@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 @Suite(.inProcess()) struct JWTTests {
     /// RFC 7515 appendix A.1: the HS256 example, key, signing input and signature.

@@ -1,12 +1,12 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMStore
 
 @Suite(.inProcess()) struct SecretNameTests {
     @Test(arguments: ["password", "Password", "X-API-KEY", "client_secret", "refresh_token", "JWT", "db_passwd", "PRIVATE_KEY"])

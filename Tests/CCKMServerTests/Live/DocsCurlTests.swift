@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMServer
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -5,11 +9,7 @@ import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
-@testable import CCKMStore
 
 /// The docs' curl lines, `-k` and all, with the host replaced and a fresh token.
 @Suite(.live()) struct DocsCurlTests {

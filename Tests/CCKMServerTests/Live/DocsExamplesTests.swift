@@ -1,14 +1,14 @@
+import CCKMCore
+import CCKMEngine
+import CCKMServer
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
-@testable import CCKMStore
 
 /// The contract of the five Thales pages: with the docs fixture loaded, each page's example request
 /// gets that page's example response, field for field and in the same order, over a real socket.

@@ -1,13 +1,13 @@
+import CCKMCore
+import CCKMServer
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
 @testable import CCKMStore
 
 #if canImport(FoundationNetworking)

@@ -1,14 +1,14 @@
+import CCKMCore
+import CCKMEngine
+import CCKMServer
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
-@testable import CCKMStore
 
 /// The server over real sockets: errors on the wire, the body cap, the file store, shutdown.
 @Suite(.live()) struct LiveServerTests {

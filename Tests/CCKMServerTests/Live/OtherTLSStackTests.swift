@@ -1,10 +1,9 @@
+import CCKMServer
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
-
-@testable import CCKMServer
 
 /// The client commands (`health`, `conform`, `record`: one HTTPS client) against a TLS server of
 /// another stack, Python's `ssl` with OpenSSL's defaults (issue 42 #1, #2).

@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMServer
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -6,11 +10,7 @@ import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
-@testable import CCKMStore
 
 /// `cckm-mock fixtures prepare` and a server started from what it wrote: the same jobs as the
 /// fixtures loaded, their plans moved to the server's clock, a restart that keeps what is stored,

@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMServer
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -5,11 +9,7 @@ import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
-@testable import CCKMStore
 
 /// What a team without Swift reaches the mock through (issue 14): built-in scenarios, `demo` from
 /// any folder, `health` as a container's probe, the certificate on request.

@@ -1,12 +1,12 @@
+import CCKMCore
+import CCKMServer
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
 import TestSupport
 import Testing
 
-@testable import CCKMCore
 @testable import CCKMMock
-@testable import CCKMServer
 
 /// A fleet's poll of one target's ended jobs, most recently updated first, is read from the target
 /// rows' copy of the update time: the time each job ended, not the time it started.

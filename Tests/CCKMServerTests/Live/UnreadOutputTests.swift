@@ -1,3 +1,7 @@
+import CCKMCore
+import CCKMEngine
+import CCKMServer
+import CCKMStore
 import CCKMTestFixtures
 import CCKMTestSupport
 import Foundation
@@ -5,11 +9,7 @@ import HTTPServer
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
 @testable import CCKMMock
-@testable import CCKMServer
-@testable import CCKMStore
 
 /// Round four (issue 31 #1-#3): the server as a harness or a pipeline runs it, with a standard error
 /// that nobody reads or that goes away. No log line may block a write, kill the process or hold

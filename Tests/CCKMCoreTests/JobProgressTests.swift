@@ -1,12 +1,8 @@
 import CCKMTestFixtures
-import CCKMTestSupport
 import TestSupport
 import Testing
 
 @testable import CCKMCore
-@testable import CCKMEngine
-@testable import CCKMMock
-@testable import CCKMStore
 
 @Suite(.inProcess()) struct JobProgressTests {
     let job = TestJobs.make(JobFamily.named("google")!, 1, status: .inProgress, targets: ["a", "b"])

@@ -1,11 +1,6 @@
-import CCKMTestFixtures
-import CCKMTestSupport
 import TestSupport
 import Testing
 
-@testable import CCKMCore
-@testable import CCKMEngine
-@testable import CCKMMock
 @testable import CCKMStore
 
 /// Issue 43 #5: the simulator on the system clock ticked every 20 ms, a few percent of a core on
@@ -25,14 +20,5 @@ import Testing
         let late = ContinuousClock.now
         await signal.wait(after: seen, upTo: .seconds(60))
         #expect(ContinuousClock.now - late < .seconds(5), "a commit past `seen` already came: at once")
-    }
-
-    @Test func everyStoreCommitIsSignalledAndTheNextDueTimeIsKnown() throws {
-        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5))
-        let before = app.app.engine.commits.commits
-        #expect(try app.app.engine.nextDueTime() == nil, "nothing running")
-        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["v"]}"#).status == 201)
-        #expect(app.app.engine.commits.commits > before)
-        #expect(try app.app.engine.nextDueTime() == ManualClock.defaultStart.adding(seconds: 5))
     }
 }

@@ -1,10 +1,7 @@
-import CCKMTestFixtures
-import CCKMTestSupport
 import TestSupport
 import Testing
 
 @testable import CCKMCore
-@testable import CCKMMock
 
 @Suite(.inProcess()) struct UUIDTests {
     @Test func hexIsTwoLowerCaseDigitsAByteAndPadsToItsWidth() {
@@ -12,15 +9,6 @@ import Testing
         #expect(Hex.digits(0xabc, width: 6) == "000abc" && Hex.digits(0x1_0000, width: 2) == "10000")
         let time = Timestamp(nanoseconds: 1_700_000_000_123_456_789)
         #expect(time.keyMilliseconds == 1_700_000_000_123)
-    }
-
-    @Test func requestIDsAreUUIDShapedCountersBehindOnePrefix() {
-        let ids = RequestIDs()
-        let drawn = (0..<300).map { _ in ids.context().id }
-        #expect(Set(drawn).count == 300)
-        #expect(drawn.allSatisfy(isUUID))
-        #expect(Set(drawn.map { $0.prefix(24) }).count == 1)
-        #expect(drawn[0].hasSuffix("-000000000001") && drawn[299].hasSuffix("-00000000012c"))
     }
 
     @Test func randomUUIDsAreVersion4() {
