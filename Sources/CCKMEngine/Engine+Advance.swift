@@ -157,10 +157,11 @@ extension Engine {
     /// tick with nothing due (most of them) costs a read, not a write.
     private func advanceJobs(to time: Timestamp, chunk: Int, into events: inout [JobEvent]) throws {
         guard try store.hasDue(by: time) else { return }
+        let inventory = planner.currentRules.inventory
         var more = true
         while more {
             let step = try inTransactionMovingClock(to: { $0.events.map(\.at).max() }) { db in
-                try store.advance(to: time, limit: chunk, db)
+                try store.advance(to: time, limit: chunk, db, inventory: inventory)
             }
             events += step.events
             more = step.more

@@ -168,7 +168,7 @@ extension Engine {
     /// order, as one advance after the load would have recorded them. A stable sort keeps the
     /// order of load, then of the targets, among events at the same time.
     private func settleLoad(_ settled: [JobEvent], _ db: Database) throws {
-        let fired = try store.advance(to: clock.now(), limit: -1, db, recording: false).events
+        let fired = try store.advance(to: clock.now(), limit: -1, db, recording: false, inventory: planner.currentRules.inventory).events
         let events = (settled + fired).enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         try store.record(events, db)
     }
@@ -199,6 +199,7 @@ extension Engine {
                     try store.transaction(db) { db in
                         try store.deleteJobs(domain: domain, db)
                         try store.scheduler.deleteSchedulerConfigs(domain: domain, db)
+                        try store.inventory.deleteAll(domain: domain, db)
                         if let image { try storePrepared(image, domain: domain, now: now, db) }
                         if let fixture { try storeFixture(fixture, domain: domain, now: now, db) }
                     }
@@ -225,6 +226,7 @@ extension Engine {
         try oneAtATime {
             let store = self.store
             clock.restore(to: try inTransaction { db in try store.snapshots.restoreSnapshot(name, db) })
+            try addStoredKMSToRules()
             changed(.everything)
         }
     }

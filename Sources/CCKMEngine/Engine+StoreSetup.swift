@@ -22,6 +22,7 @@ extension Engine {
         self.init(
             store: store, clock: clock, planner: JobPlanner(settings: settings, randomness: Randomness(seed: seed)), groupCommit: groupCommit,
             changed: changed)
+        try addStoredKMSToRules()
     }
 
     /// Adds generated jobs known to be new (no id check), in transactions of `batch`. Returns how

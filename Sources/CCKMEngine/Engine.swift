@@ -71,7 +71,7 @@ public final class Engine: Sendable {
                 var events: [JobEvent] = []
                 for scope in scopes where !seen.contains(scope) {
                     seen.append(scope)
-                    events += try store.advance(to: now, limit: -1, db, only: scope).events
+                    events += try store.advance(to: now, limit: -1, db, only: scope, inventory: planner.currentRules.inventory).events
                 }
                 return events
             },

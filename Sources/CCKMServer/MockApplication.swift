@@ -111,6 +111,7 @@ public struct MockApplication: Sendable {
             jobs: JobHandlers(store: store, engine: engine, cache: cache, replies: replies),
             auth: AuthHandlers(tokens: tokens, engine: engine, replies: replies),
             scheduler: SchedulerHandlers(store: store, engine: engine),
+            inventory: InventoryHandlers(store: store, engine: engine),
             control: ControlHandlers(
                 store: store, engine: engine, tokens: tokens, journal: journal, faults: faults, waiters: waiters, randomness: randomness,
                 replies: replies, startupFixture: fixture),

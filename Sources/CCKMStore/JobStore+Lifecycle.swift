@@ -78,8 +78,10 @@ extension JobStore {
     /// saving a job costs its size, so a 20,000-target job settled 100 targets at a time was
     /// decoded and written again 200 times. The chunk grows, in the same order, to match.
     /// `recording` false leaves the events to the caller (a start-up load records them with its own).
+    /// A target that completes well brings its container's cloud keys into CM's inventory
+    /// (`inventory` says which KMS an AWS target's account stands for).
     package func advance(
-        to time: Timestamp, limit: Int, _ db: Database, only scope: CurrentJobs? = nil, recording: Bool = true
+        to time: Timestamp, limit: Int, _ db: Database, only scope: CurrentJobs? = nil, recording: Bool = true, inventory: Inventory = .standard
     ) throws -> (events: [JobEvent], more: Bool) {
         let only: String?
         let arguments: StatementArguments
@@ -93,12 +95,13 @@ extension JobStore {
             only = "seq IN (SELECT seq FROM job WHERE family = ? AND domain = ? AND status = 'in_progress')"
             arguments = [family.name, domain]
         }
-        return try fire(to: time, limit: limit, db, only: only, arguments: arguments, recording: recording)
+        return try fire(to: time, limit: limit, db, only: only, arguments: arguments, recording: recording, inventory: inventory)
     }
 
     /// `advance`'s work; `only` narrows the due rows to some jobs (an SQL condition on `seq`, with its `arguments`).
     private func fire(
-        to time: Timestamp, limit: Int, _ db: Database, only: String?, arguments scope: StatementArguments, recording: Bool
+        to time: Timestamp, limit: Int, _ db: Database, only: String?, arguments scope: StatementArguments, recording: Bool,
+        inventory: Inventory
     ) throws -> (events: [JobEvent], more: Bool) {
         var events: [JobEvent] = []
         var jobs: [Int64: (job: Job, pending: Int, index: JobProgress.TargetIndex)] = [:]
@@ -126,6 +129,13 @@ extension JobStore {
             }
             guard var entry = jobs.removeValue(forKey: seq) else { continue }
             events.append(JobProgress.finish(target: row["target"], message: row["message"], at: at, job: &entry.job, index: &entry.index))
+            if (row["outcome"] as Int) == ScheduledTarget.Outcome.succeeds.rawValue, let cloud = entry.job.family.keysCloud,
+                let kms = inventory.awsKMSName(forTarget: row["target"], of: entry.job)
+            {
+                try self.inventory.sync(
+                    domain: entry.job.domain, cloud: cloud, container: row["target"], containerName: kms,
+                    containerID: InventoryTable.awsKMSID(domain: entry.job.domain, name: kms, db), at: at, db)
+            }
             try db.cachedStatement(sql: "UPDATE job_schedule SET done = 1 WHERE seq = ? AND target = ?").execute(arguments: [
                 seq, row["target"] as String,
             ])

@@ -53,6 +53,7 @@ public final class JobStore: Sendable, TransactionalStore {
     package var sessions: SessionTable { reader.sessions }
     package var scheduler: SchedulerTable { reader.scheduler }
     package var snapshots: SnapshotTable { reader.snapshots }
+    package var inventory: InventoryTable { reader.inventory }
 
     /// Checkpoints the log of a file store off the writer (none for `:memory:`); stopped while a
     /// bulk load leaves WAL (`bulkReplace(alone:)`).

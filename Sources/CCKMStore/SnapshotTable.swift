@@ -1,7 +1,7 @@
 import CCKMCore
 import GRDB
 
-/// Named copies of the jobs, their schedules and events and the scheduler's tables
+/// Named copies of the jobs, their schedules and events, the scheduler's tables, the fake cloud and the inventory
 /// (`snapshot_*`, migration v4 and after). Its writes take the engine's `Database`.
 package struct SnapshotTable: Sendable {
     let database: any DatabaseReader
@@ -10,7 +10,8 @@ package struct SnapshotTable: Sendable {
 
     /// The tables a snapshot copies; `job_count` is not among them, its triggers rebuild it.
     package static let snapshotTables = [
-        "job", "job_document", "job_target", "job_schedule", "job_event", "scheduler_config", "scheduler_run", "scheduler_job",
+        "job", "job_document", "job_target", "job_schedule", "job_event", "scheduler_config", "scheduler_run", "scheduler_job", "cloud_key",
+        "cm_key", "cm_resource",
     ]
 
     /// Saves every job, schedule and event under `name` (replacing a snapshot of that name), with
@@ -33,7 +34,7 @@ package struct SnapshotTable: Sendable {
         }
         try db.execute(
             sql:
-                "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run; DELETE FROM scheduler_job"
+                "DELETE FROM job; DELETE FROM job_event; DELETE FROM job_count; DELETE FROM scheduler_config; DELETE FROM scheduler_run; DELETE FROM scheduler_job; DELETE FROM cloud_key; DELETE FROM cm_key; DELETE FROM cm_resource"
         )
         for table in Self.snapshotTables {
             let columns = try db.columns(in: table).map(\.name).joined(separator: ", ")

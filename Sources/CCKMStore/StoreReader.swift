@@ -10,6 +10,7 @@ public final class StoreReader: Sendable {
     package let sessions: SessionTable
     package let scheduler: SchedulerTable
     package let snapshots: SnapshotTable
+    package let inventory: InventoryTable
 
     init(database: any DatabaseReader, sessions: SessionTable) {
         self.database = database
@@ -18,6 +19,7 @@ public final class StoreReader: Sendable {
         self.sessions = sessions
         scheduler = SchedulerTable(database: database)
         snapshots = SnapshotTable(database: database, generations: generations)
+        inventory = InventoryTable(database: database)
     }
 }
 

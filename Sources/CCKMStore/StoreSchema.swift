@@ -356,6 +356,66 @@ package enum StoreSchema {
                     END;
                     """)
         }
+        migrator.registerMigration("v11 the fake cloud and CM's inventory") { db in
+            // `cloud_key`: keys that exist in the fake cloud, under the container a sync target
+            // names (an AWS `<account>/<region>`), shared by every domain as one cloud account is.
+            // `cm_key`: what completed syncs brought into a domain's inventory, the document as
+            // served. `cm_resource`: connections and containers clients create before a sync.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cloud_key (
+                        seq INTEGER PRIMARY KEY,
+                        cloud TEXT NOT NULL,
+                        container TEXT NOT NULL,
+                        cloud_id TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        parameters TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX cloud_key_by_id ON cloud_key(cloud, cloud_id);
+                    CREATE INDEX cloud_key_by_container ON cloud_key(cloud, container);
+                    CREATE TABLE cm_key (
+                        seq INTEGER PRIMARY KEY,
+                        domain TEXT NOT NULL,
+                        cloud TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        cloud_id TEXT NOT NULL,
+                        container TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        container_name TEXT NOT NULL,
+                        container_id TEXT NOT NULL,
+                        gone INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        synced_at INTEGER NOT NULL,
+                        parameters TEXT NOT NULL,
+                        document TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX cm_key_by_id ON cm_key(domain, cloud, id);
+                    CREATE UNIQUE INDEX cm_key_by_cloud_id ON cm_key(domain, cloud, cloud_id);
+                    CREATE INDEX cm_key_by_created ON cm_key(domain, cloud, created_at, seq);
+                    CREATE INDEX cm_key_by_container ON cm_key(domain, cloud, container);
+                    CREATE TABLE cm_resource (
+                        seq INTEGER PRIMARY KEY,
+                        domain TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        document TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX cm_resource_by_id ON cm_resource(domain, kind, id);
+                    CREATE UNIQUE INDEX cm_resource_by_name ON cm_resource(domain, kind, name);
+                    CREATE TABLE snapshot_cloud_key AS SELECT '' AS snapshot, * FROM cloud_key WHERE 0;
+                    CREATE INDEX snapshot_cloud_key_by_name ON snapshot_cloud_key(snapshot);
+                    CREATE TABLE snapshot_cm_key AS SELECT '' AS snapshot, * FROM cm_key WHERE 0;
+                    CREATE INDEX snapshot_cm_key_by_name ON snapshot_cm_key(snapshot);
+                    CREATE TABLE snapshot_cm_resource AS SELECT '' AS snapshot, * FROM cm_resource WHERE 0;
+                    CREATE INDEX snapshot_cm_resource_by_name ON snapshot_cm_resource(snapshot);
+                    """)
+        }
         return migrator
     }
 }

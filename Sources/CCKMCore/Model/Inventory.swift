@@ -6,6 +6,12 @@ package struct Inventory: Sendable, Equatable {
         package var name: String
         package var account: String
         package var regions: [String]
+
+        package init(name: String, account: String, regions: [String]) {
+            self.name = name
+            self.account = account
+            self.regions = regions
+        }
     }
 
     /// Targets per family name, in the order `synchronize_all` lists them.
@@ -37,5 +43,13 @@ package struct Inventory: Sendable, Equatable {
         for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         let digits = String(hash % 1_000_000_000_000)
         return String(repeating: "0", count: 12 - digits.count) + digits
+    }
+
+    /// The KMS of `job` (an AWS job: its `kms` list) whose account a finished target's
+    /// `<account>/<region>` key names; the first of the list when none does.
+    package func awsKMSName(forTarget target: String, of job: Job) -> String? {
+        let names = job.targets.last ?? []
+        let account = target.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        return names.first { awsKMS(named: $0).account == account } ?? names.first
     }
 }

@@ -32,6 +32,8 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     public let label: String
     /// `cloud_name` in a CM scheduler configuration that runs this family's job, if one does.
     package let schedulerCloud: String?
+    /// The fake cloud whose keys a completed target of this family brings into CM's inventory.
+    package let keysCloud: CloudKey.Cloud?
     /// The targets `synchronize_all` stands for when no fixture lists them.
     package let standardTargets: [String]
 
@@ -69,7 +71,7 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
         JobFamily(
             name: "aws", label: "AWS keys", basePath: "aws/synchronization-jobs", cloud: "aws", targetFields: ["regions", "kms"], filter: "kms",
             extras: ["regions": .strings], success: "region synchronized successfully", failure: awsFailure, keys: .awsAccountRegion,
-            scheduler: "aws", standard: kms),
+            scheduler: "aws", keysFrom: .aws, standard: kms),
         JobFamily(
             name: "aws-custom-key-stores", label: "AWS custom key stores", basePath: "aws/custom-key-stores/synchronization-jobs", cloud: "aws",
             targetFields: ["regions", "kms"], filter: "kms", extras: ["regions": .strings], success: "region synchronized successfully",
@@ -180,7 +182,7 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
     private init(
         name: String, label: String, basePath: String, cloud: String, targetFields: [String], filter: String? = nil, parameter: String? = nil,
         body: String? = nil, extras: [String: ExtraField] = [:], success: String, failure: String, keys: KeyShape = .target,
-        scheduler: String? = nil, standard: [String]
+        scheduler: String? = nil, keysFrom keysCloud: CloudKey.Cloud? = nil, standard: [String]
     ) {
         self.name = name
         self.label = label
@@ -195,6 +197,7 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
         self.failureTemplate = failure
         self.keyShape = keys
         self.schedulerCloud = scheduler
+        self.keysCloud = keysCloud
         self.standardTargets = standard
     }
 }

@@ -11,6 +11,20 @@ package func timeOrderedUUID<Generator: RandomNumberGenerator>(at time: Timestam
     uuid(high: time.keyMilliseconds << 16 | generator.next() & 0xFFFF, low: generator.next())
 }
 
+/// A UUID in CM's format made from `parts` alone (FNV-1a, 128 bits): the same parts, the same id.
+/// An inventory record keeps its CM id across re-syncs, and two mocks agree on it, seed or not.
+package func stableUUID(_ parts: String...) -> String {
+    var high: UInt64 = 0xCBF2_9CE4_8422_2325
+    var low: UInt64 = 0x6C62_272E_07BB_0142
+    for part in parts {
+        for byte in part.utf8 + [0] {
+            high = (high ^ UInt64(byte)) &* 0x100_0000_01B3
+            low = (low ^ UInt64(byte)) &* 0x100_0000_01B3 &+ high
+        }
+    }
+    return uuid(high: high, low: low)
+}
+
 private func uuid(high: UInt64, low: UInt64) -> String {
     var high = high
     var low = low

@@ -88,9 +88,9 @@ extension CCKMApp {
             journal.record(request, status: response.status, domain: domain, at: SystemClock().now())
             return response
         }
-        // The scheduler's writes (a create, a PATCH, a DELETE, a run-now) wait for the engine: off
+        // The scheduler's and the inventory's writes (a create, a PATCH, a DELETE, a run-now) wait for the engine: off
         // the event loops, as the control API's do.
-        if let match, match.access == .scheduler, request.method != "GET", request.method != "HEAD" {
+        if let match, match.access == .resource, request.method != "GET", request.method != "HEAD" {
             return offTheLoops(request, match, context).map(journaled)
         }
         let reply = replies.guarded(request, context) {

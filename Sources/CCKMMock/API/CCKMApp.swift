@@ -34,13 +34,14 @@ public final class CCKMApp: HTTPResponder {
     let jobs: JobHandlers
     let auth: AuthHandlers
     let scheduler: SchedulerHandlers
+    let inventory: InventoryHandlers
     package let control: ControlHandlers
     let dashboard: DashboardHandlers
 
     package init(
         engine: Engine, tokens: TokenService, journal: RequestJournal, faults: FaultRules, cache: ResponseCache, waiters: JobWaiters,
         replies: Replies, requestIDs: RequestIDs, randomness: Randomness, edge: EdgeSettings, jobs: JobHandlers, auth: AuthHandlers,
-        scheduler: SchedulerHandlers, control: ControlHandlers, dashboard: DashboardHandlers
+        scheduler: SchedulerHandlers, inventory: InventoryHandlers, control: ControlHandlers, dashboard: DashboardHandlers
     ) {
         store = engine.reader
         self.engine = engine
@@ -56,6 +57,7 @@ public final class CCKMApp: HTTPResponder {
         self.jobs = jobs
         self.auth = auth
         self.scheduler = scheduler
+        self.inventory = inventory
         self.control = control
         self.dashboard = dashboard
     }

@@ -7,7 +7,7 @@ import HTTPServer
 /// a row here and its handler; the 405s, `Allow`, the journal's domain, the fault rules' family and
 /// the `openapi.yaml` check follow from the row. Within a path, rows are in the order `Allow` lists them.
 extension CCKMApp {
-    static let routes = RouteTable(cckm + auth + scheduler + system + control)
+    static let routes = RouteTable(cckm + auth + scheduler + inventory + system + control)
 
     private static let cckm: [Endpoint] = [
         Endpoint("GET", "/api/v1/cckm/{family}", .cckm, \.jobs) { jobs, call in try jobs.cached(call) { try jobs.list(call) } },
@@ -22,29 +22,61 @@ extension CCKMApp {
     ]
 
     private static let scheduler: [Endpoint] = [
-        Endpoint("GET", "/api/v1/scheduler/job-configs", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerConfigs(call)) },
-        Endpoint("POST", "/api/v1/scheduler/job-configs", .scheduler, \.scheduler) { scheduler, call in
+        Endpoint("GET", "/api/v1/scheduler/job-configs", .resource, \.scheduler) { scheduler, call in .now(try scheduler.schedulerConfigs(call)) },
+        Endpoint("POST", "/api/v1/scheduler/job-configs", .resource, \.scheduler) { scheduler, call in
             .now(try scheduler.createSchedulerConfig(call))
         },
-        Endpoint("GET", "/api/v1/scheduler/job-configs/{id}", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerConfig(call))
+        Endpoint("GET", "/api/v1/scheduler/job-configs/{id}", .resource, \.scheduler) { scheduler, call in .now(try scheduler.schedulerConfig(call))
         },
-        Endpoint("PATCH", "/api/v1/scheduler/job-configs/{id}", .scheduler, \.scheduler) { scheduler, call in
+        Endpoint("PATCH", "/api/v1/scheduler/job-configs/{id}", .resource, \.scheduler) { scheduler, call in
             .now(try scheduler.patchSchedulerConfig(call))
         },
-        Endpoint("DELETE", "/api/v1/scheduler/job-configs/{id}", .scheduler, \.scheduler) { scheduler, call in
+        Endpoint("DELETE", "/api/v1/scheduler/job-configs/{id}", .resource, \.scheduler) { scheduler, call in
             .now(try scheduler.deleteSchedulerConfig(call))
         },
-        Endpoint("POST", "/api/v1/scheduler/job-configs/{id}/run-now", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.runNow(call))
+        Endpoint("POST", "/api/v1/scheduler/job-configs/{id}/run-now", .resource, \.scheduler) { scheduler, call in .now(try scheduler.runNow(call))
         },
-        Endpoint("GET", "/api/v1/scheduler/jobs", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerRuns(call)) },
-        Endpoint("GET", "/api/v1/scheduler/jobs/{id}", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.schedulerRun(call)) },
-        Endpoint("DELETE", "/api/v1/scheduler/jobs/{id}", .scheduler, \.scheduler) { scheduler, call in .now(try scheduler.deleteSchedulerRun(call))
+        Endpoint("GET", "/api/v1/scheduler/jobs", .resource, \.scheduler) { scheduler, call in .now(try scheduler.schedulerRuns(call)) },
+        Endpoint("GET", "/api/v1/scheduler/jobs/{id}", .resource, \.scheduler) { scheduler, call in .now(try scheduler.schedulerRun(call)) },
+        Endpoint("DELETE", "/api/v1/scheduler/jobs/{id}", .resource, \.scheduler) { scheduler, call in .now(try scheduler.deleteSchedulerRun(call))
         },
-        Endpoint("GET", "/api/v1/scheduler/operations", .scheduler, \.scheduler) { _, _ in .now(SchedulerHandlers.schedulerOperations()) },
+        Endpoint("GET", "/api/v1/scheduler/operations", .resource, \.scheduler) { _, _ in .now(SchedulerHandlers.schedulerOperations()) },
+    ]
+
+    private static let inventory: [Endpoint] = [
+        Endpoint("GET", "/api/v1/cckm/aws/keys", .resource, \.inventory) { inventory, call in .now(try inventory.awsKeys(call)) },
+        Endpoint("GET", "/api/v1/cckm/aws/keys/{id}", .resource, \.inventory) { inventory, call in .now(try inventory.awsKey(call)) },
+        Endpoint("POST", "/api/v1/cckm/aws/accounts", .resource, \.inventory) { inventory, call in .now(try inventory.accountDetails(call)) },
+        Endpoint("GET", "/api/v1/cckm/aws/kms", .resource, \.inventory) { inventory, call in .now(try inventory.kmsList(call)) },
+        Endpoint("POST", "/api/v1/cckm/aws/kms", .resource, \.inventory) { inventory, call in .now(try inventory.createKMS(call)) },
+        Endpoint("GET", "/api/v1/cckm/aws/kms/{id}", .resource, \.inventory) { inventory, call in .now(try inventory.kms(call)) },
+        Endpoint("DELETE", "/api/v1/cckm/aws/kms/{id}", .resource, \.inventory) { inventory, call in
+            .now(try inventory.delete(call, kind: .awsKMS))
+        },
+        Endpoint("GET", "/api/v1/connectionmgmt/services/aws/connections", .resource, \.inventory) { inventory, call in
+            .now(try inventory.connections(call))
+        },
+        Endpoint("POST", "/api/v1/connectionmgmt/services/aws/connections", .resource, \.inventory) { inventory, call in
+            .now(try inventory.createConnection(call))
+        },
+        Endpoint("GET", "/api/v1/connectionmgmt/services/aws/connections/{id}", .resource, \.inventory) { inventory, call in
+            .now(try inventory.connection(call))
+        },
+        Endpoint("DELETE", "/api/v1/connectionmgmt/services/aws/connections/{id}", .resource, \.inventory) { inventory, call in
+            .now(try inventory.delete(call, kind: .awsConnection))
+        },
+    ] + emptyCollections.map { path in Endpoint("GET", "/api/v1/cckm/" + path, .resource, \.inventory) { _, call in .now(try InventoryHandlers.emptyList(call)) } }
+
+    /// The collections Thales' Ansible read halves list on a fresh manager, which the mock keeps
+    /// nothing in yet: each answers an empty list.
+    static let emptyCollections = [
+        "aws/templates", "aws/custom-key-stores", "aws/reports", "azure/vaults", "azure/keys", "azure/secrets", "azure/certificates",
+        "azure/subscriptions", "azure/reports", "google/projects", "google/key-rings", "google/keys", "google/reports", "oci/tenancy",
+        "oci/compartments", "oci/vaults", "oci/issuers", "oci/keys", "oci/reports",
     ]
 
     private static let system: [Endpoint] = [
-        Endpoint("GET", "/api/v1/system/info", .scheduler, \.edge.cmVersion) { version, _ in .now(SystemInfo.response(version: version)) }
+        Endpoint("GET", "/api/v1/system/info", .resource, \.edge.cmVersion) { version, _ in .now(SystemInfo.response(version: version)) }
     ]
 
     private static let control: [Endpoint] = [
@@ -135,5 +167,11 @@ extension CCKMApp {
         },
         Endpoint("GET", "/__admin/schedules", .control, \.control) { control, _ in .now(.json(200, try control.schedulesJSON())) },
         Endpoint("GET", "/__admin/routes", .control, \.control) { _, _ in .now(ControlHandlers.routesJSON()) },
+        Endpoint("GET", "/__admin/cloud", .control, \.control) { control, _ in .now(try control.cloudJSON()) },
+        Endpoint("POST", "/__admin/cloud/aws/keys", .control, \.control) { control, call in .now(try control.addCloudKey(call.body)) },
+        Endpoint("PATCH", "/__admin/cloud/aws/keys/{id}", .control, \.control) { control, call in
+            .now(try control.changeCloudKey(call.id, call.body))
+        },
+        Endpoint("DELETE", "/__admin/cloud/aws/keys/{id}", .control, \.control) { control, call in .now(try control.deleteCloudKey(call.id)) },
     ]
 }

@@ -7,8 +7,9 @@ import HTTPServer
 enum Access: Sendable, Equatable {
     /// A CCKM job path: the bearer token gives the domain; fault rules apply; journaled.
     case cckm
-    /// The scheduler's resources: as `cckm`.
-    case scheduler
+    /// CM's other resources (the scheduler's, the inventory's, connections): as `cckm`; their
+    /// writes run off the event loops.
+    case resource
     /// Login and revocation: no token; fault rules apply; journaled.
     case auth
     /// The control API: the admin token when one is set, and the same origin; never faulted or journaled.
@@ -18,7 +19,7 @@ enum Access: Sendable, Equatable {
 
     var isControl: Bool { self == .control || self == .controlOpen }
     /// Whether the request acts in the domain of its token.
-    var hasDomain: Bool { self == .cckm || self == .scheduler }
+    var hasDomain: Bool { self == .cckm || self == .resource }
 }
 
 /// A request on its way to a handler: its path's parameters, and the domain its token gave.
@@ -28,7 +29,7 @@ struct Call: Sendable {
     let parameters: [String]
     /// The family of a CCKM path.
     let family: JobFamily?
-    /// The token's domain for `cckm` and `scheduler` endpoints; root elsewhere.
+    /// The token's domain for `cckm` and `resource` endpoints; root elsewhere.
     let domain: String
     /// The request's id and start, under which its answer and any error's envelope go out.
     let context: RequestContext

@@ -1,0 +1,107 @@
+import CCKMCore
+import CCKMEngine
+import CCKMStore
+import HTTPServer
+
+/// CM's inventory around a sync: the AWS keys a completed sync brought (`/api/v1/cckm/aws/keys`),
+/// what clients create before one (connections, account details, KMS containers), and the other
+/// clouds' collections, which answer an empty list until their syncs bring keys.
+package final class InventoryHandlers: Sendable {
+    let store: StoreReader
+    let engine: Engine
+
+    package init(store: StoreReader, engine: Engine) {
+        self.store = store
+        self.engine = engine
+    }
+
+    /// `GET /api/v1/cckm/aws/keys`: a page of the domain's keys matching every filter given.
+    func awsKeys(_ call: Call) throws -> HTTPResponse {
+        let query = try KeyQuery.parse(call.request.query)
+        let page = try store.inventory.keys(domain: call.domain, cloud: .aws, query: query)
+        return .json(200, Self.list(skip: query.skip, limit: query.limit, total: page.total, resources: page.documents))
+    }
+
+    /// `GET /api/v1/cckm/aws/keys/{id}`.
+    func awsKey(_ call: Call) throws -> HTTPResponse {
+        guard let document = try store.inventory.key(domain: call.domain, cloud: .aws, id: call.id.lowercased()) else { throw APIError.notFound() }
+        return .json(200, document)
+    }
+
+    func createConnection(_ call: Call) throws -> HTTPResponse {
+        .json(201, try engine.createAWSConnection(domain: call.domain, body: call.body))
+    }
+
+    func connections(_ call: Call) throws -> HTTPResponse {
+        try resources(call, kind: .awsConnection, filters: ["name", "id"])
+    }
+
+    func connection(_ call: Call) throws -> HTTPResponse {
+        guard let document = try store.inventory.resource(domain: call.domain, kind: .awsConnection, idOrName: call.id) else { throw APIError.notFound() }
+        return .json(200, document)
+    }
+
+    func createKMS(_ call: Call) throws -> HTTPResponse {
+        .json(201, try engine.createAWSKMS(domain: call.domain, body: call.body))
+    }
+
+    func kmsList(_ call: Call) throws -> HTTPResponse {
+        try resources(call, kind: .awsKMS, filters: ["name", "id", "account_id"])
+    }
+
+    /// A KMS by id or by name, as Ansible's `kms_id: aws-production` asks.
+    func kms(_ call: Call) throws -> HTTPResponse {
+        guard let document = try store.inventory.resource(domain: call.domain, kind: .awsKMS, idOrName: call.id) else { throw APIError.notFound() }
+        return .json(200, document)
+    }
+
+    func delete(_ call: Call, kind: InventoryTable.ResourceKind) throws -> HTTPResponse {
+        guard try engine.deleteResource(domain: call.domain, kind: kind, idOrName: call.id) else { throw APIError.notFound() }
+        return HTTPResponse(status: 204)
+    }
+
+    /// `POST /api/v1/cckm/aws/accounts`: the fake cloud's account for a connection the domain has,
+    /// and its regions (every region a cloud key lives in, and at least five).
+    func accountDetails(_ call: Call) throws -> HTTPResponse {
+        let fields = JSONValue.object(try InputError.objectMembers(of: call.body))
+        try fields.rejectUnknownMembers(known: ["connection", "assume_role_arn", "assume_role_external_id"])
+        guard let name = try fields.optionalString("connection"), !name.isEmpty else {
+            throw APIError.invalidParameter("connection", "the name or id of an AWS connection is required")
+        }
+        guard try store.inventory.resource(domain: call.domain, kind: .awsConnection, idOrName: name) != nil else {
+            throw APIError.notFound("No AWS connection \(name); create it with POST /api/v1/connectionmgmt/services/aws/connections")
+        }
+        let regions = (FakeAWS.regions + (try store.inventory.awsRegions())).uniqued()
+        return .json(
+            200,
+            JSONWriter.object([
+                ("account_id", .string(FakeAWS.account)), ("regions", .array(regions.map { JSONValue.string($0).jsonText })),
+            ]))
+    }
+
+    /// A collection the mock keeps nothing in yet: CM's answer on a fresh manager.
+    static func emptyList(_ call: Call) throws -> HTTPResponse {
+        let (skip, limit) = try paging(call.request.query)
+        return .json(200, list(skip: skip, limit: limit, total: 0, resources: []))
+    }
+
+    private func resources(_ call: Call, kind: InventoryTable.ResourceKind, filters: [String]) throws -> HTTPResponse {
+        let (skip, limit) = try Self.paging(call.request.query)
+        var matching: [(String, [String])] = []
+        for name in filters {
+            let values = call.request.query.filter { $0.name == name }.compactMap(\.value).filter { !$0.isEmpty }
+            if !values.isEmpty { matching.append((name, values)) }
+        }
+        let page = try store.inventory.resources(domain: call.domain, kind: kind, matching: matching, skip: skip, limit: limit)
+        return .json(200, Self.list(skip: skip, limit: limit, total: page.total, resources: page.documents))
+    }
+
+    static func paging(_ items: [QueryItem]) throws(InputError) -> (skip: Int, limit: Int) {
+        let query = try KeyQuery.parse(items.filter { $0.name == "skip" || $0.name == "limit" })
+        return (query.skip, query.limit)
+    }
+
+    static func list(skip: Int, limit: Int, total: Int, resources: [String]) -> String {
+        JSONWriter.object([("skip", .number(skip)), ("limit", .number(limit)), ("total", .number(total)), ("resources", .array(resources))])
+    }
+}

@@ -1,0 +1,49 @@
+import CCKMCore
+import HTTPServer
+
+/// An inventory key list's query string, parsed and checked into a `KeyQuery`.
+extension KeyQuery {
+    /// Reads `skip`, `limit` (`-1` for all), `sort` and the filters; a filter repeated or
+    /// comma-joined matches any of its values. Other parameters are ignored, as CM ignores them;
+    /// an empty value counts as absent.
+    static func parse(_ items: [QueryItem]) throws(InputError) -> KeyQuery {
+        var query = KeyQuery()
+        for item in items {
+            guard let value = item.value, !value.isEmpty else { continue }
+            switch item.name {
+            case "skip":
+                guard let skip = Int(value), (0...ListQuery.maxPaging).contains(skip) else {
+                    throw .invalidParameter("skip", "\"\(value)\" is not a whole number from 0 to \(ListQuery.maxPaging)")
+                }
+                query.skip = skip
+            case "limit":
+                guard let limit = Int(value), (-1...ListQuery.maxPaging).contains(limit) else {
+                    throw .invalidParameter("limit", "\"\(value)\" is not a whole number from 0 to \(ListQuery.maxPaging), or -1 for all")
+                }
+                query.limit = limit
+            case "sort":
+                for field in value.split(separator: ",") {
+                    let descending = field.hasPrefix("-")
+                    let name = field.drop { $0 == "-" || $0 == "+" || $0 == " " }
+                    guard let sortField = SortField(rawValue: String(name)) else {
+                        let known = SortField.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw .invalidParameter("sort", "\"\(name)\" is not a field keys sort by (\(known), each with an optional -)")
+                    }
+                    query.sort.append((sortField, descending))
+                }
+            default:
+                guard let filter = Filter(rawValue: item.name) else { continue }
+                let values = value.split(separator: ",").map(String.init)
+                if filter.isBoolean, let bad = values.first(where: { $0 != "true" && $0 != "false" }) {
+                    throw .invalidParameter(item.name, "\"\(bad)\" is not true or false")
+                }
+                let id = filter == .id || filter == .kmsID
+                query.filters[filter, default: []] += values.map { id ? $0.lowercased() : $0 }
+                if query.filters[filter]!.count > ListQuery.maxFilterValues {
+                    throw .invalidParameter(item.name, "more than \(ListQuery.maxFilterValues) values")
+                }
+            }
+        }
+        return query
+    }
+}

@@ -1,0 +1,302 @@
+import CCKMCore
+import GRDB
+
+/// The fake cloud (`cloud_key`), CM's inventory (`cm_key`) and what clients create before a sync
+/// (`cm_resource`: connections, KMS containers), migration v11. Reads on the store's reader;
+/// every write takes the engine's `Database`, like the jobs'.
+package struct InventoryTable: Sendable {
+    let database: any DatabaseReader
+
+    package enum ResourceKind: String, Sendable {
+        case awsConnection = "aws-connection"
+        case awsKMS = "aws-kms"
+    }
+
+    // MARK: The fake cloud
+
+    package func insertCloudKey(_ key: CloudKey, _ db: Database) throws {
+        guard try !cloudKeyExists(key.cloud, key.cloudID, db) else { throw StoreError.conflict("The cloud already has a key \(key.cloudID)") }
+        try db.execute(
+            sql: "INSERT INTO cloud_key (cloud, container, cloud_id, name, parameters, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                key.cloud.rawValue, key.container, key.cloudID, key.name, JSONValue.object(key.parameters).jsonText, key.createdAt.nanoseconds,
+                key.updatedAt.nanoseconds,
+            ])
+    }
+
+    private func cloudKeyExists(_ cloud: CloudKey.Cloud, _ cloudID: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM cloud_key WHERE cloud = ? AND cloud_id = ?)", arguments: [cloud.rawValue, cloudID])
+            ?? false
+    }
+
+    /// The key changed by `change`; nil when the cloud has no such key.
+    package func updateCloudKey(_ cloud: CloudKey.Cloud, _ cloudID: String, _ change: (inout CloudKey) throws -> Void, _ db: Database) throws
+        -> CloudKey?
+    {
+        guard var key = try Self.cloudKeys(cloud: cloud, cloudID: cloudID, db).first else { return nil }
+        try change(&key)
+        try db.execute(
+            sql: "UPDATE cloud_key SET name = ?, parameters = ?, updated_at = ? WHERE cloud = ? AND cloud_id = ?",
+            arguments: [key.name, JSONValue.object(key.parameters).jsonText, key.updatedAt.nanoseconds, cloud.rawValue, cloudID])
+        return key
+    }
+
+    package func deleteCloudKey(_ cloud: CloudKey.Cloud, _ cloudID: String, _ db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM cloud_key WHERE cloud = ? AND cloud_id = ?", arguments: [cloud.rawValue, cloudID])
+        return db.changesCount > 0
+    }
+
+    /// Every key in the cloud (or one of them), oldest first.
+    package func cloudKeys(cloud: CloudKey.Cloud? = nil, cloudID: String? = nil) throws -> [CloudKey] {
+        try database.read { db in try Self.cloudKeys(cloud: cloud, cloudID: cloudID, db) }
+    }
+
+    static func cloudKeys(cloud: CloudKey.Cloud? = nil, cloudID: String? = nil, container: String? = nil, _ db: Database) throws -> [CloudKey] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let cloud { conditions.append("cloud = ?"); arguments += [cloud.rawValue] }
+        if let cloudID { conditions.append("cloud_id = ?"); arguments += [cloudID] }
+        if let container { conditions.append("container = ?"); arguments += [container] }
+        let condition = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try Row.fetchAll(
+            db, sql: "SELECT cloud, container, cloud_id, name, parameters, created_at, updated_at FROM cloud_key\(condition) ORDER BY seq",
+            arguments: arguments
+        ).map { row in
+            CloudKey(
+                cloud: CloudKey.Cloud(rawValue: row["cloud"]) ?? .aws, container: row["container"], cloudID: row["cloud_id"], name: row["name"],
+                parameters: (try? JSONParser.parse(Array((row["parameters"] as String).utf8)).objectValue) ?? [],
+                createdAt: Timestamp(nanoseconds: row["created_at"]), updatedAt: Timestamp(nanoseconds: row["updated_at"]))
+        }
+    }
+
+    /// The regions the fake AWS cloud has keys in.
+    package func awsRegions() throws -> [String] {
+        try database.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT container FROM cloud_key WHERE cloud = 'aws' ORDER BY container")
+                .map { String($0.split(separator: "/", maxSplits: 1).last ?? "") }
+        }
+    }
+
+    // MARK: A sync
+
+    /// What a completed sync target does to a domain's inventory: every cloud key of `container`
+    /// in, kept under its CM id (`synced_at` the target's end), and every key the inventory had
+    /// there that the cloud no longer has marked `gone`.
+    package func sync(
+        domain: String, cloud: CloudKey.Cloud, container: String, containerName: String, containerID: String, at time: Timestamp, _ db: Database
+    ) throws {
+        let inCloud = try Self.cloudKeys(cloud: cloud, container: container, db)
+        var known: [String: (created: Int64, gone: Bool)] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT cloud_id, created_at, gone FROM cm_key WHERE domain = ? AND cloud = ? AND container = ?",
+            arguments: [domain, cloud.rawValue, container])
+        {
+            known[row["cloud_id"]] = (row["created_at"], row["gone"])
+        }
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO cm_key (domain, cloud, id, cloud_id, container, region, name, container_name, container_id, gone, created_at,
+                    updated_at, synced_at, parameters, document)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (domain, cloud, cloud_id) DO UPDATE SET container = excluded.container, region = excluded.region,
+                    name = excluded.name, container_name = excluded.container_name, container_id = excluded.container_id, gone = excluded.gone,
+                    updated_at = excluded.updated_at, synced_at = excluded.synced_at, parameters = excluded.parameters,
+                    document = excluded.document
+                """)
+        for key in inCloud {
+            let createdAt = known[key.cloudID].map { Timestamp(nanoseconds: $0.created) } ?? time
+            known[key.cloudID] = nil
+            let record = InventoryKey(
+                domain: domain, key: key, containerName: containerName, containerID: containerID, createdAt: createdAt, updatedAt: time,
+                syncedAt: time)
+            try upsert.execute(arguments: arguments(record))
+        }
+        for (cloudID, state) in known where !state.gone {
+            guard var record = try Self.inventoryKeys(domain: domain, cloud: cloud, cloudID: cloudID, db).first else { continue }
+            record.gone = true
+            record.updatedAt = time
+            record.syncedAt = time
+            try upsert.execute(arguments: arguments(record))
+        }
+    }
+
+    private func arguments(_ record: InventoryKey) -> StatementArguments {
+        [
+            record.domain, record.key.cloud.rawValue, record.id, record.key.cloudID, record.key.container, record.key.region, record.key.name,
+            record.containerName, record.containerID, record.gone, record.createdAt.nanoseconds, record.updatedAt.nanoseconds,
+            record.syncedAt.nanoseconds, JSONValue.object(record.key.parameters).jsonText, record.document,
+        ]
+    }
+
+    static func inventoryKeys(domain: String, cloud: CloudKey.Cloud, cloudID: String, _ db: Database) throws -> [InventoryKey] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT container, cloud_id, name, container_name, container_id, gone, created_at, updated_at, synced_at, parameters
+                FROM cm_key WHERE domain = ? AND cloud = ? AND cloud_id = ?
+                """, arguments: [domain, cloud.rawValue, cloudID]
+        ).map { row in
+            let parameters = (try? JSONParser.parse(Array((row["parameters"] as String).utf8)).objectValue) ?? []
+            let created = Timestamp(nanoseconds: row["created_at"])
+            let key = CloudKey(
+                cloud: cloud, container: row["container"], cloudID: row["cloud_id"], name: row["name"], parameters: parameters, createdAt: created,
+                updatedAt: created)
+            return InventoryKey(
+                domain: domain, key: key, containerName: row["container_name"], containerID: row["container_id"], gone: row["gone"],
+                createdAt: created, updatedAt: Timestamp(nanoseconds: row["updated_at"]), syncedAt: Timestamp(nanoseconds: row["synced_at"]))
+        }
+    }
+
+    // MARK: The inventory's reads
+
+    /// A page of a domain's keys of `cloud` matching `query`, and how many match in all.
+    package func keys(domain: String, cloud: CloudKey.Cloud, query: KeyQuery) throws -> (total: Int, documents: [String]) {
+        var conditions = ["domain = ?", "cloud = ?"]
+        var arguments: StatementArguments = [domain, cloud.rawValue]
+        for (filter, values) in query.filters.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let (expression, values) = Self.condition(filter, values)
+            conditions.append(expression)
+            arguments += values
+        }
+        let condition = conditions.joined(separator: " AND ")
+        let order =
+            query.sort.isEmpty
+            ? "created_at DESC, seq DESC"
+            : query.sort.map { "\(Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ") + ", seq"
+        return try database.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cm_key WHERE \(condition)", arguments: arguments) ?? 0
+            let documents = try String.fetchAll(
+                db, sql: "SELECT document FROM cm_key WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?",
+                arguments: arguments + [query.limit, query.skip])
+            return (total, documents)
+        }
+    }
+
+    /// One key of a domain by its CM id.
+    package func key(domain: String, cloud: CloudKey.Cloud, id: String) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT document FROM cm_key WHERE domain = ? AND cloud = ? AND id = ?", arguments: [domain, cloud.rawValue, id])
+        }
+    }
+
+    /// The SQL that keeps a key whose `filter` is one of `values`, and its arguments.
+    private static func condition(_ filter: KeyQuery.Filter, _ values: [String]) -> (String, StatementArguments) {
+        let expression: String
+        var values = values
+        switch filter {
+        case .id: expression = "id"
+        case .keyid: expression = "cloud_id"
+        case .region: expression = "region"
+        case .alias:
+            expression = "name"
+            values = values.map { $0.hasPrefix("alias/") ? String($0.dropFirst(6)) : $0 }
+        case .kms: expression = "container_name"
+        case .kmsID: expression = "container_id"
+        case .gone: expression = "gone"
+        case .arn: expression = "json_extract(parameters, '$.Arn')"
+        case .keystate: expression = "json_extract(parameters, '$.KeyState')"
+        case .enabled: expression = "json_extract(parameters, '$.Enabled')"
+        case .multiRegion: expression = "json_extract(parameters, '$.MultiRegion')"
+        case .multiRegionKeyType: expression = "json_extract(parameters, '$.MultiRegionConfiguration.MultiRegionKeyType')"
+        case .origin: expression = "json_extract(parameters, '$.Origin')"
+        case .keyusage: expression = "json_extract(parameters, '$.KeyUsage')"
+        case .keymanager: expression = "json_extract(parameters, '$.KeyManager')"
+        case .customerMasterKeySpec: expression = "json_extract(parameters, '$.CustomerMasterKeySpec')"
+        case .cloudName: expression = "'aws'"
+        case .keyMaterialOrigin: expression = "'native'"
+        }
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        // Booleans compare as SQLite stores them, as integers: JSON's true and a column's 1 alike.
+        let arguments = filter.isBoolean ? StatementArguments(values.map { $0 == "true" ? 1 : 0 }) : StatementArguments(values)
+        return ("\(expression) IN (\(placeholders))", arguments)
+    }
+
+    private static func column(_ field: KeyQuery.SortField) -> String {
+        switch field {
+        case .createdAt: "created_at"
+        case .updatedAt: "updated_at"
+        case .syncedAt: "synced_at"
+        case .region: "region"
+        case .alias: "name"
+        }
+    }
+
+    // MARK: Connections and containers
+
+    package func insertResource(domain: String, kind: ResourceKind, id: String, name: String, at time: Timestamp, document: String, _ db: Database)
+        throws
+    {
+        if try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM cm_resource WHERE domain = ? AND kind = ? AND name = ?)", arguments: [domain, kind.rawValue, name])
+            == true
+        {
+            throw StoreError.conflict("A resource named \(name) already exists")
+        }
+        try db.execute(
+            sql: "INSERT INTO cm_resource (domain, kind, id, name, created_at, document) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [domain, kind.rawValue, id, name, time.nanoseconds, document])
+    }
+
+    package func deleteResource(domain: String, kind: ResourceKind, idOrName: String, _ db: Database) throws -> Bool {
+        try db.execute(
+            sql: "DELETE FROM cm_resource WHERE domain = ? AND kind = ? AND (id = ? OR name = ?)", arguments: [domain, kind.rawValue, idOrName, idOrName])
+        return db.changesCount > 0
+    }
+
+    /// A resource's document by id or name.
+    package func resource(domain: String, kind: ResourceKind, idOrName: String) throws -> String? {
+        try database.read { db in try Self.resource(domain: domain, kind: kind, idOrName: idOrName, db) }
+    }
+
+    static func resource(domain: String, kind: ResourceKind, idOrName: String, _ db: Database) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT document FROM cm_resource WHERE domain = ? AND kind = ? AND (id = ? OR name = ?) ORDER BY id = ? DESC LIMIT 1",
+            arguments: [domain, kind.rawValue, idOrName, idOrName, idOrName])
+    }
+
+    /// A page of a domain's resources of `kind`, newest first; `matching` keeps those whose
+    /// document has every member equal (`name`, `id`, `account_id`).
+    package func resources(domain: String, kind: ResourceKind, matching: [(String, [String])], skip: Int, limit: Int) throws -> (
+        total: Int, documents: [String]
+    ) {
+        var condition = "domain = ? AND kind = ?"
+        var arguments: StatementArguments = [domain, kind.rawValue]
+        for (member, values) in matching {
+            condition += " AND json_extract(document, '$.\(member)') IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))"
+            arguments += StatementArguments(values)
+        }
+        return try database.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cm_resource WHERE \(condition)", arguments: arguments) ?? 0
+            let documents = try String.fetchAll(
+                db, sql: "SELECT document FROM cm_resource WHERE \(condition) ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
+                arguments: arguments + [limit, skip])
+            return (total, documents)
+        }
+    }
+
+    /// Every KMS container of every domain, for the planner: name, account and regions.
+    package func awsKMSContainers() throws -> [(domain: String, id: String, name: String, document: String)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT domain, id, name, document FROM cm_resource WHERE kind = 'aws-kms' ORDER BY seq").map {
+                ($0["domain"], $0["id"], $0["name"], $0["document"])
+            }
+        }
+    }
+
+    /// The CM id of the domain's KMS named `name`; one made from the name for a KMS no client created.
+    static func awsKMSID(domain: String, name: String, _ db: Database) throws -> String {
+        try String.fetchOne(
+            db, sql: "SELECT id FROM cm_resource WHERE domain = ? AND kind = 'aws-kms' AND name = ?", arguments: [domain, name])
+            ?? AWSKMSContainer.id(forName: name)
+    }
+
+    /// A reset's delete: a domain's inventory and resources, or everything, the fake cloud included.
+    package func deleteAll(domain: String?, _ db: Database) throws {
+        if let domain {
+            try db.execute(sql: "DELETE FROM cm_key WHERE domain = ?; DELETE FROM cm_resource WHERE domain = ?", arguments: [domain, domain])
+        } else {
+            try db.execute(sql: "DELETE FROM cm_key; DELETE FROM cm_resource; DELETE FROM cloud_key")
+        }
+    }
+}
