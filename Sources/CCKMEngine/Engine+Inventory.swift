@@ -16,7 +16,8 @@ extension Engine {
         let alias = request.alias ?? ""
         let key = CloudKey(
             cloud: .aws, container: "\(account)/\(region)", cloudID: keyID, name: alias,
-            parameters: FakeAWS.parameters(keyID: keyID, account: account, region: region, alias: alias, createdAt: now, overrides: request.parameters),
+            parameters: FakeAWS.parameters(
+                keyID: keyID, account: account, region: region, alias: alias, createdAt: now, overrides: request.parameters),
             createdAt: now, updatedAt: now)
         let store = self.store
         try perform(Command(changesJobs: false) { db in try store.inventory.insertCloudKey(key, db) })
@@ -28,20 +29,24 @@ extension Engine {
         let (store, now) = (self.store, clock.now())
         let changed = try perform(
             Command(changesJobs: false) { db in
-                try store.inventory.updateCloudKey(.aws, cloudID, { key in
-                    if let alias = request.alias {
-                        key.name = alias
-                        key.parameters = key.parameters.map { $0.key == "Alias" ? ($0.key, .array(alias.isEmpty ? [] : [.string("alias/" + alias)])) : $0 }
-                    }
-                    for (name, value) in request.parameters {
-                        if let index = key.parameters.firstIndex(where: { $0.key == name }) {
-                            key.parameters[index].value = value
-                        } else {
-                            key.parameters.append((name, value))
+                try store.inventory.updateCloudKey(
+                    .aws, cloudID,
+                    { key in
+                        if let alias = request.alias {
+                            key.name = alias
+                            key.parameters = key.parameters.map {
+                                $0.key == "Alias" ? ($0.key, .array(alias.isEmpty ? [] : [.string("alias/" + alias)])) : $0
+                            }
                         }
-                    }
-                    key.updatedAt = now
-                }, db)
+                        for (name, value) in request.parameters {
+                            if let index = key.parameters.firstIndex(where: { $0.key == name }) {
+                                key.parameters[index].value = value
+                            } else {
+                                key.parameters.append((name, value))
+                            }
+                        }
+                        key.updatedAt = now
+                    }, db)
             })
         return changed?.json
     }
@@ -87,7 +92,8 @@ extension Engine {
     /// Deletes a connection or a KMS container by id or name; false when the domain has none.
     package func deleteResource(domain: String, kind: InventoryTable.ResourceKind, idOrName: String) throws -> Bool {
         let store = self.store
-        return try perform(Command(changesJobs: false) { db in try store.inventory.deleteResource(domain: domain, kind: kind, idOrName: idOrName, db) })
+        return try perform(
+            Command(changesJobs: false) { db in try store.inventory.deleteResource(domain: domain, kind: kind, idOrName: idOrName, db) })
     }
 
     /// The KMS containers clients created, added to the planner's inventory: a start names one by

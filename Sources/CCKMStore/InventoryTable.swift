@@ -240,7 +240,8 @@ package struct InventoryTable: Sendable {
 
     package func deleteResource(domain: String, kind: ResourceKind, idOrName: String, _ db: Database) throws -> Bool {
         try db.execute(
-            sql: "DELETE FROM cm_resource WHERE domain = ? AND kind = ? AND (id = ? OR name = ?)", arguments: [domain, kind.rawValue, idOrName, idOrName])
+            sql: "DELETE FROM cm_resource WHERE domain = ? AND kind = ? AND (id = ? OR name = ?)",
+            arguments: [domain, kind.rawValue, idOrName, idOrName])
         return db.changesCount > 0
     }
 

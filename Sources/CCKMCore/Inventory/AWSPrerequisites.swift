@@ -10,16 +10,19 @@ package struct AWSConnection: Sendable, Equatable {
     package var products: [String]
     package var createdAt: Timestamp
 
-    package static let members = [
-        "name", "description", "products", "access_key_id", "secret_access_key", "aws_region", "cloud_name", "assume_role_arn",
-        "assume_role_external_id", "is_role_anywhere", "iam_role_anywhere", "meta", "labels",
+    /// The members a creation may have besides `name` and `products`, each a string.
+    package static let strings = [
+        "description", "access_key_id", "secret_access_key", "aws_region", "cloud_name", "assume_role_arn", "assume_role_external_id",
     ]
 
     /// Reads a creation; `id` and `createdAt` come from the engine.
     package static func parse(_ body: [UInt8], id: String, at now: Timestamp) throws(InputError) -> AWSConnection {
         let fields = JSONValue.object(try InputError.objectMembers(of: body))
-        try fields.rejectUnknownMembers(known: members)
-        guard let name = try fields.optionalString("name"), !name.isEmpty else { throw .invalidParameter("name", "the connection's name is required") }
+        try fields.rejectUnknownMembers(known: ["name", "products"] + strings)
+        for member in strings { _ = try fields.optionalString(member) }
+        guard let name = try fields.optionalString("name"), !name.isEmpty else {
+            throw .invalidParameter("name", "the connection's name is required")
+        }
         let products = try fields["products"].map { value throws(InputError) -> [String] in
             guard let items = value.arrayValue?.compactMap(\.stringValue), items.count == value.arrayValue?.count else {
                 throw .invalidParameter("products", "expected an array of strings, got \(value.typeName)")
@@ -35,9 +38,11 @@ package struct AWSConnection: Sendable, Equatable {
         JSONWriter.object([
             ("id", .string(id)), ("uri", .string("kylo:kylo:connectionmgmt:connections:\(name)-\(id)")),
             ("account", .string("kylo:kylo:admin:accounts:kylo")), ("application", .string("ncryptify:gemalto:admin:apps:kylo")),
-            ("devAccount", .string("ncryptify:gemalto:admin:accounts:gemalto")), ("name", .string(name)), ("createdAt", .string(createdAt.description)),
+            ("devAccount", .string("ncryptify:gemalto:admin:accounts:gemalto")), ("name", .string(name)),
+            ("createdAt", .string(createdAt.description)),
             ("updatedAt", .string(createdAt.description)), ("service", .string("aws")), ("category", .string("cloud")),
-            ("resource_url", .string("")), ("description", .string(description)), ("products", .array(products.map { JSONValue.string($0).jsonText })),
+            ("resource_url", .string("")), ("description", .string(description)),
+            ("products", .array(products.map { JSONValue.string($0).jsonText })),
             ("cloud_name", .string(cloudName)), ("aws_region", .string(region)), ("last_connection_ok", .null),
             ("last_connection_error", .string("")), ("last_connection_at", .string("")),
         ])
@@ -57,7 +62,7 @@ package struct AWSKMSContainer: Sendable, Equatable {
     package var assumeRoleExternalID: String
     package var createdAt: Timestamp
 
-    package static let members = ["name", "account_id", "connection", "regions", "assume_role_arn", "assume_role_external_id", "labels"]
+    package static let members = ["name", "account_id", "connection", "regions", "assume_role_arn", "assume_role_external_id"]
 
     /// Reads a creation; the connection (given by name or id) is resolved by the caller to its name.
     package static func parse(_ body: [UInt8], id: String, at now: Timestamp) throws(InputError) -> AWSKMSContainer {

@@ -33,7 +33,8 @@ package struct CloudKey: Sendable, Equatable {
 
     package static func == (lhs: CloudKey, rhs: CloudKey) -> Bool {
         lhs.cloud == rhs.cloud && lhs.container == rhs.container && lhs.cloudID == rhs.cloudID && lhs.name == rhs.name
-            && JSONValue.object(lhs.parameters) == JSONValue.object(rhs.parameters) && lhs.createdAt == rhs.createdAt && lhs.updatedAt == rhs.updatedAt
+            && JSONValue.object(lhs.parameters) == JSONValue.object(rhs.parameters) && lhs.createdAt == rhs.createdAt
+            && lhs.updatedAt == rhs.updatedAt
     }
 
     /// AWS: the account and region of `container`.

@@ -29,6 +29,15 @@ package struct KeyQuery: Sendable, Equatable {
         case keyMaterialOrigin = "key_material_origin"
 
         package var isBoolean: Bool { self == .gone || self == .enabled || self == .multiRegion }
+
+        /// Longest one occurrence may be, in Unicode scalars: names and ARNs as AWS allows them,
+        /// ids and the rest shorter, so that every filter at once still fits a request target.
+        package var maxLength: Int {
+            switch self {
+            case .alias, .arn, .kms: 256
+            default: 64
+            }
+        }
     }
 
     package enum SortField: String, Sendable, CaseIterable {

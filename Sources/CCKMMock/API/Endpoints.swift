@@ -43,29 +43,33 @@ extension CCKMApp {
         Endpoint("GET", "/api/v1/scheduler/operations", .resource, \.scheduler) { _, _ in .now(SchedulerHandlers.schedulerOperations()) },
     ]
 
-    private static let inventory: [Endpoint] = [
-        Endpoint("GET", "/api/v1/cckm/aws/keys", .resource, \.inventory) { inventory, call in .now(try inventory.awsKeys(call)) },
-        Endpoint("GET", "/api/v1/cckm/aws/keys/{id}", .resource, \.inventory) { inventory, call in .now(try inventory.awsKey(call)) },
-        Endpoint("POST", "/api/v1/cckm/aws/accounts", .resource, \.inventory) { inventory, call in .now(try inventory.accountDetails(call)) },
-        Endpoint("GET", "/api/v1/cckm/aws/kms", .resource, \.inventory) { inventory, call in .now(try inventory.kmsList(call)) },
-        Endpoint("POST", "/api/v1/cckm/aws/kms", .resource, \.inventory) { inventory, call in .now(try inventory.createKMS(call)) },
-        Endpoint("GET", "/api/v1/cckm/aws/kms/{id}", .resource, \.inventory) { inventory, call in .now(try inventory.kms(call)) },
-        Endpoint("DELETE", "/api/v1/cckm/aws/kms/{id}", .resource, \.inventory) { inventory, call in
-            .now(try inventory.delete(call, kind: .awsKMS))
-        },
-        Endpoint("GET", "/api/v1/connectionmgmt/services/aws/connections", .resource, \.inventory) { inventory, call in
-            .now(try inventory.connections(call))
-        },
-        Endpoint("POST", "/api/v1/connectionmgmt/services/aws/connections", .resource, \.inventory) { inventory, call in
-            .now(try inventory.createConnection(call))
-        },
-        Endpoint("GET", "/api/v1/connectionmgmt/services/aws/connections/{id}", .resource, \.inventory) { inventory, call in
-            .now(try inventory.connection(call))
-        },
-        Endpoint("DELETE", "/api/v1/connectionmgmt/services/aws/connections/{id}", .resource, \.inventory) { inventory, call in
-            .now(try inventory.delete(call, kind: .awsConnection))
-        },
-    ] + emptyCollections.map { path in Endpoint("GET", "/api/v1/cckm/" + path, .resource, \.inventory) { _, call in .now(try InventoryHandlers.emptyList(call)) } }
+    private static let inventory: [Endpoint] =
+        [
+            Endpoint("GET", "/api/v1/cckm/aws/keys", .resource, \.inventory) { inventory, call in .now(try inventory.awsKeys(call)) },
+            Endpoint("GET", "/api/v1/cckm/aws/keys/{id}", .resource, \.inventory) { inventory, call in .now(try inventory.awsKey(call)) },
+            Endpoint("POST", "/api/v1/cckm/aws/accounts", .resource, \.inventory) { inventory, call in .now(try inventory.accountDetails(call)) },
+            Endpoint("GET", "/api/v1/cckm/aws/kms", .resource, \.inventory) { inventory, call in .now(try inventory.kmsList(call)) },
+            Endpoint("POST", "/api/v1/cckm/aws/kms", .resource, \.inventory) { inventory, call in .now(try inventory.createKMS(call)) },
+            Endpoint("GET", "/api/v1/cckm/aws/kms/{id}", .resource, \.inventory) { inventory, call in .now(try inventory.kms(call)) },
+            Endpoint("DELETE", "/api/v1/cckm/aws/kms/{id}", .resource, \.inventory) { inventory, call in
+                .now(try inventory.delete(call, kind: .awsKMS))
+            },
+            Endpoint("GET", "/api/v1/connectionmgmt/services/aws/connections", .resource, \.inventory) { inventory, call in
+                .now(try inventory.connections(call))
+            },
+            Endpoint("POST", "/api/v1/connectionmgmt/services/aws/connections", .resource, \.inventory) { inventory, call in
+                .now(try inventory.createConnection(call))
+            },
+            Endpoint("GET", "/api/v1/connectionmgmt/services/aws/connections/{id}", .resource, \.inventory) { inventory, call in
+                .now(try inventory.connection(call))
+            },
+            Endpoint("DELETE", "/api/v1/connectionmgmt/services/aws/connections/{id}", .resource, \.inventory) { inventory, call in
+                .now(try inventory.delete(call, kind: .awsConnection))
+            },
+        ]
+        + emptyCollections.map { path in
+            Endpoint("GET", "/api/v1/cckm/" + path, .resource, \.inventory) { _, call in .now(try InventoryHandlers.emptyList(call)) }
+        }
 
     /// The collections Thales' Ansible read halves list on a fresh manager, which the mock keeps
     /// nothing in yet: each answers an empty list.

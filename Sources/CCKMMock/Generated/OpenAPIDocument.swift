@@ -4368,6 +4368,3019 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/cckm/aws/keys": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-aws-keys",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "keyid",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "region",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "alias",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "arn",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "kms",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "kms_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "keystate",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "multi_region_key_type",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "origin",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "keyusage",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "keymanager",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "CustomerMasterKeySpec",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "cloud_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_material_origin",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "gone",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "enabled",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "multi_region",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|synced_at|region|alias)(,+[-+ ]?(createdAt|updatedAt|synced_at|region|alias))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "comma-separated fields, - for descending; newest first when absent"
+          }
+        ],
+        "summary": "The AWS keys completed syncs brought into the domain.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "region",
+                          "kms",
+                          "kms_id",
+                          "cloud_name",
+                          "synced_at",
+                          "gone",
+                          "key_material_origin",
+                          "aws_param"
+                        ],
+                        "properties": {
+                          "id": {
+                            "type": "string"
+                          },
+                          "gone": {
+                            "type": "boolean"
+                          },
+                          "aws_param": {
+                            "type": "object",
+                            "required": [
+                              "KeyID",
+                              "Arn",
+                              "AWSAccountId",
+                              "KeyState",
+                              "Enabled"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/aws/keys/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-aws-key",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "region",
+                    "kms",
+                    "kms_id",
+                    "cloud_name",
+                    "synced_at",
+                    "gone",
+                    "key_material_origin",
+                    "aws_param"
+                  ],
+                  "properties": {
+                    "id": {
+                      "type": "string"
+                    },
+                    "gone": {
+                      "type": "boolean"
+                    },
+                    "aws_param": {
+                      "type": "object",
+                      "required": [
+                        "KeyID",
+                        "Arn",
+                        "AWSAccountId",
+                        "KeyState",
+                        "Enabled"
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/connectionmgmt/services/aws/connections": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-aws-connections",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact name"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "name",
+                          "createdAt"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "post": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "create-aws-connection",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "name"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "description": {
+                    "type": "string"
+                  },
+                  "products": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "access_key_id": {
+                    "type": "string"
+                  },
+                  "secret_access_key": {
+                    "type": "string"
+                  },
+                  "aws_region": {
+                    "type": "string"
+                  },
+                  "cloud_name": {
+                    "type": "string"
+                  },
+                  "assume_role_arn": {
+                    "type": "string"
+                  },
+                  "assume_role_external_id": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "summary": "Any credentials are accepted; none is kept or echoed.",
+        "responses": {
+          "201": {
+            "description": "The connection.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "name",
+                    "createdAt"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/connectionmgmt/services/aws/connections/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-aws-connection",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "name",
+                    "createdAt"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "delete-aws-connection",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/aws/accounts": {
+      "post": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "aws-account-details",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "connection"
+                ],
+                "properties": {
+                  "connection": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "assume_role_arn": {
+                    "type": "string"
+                  },
+                  "assume_role_external_id": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "summary": "The fake cloud's account and regions, for a connection the domain has.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "account_id",
+                    "regions"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/aws/kms": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-aws-kms",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact name"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact id"
+          },
+          {
+            "name": "account_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact account"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "name",
+                          "createdAt"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "post": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "create-aws-kms",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "name",
+                  "account_id",
+                  "connection",
+                  "regions"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "account_id": {
+                    "type": "string",
+                    "pattern": "^[0-9]{12}$"
+                  },
+                  "connection": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "regions": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "string",
+                      "minLength": 1
+                    }
+                  },
+                  "assume_role_arn": {
+                    "type": "string"
+                  },
+                  "assume_role_external_id": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The KMS container.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "name",
+                    "createdAt"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/aws/kms/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-aws-kms",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "summary": "By id or by name.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "name",
+                    "createdAt"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "delete-aws-kms",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/aws/templates": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-aws-templates",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/aws/custom-key-stores": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-aws-custom-key-stores",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/aws/reports": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-aws-reports",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/vaults": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-vaults",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/keys": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-keys",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/secrets": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-secrets",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/certificates": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-certificates",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/subscriptions": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-subscriptions",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/reports": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-reports",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/projects": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-google-projects",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/key-rings": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-google-key-rings",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/keys": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-google-keys",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/reports": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-google-reports",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/tenancy": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-tenancy",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/compartments": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-compartments",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/vaults": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-vaults",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/issuers": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-issuers",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/keys": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-keys",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/reports": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-reports",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
     "/__admin/health": {
       "get": {
         "tags": [
@@ -6213,6 +9226,292 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           }
         }
+      }
+    },
+    "/__admin/cloud": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "cloud",
+        "summary": "The fake cloud: the AWS account, its regions, and every key in the cloud.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "aws",
+                    "keys"
+                  ],
+                  "properties": {
+                    "keys": {
+                      "type": "array"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/__admin/cloud/aws/keys": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "add-cloud-key",
+        "summary": "Put a key into the fake AWS cloud; CM sees it after a sync of its region.",
+        "responses": {
+          "201": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "region"
+                ],
+                "properties": {
+                  "region": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9/_-]{1,256}$"
+                  },
+                  "account_id": {
+                    "type": "string",
+                    "pattern": "^[0-9]{12}$"
+                  },
+                  "alias": {
+                    "type": "string",
+                    "pattern": "^(alias/)?[A-Za-z0-9/_-]{0,256}$"
+                  },
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "AWSAccountId"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "Arn"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "KeyID"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "Alias"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "CreationDate"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/__admin/cloud/aws/keys/{id}": {
+      "patch": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "change-cloud-key",
+        "summary": "Change a cloud key's alias or parameters.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "alias": {
+                    "type": "string",
+                    "pattern": "^(alias/)?[A-Za-z0-9/_-]{0,256}$"
+                  },
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "AWSAccountId"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "Arn"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "KeyID"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "Alias"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "CreationDate"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-cloud-key",
+        "summary": "Take a key out of the cloud; the next sync marks it gone.",
+        "responses": {
+          "204": {
+            "description": "Done."
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
       }
     },
     "/__admin/snapshots/{name}": {

@@ -37,7 +37,9 @@ package final class InventoryHandlers: Sendable {
     }
 
     func connection(_ call: Call) throws -> HTTPResponse {
-        guard let document = try store.inventory.resource(domain: call.domain, kind: .awsConnection, idOrName: call.id) else { throw APIError.notFound() }
+        guard let document = try store.inventory.resource(domain: call.domain, kind: .awsConnection, idOrName: call.id) else {
+            throw APIError.notFound()
+        }
         return .json(200, document)
     }
 
@@ -65,6 +67,7 @@ package final class InventoryHandlers: Sendable {
     func accountDetails(_ call: Call) throws -> HTTPResponse {
         let fields = JSONValue.object(try InputError.objectMembers(of: call.body))
         try fields.rejectUnknownMembers(known: ["connection", "assume_role_arn", "assume_role_external_id"])
+        for member in ["assume_role_arn", "assume_role_external_id"] { _ = try fields.optionalString(member) }
         guard let name = try fields.optionalString("connection"), !name.isEmpty else {
             throw APIError.invalidParameter("connection", "the name or id of an AWS connection is required")
         }

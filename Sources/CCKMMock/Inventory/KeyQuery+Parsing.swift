@@ -23,17 +23,20 @@ extension KeyQuery {
                 query.limit = limit
             case "sort":
                 for field in value.split(separator: ",") {
-                    let descending = field.hasPrefix("-")
-                    let name = field.drop { $0 == "-" || $0 == "+" || $0 == " " }
+                    let name = "-+ ".contains(field.first!) ? field.dropFirst() : field[...]
                     guard let sortField = SortField(rawValue: String(name)) else {
                         let known = SortField.allCases.map(\.rawValue).joined(separator: ", ")
-                        throw .invalidParameter("sort", "\"\(name)\" is not a field keys sort by (\(known), each with an optional -)")
+                        throw .invalidParameter("sort", "\"\(field)\" is not a field keys sort by (\(known), each with an optional -)")
                     }
-                    query.sort.append((sortField, descending))
+                    query.sort.append((sortField, field.first == "-"))
                 }
             default:
                 guard let filter = Filter(rawValue: item.name) else { continue }
+                guard value.unicodeScalars.count <= filter.maxLength else {
+                    throw .invalidParameter(item.name, "longer than \(filter.maxLength) characters")
+                }
                 let values = value.split(separator: ",").map(String.init)
+                if values.isEmpty { continue }
                 if filter.isBoolean, let bad = values.first(where: { $0 != "true" && $0 != "false" }) {
                     throw .invalidParameter(item.name, "\"\(bad)\" is not true or false")
                 }

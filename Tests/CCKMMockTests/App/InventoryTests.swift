@@ -45,7 +45,8 @@ import Testing
 
     @Test func terraformsLookupsEachFindTheOneKeyASyncBrought() throws {
         let (kmsID, regions) = try prepare()
-        let added = try app.post("/__admin/cloud/aws/keys", #"{"region":"\#(regions[1])","alias":"tf-key","parameters":{"Description":"made in AWS"}}"#)
+        let added = try app.post(
+            "/__admin/cloud/aws/keys", #"{"region":"\#(regions[1])","alias":"tf-key","parameters":{"Description":"made in AWS"}}"#)
         #expect(added.status == 201, "\(added.json)")
         let keyID = try #require(added.json["KeyId"]?.stringValue)
         _ = try app.post("/__admin/cloud/aws/keys", #"{"region":"\#(regions[0])"}"#)
@@ -86,7 +87,8 @@ import Testing
         try app.advance(5)
         let first = try app.get("/api/v1/cckm/aws/keys?keyid=\(kept)").json["resources"]?.arrayValue?.first
         #expect(try app.delete("/__admin/cloud/aws/keys/" + removed).status == 204)
-        #expect(try app.send("PATCH", "/__admin/cloud/aws/keys/" + kept, body: #"{"parameters":{"KeyState":"Disabled","Enabled":false}}"#).status == 200)
+        #expect(
+            try app.send("PATCH", "/__admin/cloud/aws/keys/" + kept, body: #"{"parameters":{"KeyState":"Disabled","Enabled":false}}"#).status == 200)
         #expect(try app.get("/api/v1/cckm/aws/keys?gone=true").total == 0, "CM keeps what it saw until the next sync")
         #expect(try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["tf-kms"]}"#).status == 201)
         try app.advance(5)
