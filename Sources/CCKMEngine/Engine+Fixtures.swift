@@ -46,6 +46,7 @@ extension Engine {
                         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
                             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
                         }
+                        try storeCloud(fixture, domain: domain, now: now, db)
                     }
                     try storeJobs(fixture, domain: domain, now: now, settling: true) { try store.bulkReplace(alone: true, db, $0, afterRows: $1) }
                 }
@@ -86,8 +87,31 @@ extension Engine {
         try storeConfigs(fixture, domain: domain, now: now) { id, domain, config in
             try store.scheduler.replaceSchedulerConfig(id: id, domain: domain, config: config, at: now, db)
         }
+        try storeCloud(fixture, domain: domain, now: now, db)
         let jobs = fixture.streams.isEmpty ? fixture.jobs.count : nil
         try storeJobs(fixture, domain: domain, now: now, settling: settling) { try store.bulkReplace(in: db, jobs: jobs, $0, afterRows: $1) }
+    }
+
+    /// The fixture's cloud keys (a domain's load leaves the shared cloud as it is), and those it
+    /// says a sync already brought, in their domains' inventories under the KMS that holds their
+    /// account and region.
+    private func storeCloud(_ fixture: Fixture, domain: String?, now: Timestamp, _ db: Database) throws {
+        let known = planner.currentRules.inventory
+        for given in fixture.cloudKeys {
+            let key = CloudKey(
+                cloud: .aws, container: "\(given.account)/\(given.region)", cloudID: given.keyID, name: given.alias,
+                parameters: FakeAWS.parameters(
+                    keyID: given.keyID, account: given.account, region: given.region, alias: given.alias, createdAt: now, overrides: given.parameters),
+                createdAt: now, updatedAt: now)
+            if domain == nil { try store.inventory.replaceCloudKey(key, db) }
+            let kms = known.awsKMS.first { $0.account == given.account && $0.regions.contains(given.region) }?.name ?? known.awsKMS.first?.name ?? "kms"
+            for synced in given.syncedInto where domain == nil || synced == domain {
+                try store.inventory.keep(
+                    InventoryKey(
+                        domain: synced, key: key, containerName: kms, containerID: try InventoryTable.awsKMSID(domain: synced, name: kms, db),
+                        createdAt: now, updatedAt: now, syncedAt: now), db)
+            }
+        }
     }
 
     private func storeConfigs(

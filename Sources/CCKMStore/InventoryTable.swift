@@ -24,6 +24,12 @@ package struct InventoryTable: Sendable {
             ])
     }
 
+    /// A fixture's key: put in the cloud, or put back as the fixture has it.
+    package func replaceCloudKey(_ key: CloudKey, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM cloud_key WHERE cloud = ? AND cloud_id = ?", arguments: [key.cloud.rawValue, key.cloudID])
+        try insertCloudKey(key, db)
+    }
+
     private func cloudKeyExists(_ cloud: CloudKey.Cloud, _ cloudID: String, _ db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM cloud_key WHERE cloud = ? AND cloud_id = ?)", arguments: [cloud.rawValue, cloudID])
             ?? false
@@ -93,7 +99,27 @@ package struct InventoryTable: Sendable {
         {
             known[row["cloud_id"]] = (row["created_at"], row["gone"])
         }
-        let upsert = try db.cachedStatement(
+        for key in inCloud {
+            let createdAt = known[key.cloudID].map { Timestamp(nanoseconds: $0.created) } ?? time
+            known[key.cloudID] = nil
+            try keep(
+                InventoryKey(
+                    domain: domain, key: key, containerName: containerName, containerID: containerID, createdAt: createdAt, updatedAt: time,
+                    syncedAt: time), db)
+        }
+        for (cloudID, state) in known where !state.gone {
+            guard var record = try Self.inventoryKeys(domain: domain, cloud: cloud, cloudID: cloudID, db).first else { continue }
+            record.gone = true
+            record.updatedAt = time
+            record.syncedAt = time
+            try keep(record, db)
+        }
+    }
+
+    /// A key into a domain's inventory, or its record there brought up to date (its CM id and
+    /// `createdAt` stay).
+    package func keep(_ record: InventoryKey, _ db: Database) throws {
+        try db.cachedStatement(
             sql: """
                 INSERT INTO cm_key (domain, cloud, id, cloud_id, container, region, name, container_name, container_id, gone, created_at,
                     updated_at, synced_at, parameters, document)
@@ -102,22 +128,8 @@ package struct InventoryTable: Sendable {
                     name = excluded.name, container_name = excluded.container_name, container_id = excluded.container_id, gone = excluded.gone,
                     updated_at = excluded.updated_at, synced_at = excluded.synced_at, parameters = excluded.parameters,
                     document = excluded.document
-                """)
-        for key in inCloud {
-            let createdAt = known[key.cloudID].map { Timestamp(nanoseconds: $0.created) } ?? time
-            known[key.cloudID] = nil
-            let record = InventoryKey(
-                domain: domain, key: key, containerName: containerName, containerID: containerID, createdAt: createdAt, updatedAt: time,
-                syncedAt: time)
-            try upsert.execute(arguments: arguments(record))
-        }
-        for (cloudID, state) in known where !state.gone {
-            guard var record = try Self.inventoryKeys(domain: domain, cloud: cloud, cloudID: cloudID, db).first else { continue }
-            record.gone = true
-            record.updatedAt = time
-            record.syncedAt = time
-            try upsert.execute(arguments: arguments(record))
-        }
+                """
+        ).execute(arguments: arguments(record))
     }
 
     private func arguments(_ record: InventoryKey) -> StatementArguments {
@@ -286,7 +298,7 @@ package struct InventoryTable: Sendable {
     }
 
     /// The CM id of the domain's KMS named `name`; one made from the name for a KMS no client created.
-    static func awsKMSID(domain: String, name: String, _ db: Database) throws -> String {
+    package static func awsKMSID(domain: String, name: String, _ db: Database) throws -> String {
         try String.fetchOne(
             db, sql: "SELECT id FROM cm_resource WHERE domain = ? AND kind = 'aws-kms' AND name = ?", arguments: [domain, name])
             ?? AWSKMSContainer.id(forName: name)

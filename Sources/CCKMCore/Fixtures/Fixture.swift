@@ -35,6 +35,8 @@ public struct Fixture: Sendable, Equatable {
     public var streams: [String] = []
     /// Scheduler job configurations, checked when read.
     package var schedules: [FixtureSchedule] = []
+    /// Keys in the fake cloud, and which domains' inventories already hold them (`cloud`).
+    package var cloudKeys: [FixtureCloudKey] = []
     /// A prepared scenario (`cckm-mock fixtures prepare`): a ready job store that a start copies
     /// and a reset puts back, in place of loading its jobs again. At most one.
     public var prepared: String?
@@ -44,7 +46,7 @@ public struct Fixture: Sendable, Equatable {
 
     /// Every domain the fixture names: those it declares, and those of its jobs and schedules (a
     /// fixture's own jobs may be logged in to; JSON Lines files name theirs as they load).
-    public var namedDomains: [String] { (domains + jobs.map(\.domain) + schedules.map(\.domain)).uniqued() }
+    public var namedDomains: [String] { (domains + jobs.map(\.domain) + schedules.map(\.domain) + cloudKeys.flatMap(\.syncedInto)).uniqued() }
 
     package init(jobs: [Job] = [], held: Set<JobKey> = []) {
         self.jobs = jobs
@@ -67,6 +69,9 @@ public struct Fixture: Sendable, Equatable {
         let replaced = Set(other.schedules.map { [$0.domain, $0.name] })
         schedules.removeAll { replaced.contains([$0.domain, $0.name]) }
         schedules += other.schedules
+        let keys = Set(other.cloudKeys.map(\.keyID))
+        cloudKeys.removeAll { keys.contains($0.keyID) }
+        cloudKeys += other.cloudKeys
         if let image = other.prepared { prepared = image }
     }
 
@@ -185,6 +190,22 @@ package struct FixtureSchedule: Sendable, Equatable {
     package var domain: String
     package var name: String
     package var members: JSONValue
+}
+
+/// A key a fixture puts into the fake AWS cloud (`cloud.aws[]`), and the domains whose inventory
+/// holds it already, as if a sync had brought it at the load.
+package struct FixtureCloudKey: Sendable, Equatable {
+    package var keyID: String
+    package var account: String
+    package var region: String
+    package var alias: String
+    package var parameters: [(key: String, value: JSONValue)]
+    package var syncedInto: [String]
+
+    package static func == (lhs: FixtureCloudKey, rhs: FixtureCloudKey) -> Bool {
+        lhs.keyID == rhs.keyID && lhs.account == rhs.account && lhs.region == rhs.region && lhs.alias == rhs.alias
+            && JSONValue.object(lhs.parameters) == JSONValue.object(rhs.parameters) && lhs.syncedInto == rhs.syncedInto
+    }
 }
 
 /// One known target: a name, and for AWS its account and regions, for Azure its location.

@@ -33,7 +33,7 @@ package struct FixtureReader {
         self.now = now
     }
 
-    package static let sections = ["domains", "users", "inventory", "simulator", "scripts", "schedules", "jobs"]
+    package static let sections = ["domains", "users", "inventory", "simulator", "scripts", "schedules", "cloud", "jobs"]
 
     package mutating func read(_ document: JSONValue) -> Fixture {
         var fixture = Fixture()
@@ -50,6 +50,7 @@ package struct FixtureReader {
         fixture.simulation = simulation(document["simulator"], at: "$.simulator")
         fixture.scripts = scripts(document["scripts"], at: "$.scripts")
         fixture.schedules = schedules(document["schedules"], at: "$.schedules")
+        fixture.cloudKeys = cloud(document["cloud"], at: "$.cloud")
         if let jobs = document["jobs"] {
             if let items = jobs.arrayValue {
                 fixture.jobs = items.enumerated().compactMap { index, item in job(item, at: "$.jobs[\(index)]") }
@@ -302,6 +303,50 @@ package struct FixtureReader {
             }
         }
         return job
+    }
+
+    /// `{"aws": [{"region", "KeyId"?, "account_id"?, "alias"?, "parameters"?, "synced"?}]}`: `synced`
+    /// true for the root domain's inventory, or a list of domains. A key without `KeyId` gets one
+    /// made from its place and alias, the same at every load.
+    private mutating func cloud(_ value: JSONValue?, at path: String) -> [FixtureCloudKey] {
+        guard let value else { return [] }
+        guard value.objectValue != nil else {
+            problem(path, "expected an object of cloud → keys, got \(value.typeName)")
+            return []
+        }
+        only(value, ["aws"], at: path)
+        guard let list = value["aws"] else { return [] }
+        guard let items = list.arrayValue else {
+            problem(path + ".aws", "expected an array of keys, got \(list.typeName)")
+            return []
+        }
+        var keys: [FixtureCloudKey] = []
+        for (index, item) in items.enumerated() {
+            let here = "\(path).aws[\(index)]"
+            guard item.objectValue != nil else {
+                problem(here, "expected a key object, got \(item.typeName)")
+                continue
+            }
+            only(item, ["KeyId", "region", "account_id", "alias", "parameters", "synced"], at: here)
+            guard let region = string(item, "region", at: here, required: true) else { continue }
+            let account = string(item, "account_id", at: here) ?? FakeAWS.account
+            let alias = string(item, "alias", at: here).map { $0.hasPrefix("alias/") ? String($0.dropFirst(6)) : $0 } ?? ""
+            let keyID = string(item, "KeyId", at: here) ?? stableUUID("fixture-key", account, region, alias, String(index))
+            var parameters: [(key: String, value: JSONValue)] = []
+            if let given = item["parameters"] {
+                if let members = given.objectValue { parameters = members } else { problem(here + ".parameters", "expected an object, got \(given.typeName)") }
+            }
+            var synced: [String] = []
+            switch item["synced"] {
+            case nil, .bool(false)?: break
+            case .bool(true)?: synced = [Job.rootDomain]
+            case let other?:
+                if let domains = strings(other, at: here + ".synced") { synced = domains }
+            }
+            keys.append(
+                FixtureCloudKey(keyID: keyID, account: account, region: region, alias: alias, parameters: parameters, syncedInto: synced))
+        }
+        return keys
     }
 
     // MARK: - Values

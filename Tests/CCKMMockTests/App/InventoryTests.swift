@@ -152,4 +152,38 @@ import Testing
         #expect(try app.send("GET", "/api/v1/cckm/aws/keys", token: teamA).total == 1)
         #expect(try app.send("GET", "/api/v1/cckm/aws/keys", token: root).total == 0)
     }
+
+    /// A fixture's `cloud`: keys in the cloud, one of them already in two domains' inventories; a
+    /// reset puts both back as the fixture has them.
+    @Test func aFixtureSeedsTheCloudAndSyncedKeysAndAResetPutsThemBack() throws {
+        let fixture = try Fixture.parse(
+            bytes: Array(
+                #"""
+                {"domains": ["team-a"], "cloud": {"aws": [
+                  {"KeyId": "0f6fa1d5-5c4e-4b8e-9a54-3a1f0a2c9d11", "region": "us-east-1", "alias": "seeded", "synced": ["root", "team-a"]},
+                  {"region": "eu-west-1", "alias": "not-yet", "parameters": {"KeyState": "PendingDeletion"}}]}}
+                """#.utf8), source: "test", now: ManualClock.defaultStart)
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5), fixture: fixture)
+        let seeded = try app.get("/api/v1/cckm/aws/keys")
+        #expect(seeded.total == 1 && seeded.json["resources"]?.arrayValue?.first?["aws_param"]?["KeyID"] == .string("0f6fa1d5-5c4e-4b8e-9a54-3a1f0a2c9d11"))
+        #expect(seeded.json["resources"]?.arrayValue?.first?["kms"] == .string("kms"), "the standard KMS holds us-east-1 of its account")
+        #expect(try app.get("/__admin/cloud").json["keys"]?.arrayValue?.count == 2)
+        #expect(try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["kms"]}"#).status == 201)
+        try app.advance(5)
+        #expect(try app.get("/api/v1/cckm/aws/keys?keystate=PendingDeletion").total == 1, "the sync brought the other one")
+        #expect(try app.post("/__admin/reset").status == 200)
+        #expect(try app.get("/api/v1/cckm/aws/keys").total == 1 && (try app.get("/__admin/cloud").json["keys"]?.arrayValue?.count) == 2)
+    }
+
+    /// Scheduled runs and run-now sync as a started job does.
+    @Test func aScheduledRunBringsKeysToo() throws {
+        _ = try app.post("/__admin/cloud/aws/keys", #"{"region":"ap-south-1"}"#)
+        let config = try app.post(
+            "/api/v1/scheduler/job-configs",
+            #"{"name":"sync-aws","operation":"cckm_synchronization","run_at":"0 9 * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["kms"]}}"#)
+        let id = try #require(config.json["id"]?.stringValue)
+        #expect(try app.post("/api/v1/scheduler/job-configs/\(id)/run-now").status == 201)
+        try app.advance(5)
+        #expect(try app.get("/api/v1/cckm/aws/keys?region=ap-south-1").total == 1)
+    }
 }
