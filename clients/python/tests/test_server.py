@@ -224,3 +224,23 @@ def test_a_control_connection_the_server_closed_is_opened_again(server):
     connection.sock.shutdown(socket.SHUT_RDWR)  # as a server's idle timeout leaves it
     assert server.advance(0)["mode"] == "manual"
     assert server._admin._local.connection is not connection
+
+
+def test_a_key_taken_out_of_the_cloud_is_gone_after_the_next_sync_and_a_change_arrives(server):
+    kept = server.add_cloud_key("us-east-1", alias="kept")
+    removed = server.add_cloud_key("us-east-1", alias="removed")
+    sync = "/api/v1/cckm/aws/synchronization-jobs"
+    assert server.session().post(server.url + sync, json={"kms": ["kms"]}).status_code == 201
+    server.settle()
+    assert {key["aws_param"]["KeyID"] for key in server.keys()} == {kept["KeyId"], removed["KeyId"]}
+    server.remove_cloud_key(removed["KeyId"])
+    assert server.change_cloud_key(kept["KeyId"], KeyState="Disabled")["parameters"]["KeyState"] == "Disabled"
+    assert server.keys(gone=True) == []
+    assert server.session().post(server.url + sync, json={"kms": ["kms"]}).status_code == 201
+    server.settle()
+    [gone] = server.keys(gone=True)
+    assert gone["aws_param"]["KeyID"] == removed["KeyId"]
+    assert server.keys(keystate="Disabled")[0]["aws_param"]["KeyID"] == kept["KeyId"]
+    with pytest.raises(MockError) as refused:
+        server.remove_cloud_key(removed["KeyId"])
+    assert refused.value.status == 404

@@ -525,6 +525,39 @@ class MockServer:
         answer = self._api("GET", "/api/v1/scheduler/jobs?" + urllib.parse.urlencode(query), domain=domain)
         return [item for item in answer.get("resources", []) if isinstance(item, dict)]
 
+    # ------------------------------------------------------------------ the fake cloud and CM's inventory
+
+    def add_cloud_key(
+        self, region: str, alias: str | None = None, account_id: str | None = None, **parameters: Any
+    ) -> dict[str, Any]:
+        """Puts a key into the fake AWS cloud (`parameters`: `aws_param` members over the defaults,
+        such as `KeyState="PendingDeletion"`); CM's inventory shows it after a sync of its region.
+        Returns the cloud key, whose `KeyId` is AWS's id."""
+        body: dict[str, Any] = {"region": region}
+        if alias is not None:
+            body["alias"] = alias
+        if account_id is not None:
+            body["account_id"] = account_id
+        if parameters:
+            body["parameters"] = parameters
+        return self._object("POST", "/__admin/cloud/aws/keys", body)
+
+    def change_cloud_key(self, key_id: str, alias: str | None = None, **parameters: Any) -> dict[str, Any]:
+        """Changes a cloud key's alias or `aws_param` members; the next sync brings the change."""
+        body: dict[str, Any] = {**({"alias": alias} if alias is not None else {}), **({"parameters": parameters} if parameters else {})}
+        return self._object("PATCH", f"/__admin/cloud/aws/keys/{key_id}", body)
+
+    def remove_cloud_key(self, key_id: str) -> None:
+        """Takes a key out of the cloud; the next sync of its region marks CM's record `gone`."""
+        self._call("DELETE", f"/__admin/cloud/aws/keys/{key_id}")
+
+    def keys(self, domain: str = "root", **filters: Any) -> list[dict[str, Any]]:
+        """The AWS keys syncs brought into the domain (`/api/v1/cckm/aws/keys`), every page; filters
+        as CM's (`alias`, `keyid`, `region`, `kms`, `gone`, ...), booleans as `true`/`false`."""
+        query = {"limit": "-1", **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in filters.items()}}
+        answer = self._api("GET", "/api/v1/cckm/aws/keys?" + urllib.parse.urlencode(query), domain=domain)
+        return [item for item in answer.get("resources", []) if isinstance(item, dict)]
+
     # ------------------------------------------------------------------ faults and history
 
     def fault(self, **rule: Any) -> Fault:
