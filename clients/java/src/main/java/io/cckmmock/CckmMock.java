@@ -406,6 +406,50 @@ public final class CckmMock implements AutoCloseable {
     }
 
     /** A fixture read from a file, for {@link #loadFixtures(Object)}. */
+    // ---------------------------------------------------------------- the fake cloud and CM's inventory
+
+    /**
+     * Puts a key into the fake AWS cloud: {@code key} holds "region" (required), and optionally
+     * "alias", "account_id" and "parameters" (aws_param members over the defaults). CM's inventory
+     * shows it after a sync of its region; the answer's "KeyId" is AWS's id.
+     */
+    public Map<String, Object> addCloudKey(Map<String, Object> key) { return object("POST", "/__admin/cloud/aws/keys", key); }
+
+    /** Changes a cloud key's "alias" or "parameters"; the next sync brings the change. */
+    public Map<String, Object> changeCloudKey(String keyId, Map<String, Object> change) {
+        return object("PATCH", "/__admin/cloud/aws/keys/" + encode(keyId), change);
+    }
+
+    /** Takes a key out of the cloud; the next sync of its region marks CM's record gone. */
+    public void removeCloudKey(String keyId) { call("DELETE", "/__admin/cloud/aws/keys/" + encode(keyId), null); }
+
+    /**
+     * The AWS keys syncs brought into the domain ({@code /api/v1/cckm/aws/keys}), every page;
+     * filters as CM's ("alias", "keyid", "region", "kms", "gone" → "true", ...).
+     */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> keys(String domain, Map<String, String> filters) {
+        var query = new StringBuilder("?limit=-1");
+        filters.forEach((name, value) -> query.append('&').append(encode(name)).append('=').append(encode(value)));
+        var request = HttpRequest.newBuilder(URI.create(url + "/api/v1/cckm/aws/keys" + query))
+                .header("Authorization", "Bearer " + token(domain)).GET().build();
+        HttpResponse<String> answer;
+        try {
+            answer = client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException error) {
+            throw new IllegalStateException("GET /api/v1/cckm/aws/keys: " + error, error);
+        } catch (InterruptedException error) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", error);
+        }
+        Object parsed = Json.parse(answer.body());
+        if (answer.statusCode() != 200 || !(parsed instanceof Map)) {
+            throw new MockException("GET", "/api/v1/cckm/aws/keys", answer.statusCode(), parsed instanceof Map ? (Map<String, Object>) parsed : Map.of(), answer.body());
+        }
+        Object resources = ((Map<String, Object>) parsed).get("resources");
+        return resources instanceof List ? (List<Map<String, Object>>) resources : List.of();
+    }
+
     public static String fixtureFile(Path path) throws IOException { return Files.readString(path); }
 
     static Map<String, Object> map(Object... pairs) {
