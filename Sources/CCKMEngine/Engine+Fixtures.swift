@@ -104,7 +104,8 @@ extension Engine {
                     keyID: given.keyID, account: given.account, region: given.region, alias: given.alias, createdAt: now, overrides: given.parameters),
                 createdAt: now, updatedAt: now)
             if domain == nil { try store.inventory.replaceCloudKey(key, db) }
-            let kms = known.awsKMS.first { $0.account == given.account && $0.regions.contains(given.region) }?.name ?? known.awsKMS.first?.name ?? "kms"
+            let kms =
+                known.awsKMS.first { $0.account == given.account && $0.regions.contains(given.region) }?.name ?? known.awsKMS.first?.name ?? "kms"
             for synced in given.syncedInto where domain == nil || synced == domain {
                 try store.inventory.keep(
                     InventoryKey(

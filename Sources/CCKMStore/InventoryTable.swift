@@ -192,6 +192,20 @@ package struct InventoryTable: Sendable {
         }
     }
 
+    /// The keys syncs brought, most recently synced first, in one domain or every one, with their
+    /// domains and how many there are: what the dashboard shows arriving.
+    package func recentKeys(domain: String?, limit: Int) throws -> (total: Int, keys: [(domain: String, document: String)]) {
+        let condition = domain == nil ? "" : " WHERE domain = ?"
+        let arguments: StatementArguments = domain.map { [$0] } ?? []
+        return try database.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cm_key\(condition)", arguments: arguments) ?? 0
+            let keys = try Row.fetchAll(
+                db, sql: "SELECT domain, document FROM cm_key\(condition) ORDER BY synced_at DESC, seq DESC LIMIT ?", arguments: arguments + [limit]
+            ).map { ($0["domain"] as String, $0["document"] as String) }
+            return (total, keys)
+        }
+    }
+
     /// The SQL that keeps a key whose `filter` is one of `values`, and its arguments.
     private static func condition(_ filter: KeyQuery.Filter, _ values: [String]) -> (String, StatementArguments) {
         let expression: String

@@ -334,7 +334,11 @@ package struct FixtureReader {
             let keyID = string(item, "KeyId", at: here) ?? stableUUID("fixture-key", account, region, alias, String(index))
             var parameters: [(key: String, value: JSONValue)] = []
             if let given = item["parameters"] {
-                if let members = given.objectValue { parameters = members } else { problem(here + ".parameters", "expected an object, got \(given.typeName)") }
+                if let members = given.objectValue {
+                    parameters = members
+                } else {
+                    problem(here + ".parameters", "expected an object, got \(given.typeName)")
+                }
             }
             var synced: [String] = []
             switch item["synced"] {

@@ -116,6 +116,14 @@ package enum BuiltInScenarios {
       "message": "Error listing keys from SFDC: INVALID_SESSION_ID: Session expired or invalid"
     }
   ],
+  "cloud": {
+    "aws": [
+      { "region": "us-east-1", "alias": "payments", "parameters": { "Description": "Card payments" }, "synced": true },
+      { "region": "us-east-1", "alias": "orders", "parameters": { "Description": "Order history" } },
+      { "region": "ap-south-1", "alias": "billing-in", "parameters": { "Description": "Billing, India" } },
+      { "region": "eu-west-1", "alias": "reports-eu", "parameters": { "Description": "Reports, Europe" } }
+    ]
+  },
   "jobs": [
     {
       "family": "aws",

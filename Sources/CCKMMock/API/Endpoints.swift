@@ -172,6 +172,9 @@ extension CCKMApp {
         Endpoint("GET", "/__admin/schedules", .control, \.control) { control, _ in .now(.json(200, try control.schedulesJSON())) },
         Endpoint("GET", "/__admin/routes", .control, \.control) { _, _ in .now(ControlHandlers.routesJSON()) },
         Endpoint("GET", "/__admin/cloud", .control, \.control) { control, _ in .now(try control.cloudJSON()) },
+        Endpoint("GET", "/__admin/keys", .control, query: ["domain", "limit"], \.control) { control, call in
+            .now(try control.inventoryKeys(call.query))
+        },
         Endpoint("POST", "/__admin/cloud/aws/keys", .control, \.control) { control, call in .now(try control.addCloudKey(call.body)) },
         Endpoint("PATCH", "/__admin/cloud/aws/keys/{id}", .control, \.control) { control, call in
             .now(try control.changeCloudKey(call.id, call.body))

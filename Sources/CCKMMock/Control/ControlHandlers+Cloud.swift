@@ -29,4 +29,13 @@ extension ControlHandlers {
         guard try engine.deleteCloudKey(id) else { throw APIError.notFound("The fake AWS cloud has no key \(id)") }
         return HTTPResponse(status: 204)
     }
+
+    /// `GET /__admin/keys`: the keys syncs brought into CM, most recently synced first, each with
+    /// its domain: `{"total", "keys": [{"domain", "key"}]}`.
+    func inventoryKeys(_ query: QueryValues) throws -> HTTPResponse {
+        let limit = try query.number("limit", in: 0...10_000) ?? 10
+        let found = try store.inventory.recentKeys(domain: query["domain"], limit: limit)
+        let keys = found.keys.map { JSONWriter.object([("domain", .string($0.domain)), ("key", .rendered($0.document))]) }
+        return .json(200, JSONWriter.object([("total", .number(found.total)), ("keys", .array(keys))]))
+    }
 }

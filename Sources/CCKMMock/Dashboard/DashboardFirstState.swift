@@ -16,7 +16,7 @@ extension CCKMApp {
 }
 
 extension ControlHandlers {
-    /// `{"pages","clock","faults","requests","domains","schedules","events"}` for every tenant:
+    /// `{"pages","clock","faults","requests","domains","schedules","keys","events"}` for every tenant:
     /// each as its control-API call answers it (`pages` a list of each family's four newest jobs,
     /// `events` those of the last 15 minutes on the mock's clock).
     func dashboardFirstState() throws -> String {
@@ -33,6 +33,7 @@ extension ControlHandlers {
             ("requests", String(decoding: try requests(QueryValues([QueryItem(name: "limit", value: "12")])).body, as: UTF8.self)),
             ("domains", String(decoding: domainsJSON().body, as: UTF8.self)),
             ("schedules", try schedulesJSON()),
+            ("keys", String(decoding: try inventoryKeys(QueryValues([QueryItem(name: "limit", value: "8")])).body, as: UTF8.self)),
             (
                 "events",
                 String(

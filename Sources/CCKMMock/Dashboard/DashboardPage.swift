@@ -45,7 +45,9 @@ enum DashboardPage {
           /* The board beside the feed of what happened, so that both are in view (on a narrow window the feed goes below). */
           .board { display:flex; align-items:flex-start; } .board > main { flex:1; padding-right:.5em; }
           .board > aside { width:25em; flex:none; position:sticky; top:4em; margin:1em 1.2em 1em 0; max-height:calc(100vh - 5em); display:flex; flex-direction:column; }
-          @media (max-width: 70em) { .board { flex-direction:column; align-items:stretch; } .board > aside { width:auto; position:static; margin:0 1.2em; } }
+          .board > aside > .card { margin-bottom:.9em; min-height:0; } .board > aside > .card:first-child { flex:none; }
+          .board > aside > .card:last-child { flex:1; display:flex; flex-direction:column; margin-bottom:0; }
+                    @media (max-width: 70em) { .board { flex-direction:column; align-items:stretch; } .board > aside { width:auto; position:static; margin:0 1.2em; } }
           .card { background:var(--panel); border:1px solid var(--line); border-radius:10px; padding:.7em .8em; min-height:6em; }
           .card h2 { display:flex; justify-content:space-between; align-items:center; font-size:1em; margin:0 0 .5em; }
           .card h2 small { color:var(--dim); font-weight:normal; margin-left:.4em; }
@@ -89,7 +91,10 @@ enum DashboardPage {
         </header>
         <div class="board">
           <main id="families"></main>
-          <aside class="card"><h2>What happened</h2><div id="feed"></div></aside>
+          <aside>
+            <div class="card"><h2>Keys in CM <small>brought by syncs</small></h2><div id="keys"></div></div>
+            <div class="card"><h2>What happened</h2><div id="feed"></div></div>
+          </aside>
         </div>
         <main><section class="wide">
           <div class="card"><h2>Fault rules</h2><div id="faults"></div>
@@ -195,6 +200,15 @@ enum DashboardPage {
             : '<div class="empty">none: every request is answered normally</div>';
         }
 
+        function renderKeys(keys) {
+          const shown = keys.keys.map((entry) => entry.key);
+          $("keys").innerHTML = shown.length ? `<table><tr><th>synced</th><th>key</th><th>region</th><th>KMS</th></tr>${shown.map((k) =>
+            `<tr><td class="num">${esc(time(k.synced_at))}</td><td>${esc((k.aws_param.Alias[0] || k.aws_param.KeyID).replace(/^alias\//, ""))}
+             ${k.gone ? '<span class="badge failed">gone</span>' : ""}</td><td>${esc(k.region)}</td><td>${esc(k.kms)}</td></tr>`).join("")}</table>
+             <div class="empty">${keys.total} in all${everyTenant() ? "" : " in " + esc(domain)}</div>`
+            : '<div class="empty">none yet: a key in the fake cloud arrives when a sync of its region completes</div>';
+        }
+
         function renderRequests(requests) {
           $("requests").innerHTML = requests.length ? `<table><tr><th>time</th><th>request</th><th>status</th></tr>${requests.slice(-12).reverse().map((r) =>
             `<tr><td class="num">${esc(time(r.at))}</td><td>${esc(r.method)} ${esc(r.path)}</td><td class="num s${String(r.status)[0]}">${r.status}</td></tr>`).join("")}</table>`
@@ -245,7 +259,7 @@ enum DashboardPage {
             : '<div class="empty">nothing yet: start a job, or wait for one</div>';
         }
 
-        function render({pages, clock, faults, requests, domains, schedules, events}) {
+        function render({pages, clock, faults, requests, domains, schedules, keys, events}) {
             clockMode = clock.mode;
             $("clock").textContent = `${clock.now.slice(0, 10)} ${time(clock.now)} (${clock.mode})`;
             for (const button of $("advance").querySelectorAll("[data-seconds]")) { button.disabled = clock.mode !== "manual"; }
@@ -260,21 +274,22 @@ enum DashboardPage {
             renderFeed();
             renderFaults(faults.faults);
             renderRequests(requests.requests);
+            renderKeys(keys);
             $("status").textContent = `live · ${pages.reduce((sum, page) => sum + page.total, 0)} jobs in ${everyTenant() ? "every tenant" : domain}`;
         }
 
         async function refresh() {
           try {
             const tenant = everyTenant() ? "" : `domain=${encodeURIComponent(domain)}&`;
-            const [pages, clock, faults, requests, domains, schedules] = await Promise.all([
+            const [pages, clock, faults, requests, domains, schedules, keys] = await Promise.all([
               Promise.all(FAMILIES.map((family) =>
                 call("GET", `/__admin/jobs?${tenant}family=${encodeURIComponent(family.name)}&limit=4`))),
               call("GET", "/__admin/clock"),
               call("GET", "/__admin/faults"), call("GET", "/__admin/requests?limit=12"), call("GET", "/__admin/domains"),
-              call("GET", "/__admin/schedules")]);
+              call("GET", "/__admin/schedules"), call("GET", `/__admin/keys?${tenant}limit=8`)]);
             const since = eventsSince || new Date(Date.parse(clock.now) - 15 * 60 * 1000).toISOString();
             const events = await call("GET", `/__admin/events?since=${encodeURIComponent(since)}&limit=500`);
-            render({pages, clock, faults, requests, domains, schedules, events});
+            render({pages, clock, faults, requests, domains, schedules, keys, events});
           } catch (error) {
             $("status").textContent = "disconnected: " + error.message;
           }
@@ -309,7 +324,9 @@ enum DashboardPage {
         if (FIRST_STATE) {
           const shown = everyTenant() ? FIRST_STATE : {...FIRST_STATE, pages: FIRST_STATE.pages.map((page) =>
             ({...page, resources: page.resources.filter((item) => item.domain === domain),
-              total: page.resources.filter((item) => item.domain === domain).length}))};
+              total: page.resources.filter((item) => item.domain === domain).length})),
+            keys: {total: FIRST_STATE.keys.keys.filter((entry) => entry.domain === domain).length,
+              keys: FIRST_STATE.keys.keys.filter((entry) => entry.domain === domain)}};
           render(shown);
         }
         refresh();

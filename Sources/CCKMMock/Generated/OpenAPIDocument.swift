@@ -9270,6 +9270,80 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/__admin/keys": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "inventory-keys",
+        "summary": "The keys syncs brought into CM, most recently synced first, each with its domain.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "total",
+                    "keys"
+                  ],
+                  "properties": {
+                    "total": {
+                      "type": "integer"
+                    },
+                    "keys": {
+                      "type": "array"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "domain",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "one domain"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 10000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "keys to return (10)"
+          }
+        ]
+      }
+    },
     "/__admin/cloud/aws/keys": {
       "post": {
         "tags": [

@@ -43,6 +43,7 @@ import Testing
             try app.get("/__admin/clock").json, try app.get("/__admin/domains").json, try app.get("/__admin/schedules").json
         )
         #expect(state["clock"] == clock && state["domains"] == domains && state["schedules"] == schedules)
+        #expect(state["keys"] == (try app.get("/__admin/keys?limit=8").json))
         let events = try #require(state["events"]?["events"]?.arrayValue)
         #expect(events.map { $0["job"]?.stringValue } == [id, id, id], "started, its target done, ended")
         #expect(events.last?["to"]?.stringValue == "completed")

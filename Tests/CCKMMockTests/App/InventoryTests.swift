@@ -57,6 +57,8 @@ import Testing
         #expect(try app.get("/api/v1/cckm/aws/keys").total == 0, "still nothing while the job runs")
         try app.advance(5)
         #expect(try app.get("/api/v1/cckm/aws/keys?limit=-1").total == 2)
+        let arriving = try app.get("/__admin/keys?limit=1").json
+        #expect(arriving["total"] == .number("2") && arriving["keys"]?.arrayValue?.first?["domain"] == .string("root"), "\(arriving)")
 
         let arn = "arn:aws:kms:\(regions[1]):123456789012:key/\(keyID)"
         let byAlias = try app.get("/api/v1/cckm/aws/keys?alias=tf-key")
@@ -165,7 +167,9 @@ import Testing
                 """#.utf8), source: "test", now: ManualClock.defaultStart)
         let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5), fixture: fixture)
         let seeded = try app.get("/api/v1/cckm/aws/keys")
-        #expect(seeded.total == 1 && seeded.json["resources"]?.arrayValue?.first?["aws_param"]?["KeyID"] == .string("0f6fa1d5-5c4e-4b8e-9a54-3a1f0a2c9d11"))
+        #expect(
+            seeded.total == 1
+                && seeded.json["resources"]?.arrayValue?.first?["aws_param"]?["KeyID"] == .string("0f6fa1d5-5c4e-4b8e-9a54-3a1f0a2c9d11"))
         #expect(seeded.json["resources"]?.arrayValue?.first?["kms"] == .string("kms"), "the standard KMS holds us-east-1 of its account")
         #expect(try app.get("/__admin/cloud").json["keys"]?.arrayValue?.count == 2)
         #expect(try app.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["kms"]}"#).status == 201)
@@ -180,7 +184,8 @@ import Testing
         _ = try app.post("/__admin/cloud/aws/keys", #"{"region":"ap-south-1"}"#)
         let config = try app.post(
             "/api/v1/scheduler/job-configs",
-            #"{"name":"sync-aws","operation":"cckm_synchronization","run_at":"0 9 * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["kms"]}}"#)
+            #"{"name":"sync-aws","operation":"cckm_synchronization","run_at":"0 9 * * *","cckm_synchronization_params":{"cloud_name":"aws","kms":["kms"]}}"#
+        )
         let id = try #require(config.json["id"]?.stringValue)
         #expect(try app.post("/api/v1/scheduler/job-configs/\(id)/run-now").status == 201)
         try app.advance(5)
