@@ -35,6 +35,10 @@ public final class DirectoryLock: Sendable {
     public func release() {
         descriptor.withLock { fd in
             guard fd >= 0 else { return }
+            // Unlocked before the close: a child process forked meanwhile (a test spawning curl,
+            // between its fork and its exec) shares the open file description, and a close alone
+            // left the lock held until that child's exec, refusing a restart on the same folder.
+            flock(fd, LOCK_UN)
             close(fd)
             fd = -1
         }
