@@ -74,6 +74,18 @@ package struct ConformProbe: Sendable, Equatable {
                     name: "POST \(scheduler)/job-configs", group: "scheduler", method: "POST", path: scheduler + "/job-configs", body: body,
                     tier: .write))
         }
+        // CM's inventory around a sync: the AWS keys syncs brought, the prerequisites, the collections
+        // the mock answers empty.
+        let keys = "/api/v1/cckm/aws/keys"
+        func inventory(_ path: String, list: Bool = true, idFrom: String? = nil) -> ConformProbe {
+            ConformProbe(name: "GET " + path, group: "inventory", method: "GET", path: path, idFrom: idFrom, isList: list)
+        }
+        probes += [
+            inventory(keys), inventory(keys + "?limit=1"), inventory(keys + "?gone=true"), inventory(keys + "/{id}", list: false, idFrom: keys),
+            inventory(keys + "/00000000-0000-4000-8000-00000000c0f0", list: false), inventory("/api/v1/cckm/aws/kms/"),
+            inventory("/api/v1/connectionmgmt/services/aws/connections"),
+        ]
+        probes += InventoryCollections.empty.map { inventory("/api/v1/cckm/" + $0) }
         probes.append(ConformProbe(name: "GET /api/v1/system/info", group: "system", method: "GET", path: "/api/v1/system/info"))
         return probes
     }

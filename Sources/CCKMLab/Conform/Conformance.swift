@@ -123,7 +123,7 @@ package struct Conformance {
                 let ids = firstIDs[list] ?? (nil, nil)
                 guard let mockID = ids.mock, let liveID = ids.live else {
                     let side = ids.live == nil && ids.mock == nil ? "either side" : ids.live == nil ? "the lab CM" : "the mock"
-                    entry.skipped = "no job of this family on \(side) to ask for"
+                    entry.skipped = list.hasSuffix("/keys") ? "no key on \(side) to ask for" : "no job of this family on \(side) to ask for"
                     answered.append(entry)
                     continue
                 }

@@ -67,17 +67,9 @@ extension CCKMApp {
                 .now(try inventory.delete(call, kind: .awsConnection))
             },
         ]
-        + emptyCollections.map { path in
+        + InventoryCollections.empty.map { path in
             Endpoint("GET", "/api/v1/cckm/" + path, .resource, \.inventory) { _, call in .now(try InventoryHandlers.emptyList(call)) }
         }
-
-    /// The collections Thales' Ansible read halves list on a fresh manager, which the mock keeps
-    /// nothing in yet: each answers an empty list.
-    static let emptyCollections = [
-        "aws/templates", "aws/custom-key-stores", "aws/reports", "azure/vaults", "azure/keys", "azure/secrets", "azure/certificates",
-        "azure/subscriptions", "azure/reports", "google/projects", "google/key-rings", "google/keys", "google/reports", "oci/tenancy",
-        "oci/compartments", "oci/vaults", "oci/issuers", "oci/keys", "oci/reports",
-    ]
 
     private static let system: [Endpoint] = [
         Endpoint("GET", "/api/v1/system/info", .resource, \.edge.cmVersion) { version, _ in .now(SystemInfo.response(version: version)) }

@@ -136,7 +136,7 @@ import Testing
     }
 
     /// Thales' Ansible collection's read halves list these on a fresh manager and need `200`.
-    @Test(arguments: Array(CCKMApp.emptyCollections))
+    @Test(arguments: InventoryCollections.empty)
     func ansiblesReadHalvesGetAnEmptyList(path: String) throws {
         let answer = try app.get("/api/v1/cckm/\(path)/?skip=0&limit=1&name=x")
         #expect(answer.status == 200 && answer.json["resources"] == .array([]) && answer.total == 0, "\(path): \(answer.json)")
