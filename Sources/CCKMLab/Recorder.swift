@@ -115,6 +115,58 @@ public struct Recorder {
         return jobs
     }
 
+    /// The AWS keys each domain's inventory holds, as a fixture's `cloud.aws` keys: each in the
+    /// fake cloud and already synced into the domains that hold it. A key marked `gone` is no
+    /// longer in the cloud, so it is left out. A server without the inventory (404) gives none.
+    public func recordKeys() throws(Failure) -> [JSONValue] {
+        var keys: [(id: String, members: [(key: String, value: JSONValue)], domains: [String])] = []
+        var bytes = 0
+        for domain in domains {
+            let token = try login(domain)
+            var skip = 0
+            var count = 0
+            pages: while true {
+                let path = "/api/v1/cckm/aws/keys?sort=createdAt&skip=\(skip)&limit=\(pageSize)"
+                let answer = try get(path, token: token)
+                if answer.status == 404, skip == 0 {
+                    progress("AWS keys in \(domain): skipped, the server has no key inventory (404)")
+                    break pages
+                }
+                guard answer.status == 200, let page = try? JSONParser.parse(answer.body), let total = page["total"]?.intValue,
+                    let resources = page["resources"]?.arrayValue
+                else { throw unexpected(path, answer) }
+                bytes += answer.body.count
+                guard bytes <= maxBytes else {
+                    throw Failure(description: "\(path): the answers passed \(maxBytes >> 20) MB; record fewer domains, or allow more with --max-mb")
+                }
+                for key in resources where key["gone"] != .bool(true) {
+                    guard let parameters = key["aws_param"]?.objectValue, let keyID = key["aws_param"]?["KeyID"]?.stringValue,
+                        let region = key["region"]?.stringValue
+                    else { throw Failure(description: "\(path): a key without aws_param.KeyID or region") }
+                    if let known = keys.firstIndex(where: { $0.id == keyID }) {
+                        keys[known].domains.append(domain)
+                        continue
+                    }
+                    let alias = key["aws_param"]?["Alias"]?.arrayValue?.first?.stringValue.map {
+                        $0.hasPrefix("alias/") ? String($0.dropFirst(6)) : $0
+                    }
+                    var members: [(key: String, value: JSONValue)] = [("KeyId", .string(keyID)), ("region", .string(region))]
+                    if let account = key["aws_param"]?["AWSAccountId"]?.stringValue { members.append(("account_id", .string(account))) }
+                    if let alias { members.append(("alias", .string(alias))) }
+                    let fixed: Set = ["AWSAccountId", "Arn", "KeyID", "Alias", "CreationDate"]
+                    members.append(("parameters", .object(parameters.filter { !fixed.contains($0.key) })))
+                    keys.append((keyID, members, [domain]))
+                }
+                count += resources.count
+                skip += resources.count
+                guard count <= maxJobsPerList else { throw Failure(description: "\(path): more than \(maxJobsPerList) keys in \(domain)") }
+                if resources.isEmpty || skip >= total { break }
+            }
+            if count > 0 { progress("AWS keys in \(domain): \(count) key\(count == 1 ? "" : "s")") }
+        }
+        return keys.map { .object($0.members + [("synced", .array($0.domains.map(JSONValue.string)))]) }
+    }
+
     private func login(_ domain: String) throws(Failure) -> String {
         switch credentials {
         case .token(let token):
@@ -178,10 +230,13 @@ public struct Recorder {
     }
 
     /// The fixture: non-root domains, then the jobs; or JSON Lines, a job a line.
-    public static func fixture(_ jobs: [JSONValue], domains: [String], jsonLines: Bool) -> String {
+    /// JSON Lines hold jobs only: a recording with keys is written as JSON.
+    public static func fixture(_ jobs: [JSONValue], keys: [JSONValue] = [], domains: [String], jsonLines: Bool) -> String {
         if jsonLines { return jobs.map(\.jsonText).joined(separator: "\n") + (jobs.isEmpty ? "" : "\n") }
         let declared = domains.filter { $0 != Job.rootDomain }
-        return JSONValue.object([("domains", .array(declared.map(JSONValue.string))), ("jobs", .array(jobs))]).jsonText + "\n"
+        var members: [(key: String, value: JSONValue)] = [("domains", .array(declared.map(JSONValue.string)))]
+        if !keys.isEmpty { members.append(("cloud", .object([("aws", .array(keys))]))) }
+        return JSONValue.object(members + [("jobs", .array(jobs))]).jsonText + "\n"
     }
 }
 
@@ -266,6 +321,30 @@ public struct Anonymizer {
             out.append(character)
         }
         return String(out.dropLast())
+    }
+
+    /// A recorded cloud key with its account, alias and the account ids in its parameters (a
+    /// policy names them) replaced, consistently with the jobs'.
+    public mutating func anonymizeKey(_ key: JSONValue) -> JSONValue {
+        guard let members = key.objectValue else { return key }
+        return .object(
+            members.map { member in
+                switch member.key {
+                case "account_id": (member.key, member.value.stringValue.map { .string(alias($0, "account")) } ?? member.value)
+                case "alias": (member.key, member.value.stringValue.map { .string(alias($0, "key")) } ?? member.value)
+                case "parameters": (member.key, scrubbed(member.value))
+                default: member
+                }
+            })
+    }
+
+    private mutating func scrubbed(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(scrub(text))
+        case .array(let items): .array(items.map { scrubbed($0) })
+        case .object(let members): .object(members.map { ($0.key, scrubbed($0.value)) })
+        default: value
+        }
     }
 
     private mutating func alias(_ value: String, _ kind: String) -> String {

@@ -98,18 +98,23 @@ public struct RecordCommand: ParsableCommand {
         recorder.progress = { printError("record: " + ConformReport.printable($0)) }
         recorder.maxBytes = maxMegabytes << 20
         var jobs: [JSONValue]
+        var keys: [JSONValue]
+        let jsonLines = output?.hasSuffix(".jsonl") == true
         do {
             jobs = try recorder.record()
             try Recorder.validate(jobs, domains: recordedDomains)
+            keys = jsonLines ? [] : try recorder.recordKeys()
         } catch {
             printError("record: " + ConformReport.printable(error.description))
             throw ExitCode.failure
         }
+        if jsonLines { printError("record: JSON Lines hold jobs only; record to a .json file to keep the AWS key inventory too") }
         if anonymize {
             var anonymizer = Anonymizer()
             jobs = jobs.map { anonymizer.anonymize($0) }
+            keys = keys.map { anonymizer.anonymizeKey($0) }
         }
-        let text = Recorder.fixture(jobs, domains: recordedDomains, jsonLines: output?.hasSuffix(".jsonl") == true)
+        let text = Recorder.fixture(jobs, keys: keys, domains: recordedDomains, jsonLines: jsonLines)
         guard let output else {
             writeAll(text, to: STDOUT_FILENO)
             return
@@ -124,6 +129,6 @@ public struct RecordCommand: ParsableCommand {
             printError("record: cannot write \(output): \(error)")
             throw ExitCode.failure
         }
-        printError("record: \(jobs.count) jobs in \(recordedDomains.count) domain(s) written to \(output)")
+        printError("record: \(jobs.count) jobs and \(keys.count) AWS keys in \(recordedDomains.count) domain(s) written to \(output)")
     }
 }

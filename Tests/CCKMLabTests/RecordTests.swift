@@ -73,6 +73,36 @@ import Testing
         #expect(original["team-a oci"].map { String(decoding: $0, as: UTF8.self).contains("\"total\":2") } == true)
     }
 
+    /// The key inventory comes along (issue 45): each domain's AWS keys, as a fixture's cloud keys
+    /// already synced into those domains, which a fresh mock then lists as the source did.
+    @Test func theKeyInventoryIsRecordedAsSyncedCloudKeys() throws {
+        let folder = try Paths.temporaryDirectory()
+        try #"""
+        {"domains": ["team-a"], "cloud": {"aws": [
+          {"KeyId": "6a1f1f9e-2b57-4c1e-8d2f-0e6b5a4c3d21", "region": "eu-west-1", "alias": "orders", "synced": ["root", "team-a"],
+           "parameters": {"Description": "made in AWS", "Tags": [{"TagKey": "team", "TagValue": "payments"}]}},
+          {"region": "us-east-1", "alias": "not-synced"}]}}
+        """#.write(toFile: folder + "/source.json", atomically: true, encoding: .utf8)
+        let live = try LiveServer(fixtures: [folder + "/source.json"], auth: Self.auth, tls: .generated(extraNames: []))
+        let output = folder + "/recorded.json"
+        let (status, errors) = try ServerProcess([
+            "record", "--from", live.baseURL, "--user", "admin", "--password", "admin", "--domain", "root", "--domain", "team-a",
+            "--ca", live.directory + "/tls-cert.pem", "-o", output,
+        ]).finish()
+        #expect(status == 0 && errors.contains("AWS keys in team-a: 1 key") && errors.contains("1 AWS keys"), "\(errors)")
+        let copy = try LiveServer(fixtures: [output], auth: Self.auth, tls: .generated(extraNames: []))
+        for server in [live, copy] {
+            let client = HTTPClient(endpoint: try #require(HTTPClient.Endpoint(url: server.baseURL)), timeout: 30)
+            let token = try #require(
+                try JSONParser.parse(try client.send("POST", "/__admin/tokens", body: Array(#"{"domain":"team-a"}"#.utf8)).body)["jwt"]?.stringValue)
+            let keys = try JSONParser.parse(client.send("GET", "/api/v1/cckm/aws/keys", headers: [("Authorization", "Bearer " + token)]).body)
+            let key = try #require(keys["resources"]?.arrayValue?.first)
+            #expect(keys["total"] == .number("1") && key["aws_param"]?["KeyID"] == .string("6a1f1f9e-2b57-4c1e-8d2f-0e6b5a4c3d21"))
+            #expect(key["aws_param"]?["Alias"] == .array([.string("alias/orders")]) && key["region"] == .string("eu-west-1"))
+            #expect(key["aws_param"]?["Tags"] == .array([.object([("TagKey", .string("team")), ("TagValue", .string("payments"))])]))
+        }
+    }
+
     @Test func aServerThatIsNotCMLikeEndsTheRecordingWithNoFileLeft() throws {
         let live = try LiveServer(fixtures: [])
         let output = try Paths.temporaryDirectory() + "/never.json"
