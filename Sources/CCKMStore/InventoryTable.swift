@@ -75,11 +75,11 @@ package struct InventoryTable: Sendable {
         }
     }
 
-    /// The regions the fake AWS cloud has keys in.
+    /// The fake AWS cloud's regions: its standard five, then every other one a key lives in.
     package func awsRegions() throws -> [String] {
         try database.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT container FROM cloud_key WHERE cloud = 'aws' ORDER BY container")
-                .map { String($0.split(separator: "/", maxSplits: 1).last ?? "") }
+            let used = try String.fetchAll(db, sql: "SELECT DISTINCT container FROM cloud_key WHERE cloud = 'aws' ORDER BY container")
+            return (FakeAWS.regions + used.map { String($0.split(separator: "/", maxSplits: 1).last ?? "") }).uniqued()
         }
     }
 

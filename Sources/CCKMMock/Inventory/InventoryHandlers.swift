@@ -74,7 +74,7 @@ package final class InventoryHandlers: Sendable {
         guard try store.inventory.resource(domain: call.domain, kind: .awsConnection, idOrName: name) != nil else {
             throw APIError.notFound("No AWS connection \(name); create it with POST /api/v1/connectionmgmt/services/aws/connections")
         }
-        let regions = (FakeAWS.regions + (try store.inventory.awsRegions())).uniqued()
+        let regions = try store.inventory.awsRegions()
         return .json(
             200,
             JSONWriter.object([

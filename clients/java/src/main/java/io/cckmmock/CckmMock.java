@@ -249,12 +249,16 @@ public final class CckmMock implements AutoCloseable {
     // ---------------------------------------------------------------- calls
 
     /** One call; the parsed JSON answer (null for 204); other statuses throw {@link MockException}. */
+    Object call(String method, String path, String body) { return call(method, path, body, null); }
+
+    /** {@link #call(String, String, String)} with a CM bearer token, for the API's own paths. */
     @SuppressWarnings("unchecked")
-    Object call(String method, String path, String body) {
+    Object call(String method, String path, String body, String bearer) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) request.header("Content-Type", "application/json");
         if (adminToken != null && path.startsWith("/__admin")) request.header("Authorization", "Bearer " + adminToken);
+        if (bearer != null) request.header("Authorization", "Bearer " + bearer);
         HttpResponse<String> answer;
         try {
             answer = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -431,22 +435,8 @@ public final class CckmMock implements AutoCloseable {
     public List<Map<String, Object>> keys(String domain, Map<String, String> filters) {
         var query = new StringBuilder("?limit=-1");
         filters.forEach((name, value) -> query.append('&').append(encode(name)).append('=').append(encode(value)));
-        var request = HttpRequest.newBuilder(URI.create(url + "/api/v1/cckm/aws/keys" + query))
-                .header("Authorization", "Bearer " + token(domain)).GET().build();
-        HttpResponse<String> answer;
-        try {
-            answer = client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException error) {
-            throw new IllegalStateException("GET /api/v1/cckm/aws/keys: " + error, error);
-        } catch (InterruptedException error) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", error);
-        }
-        Object parsed = Json.parse(answer.body());
-        if (answer.statusCode() != 200 || !(parsed instanceof Map)) {
-            throw new MockException("GET", "/api/v1/cckm/aws/keys", answer.statusCode(), parsed instanceof Map ? (Map<String, Object>) parsed : Map.of(), answer.body());
-        }
-        Object resources = ((Map<String, Object>) parsed).get("resources");
+        Object answer = call("GET", "/api/v1/cckm/aws/keys" + query, null, token(domain));
+        Object resources = answer instanceof Map ? ((Map<String, Object>) answer).get("resources") : null;
         return resources instanceof List ? (List<Map<String, Object>>) resources : List.of();
     }
 
