@@ -5,57 +5,72 @@ import GRDB
 /// The fake cloud's keys and what clients create before a sync: each change a command, its ids
 /// drawn from the planner's seeded randomness, its times from the engine's clock.
 extension Engine {
-    /// Puts a key into the fake AWS cloud; its JSON as the control API shows it.
-    package func addCloudKey(_ request: CloudKeyRequest) throws -> String {
+    /// Puts a record into the fake cloud; its JSON as the control API shows it. An Azure name the
+    /// vault already has gets a new version, as Azure's own create does.
+    package func addCloudKey(_ cloud: CloudKey.Cloud, _ request: CloudKeyRequest) throws -> String {
         let now = clock.now()
         let drawn = planner.randomness.uuid()
-        let multiRegion = request.parameters.first { $0.key == "MultiRegion" }?.value == .bool(true)
-        let keyID = multiRegion ? "mrk-" + drawn.filter { $0 != "-" } : drawn
-        let account = request.account ?? FakeAWS.account
-        let region = request.region ?? FakeAWS.regions[0]
-        let alias = request.alias ?? ""
-        let key = CloudKey(
-            cloud: .aws, container: "\(account)/\(region)", cloudID: keyID, name: alias,
-            parameters: FakeAWS.parameters(
-                keyID: keyID, account: account, region: region, alias: alias, createdAt: now, overrides: request.parameters),
-            createdAt: now, updatedAt: now)
+        let container = request.container ?? FakeAWS.regions[0]
+        let name = request.name ?? ""
+        let key: CloudKey
+        switch cloud {
+        case .aws:
+            let multiRegion = request.parameters.first { $0.key == "MultiRegion" }?.value == .bool(true)
+            let keyID = multiRegion ? "mrk-" + drawn.filter { $0 != "-" } : drawn
+            let account = request.account ?? FakeAWS.account
+            key = CloudKey(
+                cloud: .aws, container: "\(account)/\(container)", cloudID: keyID, name: name,
+                parameters: FakeAWS.parameters(
+                    keyID: keyID, account: account, region: container, alias: name, createdAt: now, overrides: request.parameters),
+                createdAt: now, updatedAt: now)
+        case .azure, .azureSecret, .azureCertificate:
+            let version = drawn.filter { $0 != "-" }
+            key = CloudKey(
+                cloud: cloud, container: container, cloudID: version, name: name,
+                parameters: FakeAzure.parameters(
+                    cloud, vault: container, name: name, version: version, createdAt: now, overrides: request.parameters),
+                createdAt: now, updatedAt: now)
+        case .google:
+            key = CloudKey(
+                cloud: .google, container: container, cloudID: drawn, name: name,
+                parameters: FakeGoogle.parameters(keyRing: container, name: name, createdAt: now, overrides: request.parameters), createdAt: now,
+                updatedAt: now)
+        case .oci:
+            let keyID = FakeOCI.ocid("key", unique: drawn)
+            key = CloudKey(
+                cloud: .oci, container: container, cloudID: keyID, name: name,
+                parameters: FakeOCI.parameters(keyID: keyID, vault: container, name: name, createdAt: now, overrides: request.parameters),
+                createdAt: now, updatedAt: now)
+        }
         let store = self.store
         try perform(Command(changesJobs: false) { db in try store.inventory.insertCloudKey(key, db) })
         return key.json
     }
 
-    /// Changes a cloud key's alias or parameters; nil when the cloud has no such key.
-    package func changeCloudKey(_ cloudID: String, _ request: CloudKeyRequest) throws -> String? {
+    /// Changes a cloud record's alias (AWS) or parameters; nil when the cloud has no such record.
+    package func changeCloudKey(_ cloud: CloudKey.Cloud, _ cloudID: String, _ request: CloudKeyRequest) throws -> String? {
         let (store, now) = (self.store, clock.now())
         let changed = try perform(
             Command(changesJobs: false) { db in
                 try store.inventory.updateCloudKey(
-                    .aws, cloudID,
+                    cloud, cloudID,
                     { key in
-                        if let alias = request.alias {
+                        if cloud == .aws, let alias = request.name {
                             key.name = alias
-                            key.parameters = key.parameters.map {
-                                $0.key == "Alias" ? ($0.key, .array(alias.isEmpty ? [] : [.string("alias/" + alias)])) : $0
-                            }
+                            key.parameters = key.parameters.overlaid(by: [("Alias", .array(alias.isEmpty ? [] : [.string("alias/" + alias)]))])
                         }
-                        for (name, value) in request.parameters {
-                            if let index = key.parameters.firstIndex(where: { $0.key == name }) {
-                                key.parameters[index].value = value
-                            } else {
-                                key.parameters.append((name, value))
-                            }
-                        }
+                        key.parameters = key.parameters.overlaid(by: request.parameters)
                         key.updatedAt = now
                     }, db)
             })
         return changed?.json
     }
 
-    /// Takes a key out of the fake cloud; false when there is none. CM keeps its record until
-    /// the next sync of the key's container marks it `gone`.
-    package func deleteCloudKey(_ cloudID: String) throws -> Bool {
+    /// Takes a record out of the fake cloud (an Azure key with every version); false when there is
+    /// none. CM keeps its records until the next sync of the container marks them `gone`.
+    package func deleteCloudKey(_ cloud: CloudKey.Cloud, _ cloudID: String) throws -> Bool {
         let store = self.store
-        return try perform(Command(changesJobs: false) { db in try store.inventory.deleteCloudKey(.aws, cloudID, db) })
+        return try perform(Command(changesJobs: false) { db in try store.inventory.deleteCloudKey(cloud, cloudID, db) })
     }
 
     /// `POST /api/v1/connectionmgmt/services/aws/connections`; the connection's document.
@@ -87,6 +102,23 @@ extension Engine {
             })
         try addStoredKMSToRules()
         return kms.document
+    }
+
+    /// `POST /api/v1/cckm/{azure/add-vaults, google/add-key-rings, oci/add-vaults}`: the containers
+    /// into the domain, whole or not at all (409 when it has one of them); the call's answer.
+    package func addContainers(_ cloud: CloudKey.Cloud, domain: String, body: [UInt8]) throws -> String {
+        let randomness = planner.randomness
+        let added = try CloudContainer.parseAdd(body, cloud: cloud, id: { randomness.uuid() }, at: clock.now())
+        let (store, now) = (self.store, clock.now())
+        try perform(
+            Command(changesJobs: false) { db in
+                for container in added {
+                    try store.inventory.insertResource(
+                        domain: domain, kind: .container(of: cloud), id: container.id, name: container.name, at: now, document: container.document,
+                        db)
+                }
+            })
+        return CloudContainer.addAnswer(added, cloud: cloud)
     }
 
     /// Deletes a connection or a KMS container by id or name; false when the domain has none.

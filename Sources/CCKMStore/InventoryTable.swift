@@ -10,6 +10,19 @@ package struct InventoryTable: Sendable {
     package enum ResourceKind: String, Sendable {
         case awsConnection = "aws-connection"
         case awsKMS = "aws-kms"
+        case azureVault = "azure-vault"
+        case googleKeyRing = "google-key-ring"
+        case ociVault = "oci-vault"
+
+        /// The container a sync of `cloud` names.
+        package static func container(of cloud: CloudKey.Cloud) -> ResourceKind {
+            switch cloud {
+            case .aws: .awsKMS
+            case .azure, .azureSecret, .azureCertificate: .azureVault
+            case .google: .googleKeyRing
+            case .oci: .ociVault
+            }
+        }
     }
 
     // MARK: The fake cloud
@@ -47,9 +60,16 @@ package struct InventoryTable: Sendable {
         return key
     }
 
+    /// Deletes a record; for Azure, whose records are versions, every version of its key.
     package func deleteCloudKey(_ cloud: CloudKey.Cloud, _ cloudID: String, _ db: Database) throws -> Bool {
-        try db.execute(sql: "DELETE FROM cloud_key WHERE cloud = ? AND cloud_id = ?", arguments: [cloud.rawValue, cloudID])
-        return db.changesCount > 0
+        guard let key = try Self.cloudKeys(cloud: cloud, cloudID: cloudID, db).first else { return false }
+        if cloud == .azure || cloud == .azureSecret || cloud == .azureCertificate {
+            try db.execute(
+                sql: "DELETE FROM cloud_key WHERE cloud = ? AND container = ? AND name = ?", arguments: [cloud.rawValue, key.container, key.name])
+        } else {
+            try db.execute(sql: "DELETE FROM cloud_key WHERE cloud = ? AND cloud_id = ?", arguments: [cloud.rawValue, cloudID])
+        }
+        return true
     }
 
     /// Every key in the cloud (or one of them), oldest first.
@@ -85,11 +105,13 @@ package struct InventoryTable: Sendable {
 
     // MARK: A sync
 
-    /// What a completed sync target does to a domain's inventory: every cloud key of `container`
-    /// in, kept under its CM id (`synced_at` the target's end), and every key the inventory had
-    /// there that the cloud no longer has marked `gone`.
+    /// What a completed sync target does to a domain's inventory: every cloud record of
+    /// `container` in, kept under its CM id (`synced_at` the target's end; `region` the target's
+    /// when it names one), and every record the inventory had there that the cloud no longer has
+    /// marked `gone`. Azure's records are versions: each knows its place among its key's.
     package func sync(
-        domain: String, cloud: CloudKey.Cloud, container: String, containerName: String, containerID: String, at time: Timestamp, _ db: Database
+        domain: String, cloud: CloudKey.Cloud, container: String, containerName: String, containerID: String, region: String?, at time: Timestamp,
+        _ db: Database
     ) throws {
         let inCloud = try Self.cloudKeys(cloud: cloud, container: container, db)
         var known: [String: (created: Int64, gone: Bool)] = [:]
@@ -99,13 +121,20 @@ package struct InventoryTable: Sendable {
         {
             known[row["cloud_id"]] = (row["created_at"], row["gone"])
         }
+        let versions = Dictionary(grouping: inCloud.map(\.name), by: { $0 }).mapValues(\.count)
+        var seen: [String: Int] = [:]
         for key in inCloud {
             let createdAt = known[key.cloudID].map { Timestamp(nanoseconds: $0.created) } ?? time
             known[key.cloudID] = nil
-            try keep(
-                InventoryKey(
-                    domain: domain, key: key, containerName: containerName, containerID: containerID, createdAt: createdAt, updatedAt: time,
-                    syncedAt: time), db)
+            var record = InventoryKey(
+                domain: domain, key: key, containerName: containerName, containerID: containerID, region: region, createdAt: createdAt,
+                updatedAt: time, syncedAt: time)
+            if cloud != .aws && cloud != .google && cloud != .oci {
+                record.version = seen[key.name, default: 0]
+                record.versionCount = versions[key.name] ?? 1
+                seen[key.name] = record.version + 1
+            }
+            try keep(record, db)
         }
         for (cloudID, state) in known where !state.gone {
             guard var record = try Self.inventoryKeys(domain: domain, cloud: cloud, cloudID: cloudID, db).first else { continue }
@@ -134,28 +163,35 @@ package struct InventoryTable: Sendable {
 
     private func arguments(_ record: InventoryKey) -> StatementArguments {
         [
-            record.domain, record.key.cloud.rawValue, record.id, record.key.cloudID, record.key.container, record.key.region, record.key.name,
+            record.domain, record.key.cloud.rawValue, record.id, record.key.cloudID, record.key.container, record.region, record.key.name,
             record.containerName, record.containerID, record.gone, record.createdAt.nanoseconds, record.updatedAt.nanoseconds,
             record.syncedAt.nanoseconds, JSONValue.object(record.key.parameters).jsonText, record.document,
         ]
     }
 
-    static func inventoryKeys(domain: String, cloud: CloudKey.Cloud, cloudID: String, _ db: Database) throws -> [InventoryKey] {
+    static func inventoryKeys(domain: String, cloud: CloudKey.Cloud, cloudID: String? = nil, id: String? = nil, _ db: Database) throws
+        -> [InventoryKey]
+    {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT container, cloud_id, name, container_name, container_id, gone, created_at, updated_at, synced_at, parameters
-                FROM cm_key WHERE domain = ? AND cloud = ? AND cloud_id = ?
-                """, arguments: [domain, cloud.rawValue, cloudID]
+                SELECT container, cloud_id, name, container_name, container_id, region, gone, created_at, updated_at, synced_at, parameters,
+                    json_extract(document, '$.version') AS version, json_extract(document, '$.version_count') AS version_count
+                FROM cm_key WHERE domain = ? AND cloud = ? AND \(id == nil ? "cloud_id" : "id") = ?
+                """, arguments: [domain, cloud.rawValue, id ?? cloudID ?? ""]
         ).map { row in
             let parameters = (try? JSONParser.parse(Array((row["parameters"] as String).utf8)).objectValue) ?? []
             let created = Timestamp(nanoseconds: row["created_at"])
             let key = CloudKey(
                 cloud: cloud, container: row["container"], cloudID: row["cloud_id"], name: row["name"], parameters: parameters, createdAt: created,
                 updatedAt: created)
-            return InventoryKey(
-                domain: domain, key: key, containerName: row["container_name"], containerID: row["container_id"], gone: row["gone"],
-                createdAt: created, updatedAt: Timestamp(nanoseconds: row["updated_at"]), syncedAt: Timestamp(nanoseconds: row["synced_at"]))
+            var record = InventoryKey(
+                domain: domain, key: key, containerName: row["container_name"], containerID: row["container_id"], region: row["region"],
+                gone: row["gone"], createdAt: created, updatedAt: Timestamp(nanoseconds: row["updated_at"]),
+                syncedAt: Timestamp(nanoseconds: row["synced_at"]))
+            record.version = row["version"] ?? 0
+            record.versionCount = row["version_count"] ?? 1
+            return record
         }
     }
 
@@ -165,7 +201,7 @@ package struct InventoryTable: Sendable {
     package func keys(domain: String, cloud: CloudKey.Cloud, query: KeyQuery) throws -> (total: Int, documents: [String]) {
         var conditions = ["domain = ?", "cloud = ?"]
         var arguments: StatementArguments = [domain, cloud.rawValue]
-        for (filter, values) in query.filters.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        for (filter, values) in query.filters.sorted(by: { $0.key.name < $1.key.name }) {
             let (expression, values) = Self.condition(filter, values)
             conditions.append(expression)
             arguments += values
@@ -182,6 +218,11 @@ package struct InventoryTable: Sendable {
                 arguments: arguments + [query.limit, query.skip])
             return (total, documents)
         }
+    }
+
+    /// One record of a domain by its CM id, as a value (for what its document does not hold).
+    package func record(domain: String, cloud: CloudKey.Cloud, id: String) throws -> InventoryKey? {
+        try database.read { db in try Self.inventoryKeys(domain: domain, cloud: cloud, id: id, db).first }
     }
 
     /// One key of a domain by its CM id.
@@ -206,45 +247,48 @@ package struct InventoryTable: Sendable {
         }
     }
 
-    /// The SQL that keeps a key whose `filter` is one of `values`, and its arguments.
+    /// The SQL that keeps a record whose `filter` is one of `values`, and its arguments.
     private static func condition(_ filter: KeyQuery.Filter, _ values: [String]) -> (String, StatementArguments) {
         let expression: String
         var values = values
-        switch filter {
+        switch filter.source {
         case .id: expression = "id"
-        case .keyid: expression = "cloud_id"
+        case .cloudID: expression = "cloud_id"
         case .region: expression = "region"
+        case .name: expression = "name"
         case .alias:
             expression = "name"
             values = values.map { $0.hasPrefix("alias/") ? String($0.dropFirst(6)) : $0 }
-        case .kms: expression = "container_name"
-        case .kmsID: expression = "container_id"
+        case .containerName: expression = "container_name"
+        case .containerID: expression = "container_id"
         case .gone: expression = "gone"
-        case .arn: expression = "json_extract(parameters, '$.Arn')"
-        case .keystate: expression = "json_extract(parameters, '$.KeyState')"
-        case .enabled: expression = "json_extract(parameters, '$.Enabled')"
-        case .multiRegion: expression = "json_extract(parameters, '$.MultiRegion')"
-        case .multiRegionKeyType: expression = "json_extract(parameters, '$.MultiRegionConfiguration.MultiRegionKeyType')"
-        case .origin: expression = "json_extract(parameters, '$.Origin')"
-        case .keyusage: expression = "json_extract(parameters, '$.KeyUsage')"
-        case .keymanager: expression = "json_extract(parameters, '$.KeyManager')"
-        case .customerMasterKeySpec: expression = "json_extract(parameters, '$.CustomerMasterKeySpec')"
-        case .cloudName: expression = "'aws'"
-        case .keyMaterialOrigin: expression = "'native'"
+        case .parameter(let path): expression = "json_extract(parameters, '$.\(path)')"
+        case .document(let path): expression = "json_extract(document, '$.\(path)')"
+        case .constant(let value):
+            return ("? IN (\(placeholders(values.count)))", StatementArguments([value] + values))
+        case .version:
+            let places = values.compactMap { Int($0) }
+            let latest = places.contains(-1) ? ["json_extract(document, '$.version') = json_extract(document, '$.version_count') - 1"] : []
+            let exact = places.filter { $0 >= 0 }
+            let listed = exact.isEmpty ? [] : ["json_extract(document, '$.version') IN (\(placeholders(exact.count)))"]
+            return (
+                "(" + (latest + listed + (latest.isEmpty && listed.isEmpty ? ["0"] : [])).joined(separator: " OR ") + ")", StatementArguments(exact)
+            )
         }
-        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
         // Booleans compare as SQLite stores them, as integers: JSON's true and a column's 1 alike.
         let arguments = filter.isBoolean ? StatementArguments(values.map { $0 == "true" ? 1 : 0 }) : StatementArguments(values)
-        return ("\(expression) IN (\(placeholders))", arguments)
+        return ("\(expression) IN (\(placeholders(values.count)))", arguments)
     }
 
+    private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
     private static func column(_ field: KeyQuery.SortField) -> String {
-        switch field {
+        switch field.source {
         case .createdAt: "created_at"
         case .updatedAt: "updated_at"
         case .syncedAt: "synced_at"
         case .region: "region"
-        case .alias: "name"
+        case .name: "name"
         }
     }
 
@@ -316,6 +360,24 @@ package struct InventoryTable: Sendable {
         try String.fetchOne(
             db, sql: "SELECT id FROM cm_resource WHERE domain = ? AND kind = 'aws-kms' AND name = ?", arguments: [domain, name])
             ?? AWSKMSContainer.id(forName: name)
+    }
+
+    /// The container a sync target of `cloud` names, as the fake cloud's records name it, with its
+    /// CM name, id and region: a vault or key ring a client added (named by CM id or by name), or
+    /// for one no client added, the target itself with an id made from it.
+    package static func container(domain: String, cloud: CloudKey.Cloud, target: String, _ db: Database) throws -> (
+        container: String, name: String, id: String, region: String?
+    ) {
+        let kind = ResourceKind.container(of: cloud)
+        if let row = try Row.fetchOne(
+            db,
+            sql:
+                "SELECT id, name, json_extract(document, '$.region') AS region FROM cm_resource WHERE domain = ? AND kind = ? AND (id = ? OR name = ?)",
+            arguments: [domain, kind.rawValue, target, target])
+        {
+            return (row["name"], row["name"], row["id"], row["region"])
+        }
+        return (target, target, stableUUID(kind.rawValue, target), nil)
     }
 
     /// A reset's delete: a domain's inventory and resources, or everything, the fake cloud included.

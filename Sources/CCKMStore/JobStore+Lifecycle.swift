@@ -129,12 +129,8 @@ extension JobStore {
             }
             guard var entry = jobs.removeValue(forKey: seq) else { continue }
             events.append(JobProgress.finish(target: row["target"], message: row["message"], at: at, job: &entry.job, index: &entry.index))
-            if (row["outcome"] as Int) == ScheduledTarget.Outcome.succeeds.rawValue, let cloud = entry.job.family.keysCloud,
-                let kms = inventory.awsKMSName(forTarget: row["target"], of: entry.job)
-            {
-                try self.inventory.sync(
-                    domain: entry.job.domain, cloud: cloud, container: row["target"], containerName: kms,
-                    containerID: InventoryTable.awsKMSID(domain: entry.job.domain, name: kms, db), at: at, db)
+            if (row["outcome"] as Int) == ScheduledTarget.Outcome.succeeds.rawValue, let cloud = entry.job.family.keysCloud {
+                try syncInventory(cloud: cloud, statusKey: row["target"], of: entry.job, at: at, inventory: inventory, db)
             }
             try db.cachedStatement(sql: "UPDATE job_schedule SET done = 1 WHERE seq = ? AND target = ?").execute(arguments: [
                 seq, row["target"] as String,
@@ -155,6 +151,26 @@ extension JobStore {
         }
         if recording { try record(events, db) }
         return (events, limit >= 0 && due.count == budget)
+    }
+
+    /// A target that completed well: its container's cloud records into the job's domain. An AWS
+    /// `<account>/<region>` belongs to the job's KMS with that account; an Azure
+    /// `<location>/<vault>` is its vault; a Google key ring or OCI vault is named by CM id or name.
+    private func syncInventory(cloud: CloudKey.Cloud, statusKey: String, of job: Job, at time: Timestamp, inventory: Inventory, _ db: Database)
+        throws
+    {
+        if cloud == .aws {
+            guard let kms = inventory.awsKMSName(forTarget: statusKey, of: job) else { return }
+            try self.inventory.sync(
+                domain: job.domain, cloud: cloud, container: statusKey, containerName: kms,
+                containerID: InventoryTable.awsKMSID(domain: job.domain, name: kms, db), region: nil, at: time, db)
+            return
+        }
+        let (target, location) = cloud.container(ofStatusKey: statusKey)
+        let found = try InventoryTable.container(domain: job.domain, cloud: cloud, target: target, db)
+        try self.inventory.sync(
+            domain: job.domain, cloud: cloud, container: found.container, containerName: found.name, containerID: found.id,
+            region: location ?? found.region, at: time, db)
     }
 
     /// The latest due time of any running target, or nil when nothing runs.

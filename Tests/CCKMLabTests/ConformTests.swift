@@ -35,7 +35,7 @@ import Testing
         let result = try run(standIn)
         #expect(result.differences.isEmpty, "\(result.differences)")
         #expect(result.cmVersion == StandInLab.cmVersion)
-        #expect(result.probes.count == 14 * 9 + 3 + 1 + 2 + 7 + InventoryCollections.empty.count)
+        #expect(result.probes.count == 14 * 9 + 3 + 1 + 2 + 7 + 5 * 3 + 3 + InventoryCollections.empty.count)
         #expect(result.probes.filter { $0.outcome == .same }.count >= 14 * 8)
         let writes = standIn.requests.filter { !$0.hasPrefix("GET ") && $0 != "POST /api/v1/auth/tokens" }
         #expect(writes.isEmpty, "read-only by default: \(writes)")

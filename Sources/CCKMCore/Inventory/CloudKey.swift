@@ -1,19 +1,27 @@
 /// A key in the fake cloud behind the jobs: it exists in the cloud from the moment a fixture or a
 /// test puts it there, and CM sees it only once a synchronization of its container completes
 /// (`InventoryKey`). `container` is what a sync target's `detailed_status` key names: an AWS
-/// `<account>/<region>`.
+/// `<account>/<region>`, an Azure vault (`<name>::<subscription>`), a Google key ring, an OCI vault.
 package struct CloudKey: Sendable, Equatable {
+    /// What a record is and where it lives: a cloud and one of its collections (Azure's vaults
+    /// hold keys, secrets and certificates, each synced by its own family).
     package enum Cloud: String, Sendable, CaseIterable {
-        case aws, azure, google, oci
+        case aws
+        case azure
+        case azureSecret = "azure-secret"
+        case azureCertificate = "azure-certificate"
+        case google, oci
     }
 
     package var cloud: Cloud
     package var container: String
-    /// The cloud's own id: AWS's `KeyId`.
+    /// The cloud's own id: AWS's `KeyId`, an Azure version's id (one record per version), an OCI
+    /// key's OCID; for Google, whose keys have only their resource name, an id the fake cloud drew.
     package var cloudID: String
-    /// AWS: the alias without `alias/`; empty for none.
+    /// AWS: the alias without `alias/`, empty for none; elsewhere the key's name.
     package var name: String
-    /// The cloud's parameters (AWS: `aws_param`'s members), complete: defaults filled in at creation.
+    /// The cloud's parameters (`aws_param`, `azure_param`, `gcp_params`, `oci_params`), complete:
+    /// defaults filled in at creation.
     package var parameters: [(key: String, value: JSONValue)]
     package var createdAt: Timestamp
     package var updatedAt: Timestamp
@@ -39,7 +47,21 @@ package struct CloudKey: Sendable, Equatable {
 
     /// AWS: the account and region of `container`.
     package var account: String { String(container.split(separator: "/", maxSplits: 1).first ?? "") }
-    package var region: String { String(container.split(separator: "/", maxSplits: 1).last ?? "") }
+    /// AWS: the region of `container`; a Google key ring's location; elsewhere the fake cloud's
+    /// default, which a sync replaces with its target's (an Azure vault's location, an OCI vault's
+    /// region).
+    package var region: String {
+        switch cloud {
+        case .aws: String(container.split(separator: "/", maxSplits: 1).last ?? "")
+        case .oci: FakeOCI.region
+        case .azure, .azureSecret, .azureCertificate: FakeAzure.location
+        case .google: FakeGoogle.ring(container).location
+        }
+    }
+
+    package func parameter(_ name: String) -> JSONValue? {
+        parameters.first { $0.key == name }?.value
+    }
 
     /// The control API's view: `GET /__admin/cloud` and the answers to its writes.
     package var json: String {
@@ -49,8 +71,10 @@ package struct CloudKey: Sendable, Equatable {
             members += [
                 ("KeyId", .string(cloudID)), ("account_id", .string(account)), ("region", .string(region)), ("alias", .string(name)),
             ]
-        default:
-            members += [("id", .string(cloudID)), ("container", .string(container)), ("name", .string(name))]
+        case .azure, .azureSecret, .azureCertificate, .oci:
+            members += [("id", .string(cloudID)), ("vault", .string(container)), ("name", .string(name))]
+        case .google:
+            members += [("id", .string(cloudID)), ("key_ring", .string(container)), ("name", .string(name))]
         }
         members += [
             ("parameters", .rendered(JSONValue.object(parameters).jsonText)), ("createdAt", .string(createdAt.description)),
@@ -94,10 +118,7 @@ package enum FakeAWS {
                     ])
                 ))
         }
-        for (key, value) in overrides {
-            if let index = members.firstIndex(where: { $0.key == key }) { members[index].value = value } else { members.append((key, value)) }
-        }
-        return members
+        return members.overlaid(by: overrides)
     }
 
     /// AWS's default key policy for the account, as the JSON string KMS returns.

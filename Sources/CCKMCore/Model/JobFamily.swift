@@ -80,25 +80,25 @@ public struct JobFamily: Sendable, Hashable, CustomStringConvertible {
         JobFamily(
             name: "azure", label: "Azure keys", basePath: "azure/synchronization-jobs", cloud: "AzureCloud", targetFields: ["key_vaults"],
             extras: ["take_cloud_key_backup": .boolean], success: "vault synchronized successfully", failure: azureFailure,
-            keys: .azureLocationVault, scheduler: "AzureCloud", standard: vaults),
+            keys: .azureLocationVault, scheduler: "AzureCloud", keysFrom: .azure, standard: vaults),
         JobFamily(
             name: "azure-certificates", label: "Azure certificates", basePath: "azure/certificates/synchronization-jobs", cloud: "AzureCloud",
             targetFields: ["key_vaults"], extras: ["take_cloud_key_backup": .boolean], success: "vault synchronized successfully",
-            failure: azureFailure, keys: .azureLocationVault, standard: vaults),
+            failure: azureFailure, keys: .azureLocationVault, keysFrom: .azureCertificate, standard: vaults),
         JobFamily(
             name: "azure-secrets", label: "Azure secrets", basePath: "azure/secrets/synchronization-jobs", cloud: "AzureCloud",
             targetFields: ["key_vaults"], extras: ["take_cloud_key_backup": .boolean], success: "vault synchronized successfully",
-            failure: azureFailure, keys: .azureLocationVault, standard: vaults),
+            failure: azureFailure, keys: .azureLocationVault, keysFrom: .azureSecret, standard: vaults),
         JobFamily(
             name: "google", label: "Google Cloud", basePath: "google/synchronization-jobs", cloud: "gcp", targetFields: ["key_rings"],
             success: "key ring synchronized successfully",
             failure: "googleapi: Error 403: Permission 'cloudkms.cryptoKeys.list' denied on resource '{target}', forbidden", scheduler: "gcp",
-            standard: ["ring-1", "ring-2"]),
+            keysFrom: .google, standard: ["ring-1", "ring-2"]),
         JobFamily(
             name: "oci", label: "Oracle OCI", basePath: "oci/synchronization-jobs", cloud: "oci", targetFields: ["vaults"],
             success: "vault synchronized successfully",
             failure: "Error returned by KeyManagement Service. Http Status Code: 401. Error Code: NotAuthenticated", scheduler: "oci",
-            standard: ["vault-1", "vault-2"]),
+            keysFrom: .oci, standard: ["vault-1", "vault-2"]),
         JobFamily(
             name: "sap", label: "SAP Data Custodian", basePath: "sap/synchronization-jobs", cloud: "sap", targetFields: ["groups"],
             success: "group synchronized successfully", failure: "failed to list keys of group {target}: 403 Forbidden", scheduler: "sap",

@@ -74,8 +74,8 @@ package struct ConformProbe: Sendable, Equatable {
                     name: "POST \(scheduler)/job-configs", group: "scheduler", method: "POST", path: scheduler + "/job-configs", body: body,
                     tier: .write))
         }
-        // CM's inventory around a sync: the AWS keys syncs brought, the prerequisites, the collections
-        // the mock answers empty.
+        // CM's inventory around a sync: the keys syncs brought, the prerequisites and containers, the
+        // collections the mock answers empty.
         let keys = "/api/v1/cckm/aws/keys"
         func inventory(_ path: String, list: Bool = true, idFrom: String? = nil) -> ConformProbe {
             ConformProbe(name: "GET " + path, group: "inventory", method: "GET", path: path, idFrom: idFrom, isList: list)
@@ -85,6 +85,14 @@ package struct ConformProbe: Sendable, Equatable {
             inventory(keys + "/00000000-0000-4000-8000-00000000c0f0", list: false), inventory("/api/v1/cckm/aws/kms/"),
             inventory("/api/v1/connectionmgmt/services/aws/connections"),
         ]
+        for cloud in CloudKey.Cloud.allCases where cloud != .aws {
+            let list = "/api/v1/cckm/" + cloud.path
+            probes += [
+                inventory(list), inventory(list + "/{id}", list: false, idFrom: list),
+                inventory(list + "/00000000-0000-4000-8000-00000000c0f0", list: false),
+            ]
+        }
+        probes += ["azure/vaults", "google/key-rings", "oci/vaults"].map { inventory("/api/v1/cckm/" + $0) }
         probes += InventoryCollections.empty.map { inventory("/api/v1/cckm/" + $0) }
         probes.append(ConformProbe(name: "GET /api/v1/system/info", group: "system", method: "GET", path: "/api/v1/system/info"))
         return probes

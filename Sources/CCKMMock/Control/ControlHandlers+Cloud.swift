@@ -6,7 +6,8 @@ import HTTPServer
 /// The control API's fake cloud: the keys that exist in the cloud, which CM's inventory shows only
 /// after a sync of their container completes.
 extension ControlHandlers {
-    /// `GET /__admin/cloud`: the AWS account and regions, and every key in the cloud, oldest first.
+    /// `GET /__admin/cloud`: the AWS account and regions, and every record in the cloud (each with
+    /// its `cloud`), oldest first.
     func cloudJSON() throws -> HTTPResponse {
         let keys = try store.inventory.cloudKeys()
         let regions = try store.inventory.awsRegions()
@@ -14,20 +15,25 @@ extension ControlHandlers {
         return .json(200, JSONWriter.object([("aws", .rendered(aws)), ("keys", .array(keys.map(\.json)))]))
     }
 
-    func addCloudKey(_ body: [UInt8]) throws -> HTTPResponse {
-        .json(201, try engine.addCloudKey(try CloudKeyRequest.parse(body, creating: true)))
+    func addCloudKey(_ cloud: CloudKey.Cloud, _ body: [UInt8]) throws -> HTTPResponse {
+        .json(201, try engine.addCloudKey(cloud, try CloudKeyRequest.parse(body, cloud: cloud, creating: true)))
     }
 
-    func changeCloudKey(_ id: String, _ body: [UInt8]) throws -> HTTPResponse {
-        guard let key = try engine.changeCloudKey(id, try CloudKeyRequest.parse(body, creating: false)) else {
-            throw APIError.notFound("The fake AWS cloud has no key \(id)")
+    func changeCloudKey(_ cloud: CloudKey.Cloud, _ id: String, _ body: [UInt8]) throws -> HTTPResponse {
+        guard let key = try engine.changeCloudKey(cloud, id, try CloudKeyRequest.parse(body, cloud: cloud, creating: false)) else {
+            throw Self.noSuchKey(cloud, id)
         }
         return .json(200, key)
     }
 
-    func deleteCloudKey(_ id: String) throws -> HTTPResponse {
-        guard try engine.deleteCloudKey(id) else { throw APIError.notFound("The fake AWS cloud has no key \(id)") }
+    func deleteCloudKey(_ cloud: CloudKey.Cloud, _ id: String) throws -> HTTPResponse {
+        guard try engine.deleteCloudKey(cloud, id) else { throw Self.noSuchKey(cloud, id) }
         return HTTPResponse(status: 204)
+    }
+
+    private static func noSuchKey(_ cloud: CloudKey.Cloud, _ id: String) -> APIError {
+        APIError.notFound(
+            "The fake \(cloud.label) cloud has no \(cloud.path.split(separator: "/").last!.dropLast()) \(id); GET /__admin/cloud lists them")
     }
 
     /// `GET /__admin/keys`: the keys syncs brought into CM, most recently synced first, each with

@@ -4628,7 +4628,7 @@ enum OpenAPIDocument {
               "anyOf": [
                 {
                   "type": "string",
-                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|synced_at|region|alias)(,+[-+ ]?(createdAt|updatedAt|synced_at|region|alias))*)?,*$"
+                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|region|synced_at|alias)(,+[-+ ]?(createdAt|updatedAt|region|synced_at|alias))*)?,*$"
                 },
                 {
                   "$ref": "#/components/schemas/Empty"
@@ -4788,6 +4788,2503 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error"
           },
           "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/keys": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-keys",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 127
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_vault",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_vault_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "kid",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 512
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "region",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "status",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "cloud_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_material_origin",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "version",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((-1|[0-9]{1,18})(,+(-1|[0-9]{1,18}))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "a version's place among its key's (0 the first), -1 for each key's latest"
+          },
+          {
+            "name": "gone",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "deleted",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "enabled",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|region|syncedAt|key_name)(,+[-+ ]?(createdAt|updatedAt|region|syncedAt|key_name))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "comma-separated fields, - for descending; newest first when absent"
+          }
+        ],
+        "summary": "The Azure keys, one record per version completed syncs brought into the domain.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "key_vault",
+                          "key_vault_id",
+                          "region",
+                          "syncedAt",
+                          "version",
+                          "version_count",
+                          "gone",
+                          "azure_param"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/keys/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-azure-key",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "key_vault",
+                    "key_vault_id",
+                    "region",
+                    "syncedAt",
+                    "version",
+                    "version_count",
+                    "gone",
+                    "azure_param"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/keys": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-google-keys",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 63
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 63
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_ring_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_ring_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "location_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "project_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "purpose",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "state",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "algorithm",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "protection_level",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "cloud_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "gone",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|region|name|key_id)(,+[-+ ]?(createdAt|updatedAt|region|name|key_id))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "comma-separated fields, - for descending; newest first when absent"
+          }
+        ],
+        "summary": "The Google keys completed syncs brought into the domain.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "key_id",
+                          "key_ring_id",
+                          "key_ring_name",
+                          "project_id",
+                          "location_id",
+                          "gone",
+                          "gcp_params"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/keys/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-google-key",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "key_id",
+                    "key_ring_id",
+                    "key_ring_name",
+                    "project_id",
+                    "location_id",
+                    "gone",
+                    "gcp_params"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/keys": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-keys",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "vault_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "cckm_vault_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "vault_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "region",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "lifecycle_state",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "tenancy",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "cloud_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_material_origin",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "gone",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|region|refreshed_at|key_name)(,+[-+ ]?(createdAt|updatedAt|region|refreshed_at|key_name))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "comma-separated fields, - for descending; newest first when absent"
+          }
+        ],
+        "summary": "The OCI keys completed syncs brought into the domain.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "vault_id",
+                          "cckm_vault_id",
+                          "region",
+                          "refreshed_at",
+                          "gone",
+                          "oci_params"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/keys/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-oci-key",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "vault_id",
+                    "cckm_vault_id",
+                    "region",
+                    "refreshed_at",
+                    "gone",
+                    "oci_params"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/secrets": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-secrets",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 127
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_vault",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_vault_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "region",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "cloud_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "gone",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "enabled",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|region|syncedAt|name)(,+[-+ ]?(createdAt|updatedAt|region|syncedAt|name))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "comma-separated fields, - for descending; newest first when absent"
+          }
+        ],
+        "summary": "The Azure secrets, one record per version completed syncs brought into the domain.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "key_vault",
+                          "name",
+                          "syncedAt",
+                          "gone",
+                          "azure_param"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/secrets/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-azure-secret",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "key_vault",
+                    "name",
+                    "syncedAt",
+                    "gone",
+                    "azure_param"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/certificates": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-certificates",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 127
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_vault",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "key_vault_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "region",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "cloud_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            },
+            "description": "any of these values (repeat the parameter or join with commas)"
+          },
+          {
+            "name": "gone",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "enabled",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "maxLength": 64,
+                  "pattern": "^,*((true|false)(,+(true|false))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "true or false"
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^,*([-+ ]?(createdAt|updatedAt|region|syncedAt|name)(,+[-+ ]?(createdAt|updatedAt|region|syncedAt|name))*)?,*$"
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "comma-separated fields, - for descending; newest first when absent"
+          }
+        ],
+        "summary": "The Azure certificates, one record per version completed syncs brought into the domain.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "key_vault",
+                          "name",
+                          "syncedAt",
+                          "gone",
+                          "azure_param"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/certificates/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-azure-certificate",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri",
+                    "key_vault",
+                    "name",
+                    "syncedAt",
+                    "gone",
+                    "azure_param"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/keys/{id}/versions": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-key-versions",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          },
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          }
+        ],
+        "summary": "The key's versions; the fake cloud keeps one, the current.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri",
+                          "gone",
+                          "refreshed_at",
+                          "oci_key_version_params"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/vaults": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-azure-vaults",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "subscription_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "location",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "azure_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          }
+        ],
+        "summary": "The containers clients added.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/vaults/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-azure-vault",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "summary": "By CM id or by name.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/azure/add-vaults": {
+      "post": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "azure-add-vaults",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "connection",
+                  "subscription_id",
+                  "vaults"
+                ],
+                "properties": {
+                  "connection": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "subscription_id": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "vaults": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "name"
+                      ],
+                      "properties": {
+                        "name": {
+                          "type": "string",
+                          "minLength": 1
+                        },
+                        "azure_vault_id": {
+                          "type": "string"
+                        },
+                        "location": {
+                          "type": "string"
+                        },
+                        "type": {
+                          "type": "string"
+                        },
+                        "properties": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "summary": "Adds containers a sync may then name; any connection name is accepted.",
+        "responses": {
+          "201": {
+            "description": "What was added.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "resources"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/key-rings": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-google-key-rings",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "project_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          }
+        ],
+        "summary": "The containers clients added.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/key-rings/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-google-key-ring",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "summary": "By CM id or by name.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/google/add-key-rings": {
+      "post": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "google-add-key-rings",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "connection",
+                  "key_rings"
+                ],
+                "properties": {
+                  "connection": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "project_id": {
+                    "type": "string"
+                  },
+                  "key_rings": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "name"
+                      ],
+                      "properties": {
+                        "name": {
+                          "type": "string",
+                          "minLength": 1
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "summary": "Adds containers a sync may then name; any connection name is accepted.",
+        "responses": {
+          "201": {
+            "description": "What was added.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "resources"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/vaults": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "list-oci-vaults",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "skip",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to pass over"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -1,
+                  "maximum": 1000000000
+                },
+                {
+                  "$ref": "#/components/schemas/Empty"
+                }
+              ]
+            },
+            "description": "items to return; -1 for all"
+          },
+          {
+            "name": "name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "display_name",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "vault_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          },
+          {
+            "name": "region",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "exact value"
+          }
+        ],
+        "summary": "The containers clients added.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "skip",
+                    "limit",
+                    "total",
+                    "resources"
+                  ],
+                  "properties": {
+                    "skip": {
+                      "type": "integer"
+                    },
+                    "limit": {
+                      "type": "integer"
+                    },
+                    "total": {
+                      "type": "integer"
+                    },
+                    "resources": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "uri"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/vaults/{id}": {
+      "get": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "get-oci-vault",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "summary": "By CM id or by name.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "uri"
+                  ]
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/api/v1/cckm/oci/add-vaults": {
+      "post": {
+        "tags": [
+          "inventory"
+        ],
+        "operationId": "oci-add-vaults",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "connection",
+                  "vault_id"
+                ],
+                "properties": {
+                  "connection": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "region": {
+                    "type": "string"
+                  },
+                  "vault_id": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "string",
+                      "minLength": 1
+                    }
+                  },
+                  "bucket_name": {
+                    "type": "string"
+                  },
+                  "bucket_namespace": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "summary": "Adds containers a sync may then name; any connection name is accepted.",
+        "responses": {
+          "201": {
+            "description": "What was added.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "vaults"
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
             "$ref": "#/components/responses/Error"
           }
         }
@@ -5797,402 +8294,6 @@ enum OpenAPIDocument {
         }
       }
     },
-    "/api/v1/cckm/azure/vaults": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-azure-vaults",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
-    "/api/v1/cckm/azure/keys": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-azure-keys",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
-    "/api/v1/cckm/azure/secrets": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-azure-secrets",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
-    "/api/v1/cckm/azure/certificates": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-azure-certificates",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
     "/api/v1/cckm/azure/subscriptions": {
       "get": {
         "tags": [
@@ -6397,204 +8498,6 @@ enum OpenAPIDocument {
           "inventory"
         ],
         "operationId": "list-google-projects",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
-    "/api/v1/cckm/google/key-rings": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-google-key-rings",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
-    "/api/v1/cckm/google/keys": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-google-keys",
         "security": [
           {
             "bearer": []
@@ -6985,210 +8888,12 @@ enum OpenAPIDocument {
         }
       }
     },
-    "/api/v1/cckm/oci/vaults": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-oci-vaults",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
     "/api/v1/cckm/oci/issuers": {
       "get": {
         "tags": [
           "inventory"
         ],
         "operationId": "list-oci-issuers",
-        "security": [
-          {
-            "bearer": []
-          }
-        ],
-        "parameters": [
-          {
-            "name": "skip",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": 0,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to pass over"
-          },
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "integer",
-                  "minimum": -1,
-                  "maximum": 1000000000
-                },
-                {
-                  "$ref": "#/components/schemas/Empty"
-                }
-              ]
-            },
-            "description": "items to return; -1 for all"
-          }
-        ],
-        "summary": "Empty until the mock models it: CM's answer on a fresh manager.",
-        "responses": {
-          "200": {
-            "description": "OK",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object",
-                  "required": [
-                    "skip",
-                    "limit",
-                    "total",
-                    "resources"
-                  ],
-                  "properties": {
-                    "skip": {
-                      "type": "integer"
-                    },
-                    "limit": {
-                      "type": "integer"
-                    },
-                    "total": {
-                      "type": "integer"
-                    },
-                    "resources": {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/Error"
-          },
-          "401": {
-            "$ref": "#/components/responses/Error"
-          },
-          "414": {
-            "$ref": "#/components/responses/Error"
-          },
-          "431": {
-            "$ref": "#/components/responses/Error"
-          }
-        }
-      }
-    },
-    "/api/v1/cckm/oci/keys": {
-      "get": {
-        "tags": [
-          "inventory"
-        ],
-        "operationId": "list-oci-keys",
         "security": [
           {
             "bearer": []
@@ -9234,7 +10939,7 @@ enum OpenAPIDocument {
           "control"
         ],
         "operationId": "cloud",
-        "summary": "The fake cloud: the AWS account, its regions, and every key in the cloud.",
+        "summary": "The fake cloud: the AWS account, its regions, and every record in the cloud.",
         "responses": {
           "200": {
             "description": "OK",
@@ -9349,8 +11054,8 @@ enum OpenAPIDocument {
         "tags": [
           "control"
         ],
-        "operationId": "add-cloud-key",
-        "summary": "Put a key into the fake AWS cloud; CM sees it after a sync of its region.",
+        "operationId": "add-cloud-aws-keys",
+        "summary": "Put a record into the fake cloud's aws/keys; CM sees it after a sync of its region.",
         "responses": {
           "201": {
             "description": "OK",
@@ -9395,7 +11100,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "region": {
                     "type": "string",
-                    "pattern": "^[A-Za-z0-9/_-]{1,256}$"
+                    "pattern": "^[A-Za-z0-9/_.-]{1,256}$"
                   },
                   "account_id": {
                     "type": "string",
@@ -9449,8 +11154,8 @@ enum OpenAPIDocument {
         "tags": [
           "control"
         ],
-        "operationId": "change-cloud-key",
-        "summary": "Change a cloud key's alias or parameters.",
+        "operationId": "change-cloud-aws-keys",
+        "summary": "Change a cloud record's alias (AWS) or parameters.",
         "responses": {
           "200": {
             "description": "OK",
@@ -9492,6 +11197,7 @@ enum OpenAPIDocument {
               "schema": {
                 "type": "object",
                 "additionalProperties": false,
+                "required": [],
                 "properties": {
                   "alias": {
                     "type": "string",
@@ -9550,8 +11256,1018 @@ enum OpenAPIDocument {
         "tags": [
           "control"
         ],
-        "operationId": "remove-cloud-key",
-        "summary": "Take a key out of the cloud; the next sync marks it gone.",
+        "operationId": "remove-cloud-aws-keys",
+        "summary": "Take a record out of the cloud (an Azure key with every version); the next sync marks it gone.",
+        "responses": {
+          "204": {
+            "description": "Done."
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      }
+    },
+    "/__admin/cloud/azure/keys": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "add-cloud-azure-keys",
+        "summary": "Put a record into the fake cloud's azure/keys; CM sees it after a sync of its vault.",
+        "responses": {
+          "201": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "vault",
+                  "name"
+                ],
+                "properties": {
+                  "vault": {
+                    "type": "string",
+                    "pattern": "^([A-Za-z0-9/_.-]{1,256}|[A-Za-z0-9/_.-]{1,256}::[A-Za-z0-9/_.-]{1,256})$"
+                  },
+                  "name": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_.-]{1,256}$"
+                  },
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "key"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/__admin/cloud/azure/keys/{id}": {
+      "patch": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "change-cloud-azure-keys",
+        "summary": "Change a cloud record's alias (AWS) or parameters.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [],
+                "properties": {
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "key"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-cloud-azure-keys",
+        "summary": "Take a record out of the cloud (an Azure key with every version); the next sync marks it gone.",
+        "responses": {
+          "204": {
+            "description": "Done."
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      }
+    },
+    "/__admin/cloud/azure/secrets": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "add-cloud-azure-secrets",
+        "summary": "Put a record into the fake cloud's azure/secrets; CM sees it after a sync of its vault.",
+        "responses": {
+          "201": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "vault",
+                  "name"
+                ],
+                "properties": {
+                  "vault": {
+                    "type": "string",
+                    "pattern": "^([A-Za-z0-9/_.-]{1,256}|[A-Za-z0-9/_.-]{1,256}::[A-Za-z0-9/_.-]{1,256})$"
+                  },
+                  "name": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_.-]{1,256}$"
+                  },
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "id"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/__admin/cloud/azure/secrets/{id}": {
+      "patch": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "change-cloud-azure-secrets",
+        "summary": "Change a cloud record's alias (AWS) or parameters.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [],
+                "properties": {
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "id"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-cloud-azure-secrets",
+        "summary": "Take a record out of the cloud (an Azure key with every version); the next sync marks it gone.",
+        "responses": {
+          "204": {
+            "description": "Done."
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      }
+    },
+    "/__admin/cloud/azure/certificates": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "add-cloud-azure-certificates",
+        "summary": "Put a record into the fake cloud's azure/certificates; CM sees it after a sync of its vault.",
+        "responses": {
+          "201": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "vault",
+                  "name"
+                ],
+                "properties": {
+                  "vault": {
+                    "type": "string",
+                    "pattern": "^([A-Za-z0-9/_.-]{1,256}|[A-Za-z0-9/_.-]{1,256}::[A-Za-z0-9/_.-]{1,256})$"
+                  },
+                  "name": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_.-]{1,256}$"
+                  },
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "id"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/__admin/cloud/azure/certificates/{id}": {
+      "patch": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "change-cloud-azure-certificates",
+        "summary": "Change a cloud record's alias (AWS) or parameters.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [],
+                "properties": {
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "id"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-cloud-azure-certificates",
+        "summary": "Take a record out of the cloud (an Azure key with every version); the next sync marks it gone.",
+        "responses": {
+          "204": {
+            "description": "Done."
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      }
+    },
+    "/__admin/cloud/google/keys": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "add-cloud-google-keys",
+        "summary": "Put a record into the fake cloud's google/keys; CM sees it after a sync of its key ring.",
+        "responses": {
+          "201": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "key_ring",
+                  "name"
+                ],
+                "properties": {
+                  "key_ring": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9/_.-]{1,256}$"
+                  },
+                  "name": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_.-]{1,256}$"
+                  },
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "name"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/__admin/cloud/google/keys/{id}": {
+      "patch": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "change-cloud-google-keys",
+        "summary": "Change a cloud record's alias (AWS) or parameters.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [],
+                "properties": {
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "name"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-cloud-google-keys",
+        "summary": "Take a record out of the cloud (an Azure key with every version); the next sync marks it gone.",
+        "responses": {
+          "204": {
+            "description": "Done."
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      }
+    },
+    "/__admin/cloud/oci/keys": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "add-cloud-oci-keys",
+        "summary": "Put a record into the fake cloud's oci/keys; CM sees it after a sync of its vault.",
+        "responses": {
+          "201": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "vault",
+                  "name"
+                ],
+                "properties": {
+                  "vault": {
+                    "type": "string",
+                    "pattern": "^([A-Za-z0-9/_.-]{1,256}|[A-Za-z0-9/_.-]{1,256}::[A-Za-z0-9/_.-]{1,256})$"
+                  },
+                  "name": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_.-]{1,256}$"
+                  },
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "key_id"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "display_name"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "vault_name"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/__admin/cloud/oci/keys/{id}": {
+      "patch": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "change-cloud-oci-keys",
+        "summary": "Change a cloud record's alias (AWS) or parameters.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [],
+                "properties": {
+                  "parameters": {
+                    "type": "object",
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "key_id"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "display_name"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "vault_name"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-cloud-oci-keys",
+        "summary": "Take a record out of the cloud (an Azure key with every version); the next sync marks it gone.",
         "responses": {
           "204": {
             "description": "Done."

@@ -3,9 +3,10 @@ import CCKMEngine
 import CCKMStore
 import HTTPServer
 
-/// CM's inventory around a sync: the AWS keys a completed sync brought (`/api/v1/cckm/aws/keys`),
-/// what clients create before one (connections, account details, KMS containers), and the other
-/// clouds' collections, which answer an empty list until their syncs bring keys.
+/// CM's inventory around a sync: the keys (and Azure secrets and certificates) completed syncs
+/// brought, what clients create before one (AWS connections, account details and KMS containers;
+/// Azure vaults, Google key rings, OCI vaults), and the collections the mock keeps nothing in,
+/// which answer an empty list as a fresh CM does.
 package final class InventoryHandlers: Sendable {
     let store: StoreReader
     let engine: Engine
@@ -15,16 +16,44 @@ package final class InventoryHandlers: Sendable {
         self.engine = engine
     }
 
-    /// `GET /api/v1/cckm/aws/keys`: a page of the domain's keys matching every filter given.
-    func awsKeys(_ call: Call) throws -> HTTPResponse {
-        let query = try KeyQuery.parse(call.request.query)
-        let page = try store.inventory.keys(domain: call.domain, cloud: .aws, query: query)
+    /// `GET /api/v1/cckm/<cloud>/keys` (and Azure's secrets and certificates): a page of the
+    /// domain's records matching every filter given.
+    func keys(_ call: Call, cloud: CloudKey.Cloud) throws -> HTTPResponse {
+        let query = try KeyQuery.parse(call.request.query, cloud: cloud)
+        let page = try store.inventory.keys(domain: call.domain, cloud: cloud, query: query)
         return .json(200, Self.list(skip: query.skip, limit: query.limit, total: page.total, resources: page.documents))
     }
 
-    /// `GET /api/v1/cckm/aws/keys/{id}`.
-    func awsKey(_ call: Call) throws -> HTTPResponse {
-        guard let document = try store.inventory.key(domain: call.domain, cloud: .aws, id: call.id.lowercased()) else { throw APIError.notFound() }
+    /// `GET /api/v1/cckm/<cloud>/keys/{id}`.
+    func key(_ call: Call, cloud: CloudKey.Cloud) throws -> HTTPResponse {
+        guard let document = try store.inventory.key(domain: call.domain, cloud: cloud, id: call.id.lowercased()) else { throw APIError.notFound() }
+        return .json(200, document)
+    }
+
+    /// `GET /api/v1/cckm/oci/keys/{id}/versions`: the key's versions (the fake cloud keeps one).
+    func ociKeyVersions(_ call: Call) throws -> HTTPResponse {
+        guard let record = try store.inventory.record(domain: call.domain, cloud: .oci, id: call.id.lowercased()) else {
+            throw APIError.notFound()
+        }
+        let (skip, limit) = try Self.paging(call.request.query)
+        let versions = record.ociVersions
+        let page = Array(versions.dropFirst(skip).prefix(limit < 0 ? versions.count : limit))
+        return .json(200, Self.list(skip: skip, limit: limit, total: versions.count, resources: page))
+    }
+
+    /// `POST /api/v1/cckm/{azure/add-vaults, google/add-key-rings, oci/add-vaults}`.
+    func addContainers(_ call: Call, cloud: CloudKey.Cloud) throws -> HTTPResponse {
+        .json(201, try engine.addContainers(cloud, domain: call.domain, body: call.body))
+    }
+
+    /// The containers clients added: Azure vaults, Google key rings, OCI vaults; `filters` maps a
+    /// query parameter to the document member it compares.
+    func containers(_ call: Call, kind: InventoryTable.ResourceKind, filters: [(String, String)]) throws -> HTTPResponse {
+        try resources(call, kind: kind, filters: filters)
+    }
+
+    func container(_ call: Call, kind: InventoryTable.ResourceKind) throws -> HTTPResponse {
+        guard let document = try store.inventory.resource(domain: call.domain, kind: kind, idOrName: call.id) else { throw APIError.notFound() }
         return .json(200, document)
     }
 
@@ -33,7 +62,7 @@ package final class InventoryHandlers: Sendable {
     }
 
     func connections(_ call: Call) throws -> HTTPResponse {
-        try resources(call, kind: .awsConnection, filters: ["name", "id"])
+        try resources(call, kind: .awsConnection, filters: [("name", "name"), ("id", "id")])
     }
 
     func connection(_ call: Call) throws -> HTTPResponse {
@@ -48,7 +77,7 @@ package final class InventoryHandlers: Sendable {
     }
 
     func kmsList(_ call: Call) throws -> HTTPResponse {
-        try resources(call, kind: .awsKMS, filters: ["name", "id", "account_id"])
+        try resources(call, kind: .awsKMS, filters: [("name", "name"), ("id", "id"), ("account_id", "account_id")])
     }
 
     /// A KMS by id or by name, as Ansible's `kms_id: aws-production` asks.
@@ -88,12 +117,12 @@ package final class InventoryHandlers: Sendable {
         return .json(200, list(skip: skip, limit: limit, total: 0, resources: []))
     }
 
-    private func resources(_ call: Call, kind: InventoryTable.ResourceKind, filters: [String]) throws -> HTTPResponse {
+    private func resources(_ call: Call, kind: InventoryTable.ResourceKind, filters: [(query: String, member: String)]) throws -> HTTPResponse {
         let (skip, limit) = try Self.paging(call.request.query)
         var matching: [(String, [String])] = []
-        for name in filters {
+        for (name, member) in filters {
             let values = call.request.query.filter { $0.name == name }.compactMap(\.value).filter { !$0.isEmpty }
-            if !values.isEmpty { matching.append((name, values)) }
+            if !values.isEmpty { matching.append((member, values)) }
         }
         let page = try store.inventory.resources(domain: call.domain, kind: kind, matching: matching, skip: skip, limit: limit)
         return .json(200, Self.list(skip: skip, limit: limit, total: page.total, resources: page.documents))

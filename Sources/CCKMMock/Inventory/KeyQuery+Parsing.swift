@@ -3,11 +3,13 @@ import HTTPServer
 
 /// An inventory key list's query string, parsed and checked into a `KeyQuery`.
 extension KeyQuery {
-    /// Reads `skip`, `limit` (`-1` for all), `sort` and the filters; a filter repeated or
+    /// Reads `skip`, `limit` (`-1` for all), `sort` and `cloud`'s filters; a filter repeated or
     /// comma-joined matches any of its values. Other parameters are ignored, as CM ignores them;
     /// an empty value counts as absent.
-    static func parse(_ items: [QueryItem]) throws(InputError) -> KeyQuery {
+    static func parse(_ items: [QueryItem], cloud: CloudKey.Cloud = .aws) throws(InputError) -> KeyQuery {
         var query = KeyQuery()
+        let filters = Dictionary(uniqueKeysWithValues: cloud.filters.map { ($0.name, $0) })
+        let sortFields = cloud.sortFields
         for item in items {
             guard let value = item.value, !value.isEmpty else { continue }
             switch item.name {
@@ -24,14 +26,14 @@ extension KeyQuery {
             case "sort":
                 for field in value.split(separator: ",") {
                     let name = "-+ ".contains(field.first!) ? field.dropFirst() : field[...]
-                    guard let sortField = SortField(rawValue: String(name)) else {
-                        let known = SortField.allCases.map(\.rawValue).joined(separator: ", ")
+                    guard let sortField = sortFields.first(where: { $0.name == name }) else {
+                        let known = sortFields.map(\.name).joined(separator: ", ")
                         throw .invalidParameter("sort", "\"\(field)\" is not a field keys sort by (\(known), each with an optional -)")
                     }
                     query.sort.append((sortField, field.first == "-"))
                 }
             default:
-                guard let filter = Filter(rawValue: item.name) else { continue }
+                guard let filter = filters[item.name] else { continue }
                 guard value.unicodeScalars.count <= filter.maxLength else {
                     throw .invalidParameter(item.name, "longer than \(filter.maxLength) characters")
                 }
@@ -40,8 +42,10 @@ extension KeyQuery {
                 if filter.isBoolean, let bad = values.first(where: { $0 != "true" && $0 != "false" }) {
                     throw .invalidParameter(item.name, "\"\(bad)\" is not true or false")
                 }
-                let id = filter == .id || filter == .kmsID
-                query.filters[filter, default: []] += values.map { id ? $0.lowercased() : $0 }
+                if filter.source == .version, let bad = values.first(where: { Int($0).map { $0 < -1 } ?? true }) {
+                    throw .invalidParameter(item.name, "\"\(bad)\" is not a version number (0 the first), or -1 for the latest")
+                }
+                query.filters[filter, default: []] += values.map { filter.isCMID ? $0.lowercased() : $0 }
                 if query.filters[filter]!.count > ListQuery.maxFilterValues {
                     throw .invalidParameter(item.name, "more than \(ListQuery.maxFilterValues) values")
                 }

@@ -135,8 +135,12 @@ import Testing
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "region")
     }
 
-    /// Thales' Ansible collection's read halves list these on a fresh manager and need `200`.
-    @Test(arguments: InventoryCollections.empty)
+    /// Thales' Ansible collection's read halves list these on a fresh manager and need `200`: the
+    /// collections the mock keeps nothing in, and the modelled ones before any sync.
+    @Test(
+        arguments: InventoryCollections.empty + CloudKey.Cloud.allCases.map(\.path) + [
+            "aws/kms", "azure/vaults", "google/key-rings", "oci/vaults",
+        ])
     func ansiblesReadHalvesGetAnEmptyList(path: String) throws {
         let answer = try app.get("/api/v1/cckm/\(path)/?skip=0&limit=1&name=x")
         #expect(answer.status == 200 && answer.json["resources"] == .array([]) && answer.total == 0, "\(path): \(answer.json)")
