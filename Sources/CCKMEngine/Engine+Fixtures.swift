@@ -92,25 +92,40 @@ extension Engine {
         try storeJobs(fixture, domain: domain, now: now, settling: settling) { try store.bulkReplace(in: db, jobs: jobs, $0, afterRows: $1) }
     }
 
-    /// The fixture's cloud keys (a domain's load leaves the shared cloud as it is), and those it
-    /// says a sync already brought, in their domains' inventories under the KMS that holds their
-    /// account and region.
+    /// The fixture's cloud records (a domain's load leaves the shared cloud as it is), and those it
+    /// says a sync already brought, in their domains' inventories: an AWS key under the KMS that
+    /// holds its account and region, the others under their container; Azure's versions in order.
     private func storeCloud(_ fixture: Fixture, domain: String?, now: Timestamp, _ db: Database) throws {
         let known = planner.currentRules.inventory
+        var versions: [String: Int] = [:]
+        for given in fixture.cloudKeys { versions["\(given.cloud.rawValue) \(given.container) \(given.name)", default: 0] += 1 }
+        var seen: [String: Int] = [:]
         for given in fixture.cloudKeys {
-            let key = CloudKey(
-                cloud: .aws, container: "\(given.account)/\(given.region)", cloudID: given.keyID, name: given.alias,
-                parameters: FakeAWS.parameters(
-                    keyID: given.keyID, account: given.account, region: given.region, alias: given.alias, createdAt: now, overrides: given.parameters),
-                createdAt: now, updatedAt: now)
+            let key = CloudKey.fresh(
+                given.cloud, cloudID: given.cloudID, container: given.container, name: given.name, overrides: given.parameters, at: now)
             if domain == nil { try store.inventory.replaceCloudKey(key, db) }
-            let kms =
-                known.awsKMS.first { $0.account == given.account && $0.regions.contains(given.region) }?.name ?? known.awsKMS.first?.name ?? "kms"
+            let versionKey = "\(given.cloud.rawValue) \(given.container) \(given.name)"
+            let version = seen[versionKey, default: 0]
+            seen[versionKey] = version + 1
             for synced in given.syncedInto where domain == nil || synced == domain {
-                try store.inventory.keep(
-                    InventoryKey(
+                var record: InventoryKey
+                if given.cloud == .aws {
+                    let kms =
+                        known.awsKMS.first { $0.account == key.account && $0.regions.contains(key.region) }?.name ?? known.awsKMS.first?.name ?? "kms"
+                    record = InventoryKey(
                         domain: synced, key: key, containerName: kms, containerID: try InventoryTable.awsKMSID(domain: synced, name: kms, db),
-                        createdAt: now, updatedAt: now, syncedAt: now), db)
+                        createdAt: now, updatedAt: now, syncedAt: now)
+                } else {
+                    let found = try InventoryTable.container(domain: synced, cloud: given.cloud, target: given.container, db)
+                    record = InventoryKey(
+                        domain: synced, key: key, containerName: found.name, containerID: found.id,
+                        region: found.region ?? known.azureLocations[given.container], createdAt: now, updatedAt: now, syncedAt: now)
+                    if given.cloud != .google && given.cloud != .oci {
+                        record.version = version
+                        record.versionCount = versions[versionKey] ?? 1
+                    }
+                }
+                try store.inventory.keep(record, db)
             }
         }
     }

@@ -9,39 +9,11 @@ extension Engine {
     /// vault already has gets a new version, as Azure's own create does.
     package func addCloudKey(_ cloud: CloudKey.Cloud, _ request: CloudKeyRequest) throws -> String {
         let now = clock.now()
-        let drawn = planner.randomness.uuid()
-        let container = request.container ?? FakeAWS.regions[0]
-        let name = request.name ?? ""
-        let key: CloudKey
-        switch cloud {
-        case .aws:
-            let multiRegion = request.parameters.first { $0.key == "MultiRegion" }?.value == .bool(true)
-            let keyID = multiRegion ? "mrk-" + drawn.filter { $0 != "-" } : drawn
-            let account = request.account ?? FakeAWS.account
-            key = CloudKey(
-                cloud: .aws, container: "\(account)/\(container)", cloudID: keyID, name: name,
-                parameters: FakeAWS.parameters(
-                    keyID: keyID, account: account, region: container, alias: name, createdAt: now, overrides: request.parameters),
-                createdAt: now, updatedAt: now)
-        case .azure, .azureSecret, .azureCertificate:
-            let version = drawn.filter { $0 != "-" }
-            key = CloudKey(
-                cloud: cloud, container: container, cloudID: version, name: name,
-                parameters: FakeAzure.parameters(
-                    cloud, vault: container, name: name, version: version, createdAt: now, overrides: request.parameters),
-                createdAt: now, updatedAt: now)
-        case .google:
-            key = CloudKey(
-                cloud: .google, container: container, cloudID: drawn, name: name,
-                parameters: FakeGoogle.parameters(keyRing: container, name: name, createdAt: now, overrides: request.parameters), createdAt: now,
-                updatedAt: now)
-        case .oci:
-            let keyID = FakeOCI.ocid("key", unique: drawn)
-            key = CloudKey(
-                cloud: .oci, container: container, cloudID: keyID, name: name,
-                parameters: FakeOCI.parameters(keyID: keyID, vault: container, name: name, createdAt: now, overrides: request.parameters),
-                createdAt: now, updatedAt: now)
-        }
+        let multiRegion = cloud == .aws && request.parameters.contains { $0.key == "MultiRegion" && $0.value == .bool(true) }
+        let cloudID = CloudKey.cloudID(cloud, drawn: planner.randomness.uuid(), multiRegion: multiRegion)
+        let place = request.container ?? FakeAWS.regions[0]
+        let container = cloud == .aws ? "\(request.account ?? FakeAWS.account)/\(place)" : place
+        let key = CloudKey.fresh(cloud, cloudID: cloudID, container: container, name: request.name ?? "", overrides: request.parameters, at: now)
         let store = self.store
         try perform(Command(changesJobs: false) { db in try store.inventory.insertCloudKey(key, db) })
         return key.json

@@ -69,8 +69,8 @@ public struct Fixture: Sendable, Equatable {
         let replaced = Set(other.schedules.map { [$0.domain, $0.name] })
         schedules.removeAll { replaced.contains([$0.domain, $0.name]) }
         schedules += other.schedules
-        let keys = Set(other.cloudKeys.map(\.keyID))
-        cloudKeys.removeAll { keys.contains($0.keyID) }
+        let keys = Set(other.cloudKeys.map { "\($0.cloud.rawValue) \($0.cloudID)" })
+        cloudKeys.removeAll { keys.contains("\($0.cloud.rawValue) \($0.cloudID)") }
         cloudKeys += other.cloudKeys
         if let image = other.prepared { prepared = image }
     }
@@ -194,16 +194,20 @@ package struct FixtureSchedule: Sendable, Equatable {
 
 /// A key a fixture puts into the fake AWS cloud (`cloud.aws[]`), and the domains whose inventory
 /// holds it already, as if a sync had brought it at the load.
+/// A record of a fixture's `cloud`: where it lives, its id, name and parameters over the
+/// defaults, and the domains whose inventories already hold it.
 package struct FixtureCloudKey: Sendable, Equatable {
-    package var keyID: String
-    package var account: String
-    package var region: String
-    package var alias: String
+    package var cloud: CloudKey.Cloud
+    package var cloudID: String
+    /// As the cloud's records name it: AWS `<account>/<region>`, an Azure or OCI vault, a key ring.
+    package var container: String
+    /// AWS: the alias without `alias/`; elsewhere the name.
+    package var name: String
     package var parameters: [(key: String, value: JSONValue)]
     package var syncedInto: [String]
 
     package static func == (lhs: FixtureCloudKey, rhs: FixtureCloudKey) -> Bool {
-        lhs.keyID == rhs.keyID && lhs.account == rhs.account && lhs.region == rhs.region && lhs.alias == rhs.alias
+        lhs.cloud == rhs.cloud && lhs.cloudID == rhs.cloudID && lhs.container == rhs.container && lhs.name == rhs.name
             && JSONValue.object(lhs.parameters) == JSONValue.object(rhs.parameters) && lhs.syncedInto == rhs.syncedInto
     }
 }

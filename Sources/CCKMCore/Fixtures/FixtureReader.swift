@@ -305,52 +305,75 @@ package struct FixtureReader {
         return job
     }
 
-    /// `{"aws": [{"region", "KeyId"?, "account_id"?, "alias"?, "parameters"?, "synced"?}]}`: `synced`
-    /// true for the root domain's inventory, or a list of domains. A key without `KeyId` gets one
-    /// made from its place and alias, the same at every load.
+    /// Each cloud's records by its fixture name: `{"aws": [{"region", "KeyId"?, "account_id"?,
+    /// "alias"?, "parameters"?, "synced"?}], "azure": [{"vault", "name", "id"?, ...}], "google":
+    /// [{"key_ring", "name", ...}], ...}`. `synced` is true for the root domain's inventory, or a
+    /// list of domains. A record without an id gets one made from its place and name, the same at
+    /// every load.
+    static let cloudMembers: [(member: String, cloud: CloudKey.Cloud)] = [
+        ("aws", .aws), ("azure", .azure), ("azure_secrets", .azureSecret), ("azure_certificates", .azureCertificate), ("google", .google),
+        ("oci", .oci),
+    ]
+
     private mutating func cloud(_ value: JSONValue?, at path: String) -> [FixtureCloudKey] {
         guard let value else { return [] }
         guard value.objectValue != nil else {
             problem(path, "expected an object of cloud → keys, got \(value.typeName)")
             return []
         }
-        only(value, ["aws"], at: path)
-        guard let list = value["aws"] else { return [] }
-        guard let items = list.arrayValue else {
-            problem(path + ".aws", "expected an array of keys, got \(list.typeName)")
-            return []
-        }
+        only(value, Self.cloudMembers.map(\.member), at: path)
         var keys: [FixtureCloudKey] = []
-        for (index, item) in items.enumerated() {
-            let here = "\(path).aws[\(index)]"
-            guard item.objectValue != nil else {
-                problem(here, "expected a key object, got \(item.typeName)")
+        for (member, cloud) in Self.cloudMembers {
+            guard let list = value[member] else { continue }
+            guard let items = list.arrayValue else {
+                problem("\(path).\(member)", "expected an array of keys, got \(list.typeName)")
                 continue
             }
-            only(item, ["KeyId", "region", "account_id", "alias", "parameters", "synced"], at: here)
-            guard let region = string(item, "region", at: here, required: true) else { continue }
-            let account = string(item, "account_id", at: here) ?? FakeAWS.account
-            let alias = string(item, "alias", at: here).map { $0.hasPrefix("alias/") ? String($0.dropFirst(6)) : $0 } ?? ""
-            let keyID = string(item, "KeyId", at: here) ?? stableUUID("fixture-key", account, region, alias, String(index))
-            var parameters: [(key: String, value: JSONValue)] = []
-            if let given = item["parameters"] {
-                if let members = given.objectValue {
-                    parameters = members
-                } else {
-                    problem(here + ".parameters", "expected an object, got \(given.typeName)")
-                }
+            for (index, item) in items.enumerated() {
+                if let key = cloudKey(item, cloud, index: index, at: "\(path).\(member)[\(index)]") { keys.append(key) }
             }
-            var synced: [String] = []
-            switch item["synced"] {
-            case nil, .bool(false)?: break
-            case .bool(true)?: synced = [Job.rootDomain]
-            case let other?:
-                if let domains = strings(other, at: here + ".synced") { synced = domains }
-            }
-            keys.append(
-                FixtureCloudKey(keyID: keyID, account: account, region: region, alias: alias, parameters: parameters, syncedInto: synced))
         }
         return keys
+    }
+
+    private mutating func cloudKey(_ item: JSONValue, _ cloud: CloudKey.Cloud, index: Int, at here: String) -> FixtureCloudKey? {
+        guard item.objectValue != nil else {
+            problem(here, "expected a key object, got \(item.typeName)")
+            return nil
+        }
+        let container: String
+        let name: String
+        let given: String?
+        if cloud == .aws {
+            only(item, ["KeyId", "region", "account_id", "alias", "parameters", "synced"], at: here)
+            guard let region = string(item, "region", at: here, required: true) else { return nil }
+            container = "\(string(item, "account_id", at: here) ?? FakeAWS.account)/\(region)"
+            name = string(item, "alias", at: here).map { $0.hasPrefix("alias/") ? String($0.dropFirst(6)) : $0 } ?? ""
+            given = string(item, "KeyId", at: here)
+        } else {
+            only(item, ["id", cloud.containerMember, "name", "parameters", "synced"], at: here)
+            guard let place = string(item, cloud.containerMember, at: here, required: true), let named = string(item, "name", at: here, required: true)
+            else { return nil }
+            (container, name) = (place, named)
+            given = string(item, "id", at: here)
+        }
+        let cloudID = given ?? CloudKey.cloudID(cloud, drawn: stableUUID("fixture-key", cloud.rawValue, container, name, String(index)))
+        var parameters: [(key: String, value: JSONValue)] = []
+        if let overrides = item["parameters"] {
+            if let members = overrides.objectValue {
+                parameters = members
+            } else {
+                problem(here + ".parameters", "expected an object, got \(overrides.typeName)")
+            }
+        }
+        var synced: [String] = []
+        switch item["synced"] {
+        case nil, .bool(false)?: break
+        case .bool(true)?: synced = [Job.rootDomain]
+        case let other?:
+            if let domains = strings(other, at: here + ".synced") { synced = domains }
+        }
+        return FixtureCloudKey(cloud: cloud, cloudID: cloudID, container: container, name: name, parameters: parameters, syncedInto: synced)
     }
 
     // MARK: - Values

@@ -45,6 +45,38 @@ package struct CloudKey: Sendable, Equatable {
             && lhs.updatedAt == rhs.updatedAt
     }
 
+    /// A record new to the cloud at `now`, its parameters the cloud's defaults for its place, id
+    /// and name with `overrides` put over them. AWS's `container` is `<account>/<region>`.
+    package static func fresh(
+        _ cloud: Cloud, cloudID: String, container: String, name: String, overrides: [(key: String, value: JSONValue)], at now: Timestamp
+    ) -> CloudKey {
+        let parameters: [(key: String, value: JSONValue)]
+        switch cloud {
+        case .aws:
+            let place = container.split(separator: "/", maxSplits: 1).map(String.init)
+            parameters = FakeAWS.parameters(
+                keyID: cloudID, account: place.first ?? FakeAWS.account, region: place.last ?? "", alias: name, createdAt: now, overrides: overrides)
+        case .azure, .azureSecret, .azureCertificate:
+            parameters = FakeAzure.parameters(cloud, vault: container, name: name, version: cloudID, createdAt: now, overrides: overrides)
+        case .google:
+            parameters = FakeGoogle.parameters(keyRing: container, name: name, createdAt: now, overrides: overrides)
+        case .oci:
+            parameters = FakeOCI.parameters(keyID: cloudID, vault: container, name: name, createdAt: now, overrides: overrides)
+        }
+        return CloudKey(cloud: cloud, container: container, cloudID: cloudID, name: name, parameters: parameters, createdAt: now, updatedAt: now)
+    }
+
+    /// A new record's cloud id from a drawn UUID: AWS's `KeyId` (`mrk-` for a multi-Region key),
+    /// an Azure version id, an OCI OCID; Google's as drawn.
+    package static func cloudID(_ cloud: Cloud, drawn: String, multiRegion: Bool = false) -> String {
+        switch cloud {
+        case .aws: multiRegion ? "mrk-" + drawn.filter { $0 != "-" } : drawn
+        case .azure, .azureSecret, .azureCertificate: drawn.filter { $0 != "-" }
+        case .google: drawn
+        case .oci: FakeOCI.ocid("key", unique: drawn)
+        }
+    }
+
     /// AWS: the account and region of `container`.
     package var account: String { String(container.split(separator: "/", maxSplits: 1).first ?? "") }
     /// AWS: the region of `container`; a Google key ring's location; elsewhere the fake cloud's

@@ -142,4 +142,33 @@ import Testing
         try app.get("/api/v1/cckm/azure/keys?version=-2").expectError(
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "version")
     }
+
+    /// A fixture's `cloud` beyond AWS: two versions of an Azure key already synced (in order), a
+    /// Google key and an OCI key waiting for their syncs; a reset puts them back.
+    @Test func aFixtureSeedsEveryCloud() throws {
+        let fixture = try Fixture.parse(
+            bytes: Array(
+                #"""
+                {"cloud": {
+                  "azure": [{"vault": "\#(vault)", "name": "seeded", "synced": true},
+                            {"vault": "\#(vault)", "name": "seeded", "id": "0123456789abcdef0123456789abcdef", "synced": true}],
+                  "azure_certificates": [{"vault": "\#(vault)", "name": "tls"}],
+                  "google": [{"key_ring": "ring-1", "name": "g-key", "parameters": {"purpose": "ASYMMETRIC_SIGN"}}],
+                  "oci": [{"vault": "vault-1", "name": "o-key"}]}}
+                """#.utf8), source: "test", now: ManualClock.defaultStart)
+        let app = try InProcessApp(settings: SimulatorSettings(targetDuration: 5...5), fixture: fixture)
+        let latest = try app.get("/api/v1/cckm/azure/keys?version=-1")
+        #expect(latest.total == 1, "\(latest.json)")
+        let record = latest.json["resources"]?.arrayValue?.first
+        #expect(record?["version"] == .number("1") && record?["region"] == .string("northcentralus"))
+        #expect(record?["azure_param"]?["key"]?["kid"]?.stringValue?.hasSuffix("/seeded/0123456789abcdef0123456789abcdef") == true)
+        #expect(try app.get("/api/v1/cckm/google/keys").total == 0 && (try app.get("/__admin/cloud").json["keys"]?.arrayValue?.count) == 5)
+        #expect(try app.post("/api/v1/cckm/google/synchronization-jobs", #"{"key_rings":["ring-1"]}"#).status == 201)
+        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["vault-1"]}"#).status == 201)
+        try app.advance(5)
+        #expect(try app.get("/api/v1/cckm/google/keys?purpose=ASYMMETRIC_SIGN&key_ring_name=ring-1").total == 1)
+        #expect(try app.get("/api/v1/cckm/oci/keys?key_name=o-key&vault_name=vault-1").total == 1)
+        #expect(try app.post("/__admin/reset").status == 200)
+        #expect(try app.get("/api/v1/cckm/google/keys").total == 0 && (try app.get("/api/v1/cckm/azure/keys").total) == 2)
+    }
 }
