@@ -100,6 +100,22 @@ extension Engine {
         var versions: [String: Int] = [:]
         for given in fixture.cloudKeys { versions["\(given.cloud.rawValue) \(given.container) \(given.name)", default: 0] += 1 }
         var seen: [String: Int] = [:]
+        var containers: [String: (name: String, id: String, region: String?)] = [:]
+        func container(_ domain: String, _ given: FixtureCloudKey, _ key: CloudKey) throws -> (name: String, id: String, region: String?) {
+            let place = "\(domain) \(given.cloud.rawValue) \(given.container)"
+            if let found = containers[place] { return found }
+            let found: (name: String, id: String, region: String?)
+            if given.cloud == .aws {
+                let kms =
+                    known.awsKMS.first { $0.account == key.account && $0.regions.contains(key.region) }?.name ?? known.awsKMS.first?.name ?? "kms"
+                found = (kms, try InventoryTable.awsKMSID(domain: domain, name: kms, db), nil)
+            } else {
+                let stored = try InventoryTable.container(domain: domain, cloud: given.cloud, target: given.container, db)
+                found = (stored.name, stored.id, stored.region ?? known.azureLocations[given.container])
+            }
+            containers[place] = found
+            return found
+        }
         for given in fixture.cloudKeys {
             let key = CloudKey.fresh(
                 given.cloud, cloudID: given.cloudID, container: given.container, name: given.name, overrides: given.parameters, at: now)
@@ -108,22 +124,13 @@ extension Engine {
             let version = seen[versionKey, default: 0]
             seen[versionKey] = version + 1
             for synced in given.syncedInto where domain == nil || synced == domain {
-                var record: InventoryKey
-                if given.cloud == .aws {
-                    let kms =
-                        known.awsKMS.first { $0.account == key.account && $0.regions.contains(key.region) }?.name ?? known.awsKMS.first?.name ?? "kms"
-                    record = InventoryKey(
-                        domain: synced, key: key, containerName: kms, containerID: try InventoryTable.awsKMSID(domain: synced, name: kms, db),
-                        createdAt: now, updatedAt: now, syncedAt: now)
-                } else {
-                    let found = try InventoryTable.container(domain: synced, cloud: given.cloud, target: given.container, db)
-                    record = InventoryKey(
-                        domain: synced, key: key, containerName: found.name, containerID: found.id,
-                        region: found.region ?? known.azureLocations[given.container], createdAt: now, updatedAt: now, syncedAt: now)
-                    if given.cloud != .google && given.cloud != .oci {
-                        record.version = version
-                        record.versionCount = versions[versionKey] ?? 1
-                    }
+                let found = try container(synced, given, key)
+                var record = InventoryKey(
+                    domain: synced, key: key, containerName: found.name, containerID: found.id, region: found.region, createdAt: now,
+                    updatedAt: now, syncedAt: now)
+                if given.cloud != .aws && given.cloud != .google && given.cloud != .oci {
+                    record.version = version
+                    record.versionCount = versions[versionKey] ?? 1
                 }
                 try store.inventory.keep(record, db)
             }

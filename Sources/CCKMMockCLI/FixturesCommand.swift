@@ -102,27 +102,50 @@ public struct ValidateFixturesCommand: ParsableCommand {
     }
 }
 
-/// `cckm-mock fixtures generate N`: N made-up jobs as JSON Lines on standard output.
+/// `cckm-mock fixtures generate N`: N made-up jobs as JSON Lines on standard output, or with
+/// `--cloud`, N records of the fake cloud as a JSON fixture.
 public struct GenerateFixtureCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Write a JSON Lines fixture of N jobs (every family, domains root, tenant-a and tenant-b, every status) to standard output.",
-        discussion: "Load it with `serve --fixtures FILE.jsonl --domain tenant-a --domain tenant-b`; the same --seed gives the same file."
+        discussion: """
+            Load it with `serve --fixtures FILE.jsonl --domain tenant-a --domain tenant-b`; the same --seed gives the same file.
+
+            With --cloud, write instead a JSON fixture of N records in the fake cloud, spread over the containers the standard \
+            inventory's syncs name (so `synchronize_all` brings them all); with --synced as well, CM's inventory holds them from the \
+            start: `fixtures generate 100000 --cloud aws --synced > keys.json`, then `serve --fixtures keys.json`.
+            """
     )
 
-    @Argument(help: "How many jobs.")
+    @Argument(help: "How many jobs (or cloud records, with --cloud).")
     public var count: Int
 
     @Option(help: "Seed for ids, statuses and targets.")
     public var seed: UInt64 = 1
 
+    @Option(
+        name: .customLong("cloud"),
+        help: ArgumentHelp(
+            "Write cloud records of this cloud instead of jobs; repeat for several, or `all`.",
+            valueName: (["all"] + SyntheticCloud.clouds.map(\.name)).joined(separator: "|")))
+    public var clouds: [String] = []
+
+    @Flag(help: "With --cloud: the records are already in the root domain's inventory, as if a sync had brought them.")
+    public var synced = false
+
     public init() {}
 
     public func validate() throws {
         guard count >= 0 else { throw ValidationError("N must be 0 or more, got \(count)") }
+        let known = ["all"] + SyntheticCloud.clouds.map(\.name)
+        if let unknown = clouds.first(where: { !known.contains($0) }) {
+            throw ValidationError("--cloud \(unknown) is not a cloud (known: \(known.joined(separator: ", ")))")
+        }
+        if synced && clouds.isEmpty { throw ValidationError("--synced goes with --cloud: only cloud records are synced") }
     }
 
     public func run() throws {
+        if !clouds.isEmpty { return writeCloud() }
         var buffer = ""
         buffer.reserveCapacity(1 << 20)
         // The jobs go to standard output; how far it is, to standard error.
@@ -146,6 +169,23 @@ public struct GenerateFixtureCommand: ParsableCommand {
         writeAll(buffer, to: STDOUT_FILENO)
         let seconds = ProgressLine.seconds(ContinuousClock.now - started)
         line.show("generated \(ProgressLine.grouped(written)) jobs in \(String(format: "%.1f", seconds)) s", final: true)
+    }
+}
+
+extension GenerateFixtureCommand {
+    func writeCloud() {
+        let line = ProgressLine()
+        let started = ContinuousClock.now
+        line.show("generating \(ProgressLine.grouped(count)) cloud records…", first: true)
+        let cloud = SyntheticCloud(count: count, clouds: clouds.contains("all") ? [] : clouds, synced: synced, seed: seed)
+        cloud.write { text, written in
+            writeAll(text, to: STDOUT_FILENO)
+            line.show(
+                "generating: \(ProgressLine.grouped(written)) of \(ProgressLine.grouped(count)) records, "
+                    + ProgressLine.pace(done: written, total: count, elapsed: ContinuousClock.now - started))
+        }
+        let seconds = ProgressLine.seconds(ContinuousClock.now - started)
+        line.show("generated \(ProgressLine.grouped(count)) cloud records in \(String(format: "%.1f", seconds)) s", final: true)
     }
 }
 

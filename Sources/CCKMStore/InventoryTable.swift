@@ -2,8 +2,10 @@ import CCKMCore
 import GRDB
 
 /// The fake cloud (`cloud_key`), CM's inventory (`cm_key`) and what clients create before a sync
-/// (`cm_resource`: connections, KMS containers), migration v11. Reads on the store's reader;
-/// every write takes the engine's `Database`, like the jobs'.
+/// (`cm_resource`: connections and containers), migration v11. Reads on the store's reader;
+/// every write takes the engine's `Database`, like the jobs'. A `cm_key` row's cloud parameters
+/// are read from its document (`aws_param`, …); its `parameters` column is kept empty, as a row
+/// holding them twice no longer fits two to a page.
 package struct InventoryTable: Sendable {
     let database: any DatabaseReader
 
@@ -37,10 +39,16 @@ package struct InventoryTable: Sendable {
             ])
     }
 
-    /// A fixture's key: put in the cloud, or put back as the fixture has it.
+    /// A fixture's key: put in the cloud, or put back as the fixture has it. Statements prepared
+    /// once per load: a generated fixture holds a hundred thousand.
     package func replaceCloudKey(_ key: CloudKey, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM cloud_key WHERE cloud = ? AND cloud_id = ?", arguments: [key.cloud.rawValue, key.cloudID])
-        try insertCloudKey(key, db)
+        try db.cachedStatement(sql: "DELETE FROM cloud_key WHERE cloud = ? AND cloud_id = ?").execute(arguments: [key.cloud.rawValue, key.cloudID])
+        try db.cachedStatement(
+            sql: "INSERT INTO cloud_key (cloud, container, cloud_id, name, parameters, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            key.cloud.rawValue, key.container, key.cloudID, key.name, JSONValue.object(key.parameters).jsonText, key.createdAt.nanoseconds,
+            key.updatedAt.nanoseconds,
+        ])
     }
 
     private func cloudKeyExists(_ cloud: CloudKey.Cloud, _ cloudID: String, _ db: Database) throws -> Bool {
@@ -165,7 +173,7 @@ package struct InventoryTable: Sendable {
         [
             record.domain, record.key.cloud.rawValue, record.id, record.key.cloudID, record.key.container, record.region, record.key.name,
             record.containerName, record.containerID, record.gone, record.createdAt.nanoseconds, record.updatedAt.nanoseconds,
-            record.syncedAt.nanoseconds, JSONValue.object(record.key.parameters).jsonText, record.document,
+            record.syncedAt.nanoseconds, "", record.document,
         ]
     }
 
@@ -175,7 +183,8 @@ package struct InventoryTable: Sendable {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT container, cloud_id, name, container_name, container_id, region, gone, created_at, updated_at, synced_at, parameters,
+                SELECT container, cloud_id, name, container_name, container_id, region, gone, created_at, updated_at, synced_at,
+                    json_extract(document, '$.\(cloud.parametersMember)') AS parameters,
                     json_extract(document, '$.version') AS version, json_extract(document, '$.version_count') AS version_count
                 FROM cm_key WHERE domain = ? AND cloud = ? AND \(id == nil ? "cloud_id" : "id") = ?
                 """, arguments: [domain, cloud.rawValue, id ?? cloudID ?? ""]
@@ -202,7 +211,7 @@ package struct InventoryTable: Sendable {
         var conditions = ["domain = ?", "cloud = ?"]
         var arguments: StatementArguments = [domain, cloud.rawValue]
         for (filter, values) in query.filters.sorted(by: { $0.key.name < $1.key.name }) {
-            let (expression, values) = Self.condition(filter, values)
+            let (expression, values) = Self.condition(filter, values, cloud: cloud)
             conditions.append(expression)
             arguments += values
         }
@@ -248,7 +257,7 @@ package struct InventoryTable: Sendable {
     }
 
     /// The SQL that keeps a record whose `filter` is one of `values`, and its arguments.
-    private static func condition(_ filter: KeyQuery.Filter, _ values: [String]) -> (String, StatementArguments) {
+    private static func condition(_ filter: KeyQuery.Filter, _ values: [String], cloud: CloudKey.Cloud) -> (String, StatementArguments) {
         let expression: String
         var values = values
         switch filter.source {
@@ -262,7 +271,7 @@ package struct InventoryTable: Sendable {
         case .containerName: expression = "container_name"
         case .containerID: expression = "container_id"
         case .gone: expression = "gone"
-        case .parameter(let path): expression = "json_extract(parameters, '$.\(path)')"
+        case .parameter(let path): expression = "json_extract(document, '$.\(cloud.parametersMember).\(path)')"
         case .document(let path): expression = "json_extract(document, '$.\(path)')"
         case .constant(let value):
             return ("? IN (\(placeholders(values.count)))", StatementArguments([value] + values))

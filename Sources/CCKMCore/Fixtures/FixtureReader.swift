@@ -352,7 +352,8 @@ package struct FixtureReader {
             given = string(item, "KeyId", at: here)
         } else {
             only(item, ["id", cloud.containerMember, "name", "parameters", "synced"], at: here)
-            guard let place = string(item, cloud.containerMember, at: here, required: true), let named = string(item, "name", at: here, required: true)
+            guard let place = string(item, cloud.containerMember, at: here, required: true),
+                let named = string(item, "name", at: here, required: true)
             else { return nil }
             (container, name) = (place, named)
             given = string(item, "id", at: here)

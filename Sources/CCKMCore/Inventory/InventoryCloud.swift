@@ -36,6 +36,16 @@ extension CloudKey.Cloud {
         }
     }
 
+    /// The member of a record's document holding the cloud's parameters.
+    package var parametersMember: String {
+        switch self {
+        case .aws: "aws_param"
+        case .azure, .azureSecret, .azureCertificate: "azure_param"
+        case .google: "gcp_params"
+        case .oci: "oci_params"
+        }
+    }
+
     /// The control API's member naming the container a new record lives in.
     package var containerMember: String {
         switch self {
