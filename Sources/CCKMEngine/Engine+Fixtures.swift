@@ -260,12 +260,13 @@ extension Engine {
         }
     }
 
-    /// The attached prepared scenario's jobs, their plans moved from its preparation to `now`; the
-    /// bulk path when they go into an empty store (a full reset of a large one).
+    /// The attached prepared scenario's jobs, their plans moved from its preparation to `now` (the
+    /// bulk path when they go into an empty store: a full reset of a large one), and its cloud.
     private func storePrepared(_ image: PreparedImage, domain: String?, now: Timestamp, _ db: Database) throws {
         let jobs = try store.preparedJobCount(domain: domain, db)
         let offset = now.nanoseconds - image.preparedAt.nanoseconds
         try store.bulkReplace(in: db, jobs: jobs) { _ in try store.copyPreparedJobs(domain: domain, shiftingPlansBy: offset, db) }
+        try store.copyPreparedInventory(domain: domain, db)
     }
 
     /// Puts a snapshot back, the manual clock included.

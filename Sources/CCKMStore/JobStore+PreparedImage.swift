@@ -84,6 +84,20 @@ extension JobStore {
             arguments: [domain])
     }
 
+    /// The attached prepared file's fake cloud (at a full reset) and inventory records (of `domain`
+    /// only, when given), in the caller's transaction, after `InventoryTable.deleteAll`.
+    package func copyPreparedInventory(domain: String?, _ db: Database) throws {
+        let file = Self.preparedSchema
+        for table in domain == nil ? ["cloud_key", "cm_key"] : ["cm_key"] {
+            let columns = try db.columns(in: table, in: "main").map(\.name).filter { $0 != "seq" }.joined(separator: ", ")
+            try db.execute(
+                sql: """
+                    INSERT INTO main.\(table) (\(columns)) SELECT \(columns) FROM \(file).\(table)
+                    WHERE \(table == "cm_key" ? "?1 IS NULL OR domain = ?1" : "1") ORDER BY seq
+                    """, arguments: table == "cm_key" ? [domain] : [])
+        }
+    }
+
     /// `due_at` of a copied plan, moved as `shiftPlans` moves it (arguments: the offset, then `never`).
     private static let shiftedDueAt = "CASE WHEN t.done = 0 AND t.due_at < ?2 THEN t.due_at + ?1 ELSE t.due_at END"
 

@@ -72,13 +72,13 @@ public struct PreparedImage: Sendable {
         """
 
     /// The tables whose rows a prepared file brings: its jobs with their documents, targets,
-    /// plans, events and counts, its description and its fixtures' texts, and the migrations' own
-    /// record. Every other table (sessions, snapshots, start records, scheduler configurations and
+    /// plans, events and counts, its fake cloud and what its fixtures say syncs already brought,
+    /// its description and its fixtures' texts, and the migrations' own record. Every other table (sessions, snapshots, start records, scheduler configurations and
     /// runs, which a start makes from the texts) must be empty: a file a team downloads is input,
     /// and a refresh token planted in it logged in as admin.
     static let tablesWithRows: Set<String> = [
         "job", "job_document", "job_target", "job_count", "job_target_count", "job_schedule", "job_event", "prepared_scenario",
-        "prepared_fixture", "grdb_migrations",
+        "prepared_fixture", "grdb_migrations", "cloud_key", "cm_key",
     ]
 
     /// Reads the file's description after checking it is one this build would have written: its

@@ -75,11 +75,12 @@ public struct Fixture: Sendable, Equatable {
         if let image = other.prepared { prepared = image }
     }
 
-    /// What a fixture says besides its jobs (domains, users, inventory, scripts, simulation,
-    /// schedules): a prepared scenario keeps its fixtures' texts and serves their jobs from its
-    /// store, so these come back from the texts.
+    /// What a fixture says besides its jobs and its cloud (domains, users, inventory, scripts,
+    /// simulation, schedules): a prepared scenario keeps its fixtures' texts and serves their jobs
+    /// and cloud from its store, so these come back from the texts.
     package var withoutJobs: Fixture {
         var rules = self
+        rules.cloudKeys = []
         rules.jobs = []
         rules.held = []
         rules.streams = []
@@ -112,7 +113,8 @@ public struct Fixture: Sendable, Equatable {
         return texts
     }
 
-    /// The fixture the texts of a prepared scenario say, without their jobs (`withoutJobs`).
+    /// The fixture the texts of a prepared scenario say, without their jobs and cloud, which the
+    /// prepared file holds (`withoutJobs`).
     package static func rules(fromTexts texts: [Text], now: Timestamp) throws(FixtureError) -> Fixture {
         var fixture = Fixture()
         for text in texts { fixture.merge(try parse(bytes: Array(text.text.utf8), source: text.source, now: now).withoutJobs) }

@@ -117,6 +117,33 @@ import Testing
         #expect(Self.statuses(try await Self.everyJob(served)).values.filter { $0 == "in_progress" }.count == 3)
     }
 
+    /// A fixture's cloud, prepared: the file brings the cloud and the keys already synced (a start
+    /// does not store them again from the texts), a sync brings the rest, a full reset puts the
+    /// file's back and a domain's reset its own.
+    @Test func aPreparedScenarioBringsItsCloudAndAResetPutsItBack() async throws {
+        let path = try Paths.temporaryDirectory() + "/cloud.json"
+        try #"""
+        {"domains": ["tenant-a"], "cloud": {
+          "aws": [{"region": "us-east-1", "alias": "synced", "synced": ["root", "tenant-a"]}, {"region": "us-east-1", "alias": "waiting"}],
+          "oci": [{"vault": "vault-1", "name": "o-key", "synced": true}]}}
+        """#.write(toFile: path, atomically: true, encoding: .utf8)
+        let image = try Self.prepared([path], jobs: 0, inProgress: 0)
+        let served = try LiveServer(fixtures: [image])
+        #expect(try await served.get("/api/v1/cckm/aws/keys").total == 1)
+        #expect(try await served.get("/api/v1/cckm/oci/keys").total == 1)
+        #expect(try await served.get("/__admin/cloud").json["keys"]?.arrayValue?.count == 3)
+        #expect(try await served.post("/api/v1/cckm/aws/synchronization-jobs", #"{"kms":["kms"]}"#).status == 201)
+        try await Self.advance(served, 60)
+        #expect(try await served.get("/api/v1/cckm/aws/keys").total == 2)
+        #expect(try await served.get("/__admin/keys?domain=tenant-a").json["total"]?.intValue == 1)
+        #expect(try await served.post("/__admin/reset?domain=tenant-a").status == 200)
+        #expect(try await served.get("/__admin/keys?domain=tenant-a").json["total"]?.intValue == 1)
+        #expect(try await served.post("/__admin/reset").status == 200)
+        #expect(try await served.get("/api/v1/cckm/aws/keys").total == 1)
+        #expect(try await served.get("/__admin/cloud").json["keys"]?.arrayValue?.count == 3)
+        #expect(try await served.get("/__admin/keys").json["total"]?.intValue == 3)
+    }
+
     /// Into an empty store, a load of `JobStore.bulkPathJobs` or more drops the indexes and builds
     /// them again: the path a full reset of a large prepared scenario takes.
     @Test func aFullResetOfALargeScenarioTakesTheBulkPath() async throws {

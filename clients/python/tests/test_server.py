@@ -244,3 +244,21 @@ def test_a_key_taken_out_of_the_cloud_is_gone_after_the_next_sync_and_a_change_a
     with pytest.raises(MockError) as refused:
         server.remove_cloud_key(removed["KeyId"])
     assert refused.value.status == 404
+
+
+VAULT = "keyvault-softkeys::12e533dd-b5c2-4e58-a264-0cd812dc5a34"
+
+
+def test_an_azure_key_arrives_one_record_per_version_and_goes_with_every_version(server):
+    server.add_cloud_record("azure/keys", {"vault": VAULT, "name": "orders"})
+    latest = server.add_cloud_record("azure/keys", {"vault": VAULT, "name": "orders"})
+    sync = "/api/v1/cckm/azure/synchronization-jobs"
+    assert server.session().post(server.url + sync, json={"key_vaults": [VAULT]}).status_code == 201
+    server.settle()
+    assert len(server.records("azure/keys", key_name="orders")) == 2
+    [newest] = server.records("azure/keys", key_name="orders", version=-1)
+    assert newest["azure_param"]["key"]["kid"].endswith("/orders/" + latest["id"]) and newest["version_count"] == 2
+    server.remove_cloud_record("azure/keys", latest["id"])
+    assert server.session().post(server.url + sync, json={"key_vaults": [VAULT]}).status_code == 201
+    server.settle()
+    assert len(server.records("azure/keys", gone=True)) == 2

@@ -540,22 +540,43 @@ class MockServer:
             body["account_id"] = account_id
         if parameters:
             body["parameters"] = parameters
-        return self._object("POST", "/__admin/cloud/aws/keys", body)
+        return self.add_cloud_record("aws/keys", body)
 
     def change_cloud_key(self, key_id: str, alias: str | None = None, **parameters: Any) -> dict[str, Any]:
         """Changes a cloud key's alias or `aws_param` members; the next sync brings the change."""
         body: dict[str, Any] = {**({"alias": alias} if alias is not None else {}), **({"parameters": parameters} if parameters else {})}
-        return self._object("PATCH", f"/__admin/cloud/aws/keys/{key_id}", body)
+        return self.change_cloud_record("aws/keys", key_id, body)
 
     def remove_cloud_key(self, key_id: str) -> None:
         """Takes a key out of the cloud; the next sync of its region marks CM's record `gone`."""
-        self._call("DELETE", f"/__admin/cloud/aws/keys/{key_id}")
+        self.remove_cloud_record("aws/keys", key_id)
 
     def keys(self, domain: str = "root", **filters: Any) -> list[dict[str, Any]]:
         """The AWS keys syncs brought into the domain (`/api/v1/cckm/aws/keys`), every page; filters
         as CM's (`alias`, `keyid`, `region`, `kms`, `gone`, ...), booleans as `true`/`false`."""
+        return self.records("aws/keys", domain, **filters)
+
+    def add_cloud_record(self, collection: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Puts a record into the fake cloud's `collection` (`aws/keys`, `azure/keys`,
+        `azure/secrets`, `azure/certificates`, `google/keys`, `oci/keys`): `body` names its container
+        (`vault`, `key_ring`; `region` for AWS), its `name` (`alias` for AWS) and `parameters`. An
+        Azure name the vault has gets a new version. Returns the record, its cloud id as `id`
+        (`KeyId` for AWS)."""
+        return self._object("POST", f"/__admin/cloud/{collection}", body)
+
+    def change_cloud_record(self, collection: str, record_id: str, change: dict[str, Any]) -> dict[str, Any]:
+        """Changes a cloud record's `parameters` (and an AWS key's `alias`)."""
+        return self._object("PATCH", f"/__admin/cloud/{collection}/{record_id}", change)
+
+    def remove_cloud_record(self, collection: str, record_id: str) -> None:
+        """Takes a record out of the cloud (an Azure key with every version)."""
+        self._call("DELETE", f"/__admin/cloud/{collection}/{record_id}")
+
+    def records(self, collection: str, domain: str = "root", **filters: Any) -> list[dict[str, Any]]:
+        """What syncs brought into the domain's `collection` (`/api/v1/cckm/<collection>`), every
+        page; filters as CM's (`key_name`, `version=-1`, `vault_name`, ...)."""
         query = {"limit": "-1", **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in filters.items()}}
-        answer = self._api("GET", "/api/v1/cckm/aws/keys?" + urllib.parse.urlencode(query), domain=domain)
+        answer = self._api("GET", f"/api/v1/cckm/{collection}?" + urllib.parse.urlencode(query), domain=domain)
         return [item for item in answer.get("resources", []) if isinstance(item, dict)]
 
     # ------------------------------------------------------------------ faults and history

@@ -417,25 +417,50 @@ public final class CckmMock implements AutoCloseable {
      * "alias", "account_id" and "parameters" (aws_param members over the defaults). CM's inventory
      * shows it after a sync of its region; the answer's "KeyId" is AWS's id.
      */
-    public Map<String, Object> addCloudKey(Map<String, Object> key) { return object("POST", "/__admin/cloud/aws/keys", key); }
+    public Map<String, Object> addCloudKey(Map<String, Object> key) { return addCloudRecord("aws/keys", key); }
 
     /** Changes a cloud key's "alias" or "parameters"; the next sync brings the change. */
     public Map<String, Object> changeCloudKey(String keyId, Map<String, Object> change) {
-        return object("PATCH", "/__admin/cloud/aws/keys/" + encode(keyId), change);
+        return changeCloudRecord("aws/keys", keyId, change);
     }
 
     /** Takes a key out of the cloud; the next sync of its region marks CM's record gone. */
-    public void removeCloudKey(String keyId) { call("DELETE", "/__admin/cloud/aws/keys/" + encode(keyId), null); }
+    public void removeCloudKey(String keyId) { removeCloudRecord("aws/keys", keyId); }
 
     /**
      * The AWS keys syncs brought into the domain ({@code /api/v1/cckm/aws/keys}), every page;
      * filters as CM's ("alias", "keyid", "region", "kms", "gone" → "true", ...).
      */
+    public List<Map<String, Object>> keys(String domain, Map<String, String> filters) { return records("aws/keys", domain, filters); }
+
+    /**
+     * Puts a record into the fake cloud's {@code collection} ("aws/keys", "azure/keys",
+     * "azure/secrets", "azure/certificates", "google/keys", "oci/keys"): {@code record} names its
+     * container ("vault", "key_ring"; "region" for AWS), its "name" ("alias" for AWS) and
+     * "parameters". An Azure name the vault has gets a new version. The answer's "id" is its cloud
+     * id ("KeyId" for AWS).
+     */
+    public Map<String, Object> addCloudRecord(String collection, Map<String, Object> record) {
+        return object("POST", "/__admin/cloud/" + collection, record);
+    }
+
+    /** Changes a cloud record's "parameters" (and an AWS key's "alias"). */
+    public Map<String, Object> changeCloudRecord(String collection, String id, Map<String, Object> change) {
+        return object("PATCH", "/__admin/cloud/" + collection + "/" + encode(id), change);
+    }
+
+    /** Takes a record out of the cloud (an Azure key with every version). */
+    public void removeCloudRecord(String collection, String id) { call("DELETE", "/__admin/cloud/" + collection + "/" + encode(id), null); }
+
+    /**
+     * What syncs brought into the domain's {@code collection} ({@code /api/v1/cckm/<collection>}),
+     * every page; filters as CM's ("key_name", "version" "-1", "vault_name", ...).
+     */
     @SuppressWarnings("unchecked")
-    public List<Map<String, Object>> keys(String domain, Map<String, String> filters) {
+    public List<Map<String, Object>> records(String collection, String domain, Map<String, String> filters) {
         var query = new StringBuilder("?limit=-1");
         filters.forEach((name, value) -> query.append('&').append(encode(name)).append('=').append(encode(value)));
-        Object answer = call("GET", "/api/v1/cckm/aws/keys" + query, null, token(domain));
+        Object answer = call("GET", "/api/v1/cckm/" + collection + query, null, token(domain));
         Object resources = answer instanceof Map ? ((Map<String, Object>) answer).get("resources") : null;
         return resources instanceof List ? (List<Map<String, Object>>) resources : List.of();
     }

@@ -38,4 +38,21 @@ class CloudTest {
         assertEquals(List.of(kept), server.keys("root", Map.of("keystate", "Disabled")).stream().map(CloudTest::keyId).toList());
         assertEquals(404, assertThrows(MockException.class, () -> server.removeCloudKey(removed)).status());
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anAzureKeyArrivesOneRecordPerVersion() throws Exception {
+        CckmMock server = mock.server();
+        String vault = "keyvault-softkeys::12e533dd-b5c2-4e58-a264-0cd812dc5a34";
+        server.addCloudRecord("azure/keys", Map.of("vault", vault, "name", "orders"));
+        String latest = (String) server.addCloudRecord("azure/keys", Map.of("vault", vault, "name", "orders")).get("id");
+        String body = "{\"key_vaults\":[\"" + vault + "\"]}";
+        assertEquals(201, CckmMockTest.send(server, "POST", "/api/v1/cckm/azure/synchronization-jobs", body).statusCode());
+        server.settle();
+        assertEquals(2, server.records("azure/keys", "root", Map.of("key_name", "orders")).size());
+        List<Map<String, Object>> newest = server.records("azure/keys", "root", Map.of("version", "-1"));
+        assertEquals(1, newest.size());
+        var key = (Map<String, Object>) ((Map<String, Object>) newest.get(0).get("azure_param")).get("key");
+        assertTrue(((String) key.get("kid")).endsWith("/orders/" + latest), key.toString());
+    }
 }
