@@ -220,12 +220,17 @@ package struct InventoryTable: Sendable {
             query.sort.isEmpty
             ? "created_at DESC, seq DESC"
             : query.sort.map { "\(Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ") + ", seq"
+        let counted = query.filters.isEmpty
         return try database.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cm_key WHERE \(condition)", arguments: arguments) ?? 0
+            let total =
+                try counted
+                ? Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT n FROM cm_key_count WHERE domain = ? AND cloud = ?"), arguments: [domain, cloud.rawValue])
+                : Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cm_key WHERE \(condition)", arguments: arguments)
             let documents = try String.fetchAll(
                 db, sql: "SELECT document FROM cm_key WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: arguments + [query.limit, query.skip])
-            return (total, documents)
+            return (total ?? 0, documents)
         }
     }
 

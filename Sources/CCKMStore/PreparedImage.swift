@@ -78,7 +78,7 @@ public struct PreparedImage: Sendable {
     /// and a refresh token planted in it logged in as admin.
     static let tablesWithRows: Set<String> = [
         "job", "job_document", "job_target", "job_count", "job_target_count", "job_schedule", "job_event", "prepared_scenario",
-        "prepared_fixture", "grdb_migrations", "cloud_key", "cm_key",
+        "prepared_fixture", "grdb_migrations", "cloud_key", "cm_key", "cm_key_count",
     ]
 
     /// Reads the file's description after checking it is one this build would have written: its

@@ -171,4 +171,25 @@ import Testing
         #expect(try app.post("/__admin/reset").status == 200)
         #expect(try app.get("/api/v1/cckm/google/keys").total == 0 && (try app.get("/api/v1/cckm/azure/keys").total) == 2)
     }
+
+    /// A list's total without filters comes from a count the store keeps: every way records come
+    /// and go keeps it equal to the records listed.
+    @Test func theUnfilteredTotalFollowsSyncsSnapshotsAndResets() throws {
+        func agrees(_ expected: Int, _ why: String) throws {
+            let page = try app.get("/api/v1/cckm/oci/keys?limit=-1")
+            #expect(page.total == expected && page.ids.count == expected, "\(why): \(page.json)")
+        }
+        for name in ["a", "b", "c"] { _ = try app.post("/__admin/cloud/oci/keys", #"{"vault":"vault-1","name":"\#(name)"}"#) }
+        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["vault-1"]}"#).status == 201)
+        try app.advance(5)
+        try agrees(3, "after a sync")
+        #expect(try app.post("/__admin/snapshots/three").status == 201)
+        #expect(try app.post("/api/v1/cckm/oci/synchronization-jobs", #"{"vaults":["vault-1"]}"#).status == 201)
+        try app.advance(5)
+        try agrees(3, "a re-sync updates, it does not add")
+        #expect(try app.post("/__admin/reset").status == 200)
+        try agrees(0, "after a reset")
+        #expect(try app.post("/__admin/snapshots/three/restore").status == 200)
+        try agrees(3, "after a snapshot's restore")
+    }
 }
