@@ -216,10 +216,17 @@ package struct InventoryTable: Sendable {
             arguments += values
         }
         let condition = conditions.joined(separator: " AND ")
+        // A filter on an indexed column (a CM id, a cloud id, a name: the lookups clients make)
+        // finds its few rows by that index; without table statistics SQLite would rather walk
+        // the order's index through every key (a third of a second on 100,000). `+` keeps the
+        // order's columns from choosing an index.
+        let indexed = query.filters.keys.contains { [.id, .cloudID, .name, .alias, .arn].contains($0.source) }
+        let unindexed = indexed ? "+" : ""
         let order =
             query.sort.isEmpty
-            ? "created_at DESC, seq DESC"
-            : query.sort.map { "\(Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ") + ", seq"
+            ? "\(unindexed)created_at DESC, \(unindexed)seq DESC"
+            : query.sort.map { "\(unindexed)\(Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
+                + ", \(unindexed)seq"
         let counted = query.filters.isEmpty
         return try database.read { db in
             let total =
@@ -273,6 +280,14 @@ package struct InventoryTable: Sendable {
         case .alias:
             expression = "name"
             values = values.map { $0.hasPrefix("alias/") ? String($0.dropFirst(6)) : $0 }
+        case .arn:
+            // An ARN ends in its key id: the cloud id's index finds the candidates, the
+            // parameters decide (reading every key's would take a second on 100,000).
+            let ids = values.map { String($0.split(separator: "/").last ?? "") }
+            return (
+                "cloud_id IN (\(placeholders(ids.count))) AND json_extract(document, '$.\(cloud.parametersMember).Arn') IN (\(placeholders(values.count)))",
+                StatementArguments(ids + values)
+            )
         case .containerName: expression = "container_name"
         case .containerID: expression = "container_id"
         case .gone: expression = "gone"

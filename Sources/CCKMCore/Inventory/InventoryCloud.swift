@@ -73,7 +73,7 @@ extension CloudKey.Cloud {
         case .aws:
             return [
                 F("id", .id), F("keyid", .cloudID), F("region", .region), F("alias", .alias, maxLength: 256),
-                F("arn", .parameter("Arn"), maxLength: 256), F("kms", .containerName, maxLength: 256), F("kms_id", .containerID),
+                F("arn", .arn, maxLength: 256), F("kms", .containerName, maxLength: 256), F("kms_id", .containerID),
                 F("gone", .gone, boolean: true), F("enabled", .parameter("Enabled"), boolean: true), F("keystate", .parameter("KeyState")),
                 F("multi_region", .parameter("MultiRegion"), boolean: true),
                 F("multi_region_key_type", .parameter("MultiRegionConfiguration.MultiRegionKeyType")), F("origin", .parameter("Origin")),

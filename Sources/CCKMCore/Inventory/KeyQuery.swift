@@ -21,8 +21,8 @@ package struct KeyQuery: Sendable, Equatable {
         package enum Source: Sendable, Hashable {
             /// The record's CM id, its cloud id, region, name (AWS: alias), container's name and CM id.
             case id, cloudID, region, name, containerName, containerID, gone
-            /// An AWS alias, with or without `alias/`.
-            case alias
+            /// An AWS alias, with or without `alias/`; an AWS ARN.
+            case alias, arn
             /// A member of the cloud's parameters, or of the document as served (a JSON path).
             case parameter(String)
             case document(String)
