@@ -23,10 +23,15 @@ package struct CloudContainer: Sendable, Equatable {
                 throw .invalidParameter("subscription_id", "the vaults' Azure subscription id is required")
             }
             return try items(fields, "vaults").map { item throws(InputError) in
+                try item.rejectUnknownMembers(known: ["name", "azure_vault_id", "location", "type", "properties"])
                 guard let name = try item.optionalString("name"), !name.isEmpty else {
                     throw .invalidParameter("vaults", "each vault needs its Azure name")
                 }
-                let location = try item.optionalString("location") ?? FakeAzure.location
+                _ = try item.optionalString("type")
+                if let properties = item["properties"], properties.objectValue == nil {
+                    throw .invalidParameter("properties", "expected an object, got \(properties.typeName)")
+                }
+                let location = try item.optionalString("location").flatMap { $0.isEmpty ? nil : $0 } ?? FakeAzure.location
                 return azureVault(
                     id: id(), name: name, subscription: subscription, location: location, connection: connection,
                     vaultID: try item.optionalString("azure_vault_id"), properties: item["properties"], at: now)
@@ -35,6 +40,7 @@ package struct CloudContainer: Sendable, Equatable {
             try fields.rejectUnknownMembers(known: ["connection", "project_id", "key_rings"])
             let project = try fields.optionalString("project_id") ?? FakeGoogle.project
             return try items(fields, "key_rings").map { item throws(InputError) in
+                try item.rejectUnknownMembers(known: ["name"])
                 guard let name = try item.optionalString("name"), !name.isEmpty else {
                     throw .invalidParameter("key_rings", "each key ring needs its name (projects/<p>/locations/<l>/keyRings/<r>)")
                 }
@@ -42,7 +48,8 @@ package struct CloudContainer: Sendable, Equatable {
             }
         case .oci:
             try fields.rejectUnknownMembers(known: ["connection", "region", "vault_id", "bucket_name", "bucket_namespace"])
-            let region = try fields.optionalString("region") ?? FakeOCI.region
+            for member in ["bucket_name", "bucket_namespace"] { _ = try fields.optionalString(member) }
+            let region = try fields.optionalString("region").flatMap { $0.isEmpty ? nil : $0 } ?? FakeOCI.region
             guard let ocids = fields["vault_id"]?.arrayValue, !ocids.isEmpty, ocids.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
                 throw .invalidParameter("vault_id", "a non-empty array of vault OCIDs is required")
             }

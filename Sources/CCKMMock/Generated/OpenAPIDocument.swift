@@ -6667,6 +6667,7 @@ enum OpenAPIDocument {
                     "minItems": 1,
                     "items": {
                       "type": "object",
+                      "additionalProperties": false,
                       "required": [
                         "name"
                       ],
@@ -6949,6 +6950,7 @@ enum OpenAPIDocument {
                     "minItems": 1,
                     "items": {
                       "type": "object",
+                      "additionalProperties": false,
                       "required": [
                         "name"
                       ],

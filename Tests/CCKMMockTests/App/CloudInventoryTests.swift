@@ -139,6 +139,10 @@ import Testing
         try app.delete("/__admin/cloud/google/keys/" + id).expectError(
             status: 404, code: 16, codeDesc: "NCERRResourceNotFound: Resource not found", messageContains: "GET /__admin/cloud")
         #expect(try app.get("/__admin/cloud").json["keys"]?.arrayValue?.first?["cloud"] == .string("oci"))
+        try app.post("/api/v1/cckm/azure/add-vaults", #"{"connection":"c","subscription_id":"s","vaults":[{"name":"v","properties":[]}]}"#)
+            .expectError(status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "properties")
+        try app.post("/api/v1/cckm/oci/add-vaults", #"{"connection":"c","vault_id":["o"],"bucket_namespace":{}}"#).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "bucket_namespace")
         try app.get("/api/v1/cckm/azure/keys?version=-2").expectError(
             status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "version")
     }
