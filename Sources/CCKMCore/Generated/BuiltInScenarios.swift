@@ -122,7 +122,9 @@ package enum BuiltInScenarios {
       { "region": "us-east-1", "alias": "orders", "parameters": { "Description": "Order history" } },
       { "region": "ap-south-1", "alias": "billing-in", "parameters": { "Description": "Billing, India" } },
       { "region": "eu-west-1", "alias": "reports-eu", "parameters": { "Description": "Reports, Europe" } }
-    ]
+    ],
+    "azure": [{ "vault": "keyvault-softkeys", "name": "signing", "synced": true }],
+    "oci": [{ "vault": "vault-1", "name": "ledger", "synced": true }]
   },
   "jobs": [
     {

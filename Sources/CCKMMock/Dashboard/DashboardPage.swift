@@ -202,11 +202,16 @@ enum DashboardPage {
 
         function renderKeys(keys) {
           const shown = keys.keys.map((entry) => entry.key);
-          $("keys").innerHTML = shown.length ? `<table><tr><th>synced</th><th>key</th><th>region</th><th>KMS</th></tr>${shown.map((k) =>
-            `<tr><td class="num">${esc(time(k.synced_at))}</td><td>${esc((k.aws_param.Alias[0] || k.aws_param.KeyID).replace(/^alias\//, ""))}
-             ${k.gone ? '<span class="badge failed">gone</span>' : ""}</td><td>${esc(k.region)}</td><td>${esc(k.kms)}</td></tr>`).join("")}</table>
+          // Each cloud spells its record's name, sync time and container its own way.
+          const name = (k) => k.aws_param ? (k.aws_param.Alias[0] || k.aws_param.KeyID).replace(/^alias\//, "")
+            : k.key_name || k.name || k.key_id || (k.oci_params && k.oci_params.display_name) || k.id;
+          const container = (k) => k.kms || k.key_vault || k.key_ring_name || (k.oci_params && k.oci_params.vault_name) || "";
+          $("keys").innerHTML = shown.length ? `<table><tr><th>synced</th><th>key</th><th>cloud</th><th>region</th><th>container</th></tr>${shown.map((k) =>
+            `<tr><td class="num">${esc(time(k.synced_at || k.syncedAt || k.refreshed_at))}</td><td>${esc(name(k))}
+             ${k.gone ? '<span class="badge failed">gone</span>' : ""}</td><td>${esc(k.cloud_name)}</td><td>${esc(k.region)}</td>
+             <td>${esc(container(k))}</td></tr>`).join("")}</table>
              <div class="empty">${keys.total} in all${everyTenant() ? "" : " in " + esc(domain)}</div>`
-            : '<div class="empty">none yet: a key in the fake cloud arrives when a sync of its region completes</div>';
+            : '<div class="empty">none yet: a key in the fake cloud arrives when a sync of its container completes</div>';
         }
 
         function renderRequests(requests) {
