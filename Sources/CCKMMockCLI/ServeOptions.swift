@@ -19,6 +19,7 @@ public struct ServeOptions: ParsableArguments {
     @Option(ServeSetting.port) public var port: String?
     @Option(ServeSetting.data) public var data: String?
     @Option(ServeSetting.fixtures) public var fixtures: [String] = []
+    @Option(ServeSetting.mappings) public var mappings: [String] = []
     @Option(ServeSetting.logLevel) public var logLevel: String?
     @Option(ServeSetting.accessLog) public var accessLog: String?
     @Option(ServeSetting.threads) public var threads: String?
@@ -77,6 +78,7 @@ public struct ServeOptions: ParsableArguments {
             http: http, store: data == ":memory:" ? .memory : .directory(data), fixtures: try ServeSetting.fixtures.values(fixtures, in: environment),
             simulator: simulator, clock: clock, seed: try ServeSetting.seed.given(seed, in: environment), auth: try authSettings(environment),
             tls: try tlsChoice(environment))
+        mock.mappings = try ServeSetting.mappings.values(mappings, in: environment)
         mock.journalSize = try ServeSetting.journalSize.value(journalSize, in: environment)
         mock.cmVersion = try ServeSetting.cmVersion.value(cmVersion, in: environment)
         mock.cacheBytes = try ServeSetting.cacheSize.value(cacheSize, in: environment)

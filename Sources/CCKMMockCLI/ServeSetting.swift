@@ -26,6 +26,13 @@ enum ServeSetting {
         SettingRule(requirement: "a fixture file or a built-in scenario (built-in: \(BuiltInScenario.names))") { name in
             BuiltInScenario.resolving(name) != nil || FileManager.default.fileExists(atPath: name) ? name : nil
         })
+    static let mappings = Setting(
+        "mappings", "CCKM_MOCK_MAPPINGS",
+        "A folder of WireMock stubs (DIR/mappings/*.json, DIR/__files/) served from the start; repeat for several.", valueName: "dir",
+        kind: .repeatable,
+        SettingRule(requirement: "a folder holding a mappings folder, as WireMock lays them out") { (path: String) -> String? in
+            (try? FileManager.default.contentsOfDirectory(atPath: path + "/mappings")) != nil ? path : nil
+        })
     static let logLevel = Setting<Logger.Level>(
         "log-level", "CCKM_MOCK_LOG_LEVEL", "Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level",
         fallback: .value("info"), .choice)
@@ -136,7 +143,7 @@ enum ServeSetting {
 
     /// Every row, for the help's and the docs' checks.
     static let all: [any SettingRow] = [
-        host, port, data, fixtures, logLevel, accessLog, threads, maxConnections, perIPLimit, idleTimeout, requestTimeout, cacheSize,
+        host, port, data, fixtures, mappings, logLevel, accessLog, threads, maxConnections, perIPLimit, idleTimeout, requestTimeout, cacheSize,
         adminToken, allowHost, maxBody, clock, startTime, seed, targetDuration, failureRate, timeScale, allowConcurrentJobs, tls, tlsCert,
         tlsKey, tlsSan, auth, user, domain, tokenTTL, journalSize, cmVersion,
     ]

@@ -102,8 +102,9 @@ public struct MockApplication: Sendable {
         let cache = ResponseCache(capacity: configuration.cacheBytes)
         let journal = RequestJournal(capacity: configuration.journalSize)
         let faults = FaultRules()
+        let stubs = StubRegistry(baseline: fixture.stubs)
         return CCKMApp(
-            engine: engine, tokens: tokens, journal: journal, faults: faults, cache: cache, waiters: waiters, replies: replies,
+            engine: engine, tokens: tokens, journal: journal, faults: faults, stubs: stubs, cache: cache, waiters: waiters, replies: replies,
             requestIDs: requestIDs, randomness: randomness,
             edge: EdgeSettings(
                 controlToken: configuration.controlToken, accessLog: configuration.assembly.accessLog ?? AccessLog(format: configuration.accessLog),
@@ -113,8 +114,8 @@ public struct MockApplication: Sendable {
             scheduler: SchedulerHandlers(store: store, engine: engine),
             inventory: InventoryHandlers(store: store, engine: engine),
             control: ControlHandlers(
-                store: store, engine: engine, tokens: tokens, journal: journal, faults: faults, waiters: waiters, randomness: randomness,
-                replies: replies, startupFixture: fixture),
+                store: store, engine: engine, tokens: tokens, journal: journal, faults: faults, stubs: stubs, waiters: waiters,
+                randomness: randomness, replies: replies, startupFixture: fixture),
             dashboard: DashboardHandlers(certificatePEM: certificatePEM))
     }
 
@@ -128,6 +129,11 @@ public struct MockApplication: Sendable {
                 var rules = try Fixture.rules(fromTexts: image.texts, now: now)
                 rules.merge(fixture)
                 fixture = rules
+            }
+            for folder in configuration.mappings {
+                var stubs = Fixture()
+                stubs.stubs = try StubMappingsFolder.load(folder)
+                fixture.merge(stubs)
             }
             if let given = configuration.assembly.fixture { fixture.merge(given) }
             if !configuration.assembly.storesSchedules { fixture.schedules = [] }

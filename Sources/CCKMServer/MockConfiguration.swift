@@ -9,6 +9,8 @@ public struct MockConfiguration: Sendable {
     public var http: HTTPServerConfiguration
     public var store: StoreLocation
     public var fixtures: [String]
+    /// Folders in WireMock's layout (`mappings/`, `__files/`) whose stubs are served from the start.
+    public var mappings: [String] = []
     public var simulator: SimulatorSettings
     public var clock: ClockChoice
     /// Seed of every random draw (ids, durations, outcomes); nil draws one from the system.

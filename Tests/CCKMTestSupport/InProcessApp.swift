@@ -91,7 +91,10 @@ package struct Reply {
         self.status = status
         self.headers = headers
         self.body = body
-        self.json = try JSONParser.parse(body)
+        // A stub may answer with text (`Content-Type: text/plain`): no JSON to read then. Every
+        // other answer must be JSON.
+        let type = headers["Content-Type"]?.lowercased() ?? ""
+        self.json = type.hasPrefix("text/") && !type.contains("json") ? .null : try JSONParser.parse(body)
     }
 
     /// `detailed_status` as target → message, in order.

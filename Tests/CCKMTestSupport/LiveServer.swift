@@ -25,15 +25,15 @@ package final class LiveServer: Sendable {
     package init(
         fixtures: [String] = [Paths.docsFixture], directory: String? = nil, maxBodyBytes: Int = 1 << 20,
         simulator: SimulatorSettings = SimulatorSettings(), clock: ClockChoice = .manual(start: ManualClock.defaultStart),
-        auth: AuthSettings = AuthSettings(enabled: false), tls: TLSChoice = .off, requestTimeoutSeconds: Int = 10
+        auth: AuthSettings = AuthSettings(enabled: false), tls: TLSChoice = .off, requestTimeoutSeconds: Int = 10, mappings: [String] = []
     ) throws {
         self.directory = try directory ?? Paths.temporaryDirectory()
         let http = HTTPServerConfiguration(
             host: "127.0.0.1", port: 0, threads: 2, requestTimeoutSeconds: requestTimeoutSeconds, maxBodyBytes: maxBodyBytes)
-        server = try ServingMock.start(
-            MockConfiguration(
-                http: http, store: .directory(self.directory), fixtures: fixtures, simulator: simulator, clock: clock, seed: 1, auth: auth,
-                tls: tls))
+        var configuration = MockConfiguration(
+            http: http, store: .directory(self.directory), fixtures: fixtures, simulator: simulator, clock: clock, seed: 1, auth: auth, tls: tls)
+        configuration.mappings = mappings
+        server = try ServingMock.start(configuration)
         baseURL = server.url
         try TestCleanups.add("a LiveServer") { [server] in server.shutdown() }
     }

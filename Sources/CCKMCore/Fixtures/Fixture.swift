@@ -37,6 +37,9 @@ public struct Fixture: Sendable, Equatable {
     package var schedules: [FixtureSchedule] = []
     /// Keys in the fake cloud, and which domains' inventories already hold them (`cloud`).
     package var cloudKeys: [FixtureCloudKey] = []
+    /// Stubs in WireMock's format (a fixture's `stubs`, `serve --mappings`): the baseline a reset
+    /// returns to.
+    package var stubs: [StubMapping] = []
     /// A prepared scenario (`cckm-mock fixtures prepare`): a ready job store that a start copies
     /// and a reset puts back, in place of loading its jobs again. At most one.
     public var prepared: String?
@@ -72,6 +75,9 @@ public struct Fixture: Sendable, Equatable {
         let keys = Set(other.cloudKeys.map { "\($0.cloud.rawValue) \($0.cloudID)" })
         cloudKeys.removeAll { keys.contains("\($0.cloud.rawValue) \($0.cloudID)") }
         cloudKeys += other.cloudKeys
+        let stubIDs = Set(other.stubs.map(\.id))
+        stubs.removeAll { stubIDs.contains($0.id) }
+        stubs += other.stubs
         if let image = other.prepared { prepared = image }
     }
 

@@ -33,7 +33,7 @@ package struct FixtureReader {
         self.now = now
     }
 
-    package static let sections = ["domains", "users", "inventory", "simulator", "scripts", "schedules", "cloud", "jobs"]
+    package static let sections = ["domains", "users", "inventory", "simulator", "scripts", "schedules", "cloud", "stubs", "jobs"]
 
     package mutating func read(_ document: JSONValue) -> Fixture {
         var fixture = Fixture()
@@ -51,6 +51,7 @@ package struct FixtureReader {
         fixture.scripts = scripts(document["scripts"], at: "$.scripts")
         fixture.schedules = schedules(document["schedules"], at: "$.schedules")
         fixture.cloudKeys = cloud(document["cloud"], at: "$.cloud")
+        fixture.stubs = stubs(document["stubs"], at: "$.stubs")
         if let jobs = document["jobs"] {
             if let items = jobs.arrayValue {
                 fixture.jobs = items.enumerated().compactMap { index, item in job(item, at: "$.jobs[\(index)]") }
@@ -375,6 +376,26 @@ package struct FixtureReader {
             if let domains = strings(other, at: here + ".synced") { synced = domains }
         }
         return FixtureCloudKey(cloud: cloud, cloudID: cloudID, container: container, name: name, parameters: parameters, syncedInto: synced)
+    }
+
+    /// Stubs in WireMock's mapping format: a list of mappings, or `{"mappings": [...]}` as
+    /// WireMock's own files hold them. A mapping without an id gets one made from the fixture's
+    /// name and its place, the same at every load.
+    private mutating func stubs(_ value: JSONValue?, at path: String) -> [StubMapping] {
+        guard let value else { return [] }
+        guard let items = value.arrayValue ?? value["mappings"]?.arrayValue else {
+            problem(path, "expected an array of WireMock stub mappings, got \(value.typeName)")
+            return []
+        }
+        var stubs: [StubMapping] = []
+        for (index, item) in items.enumerated() {
+            do {
+                stubs.append(try StubMapping.parse(item, id: { stableUUID("fixture-stub", source, String(index)) }))
+            } catch {
+                problem("\(path)[\(index)]", error.description)
+            }
+        }
+        return stubs
     }
 
     // MARK: - Values

@@ -80,12 +80,14 @@ extension CCKMApp {
     /// A CCKM, scheduler or login request answered and journaled, a reply that comes later
     /// (a start, a cancel, a login after the engine's group commit) when it comes.
     func answer(_ request: HTTPRequest, _ match: RouteTable.Match?, _ context: RequestContext) -> HTTPReply {
+        if let stub = stubs.answer(request) { return stubbed(stub, request, context) }
         var context = context
         // The token is resolved once: for the handler's domain and for the journal's.
         if match?.access.hasDomain == true { context.domain = Result { try tokens.domain(authorization: request.headers["Authorization"]) } }
         let (journal, domain) = (self.journal, try? context.domain?.get())
+        let unmatched = match == nil
         let journaled: @Sendable (HTTPResponse) -> HTTPResponse = { response in
-            journal.record(request, status: response.status, domain: domain, at: SystemClock().now())
+            journal.record(request, status: response.status, domain: domain, at: SystemClock().now(), unmatched: unmatched)
             return response
         }
         // The scheduler's and the inventory's writes (a create, a PATCH, a DELETE, a run-now) wait for the engine: off
@@ -99,6 +101,36 @@ extension CCKMApp {
         }
         if case .hangUp = reply { return .now(journaled(replies.response(for: .internalError(), context))) }
         return reply.map(journaled)
+    }
+
+    /// A stub's answer, journaled with its id. Under `/api/` (but for login) the bearer check
+    /// applies first, as CM's own endpoints do, unless the stub's metadata turns it off.
+    func stubbed(_ stub: StubMapping, _ request: HTTPRequest, _ context: RequestContext) -> HTTPReply {
+        let checked = request.path.hasPrefix("/api/") && !request.path.hasPrefix("/api/v1/auth/") && !stub.skipsAuth
+        let journal = self.journal
+        do {
+            let domain = checked ? try tokens.domain(authorization: request.headers["Authorization"]) : nil
+            let response = stub.response
+            if response.hangsUp {
+                journal.record(request, status: 0, domain: domain, at: SystemClock().now(), stub: stub.id)
+                return .hangUp
+            }
+            var headers = HTTPHeaders()
+            for (name, value) in response.headers { headers.add(name: name, value: value) }
+            let answer = HTTPResponse(status: response.status, headers: headers, body: response.body)
+            journal.record(request, status: answer.status, domain: domain, at: SystemClock().now(), stub: stub.id)
+            guard response.delayMilliseconds > 0 else { return .now(answer) }
+            return .later { deliver in
+                Task {
+                    try? await Task.sleep(for: .milliseconds(response.delayMilliseconds))
+                    HTTPReply.now(answer).deliver(to: deliver)
+                }
+            }
+        } catch {
+            let refused = replies.response(for: error, to: request, context)
+            journal.record(request, status: refused.status, at: SystemClock().now(), stub: stub.id)
+            return .now(refused)
+        }
     }
 
     /// The endpoint called on `controlCalls` instead of the event loop that read the request.

@@ -24,6 +24,8 @@ public final class CCKMApp: HTTPResponder {
     package let tokens: TokenService
     let journal: RequestJournal
     let faults: FaultRules
+    /// Stubs in WireMock's format, offered every request outside the control API first.
+    package let stubs: StubRegistry
     let cache: ResponseCache
     let edge: EdgeSettings
     let requestIDs: RequestIDs
@@ -39,7 +41,8 @@ public final class CCKMApp: HTTPResponder {
     let dashboard: DashboardHandlers
 
     package init(
-        engine: Engine, tokens: TokenService, journal: RequestJournal, faults: FaultRules, cache: ResponseCache, waiters: JobWaiters,
+        engine: Engine, tokens: TokenService, journal: RequestJournal, faults: FaultRules, stubs: StubRegistry, cache: ResponseCache,
+        waiters: JobWaiters,
         replies: Replies, requestIDs: RequestIDs, randomness: Randomness, edge: EdgeSettings, jobs: JobHandlers, auth: AuthHandlers,
         scheduler: SchedulerHandlers, inventory: InventoryHandlers, control: ControlHandlers, dashboard: DashboardHandlers
     ) {
@@ -48,6 +51,7 @@ public final class CCKMApp: HTTPResponder {
         self.tokens = tokens
         self.journal = journal
         self.faults = faults
+        self.stubs = stubs
         self.cache = cache
         self.waiters = waiters
         self.replies = replies

@@ -167,7 +167,8 @@ extension CCKMApp {
                 guard control.faults.remove(id: call.id) else { throw APIError.notFound("No fault \(call.id)") }
                 return .now(HTTPResponse(status: 204))
             },
-            Endpoint("GET", "/__admin/requests", .control, query: ["method", "path", "status", "limit", "after"], \.control) { control, call in
+            Endpoint("GET", "/__admin/requests", .control, query: ["method", "path", "status", "limit", "after", "since"], \.control) {
+                control, call in
                 .now(try control.requests(call.query))
             },
             Endpoint("DELETE", "/__admin/requests", .control, \.control) { control, _ in
@@ -202,6 +203,30 @@ extension CCKMApp {
             },
             Endpoint("GET", "/__admin/schedules", .control, \.control) { control, _ in .now(.json(200, try control.schedulesJSON())) },
             Endpoint("GET", "/__admin/routes", .control, \.control) { _, _ in .now(ControlHandlers.routesJSON()) },
+            Endpoint("GET", "/__admin/mappings", .control, \.control) { control, _ in .now(control.mappingsJSON()) },
+            Endpoint("POST", "/__admin/mappings", .control, \.control) { control, call in .now(try control.addMapping(call.body)) },
+            Endpoint("DELETE", "/__admin/mappings", .control, \.control) { control, _ in
+                control.stubs.removeAll()
+                return .now(.json(200, "{}"))
+            },
+            Endpoint("GET", "/__admin/mappings/{id}", .control, \.control) { control, call in .now(try control.mapping(call.id)) },
+            Endpoint("PUT", "/__admin/mappings/{id}", .control, \.control) { control, call in .now(try control.replaceMapping(call.id, call.body)) },
+            Endpoint("DELETE", "/__admin/mappings/{id}", .control, \.control) { control, call in .now(try control.deleteMapping(call.id)) },
+            Endpoint("POST", "/__admin/mappings/reset", .control, \.control) { control, _ in
+                control.stubs.reset()
+                return .now(.json(200, "{}"))
+            },
+            Endpoint("POST", "/__admin/mappings/import", .control, \.control) { control, call in .now(try control.importMappings(call.body)) },
+            Endpoint("GET", "/__admin/scenarios", .control, \.control) { control, _ in .now(control.scenariosJSON()) },
+            Endpoint("POST", "/__admin/scenarios/reset", .control, \.control) { control, _ in
+                control.stubs.resetScenarios()
+                return .now(.json(200, "{}"))
+            },
+            Endpoint("PUT", "/__admin/scenarios/{name}/state", .control, \.control) { control, call in
+                .now(try control.setScenario(call.id, call.body))
+            },
+            Endpoint("GET", "/__admin/requests/unmatched", .control, \.control) { control, _ in .now(control.unmatchedJSON()) },
+            Endpoint("GET", "/__admin/requests/unmatched/near-misses", .control, \.control) { control, _ in .now(control.unmatchedNearMissesJSON()) },
             Endpoint("GET", "/__admin/cloud", .control, \.control) { control, _ in .now(try control.cloudJSON()) },
             Endpoint("GET", "/__admin/keys", .control, query: ["domain", "limit"], \.control) { control, call in
                 .now(try control.inventoryKeys(call.query))

@@ -49,6 +49,7 @@ extension ControlHandlers {
             tokens.restoreAccounts(adding: baseline.withLock { $0 })
             journal.clear()
             faults.removeAll()
+            stubs.reset(to: fixture?.stubs ?? [])
         }
         try adoptDomainsOfStoredJobs()
         return .json(200, JSONWriter.object([("jobs", .number(try store.count()))]))
@@ -75,9 +76,11 @@ extension ControlHandlers {
         tokens.add(users: loaded.users, domains: loaded.namedDomains)
         if mode == "replace" {
             try engine.reset(to: loaded, domain: nil)
+            stubs.removeAll()
         } else {
             try engine.seed(loaded)
         }
+        for stub in loaded.stubs { stubs.add(stub) }
         if asBaseline {
             baseline.withLock { mode == "replace" ? ($0 = loaded) : $0.merge(loaded) }
         }

@@ -35,19 +35,37 @@ extension ControlHandlers {
         let shown = filter.after == nil ? entries.suffix(limit) : entries.prefix(limit)
         let next = filter.after != nil && shown.count < entries.count ? shown.last.map { JSONPart.string(String($0.sequence)) } : nil
         return .json(
-            200, JSONWriter.object([("total", .number(entries.count)), ("requests", .array(shown.map(\.json))), ("next", next ?? .null)]))
+            200,
+            JSONWriter.object([
+                ("total", .number(entries.count)), ("requests", .array(shown.map(\.json))), ("next", next ?? .null),
+                // WireMock's clients read these two.
+                ("meta", .rendered(JSONWriter.object([("total", .number(entries.count))]))), ("requestJournalDisabled", .rendered("false")),
+            ]))
     }
 
     func requestCount(_ query: QueryValues) throws -> HTTPResponse {
         .json(200, JSONWriter.object([("count", .number(journal.entries(matching: try JournalFilter(query)).count))]))
     }
 
+    /// A WireMock request pattern (`url`, `urlPath`, `queryParameters`, `bodyPatterns`, ...) when the
+    /// body is one; nil for the mock's own matcher.
+    private func wireMockPattern(_ body: [UInt8]) throws -> StubRequestPattern? {
+        guard body.count <= RequestMatcher.maxBodyBytes, let document = try? JSONParser.parse(body),
+            StubRequestPattern.isWireMockForm(document)
+        else { return nil }
+        return try StubRequestPattern.parse(document, at: "request")
+    }
+
     func requestCount(matching body: [UInt8]) throws -> HTTPResponse {
+        if let pattern = try wireMockPattern(body) { return .json(200, JSONWriter.object([("count", .number(entries(matching: pattern).count))])) }
         let matcher = try RequestMatcher.parse(body)
         return .json(200, JSONWriter.object([("count", .number(journal.entries(matching: JournalFilter()).filter(matcher.matches).count))]))
     }
 
     func findRequests(_ body: [UInt8]) throws -> HTTPResponse {
+        if let pattern = try wireMockPattern(body) {
+            return .json(200, JSONWriter.object([("requests", .array(entries(matching: pattern).map(\.loggedRequest)))]))
+        }
         let matcher = try RequestMatcher.parse(body)
         let found = journal.entries(matching: JournalFilter()).filter(matcher.matches)
         return .json(200, JSONWriter.object([("requests", .array(found.map(\.json)))]))

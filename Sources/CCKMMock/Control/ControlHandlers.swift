@@ -25,10 +25,14 @@ package final class ControlHandlers: Sendable {
     /// that nothing a test loads survives the next test's reset.
     let baseline: Mutex<Fixture>
 
+    /// The stubs in WireMock's format (`ControlHandlers+Stubs.swift`).
+    let stubs: StubRegistry
+
     package init(
-        store: StoreReader, engine: Engine, tokens: TokenService, journal: RequestJournal, faults: FaultRules, waiters: JobWaiters,
-        randomness: Randomness, replies: Replies, startupFixture: Fixture
+        store: StoreReader, engine: Engine, tokens: TokenService, journal: RequestJournal, faults: FaultRules, stubs: StubRegistry,
+        waiters: JobWaiters, randomness: Randomness, replies: Replies, startupFixture: Fixture
     ) {
+        self.stubs = stubs
         self.store = store
         self.engine = engine
         self.tokens = tokens

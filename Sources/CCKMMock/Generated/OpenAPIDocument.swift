@@ -10402,6 +10402,15 @@ enum OpenAPIDocument {
               ]
             },
             "description": "the last N, or with after the next N"
+          },
+          {
+            "name": "since",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "taken for WireMock's clients, and not read"
           }
         ]
       },
@@ -10570,9 +10579,758 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "$ref": "#/components/schemas/Matcher"
+                "anyOf": [
+                  {
+                    "$ref": "#/components/schemas/Matcher"
+                  },
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                      "method": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z]{1,32}$"
+                      },
+                      "url": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "urlPath": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "urlPattern": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "urlPathPattern": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "queryParameters": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "object"
+                        }
+                      },
+                      "headers": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "object"
+                        }
+                      },
+                      "bodyPatterns": {
+                        "type": "array",
+                        "items": {
+                          "type": "object"
+                        }
+                      }
+                    },
+                    "anyOf": [
+                      {
+                        "required": [
+                          "url"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "urlPath"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "urlPattern"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "urlPathPattern"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "queryParameters"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "bodyPatterns"
+                        ]
+                      }
+                    ],
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "url",
+                            "urlPath"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "url",
+                            "urlPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "url",
+                            "urlPathPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "urlPath",
+                            "urlPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "urlPath",
+                            "urlPathPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "urlPattern",
+                            "urlPathPattern"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                ]
               }
             }
+          }
+        }
+      }
+    },
+    "/__admin/mappings": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "stub-mappings",
+        "summary": "Every stub, newest first, as WireMock lists them.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "mappings",
+                    "meta"
+                  ],
+                  "properties": {
+                    "mappings": {
+                      "type": "array"
+                    },
+                    "meta": {
+                      "type": "object"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "add-stub-mapping",
+        "summary": "Add a stub in WireMock's mapping format.",
+        "responses": {
+          "201": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/StubMapping"
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-stub-mappings",
+        "summary": "Remove every stub.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/__admin/mappings/{id}": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "stub-mapping",
+        "summary": "One stub.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+            }
+          }
+        ]
+      },
+      "put": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "replace-stub-mapping",
+        "summary": "Replace a stub whole.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/StubMapping"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+            }
+          }
+        ]
+      },
+      "delete": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "remove-stub-mapping",
+        "summary": "Remove a stub.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+            }
+          }
+        ]
+      }
+    },
+    "/__admin/mappings/reset": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "reset-stub-mappings",
+        "summary": "Back to the start-up stubs.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/__admin/mappings/import": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "import-stub-mappings",
+        "summary": "Add several stubs, whole or not at all.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "mappings"
+                ],
+                "properties": {
+                  "mappings": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/StubMapping"
+                    }
+                  },
+                  "importOptions": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                      "duplicatePolicy": {
+                        "enum": [
+                          "OVERWRITE",
+                          "IGNORE"
+                        ]
+                      },
+                      "deleteAllNotInImport": {
+                        "type": "boolean"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/__admin/scenarios": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "scenarios",
+        "summary": "The scenarios stubs name, each with its state.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "scenarios"
+                  ],
+                  "properties": {
+                    "scenarios": {
+                      "type": "array"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/__admin/scenarios/reset": {
+      "post": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "reset-scenarios",
+        "summary": "Every scenario back to Started.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "507": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/__admin/scenarios/{name}/state": {
+      "put": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "set-scenario-state",
+        "summary": "Set a scenario's state.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": true
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "state"
+                ],
+                "properties": {
+                  "state": {
+                    "type": "string",
+                    "minLength": 1
+                  }
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
+      }
+    },
+    "/__admin/requests/unmatched": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "unmatched-requests",
+        "summary": "What neither a stub nor a route took.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "requests"
+                  ],
+                  "properties": {
+                    "requests": {
+                      "type": "array"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/__admin/requests/unmatched/near-misses": {
+      "get": {
+        "tags": [
+          "control"
+        ],
+        "operationId": "unmatched-near-misses",
+        "summary": "For each unmatched request, the nearest stub.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "nearMisses"
+                  ],
+                  "properties": {
+                    "nearMisses": {
+                      "type": "array"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error"
+          },
+          "414": {
+            "$ref": "#/components/responses/Error"
+          },
+          "431": {
+            "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error"
           }
         }
       }
@@ -10627,7 +11385,127 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "$ref": "#/components/schemas/Matcher"
+                "anyOf": [
+                  {
+                    "$ref": "#/components/schemas/Matcher"
+                  },
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                      "method": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z]{1,32}$"
+                      },
+                      "url": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "urlPath": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "urlPattern": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "urlPathPattern": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "queryParameters": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "object"
+                        }
+                      },
+                      "headers": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "object"
+                        }
+                      },
+                      "bodyPatterns": {
+                        "type": "array",
+                        "items": {
+                          "type": "object"
+                        }
+                      }
+                    },
+                    "anyOf": [
+                      {
+                        "required": [
+                          "url"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "urlPath"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "urlPattern"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "urlPathPattern"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "queryParameters"
+                        ]
+                      },
+                      {
+                        "required": [
+                          "bodyPatterns"
+                        ]
+                      }
+                    ],
+                    "not": {
+                      "anyOf": [
+                        {
+                          "required": [
+                            "url",
+                            "urlPath"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "url",
+                            "urlPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "url",
+                            "urlPathPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "urlPath",
+                            "urlPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "urlPath",
+                            "urlPathPattern"
+                          ]
+                        },
+                        {
+                          "required": [
+                            "urlPattern",
+                            "urlPathPattern"
+                          ]
+                        }
+                      ]
+                    }
+                  }
+                ]
               }
             }
           }
@@ -13139,6 +14017,169 @@ enum OpenAPIDocument {
               }
             ]
           }
+        }
+      },
+      "StubMapping": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "request"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+          },
+          "uuid": {
+            "type": "string",
+            "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+          },
+          "name": {
+            "type": "string"
+          },
+          "priority": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 2147483647
+          },
+          "request": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "method": {
+                "type": "string",
+                "pattern": "^[A-Za-z]{1,32}$"
+              },
+              "url": {
+                "type": "string",
+                "maxLength": 4096
+              },
+              "urlPath": {
+                "type": "string",
+                "maxLength": 4096
+              },
+              "urlPattern": {
+                "type": "string",
+                "maxLength": 4096
+              },
+              "urlPathPattern": {
+                "type": "string",
+                "maxLength": 4096
+              },
+              "queryParameters": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "object"
+                }
+              },
+              "headers": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "object"
+                }
+              },
+              "bodyPatterns": {
+                "type": "array",
+                "items": {
+                  "type": "object"
+                }
+              }
+            },
+            "not": {
+              "anyOf": [
+                {
+                  "required": [
+                    "url",
+                    "urlPath"
+                  ]
+                },
+                {
+                  "required": [
+                    "url",
+                    "urlPattern"
+                  ]
+                },
+                {
+                  "required": [
+                    "url",
+                    "urlPathPattern"
+                  ]
+                },
+                {
+                  "required": [
+                    "urlPath",
+                    "urlPattern"
+                  ]
+                },
+                {
+                  "required": [
+                    "urlPath",
+                    "urlPathPattern"
+                  ]
+                },
+                {
+                  "required": [
+                    "urlPattern",
+                    "urlPathPattern"
+                  ]
+                }
+              ]
+            }
+          },
+          "response": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "status": {
+                "type": "integer",
+                "minimum": 100,
+                "maximum": 599
+              },
+              "statusMessage": {
+                "type": "string"
+              },
+              "headers": {
+                "type": "object"
+              },
+              "body": {
+                "type": "string"
+              },
+              "jsonBody": {},
+              "base64Body": {
+                "type": "string"
+              },
+              "bodyFileName": {
+                "type": "string"
+              },
+              "fixedDelayMilliseconds": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 60000
+              },
+              "fault": {
+                "enum": [
+                  "EMPTY_RESPONSE",
+                  "CONNECTION_RESET_BY_PEER"
+                ]
+              }
+            }
+          },
+          "metadata": {
+            "type": "object"
+          },
+          "persistent": {
+            "type": "boolean"
+          },
+          "scenarioName": {
+            "type": "string"
+          },
+          "requiredScenarioState": {
+            "type": "string"
+          },
+          "newScenarioState": {
+            "type": "string"
+          },
+          "insertionIndex": {}
         }
       },
       "SchedulerConfig": {

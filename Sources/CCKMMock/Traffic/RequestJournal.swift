@@ -20,6 +20,10 @@ struct JournalEntry: Sendable {
     /// outside the CCKM paths (login) and those refused before their token was read.
     var domain: String?
     var at: Timestamp
+    /// The stub that answered it; nil when the modelled API did.
+    var stub: String?
+    /// Neither a stub nor a route took it: WireMock's unmatched requests.
+    var unmatched = false
     /// `bytes(...)` of the entry, counted once when it is recorded.
     var bytes = 0
 
@@ -48,7 +52,7 @@ struct JournalEntry: Sendable {
         return JSONWriter.object([
             ("sequence", .number(sequence)), ("method", .string(method)), ("path", .string(path)), ("query", .array(items)),
             ("headers", .rendered(fields)), ("body", .string(body)), ("status", .number(status)), ("domain", domain.map(JSONPart.string) ?? .null),
-            ("at", .string(at.description)),
+            ("at", .string(at.description)), ("stub", stub.map(JSONPart.string) ?? .null),
         ])
     }
 }
@@ -92,7 +96,7 @@ package final class RequestJournal: Sendable {
         state = Mutex(Ring())
     }
 
-    func record(_ request: HTTPRequest, status: Int, domain: String? = nil, at: Timestamp) {
+    func record(_ request: HTTPRequest, status: Int, domain: String? = nil, at: Timestamp, stub: String? = nil, unmatched: Bool = false) {
         guard capacity > 0 else { return }
         var headers = HTTPHeaders()
         for (name, value) in Self.bounded(request.headers.fields.map { ($0.name, $0.value) }) {
@@ -107,7 +111,7 @@ package final class RequestJournal: Sendable {
         state.withLock { ring in
             let entry = JournalEntry(
                 sequence: ring.next, method: request.method, path: request.path, query: query, headers: headers, body: body,
-                status: status, domain: domain, at: at, bytes: size)
+                status: status, domain: domain, at: at, stub: stub, unmatched: unmatched, bytes: size)
             ring.next += 1
             ring.entries.append(entry)
             ring.bytes += entry.bytes

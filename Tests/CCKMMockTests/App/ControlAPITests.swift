@@ -323,7 +323,7 @@ import Testing
         let all = try app.get("/__admin/requests")
         #expect(all.json["total"]?.intValue == 2, "control API requests are not journaled")
         let first = try #require(all.json["requests"]?.arrayValue?.first)
-        #expect(first.objectValue?.map(\.key) == ["sequence", "method", "path", "query", "headers", "body", "status", "domain", "at"])
+        #expect(first.objectValue?.map(\.key) == ["sequence", "method", "path", "query", "headers", "body", "status", "domain", "at", "stub"])
         #expect(first["headers"]?["Authorization"]?.stringValue == "***")
         #expect(first["query"]?.arrayValue == [.object([("name", .string("skip")), ("value", .string("0"))])])
         let posted = try #require(all.json["requests"]?.arrayValue?.last)
