@@ -37,7 +37,7 @@ package struct StubRequestPattern: Sendable {
         }
         var pattern = StubRequestPattern()
         if let method = try value.optionalString("method") {
-            guard !method.isEmpty, method.utf8.count <= 32, method.allSatisfy({ $0.isLetter }) else {
+            guard !method.isEmpty, method.utf8.count <= 32, method.allSatisfy({ $0.isASCII && $0.isLetter }) else {
                 throw .invalidParameter("\(path).method", "\"\(method.prefix(40))\" is not an HTTP method")
             }
             pattern.method = method.uppercased() == "ANY" ? nil : method.uppercased()

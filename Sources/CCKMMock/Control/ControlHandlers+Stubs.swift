@@ -67,6 +67,7 @@ extension ControlHandlers {
         var overwrite = true
         var deleteOthers = false
         if let options = fields["importOptions"] {
+            guard options.objectValue != nil else { throw APIError.invalidParameter("importOptions", "expected an object") }
             try options.rejectUnknownMembers(known: ["duplicatePolicy", "deleteAllNotInImport"])
             switch try options.optionalString("duplicatePolicy") ?? "OVERWRITE" {
             case "OVERWRITE": overwrite = true
