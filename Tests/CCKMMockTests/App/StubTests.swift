@@ -148,4 +148,14 @@ import Testing
         #expect(try app.post("/__admin/mappings/import", good).status == 200)
         #expect(try app.get("/__admin/mappings/8c5db8b0-2db4-4ad7-a99f-38c9b00da3f7").json["request"]?["urlPath"] == .string("/a"))
     }
+
+    /// `fixtures validate` and a start read a fixture's stubs as the admin API does.
+    @Test func aFixturesBadStubIsAProblemAtItsPath() throws {
+        let text = #"{"stubs": {"mappings": [{"request": {"urlPath": "/ok"}}, {"request": {"urlPattern": "(x"}}]}}"#
+        #expect {
+            _ = try Fixture.parse(bytes: Array(text.utf8), source: "f.json", now: ManualClock.defaultStart)
+        } throws: { error in
+            "\(error)".contains("$.stubs[1]") && "\(error)".contains("request.urlPattern")
+        }
+    }
 }
