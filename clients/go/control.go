@@ -249,3 +249,26 @@ func (f *Fault) Hits(t testing.TB) int {
 	}
 	return 0
 }
+
+// Stub adds a stub in WireMock's mapping format ("request", "response", "priority", ...) for any
+// endpoint, modelled or not, and removes it when the test ends; the answer is the mapping with
+// its "id". A reset drops it too.
+func (s *Server) Stub(t testing.TB, mapping Object) Object {
+	t.Helper()
+	added := s.object(t, "POST", "/__admin/mappings", mapping)
+	id, _ := added["id"].(string)
+	t.Cleanup(func() { _, _ = s.call("DELETE", "/__admin/mappings/"+url.PathEscape(id), nil) })
+	return added
+}
+
+// Stubs lists every stub, newest first, as WireMock lists them.
+func (s *Server) Stubs(t testing.TB) []Object {
+	t.Helper()
+	var stubs []Object
+	for _, item := range s.object(t, "GET", "/__admin/mappings", nil)["mappings"].([]any) {
+		if mapping, ok := item.(Object); ok {
+			stubs = append(stubs, mapping)
+		}
+	}
+	return stubs
+}

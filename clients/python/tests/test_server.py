@@ -262,3 +262,11 @@ def test_an_azure_key_arrives_one_record_per_version_and_goes_with_every_version
     assert server.session().post(server.url + sync, json={"key_vaults": [VAULT]}).status_code == 201
     server.settle()
     assert len(server.records("azure/keys", gone=True)) == 2
+
+
+def test_a_stub_answers_an_endpoint_the_mock_does_not_model_until_removed(server):
+    with server.stub({"request": {"method": "GET", "urlPath": "/api/v1/vault/keys2"}, "response": {"jsonBody": {"total": 0, "resources": []}}}) as stub:
+        assert server.session().get(server.url + "/api/v1/vault/keys2").json() == {"total": 0, "resources": []}
+        assert [m["id"] for m in server.stubs()] == [stub.id]
+    assert server.session().get(server.url + "/api/v1/vault/keys2").status_code == 404
+    assert server.stubs() == []

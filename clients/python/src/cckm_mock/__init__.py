@@ -9,7 +9,7 @@ verify what your client sent.
 """
 
 from cckm_mock.errors import BinaryNotFound, MockError, ServerExited, VerificationError, WaitTimeout
-from cckm_mock.server import Fault, MockServer
+from cckm_mock.server import Fault, MockServer, Stub
 
-__all__ = ["BinaryNotFound", "Fault", "MockError", "MockServer", "ServerExited", "VerificationError", "WaitTimeout"]
+__all__ = ["BinaryNotFound", "Fault", "MockError", "MockServer", "ServerExited", "Stub", "VerificationError", "WaitTimeout"]
 __version__ = "0.1.0"

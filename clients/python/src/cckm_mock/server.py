@@ -117,6 +117,30 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
     raise BinaryNotFound(looked_at)
 
 
+class Stub:
+    """A stub in WireMock's mapping format on the server; `remove()` (or leaving its `with` block)
+    takes it away."""
+
+    def __init__(self, server: MockServer, mapping: Mapping[str, Any]) -> None:
+        self._server = server
+        self.mapping = dict(mapping)
+        self.id: str = self.mapping["id"]
+
+    def remove(self) -> None:
+        """Removes the stub; one already gone (a reset) is fine."""
+        try:
+            self._server._call("DELETE", f"/__admin/mappings/{self.id}")
+        except MockError as error:
+            if error.status != 404:
+                raise
+
+    def __enter__(self) -> Stub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
 class Fault:
     """A fault rule on the server; `remove()` (or leaving its `with` block) takes it away."""
 
@@ -578,6 +602,18 @@ class MockServer:
         query = {"limit": "-1", **{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in filters.items()}}
         answer = self._api("GET", f"/api/v1/cckm/{collection}?" + urllib.parse.urlencode(query), domain=domain)
         return [item for item in answer.get("resources", []) if isinstance(item, dict)]
+
+    # ------------------------------------------------------------------ stubs
+
+    def stub(self, mapping: Mapping[str, Any]) -> Stub:
+        """Adds a stub in WireMock's mapping format (`request`, `response`, `priority`, ...) for any
+        endpoint, modelled or not; the handle removes it, or use it in a `with` block. A reset
+        drops it too."""
+        return Stub(self, self._object("POST", "/__admin/mappings", dict(mapping)))
+
+    def stubs(self) -> list[dict[str, Any]]:
+        """Every stub, newest first, as WireMock lists them."""
+        return [item for item in self._object("GET", "/__admin/mappings").get("mappings", []) if isinstance(item, dict)]
 
     # ------------------------------------------------------------------ faults and history
 

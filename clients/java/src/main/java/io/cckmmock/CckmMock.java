@@ -380,6 +380,40 @@ public final class CckmMock implements AutoCloseable {
         public void close() { server.call("DELETE", "/__admin/faults/" + encode(id), null); }
     }
 
+    /**
+     * Adds a stub in WireMock's mapping format ("request", "response", "priority", ...) for any
+     * endpoint, modelled or not; {@code close()} removes it (try-with-resources). A reset drops it too.
+     */
+    public Stub stub(Map<String, Object> mapping) { return new Stub(this, object("POST", "/__admin/mappings", mapping)); }
+
+    /** Every stub, newest first, as WireMock lists them. */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> stubs() { return (List<Map<String, Object>>) object("GET", "/__admin/mappings", null).get("mappings"); }
+
+    /** A stub on the server; {@code close()} removes it, one already gone (a reset) is fine. */
+    public static final class Stub implements AutoCloseable {
+        private final CckmMock server;
+        private final Map<String, Object> mapping;
+
+        Stub(CckmMock server, Map<String, Object> mapping) {
+            this.server = server;
+            this.mapping = mapping;
+        }
+
+        public String id() { return (String) mapping.get("id"); }
+
+        public Map<String, Object> mapping() { return mapping; }
+
+        @Override
+        public void close() {
+            try {
+                server.call("DELETE", "/__admin/mappings/" + encode(id()), null);
+            } catch (MockException gone) {
+                if (gone.status() != 404) throw gone;
+            }
+        }
+    }
+
     /** The journaled requests the matcher describes, oldest first. */
     @SuppressWarnings("unchecked")
     public List<Map<String, Object>> requests(Matcher matcher) {
