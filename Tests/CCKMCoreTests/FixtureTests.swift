@@ -50,8 +50,8 @@ import Testing
               7
             ], "extra": true}
             """)
-        #expect(
-            found.contains("f.json:7:13: $.extra: unknown field (known: domains, users, inventory, simulator, scripts, schedules, cloud, stubs, jobs)"))
+        let sections = "domains, users, inventory, simulator, scripts, schedules, cloud, stubs, jobs"
+        #expect(found.contains("f.json:7:13: $.extra: unknown field (known: \(sections))"))
         #expect(found.contains { $0.hasPrefix("f.json:2:14: $.jobs[0].family: unknown family \"nope\"") })
         #expect(found.contains("f.json:3:27: $.jobs[1].id: \"not-a-uuid\" is not a UUID"))
         #expect(found.contains { $0.hasPrefix("f.json:3:54: $.jobs[1].createdAt: \"yesterday\" is not an RFC 3339 time") })
