@@ -167,6 +167,33 @@ public struct Recorder {
         return keys.map { .object($0.members + [("synced", .array($0.domains.map(JSONValue.string)))]) }
     }
 
+    /// What the server answers to a `GET` of each path (with its query), as WireMock mappings: the
+    /// rest of a team's CM, captured once and served beside the modelled API (`stubs` in the
+    /// fixture). Asked in the first domain; a JSON answer is kept as `jsonBody`, any other as
+    /// text, with its status and content type.
+    public func recordStubs(_ paths: [String]) throws(Failure) -> [JSONValue] {
+        guard !paths.isEmpty else { return [] }
+        let token = try login(domains.first ?? Job.rootDomain)
+        var stubs: [JSONValue] = []
+        var bytes = 0
+        for path in paths {
+            let answer = try get(path, token: token)
+            bytes += answer.body.count
+            guard bytes <= maxBytes else { throw Failure(description: "\(path): the answers passed \(maxBytes >> 20) MB; allow more with --max-mb") }
+            var response: [(key: String, value: JSONValue)] = [("status", .number(String(answer.status)))]
+            let type = answer.headers["Content-Type"]
+            if let type { response.append(("headers", .object([("Content-Type", .string(type))]))) }
+            if let json = try? JSONParser.parse(answer.body), type?.contains("json") ?? true {
+                response.append(("jsonBody", json))
+            } else if !answer.body.isEmpty {
+                response.append(("body", .string(String(decoding: answer.body, as: UTF8.self))))
+            }
+            stubs.append(.object([("request", .object([("method", .string("GET")), ("url", .string(path))])), ("response", .object(response))]))
+            progress("stub \(path): \(answer.status)")
+        }
+        return stubs
+    }
+
     private func login(_ domain: String) throws(Failure) -> String {
         switch credentials {
         case .token(let token):
@@ -231,11 +258,12 @@ public struct Recorder {
 
     /// The fixture: non-root domains, then the jobs; or JSON Lines, a job a line.
     /// JSON Lines hold jobs only: a recording with keys is written as JSON.
-    public static func fixture(_ jobs: [JSONValue], keys: [JSONValue] = [], domains: [String], jsonLines: Bool) -> String {
+    public static func fixture(_ jobs: [JSONValue], keys: [JSONValue] = [], stubs: [JSONValue] = [], domains: [String], jsonLines: Bool) -> String {
         if jsonLines { return jobs.map(\.jsonText).joined(separator: "\n") + (jobs.isEmpty ? "" : "\n") }
         let declared = domains.filter { $0 != Job.rootDomain }
         var members: [(key: String, value: JSONValue)] = [("domains", .array(declared.map(JSONValue.string)))]
         if !keys.isEmpty { members.append(("cloud", .object([("aws", .array(keys))]))) }
+        if !stubs.isEmpty { members.append(("stubs", .array(stubs))) }
         return JSONValue.object(members + [("jobs", .array(jobs))]).jsonText + "\n"
     }
 }
@@ -336,6 +364,12 @@ public struct Anonymizer {
                 default: member
                 }
             })
+    }
+
+    /// A recorded stub with its answer's accounts and names replaced as the jobs' are.
+    public mutating func anonymizeStub(_ stub: JSONValue) -> JSONValue {
+        guard let members = stub.objectValue else { return stub }
+        return .object(members.map { member in member.key == "response" ? (member.key, scrubbed(member.value)) : member })
     }
 
     private mutating func scrubbed(_ value: JSONValue) -> JSONValue {

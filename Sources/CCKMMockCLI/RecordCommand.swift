@@ -62,6 +62,13 @@ public struct RecordCommand: ParsableCommand {
         help: ArgumentHelp("Where to write: JSON, or JSON Lines when the name ends in .jsonl (default: standard output).", valueName: "file"))
     public var output: String?
 
+    @Option(
+        name: .customLong("stubs"), parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Paths (with their queries) to record as WireMock stubs: what the server answers to a GET of each, served by the fixture beside the modelled API.",
+            valueName: "path"))
+    public var stubPaths: [String] = []
+
     @Flag(help: "Replace account ids and target names (vaults, key rings, organizations, …) with consistent stand-ins.")
     public var anonymize = false
 
@@ -86,6 +93,12 @@ public struct RecordCommand: ParsableCommand {
             throw ValidationError("--family: " + JobFamily.unknown(name))
         }
         guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be more than 0 and at most 600 seconds") }
+        for path in stubPaths where !path.hasPrefix("/") || path.hasPrefix("/__admin") {
+            throw ValidationError("--stubs \(path): a path on the server, starting with / (the control API /__admin is not CM's)")
+        }
+        if !stubPaths.isEmpty, output?.hasSuffix(".jsonl") == true {
+            throw ValidationError("--stubs needs a .json output: JSON Lines hold jobs only")
+        }
     }
 
     public func run() throws {
@@ -99,11 +112,13 @@ public struct RecordCommand: ParsableCommand {
         recorder.maxBytes = maxMegabytes << 20
         var jobs: [JSONValue]
         var keys: [JSONValue]
+        var stubs: [JSONValue]
         let jsonLines = output?.hasSuffix(".jsonl") == true
         do {
             jobs = try recorder.record()
             try Recorder.validate(jobs, domains: recordedDomains)
             keys = jsonLines ? [] : try recorder.recordKeys()
+            stubs = try recorder.recordStubs(stubPaths)
         } catch {
             printError("record: " + ConformReport.printable(error.description))
             throw ExitCode.failure
@@ -113,8 +128,9 @@ public struct RecordCommand: ParsableCommand {
             var anonymizer = Anonymizer()
             jobs = jobs.map { anonymizer.anonymize($0) }
             keys = keys.map { anonymizer.anonymizeKey($0) }
+            stubs = stubs.map { anonymizer.anonymizeStub($0) }
         }
-        let text = Recorder.fixture(jobs, keys: keys, domains: recordedDomains, jsonLines: jsonLines)
+        let text = Recorder.fixture(jobs, keys: keys, stubs: stubs, domains: recordedDomains, jsonLines: jsonLines)
         guard let output else {
             writeAll(text, to: STDOUT_FILENO)
             return
@@ -129,6 +145,7 @@ public struct RecordCommand: ParsableCommand {
             printError("record: cannot write \(output): \(error)")
             throw ExitCode.failure
         }
-        printError("record: \(jobs.count) jobs and \(keys.count) AWS keys in \(recordedDomains.count) domain(s) written to \(output)")
+        printError(
+            "record: \(jobs.count) jobs, \(keys.count) AWS keys and \(stubs.count) stubs in \(recordedDomains.count) domain(s) written to \(output)")
     }
 }

@@ -103,6 +103,30 @@ import Testing
         }
     }
 
+    /// `record --stubs`: what the lab answers for the paths, as WireMock mappings in the fixture,
+    /// which a fresh mock then serves as stubs (the journal names the stub that answered).
+    @Test func pathsAreRecordedAsStubsTheFixtureServes() throws {
+        let live = try LiveServer(fixtures: [Paths.docsFixture], auth: Self.auth, tls: .generated(extraNames: []))
+        let output = try Paths.temporaryDirectory() + "/recorded.json"
+        let (status, errors) = try ServerProcess([
+            "record", "--from", live.baseURL, "--user", "admin", "--password", "admin", "--ca", live.directory + "/tls-cert.pem",
+            "--family", "google", "--stubs", "/api/v1/system/info", "/api/v1/cckm/aws/kms?limit=1", "-o", output,
+        ]).finish()
+        #expect(status == 0 && errors.contains("2 stubs"), "\(errors)")
+        let copy = try LiveServer(fixtures: [output], auth: Self.auth, tls: .generated(extraNames: []))
+        var answers: [JSONValue] = []
+        for server in [live, copy] {
+            let client = HTTPClient(endpoint: try #require(HTTPClient.Endpoint(url: server.baseURL)), timeout: 30)
+            let token = try #require(
+                try JSONParser.parse(try client.send("POST", "/__admin/tokens", body: Array(#"{"domain":"root"}"#.utf8)).body)["jwt"]?.stringValue)
+            answers.append(try JSONParser.parse(client.send("GET", "/api/v1/system/info", headers: [("Authorization", "Bearer " + token)]).body))
+        }
+        #expect(answers[0] == answers[1] && answers[0]["version"] != nil, "\(answers)")
+        let journal = try JSONParser.parse(
+            HTTPClient(endpoint: try #require(HTTPClient.Endpoint(url: copy.baseURL)), timeout: 30).send("GET", "/__admin/requests").body)
+        #expect(journal["requests"]?.arrayValue?.last?["stub"]?.stringValue != nil, "the copy answered from its stub")
+    }
+
     @Test func aServerThatIsNotCMLikeEndsTheRecordingWithNoFileLeft() throws {
         let live = try LiveServer(fixtures: [])
         let output = try Paths.temporaryDirectory() + "/never.json"

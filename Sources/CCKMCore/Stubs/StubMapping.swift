@@ -55,7 +55,18 @@ package struct StubMapping: Sendable, Equatable {
         if let persistent = value["persistent"] {
             guard case .bool = persistent else { throw .invalidParameter("persistent", "expected true or false") }
         }
-        if let metadata = value["metadata"], metadata.objectValue == nil { throw .invalidParameter("metadata", "expected an object") }
+        if let metadata = value["metadata"] {
+            guard metadata.objectValue != nil else { throw .invalidParameter("metadata", "expected an object") }
+            if let own = metadata["cckm-mock"] {
+                try own.rejectUnknownMembers(known: ["auth", "domain"])
+                if let auth = own["auth"] {
+                    guard case .bool = auth else { throw .invalidParameter("metadata.cckm-mock.auth", "expected true or false") }
+                }
+                if let domain = own["domain"], domain.stringValue?.isEmpty != false {
+                    throw .invalidParameter("metadata.cckm-mock.domain", "expected the name of a domain")
+                }
+            }
+        }
         members.removeAll { $0.key == "id" || $0.key == "uuid" || $0.key == "insertionIndex" }
         let document = JSONValue.object([("id", .string(mappingID))] + members + [("uuid", .string(mappingID))])
         return StubMapping(
@@ -65,6 +76,10 @@ package struct StubMapping: Sendable, Equatable {
 
     /// Whether the mapping's metadata turns the bearer check off for it (`{"cckm-mock": {"auth": false}}`).
     package var skipsAuth: Bool { metadata?["cckm-mock"]?["auth"] == .bool(false) }
+
+    /// The domain (tenant) the stub answers for, when its metadata names one
+    /// (`{"cckm-mock": {"domain": "team-a"}}`): requests whose token acts in another pass it by.
+    package var domain: String? { metadata?["cckm-mock"]?["domain"]?.stringValue }
 
     static func isID(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(\.count)

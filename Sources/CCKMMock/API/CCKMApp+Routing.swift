@@ -80,7 +80,9 @@ extension CCKMApp {
     /// A CCKM, scheduler or login request answered and journaled, a reply that comes later
     /// (a start, a cancel, a login after the engine's group commit) when it comes.
     func answer(_ request: HTTPRequest, _ match: RouteTable.Match?, _ context: RequestContext) -> HTTPReply {
-        if let stub = stubs.answer(request) { return stubbed(stub, request, context) }
+        if let stub = stubs.answer(request, domain: { try? self.tokens.domain(authorization: request.headers["Authorization"]) }) {
+            return stubbed(stub, request, context)
+        }
         var context = context
         // The token is resolved once: for the handler's domain and for the journal's.
         if match?.access.hasDomain == true { context.domain = Result { try tokens.domain(authorization: request.headers["Authorization"]) } }

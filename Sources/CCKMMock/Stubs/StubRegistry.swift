@@ -135,15 +135,17 @@ package final class StubRegistry: Sendable {
         }
     }
 
-    /// The stub that answers `request`, its scenario moved on; nil when none matches.
-    package func answer(_ request: HTTPRequest) -> StubMapping? {
+    /// The stub that answers `request`, its scenario moved on; nil when none matches. `domain`
+    /// tells the request's domain (its token's), asked only when a matching stub names one.
+    package func answer(_ request: HTTPRequest, domain: @escaping () -> String? = { nil }) -> StubMapping? {
         guard !isEmpty else { return nil }
         let index = state.withLock { $0.index }
-        let seen = StubRequestView(request)
+        var seen = StubRequestView(request)
+        seen.domain = domain
         var best: Int?
         for candidate in index.candidates(request.path) {
             let stub = index.stubs[candidate]
-            guard seen.matches(stub.request) else { continue }
+            guard seen.matches(stub) else { continue }
             if let current = best {
                 let other = index.stubs[current]
                 if stub.priority < other.priority || (stub.priority == other.priority && candidate > current) { best = candidate }
@@ -152,12 +154,12 @@ package final class StubRegistry: Sendable {
             }
         }
         // Scenario stubs are weighed again under the lock: their state decides, and moves.
-        let scenarioStubs = index.candidates(request.path).filter { index.stubs[$0].scenario != nil && seen.matches(index.stubs[$0].request) }
+        let scenarioStubs = index.candidates(request.path).filter { index.stubs[$0].scenario != nil && seen.matches(index.stubs[$0]) }
         if scenarioStubs.isEmpty { return best.map { index.stubs[$0] } }
         return state.withLock { state in
             let eligible = index.candidates(request.path).filter { candidate in
                 let stub = index.stubs[candidate]
-                guard seen.matches(stub.request) else { return false }
+                guard seen.matches(stub) else { return false }
                 guard let scenario = stub.scenario else { return true }
                 return scenario.required == nil || scenario.required == (state.scenarios[scenario.name] ?? Self.started)
             }
@@ -181,8 +183,10 @@ package final class StubRegistry: Sendable {
     }
 }
 
-/// A request as a stub pattern reads it: the URL as sent rebuilt once, the body as text.
+/// A request as a stub pattern reads it: the URL as sent rebuilt once, the body as text, and its
+/// domain when a stub for one domain asks.
 struct StubRequestView {
+    var domain: () -> String? = { nil }
     let method: String
     let path: String
     let url: String
@@ -209,6 +213,11 @@ struct StubRequestView {
 
     func matches(_ pattern: StubRequestPattern) -> Bool {
         pattern.matches(method: method, path: path, url: url, query: query, headers: headers, body: body)
+    }
+
+    /// A stub's pattern, and its domain when it names one.
+    func matches(_ stub: StubMapping) -> Bool {
+        matches(stub.request) && (stub.domain == nil || stub.domain == domain())
     }
 
     func distance(_ pattern: StubRequestPattern) -> Double {

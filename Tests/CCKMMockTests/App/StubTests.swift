@@ -158,4 +158,21 @@ import Testing
             "\(error)".contains("$.stubs[1]") && "\(error)".contains("request.urlPattern")
         }
     }
+
+    /// A stub whose metadata names a domain answers that tenant's requests only.
+    @Test func aStubForOneDomainAnswersOnlyThatTenant() throws {
+        let app = try InProcessApp(auth: AuthSettings(enabled: true, accounts: Accounts(domains: ["team-a"])))
+        #expect(
+            try app.post(
+                "/__admin/mappings",
+                #"{"request": {"urlPath": "/api/v1/vault/keys2"}, "response": {"status": 200}, "metadata": {"cckm-mock": {"domain": "team-a"}}}"#
+            ).status == 201)
+        let root = try #require(try app.post("/api/v1/auth/tokens", #"{"username":"admin","password":"admin"}"#).json["jwt"]?.stringValue)
+        let teamA = try #require(
+            try app.post("/api/v1/auth/tokens", #"{"username":"admin","password":"admin","domain":"team-a"}"#).json["jwt"]?.stringValue)
+        #expect(try app.send("GET", "/api/v1/vault/keys2", token: teamA).status == 200)
+        #expect(try app.send("GET", "/api/v1/vault/keys2", token: root).status == 404)
+        try app.post("/__admin/mappings", #"{"request": {"urlPath": "/x"}, "metadata": {"cckm-mock": {"tenant": "a"}}}"#).expectError(
+            status: 400, code: 9, codeDesc: "NCERRInvalidParamValue: Invalid parameter value", messageContains: "tenant")
+    }
 }
