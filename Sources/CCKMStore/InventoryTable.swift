@@ -113,6 +113,17 @@ package struct InventoryTable: Sendable {
 
     // MARK: A sync
 
+    /// Whether a sync of `cloud` in `domain` can change anything: the cloud holds a record of it,
+    /// or the domain's inventory does (which a sync may mark gone).
+    package func inUse(domain: String, cloud: CloudKey.Cloud, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM cloud_key WHERE cloud = ?1)
+                        OR EXISTS (SELECT 1 FROM cm_key_count WHERE domain = ?2 AND cloud = ?1 AND n > 0)
+                    """), arguments: [cloud.rawValue, domain]) ?? true
+    }
+
     /// What a completed sync target does to a domain's inventory: every cloud record of
     /// `container` in, kept under its CM id (`synced_at` the target's end; `region` the target's
     /// when it names one), and every record the inventory had there that the cloud no longer has
