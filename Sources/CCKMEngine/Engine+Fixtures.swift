@@ -128,7 +128,7 @@ extension Engine {
                 var record = InventoryKey(
                     domain: synced, key: key, containerName: found.name, containerID: found.id, region: found.region, createdAt: now,
                     updatedAt: now, syncedAt: now)
-                if given.cloud != .aws && given.cloud != .google && given.cloud != .oci {
+                if given.cloud.isVersioned {
                     record.version = version
                     record.versionCount = versions[versionKey] ?? 1
                 }

@@ -71,7 +71,7 @@ package struct InventoryTable: Sendable {
     /// Deletes a record; for Azure, whose records are versions, every version of its key.
     package func deleteCloudKey(_ cloud: CloudKey.Cloud, _ cloudID: String, _ db: Database) throws -> Bool {
         guard let key = try Self.cloudKeys(cloud: cloud, cloudID: cloudID, db).first else { return false }
-        if cloud == .azure || cloud == .azureSecret || cloud == .azureCertificate {
+        if cloud.isVersioned {
             try db.execute(
                 sql: "DELETE FROM cloud_key WHERE cloud = ? AND container = ? AND name = ?", arguments: [cloud.rawValue, key.container, key.name])
         } else {
@@ -148,7 +148,7 @@ package struct InventoryTable: Sendable {
             var record = InventoryKey(
                 domain: domain, key: key, containerName: containerName, containerID: containerID, region: region, createdAt: createdAt,
                 updatedAt: time, syncedAt: time)
-            if cloud != .aws && cloud != .google && cloud != .oci {
+            if cloud.isVersioned {
                 record.version = seen[key.name, default: 0]
                 record.versionCount = versions[key.name] ?? 1
                 seen[key.name] = record.version + 1

@@ -106,16 +106,7 @@ func TestVerify(t *testing.T) {
 
 func TestFaultsEndWithTheirTest(t *testing.T) {
 	mock := cckmmock.Start(t)
-	get := func() int {
-		request, _ := http.NewRequest("GET", mock.URL+awsJobs, nil)
-		request.Header.Set("Authorization", "Bearer "+mock.Token(t, "root"))
-		answer, err := mock.HTTPClient().Do(request)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answer.Body.Close()
-		return answer.StatusCode
-	}
+	get := func() int { return statusOf(t, mock, awsJobs) }
 	t.Run("with a fault", func(t *testing.T) {
 		fault := mock.Fault(t, map[string]any{"path": "/api/v1/cckm/aws/*", "status": 503})
 		if status := get(); status != 503 {
@@ -225,4 +216,17 @@ func TestNothingATestLoadsReachesTheNextTest(t *testing.T) {
 	if jobs := mock.ResetTo(t, "startup", "")["jobs"]; jobs != float64(0) {
 		t.Fatalf("after a reset to the start-up state: %v jobs", jobs)
 	}
+}
+
+// statusOf is the status of a GET of path with the root domain's token.
+func statusOf(t *testing.T, mock *cckmmock.Server, path string) int {
+	t.Helper()
+	request, _ := http.NewRequest("GET", mock.URL+path, nil)
+	request.Header.Set("Authorization", "Bearer "+mock.Token(t, "root"))
+	answer, err := mock.HTTPClient().Do(request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer.Body.Close()
+	return answer.StatusCode
 }

@@ -1,7 +1,6 @@
 package cckmmock_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/cckm-mock/cckmmock"
@@ -9,17 +8,7 @@ import (
 
 func TestAStubAnswersAnEndpointTheMockDoesNotModel(t *testing.T) {
 	mock := cckmmock.Start(t)
-	get := func(t *testing.T) int {
-		t.Helper()
-		request, _ := http.NewRequest("GET", mock.URL+"/api/v1/vault/keys2", nil)
-		request.Header.Set("Authorization", "Bearer "+mock.Token(t, "root"))
-		answer, err := mock.HTTPClient().Do(request)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answer.Body.Close()
-		return answer.StatusCode
-	}
+	get := func(t *testing.T) int { return statusOf(t, mock, "/api/v1/vault/keys2") }
 	t.Run("stubbed", func(t *testing.T) {
 		mock.Stub(t, cckmmock.Object{
 			"request":  cckmmock.Object{"method": "GET", "urlPath": "/api/v1/vault/keys2"},

@@ -36,6 +36,10 @@ extension CloudKey.Cloud {
         }
     }
 
+    /// Azure's records are versions of a key: a name given again is a new version, and a key
+    /// goes with all of them.
+    package var isVersioned: Bool { self == .azure || self == .azureSecret || self == .azureCertificate }
+
     /// The member of a record's document holding the cloud's parameters.
     package var parametersMember: String {
         switch self {

@@ -142,33 +142,21 @@ package final class StubRegistry: Sendable {
         let index = state.withLock { $0.index }
         var seen = StubRequestView(request)
         seen.domain = domain
-        var best: Int?
-        for candidate in index.candidates(request.path) {
-            let stub = index.stubs[candidate]
-            guard seen.matches(stub) else { continue }
-            if let current = best {
-                let other = index.stubs[current]
-                if stub.priority < other.priority || (stub.priority == other.priority && candidate > current) { best = candidate }
-            } else {
-                best = candidate
+        // Each candidate is matched once; the scenario states are read (and moved) under the lock.
+        let matching = index.candidates(request.path).filter { seen.matches(index.stubs[$0]) }
+        let first = { (eligible: [Int]) -> Int? in
+            eligible.min { a, b in
+                let (x, y) = (index.stubs[a], index.stubs[b])
+                return x.priority != y.priority ? x.priority < y.priority : a > b
             }
         }
-        // Scenario stubs are weighed again under the lock: their state decides, and moves.
-        let scenarioStubs = index.candidates(request.path).filter { index.stubs[$0].scenario != nil && seen.matches(index.stubs[$0]) }
-        if scenarioStubs.isEmpty { return best.map { index.stubs[$0] } }
+        guard matching.contains(where: { index.stubs[$0].scenario != nil }) else { return first(matching).map { index.stubs[$0] } }
         return state.withLock { state in
-            let eligible = index.candidates(request.path).filter { candidate in
-                let stub = index.stubs[candidate]
-                guard seen.matches(stub) else { return false }
-                guard let scenario = stub.scenario else { return true }
+            let eligible = matching.filter { candidate in
+                guard let scenario = index.stubs[candidate].scenario else { return true }
                 return scenario.required == nil || scenario.required == (state.scenarios[scenario.name] ?? Self.started)
             }
-            guard
-                let chosen = eligible.min(by: { a, b in
-                    let (x, y) = (index.stubs[a], index.stubs[b])
-                    return x.priority != y.priority ? x.priority < y.priority : a > b
-                })
-            else { return nil }
+            guard let chosen = first(eligible) else { return nil }
             let stub = index.stubs[chosen]
             if let scenario = stub.scenario, let next = scenario.next { state.scenarios[scenario.name] = next }
             return stub

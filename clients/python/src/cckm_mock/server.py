@@ -16,7 +16,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import IO, Any, Iterable, Mapping, Sequence
+from typing import IO, Any, Iterable, Mapping, Sequence, TypeVar
 
 from cckm_mock.errors import BinaryNotFound, MockError, ServerExited, VerificationError, WaitTimeout
 from cckm_mock.transport import Reply, Transport
@@ -117,56 +117,52 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
     raise BinaryNotFound(looked_at)
 
 
-class Stub:
-    """A stub in WireMock's mapping format on the server; `remove()` (or leaving its `with` block)
-    takes it away."""
+_Handle_T = TypeVar("_Handle_T", bound="_Handle")
 
-    def __init__(self, server: MockServer, mapping: Mapping[str, Any]) -> None:
+
+class _Handle:
+    """Something a test put on the server at `path`; `remove()` (or leaving its `with` block)
+    takes it away, and one already gone (a reset, a fault's `times` used up) is fine."""
+
+    def __init__(self, server: MockServer, path: str) -> None:
         self._server = server
-        self.mapping = dict(mapping)
-        self.id: str = self.mapping["id"]
+        self._path = path
 
     def remove(self) -> None:
-        """Removes the stub; one already gone (a reset) is fine."""
         try:
-            self._server._call("DELETE", f"/__admin/mappings/{self.id}")
+            self._server._call("DELETE", self._path)
         except MockError as error:
             if error.status != 404:
                 raise
 
-    def __enter__(self) -> Stub:
+    def __enter__(self: _Handle_T) -> _Handle_T:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.remove()
 
 
-class Fault:
-    """A fault rule on the server; `remove()` (or leaving its `with` block) takes it away."""
+class Stub(_Handle):
+    """A stub in WireMock's mapping format on the server."""
+
+    def __init__(self, server: MockServer, mapping: Mapping[str, Any]) -> None:
+        self.mapping = dict(mapping)
+        self.id: str = self.mapping["id"]
+        super().__init__(server, f"/__admin/mappings/{self.id}")
+
+
+class Fault(_Handle):
+    """A fault rule on the server."""
 
     def __init__(self, server: MockServer, rule: Mapping[str, Any]) -> None:
-        self._server = server
         self.rule = dict(rule)
         self.id: str = self.rule["id"]
+        super().__init__(server, f"/__admin/faults/{self.id}")
 
     @property
     def hits(self) -> int:
         """How many requests the rule has answered so far."""
         return int(self._server._call("GET", f"/__admin/faults/{self.id}")["hits"])
-
-    def remove(self) -> None:
-        """Removes the rule; a rule already gone (its `times` used up, a reset) is fine."""
-        try:
-            self._server._call("DELETE", f"/__admin/faults/{self.id}")
-        except MockError as error:
-            if error.status != 404:
-                raise
-
-    def __enter__(self) -> Fault:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 class MockServer:
