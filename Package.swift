@@ -36,10 +36,13 @@ let package = Package(
         .target(name: "CCKMCore", plugins: ["LayerGuard"]),
         // The jobs and their tables in SQLite through GRDB: lists, schema, bulk load, checkpoints,
         // generations. Its writes take a `Database` that only the engine hands out; the edge gets
-        // the read-only face (`StoreReader`).
+        // the read-only face (`StoreReader`). The hot reads of the event loops go through SQLite's
+        // own API on read-only connections of their own (`LoopReaders`), GRDB's module of it.
         .target(
             name: "CCKMStore",
-            dependencies: ["CCKMCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "CCKMCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // The one writer: commands in batches, the one advance, fixture loads, what changed.
         .target(

@@ -151,7 +151,7 @@ public final class JobStore: Sendable, TransactionalStore {
         try StoreSchema.migrator.migrate(database)
         try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         sessionStore = try SessionStore(location: location, jobsFile: file)
-        reader = StoreReader(database: database, sessions: sessionStore.table)
+        reader = StoreReader(database: database, file: file, sessions: sessionStore.table)
     }
 
     /// Makes the database file readable by its owner only (it holds refresh tokens) before SQLite

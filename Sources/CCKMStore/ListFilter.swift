@@ -8,10 +8,14 @@ package struct ListFilter {
     /// `SELECT seq, family, domain … LIMIT ? OFFSET ?`: the page's jobs in order; the limit and the
     /// offset are the last two arguments, after `pageArguments`.
     package let pageSQL: String
-    package let pageArguments: StatementArguments
+    /// The page's arguments, all texts: bound by GRDB (`pageArguments`) or by a loop connection.
+    package let pageValues: [String]
     /// How `total` is counted, from the cheapest source that can answer it.
     package let countSQL: String
-    package let countArguments: StatementArguments
+    package let countValues: [String]
+
+    package var pageArguments: StatementArguments { StatementArguments(pageValues) }
+    package var countArguments: StatementArguments { StatementArguments(countValues) }
 
     /// `family` or `domain` nil: every family or every domain (the control API's view).
     package init(family: JobFamily?, domain: String?, query: ListQuery) {
@@ -25,11 +29,11 @@ package struct ListFilter {
             // `id` alone would scan the whole table (66 ms on 1,000,000 jobs).
             if family == nil { clauses.append(Self.everyFamily) }
             clauses.append("id IN (\(Self.placeholders(query.ids.count)))")
-            arguments += StatementArguments(query.ids)
+            arguments += query.ids
         }
         if !statuses.isEmpty {
             clauses.append("status IN (\(Self.placeholders(statuses.count)))")
-            arguments += StatementArguments(statuses)
+            arguments += statuses
         }
         // The rows of `job_target` the target filter matches, status included (the table keeps a
         // copy of it): with a status, the list the subquery builds holds only the jobs that pass both.
@@ -37,10 +41,10 @@ package struct ListFilter {
         var targetArguments = scope.arguments
         if !targets.isEmpty {
             targetClauses.append("value IN (\(Self.placeholders(targets.count)))")
-            targetArguments += StatementArguments(targets)
+            targetArguments += targets
             if !statuses.isEmpty {
                 targetClauses.append("status IN (\(Self.placeholders(statuses.count)))")
-                targetArguments += StatementArguments(statuses)
+                targetArguments += statuses
             }
         }
         let targetWhere = targetClauses.joined(separator: " AND ")
@@ -52,13 +56,13 @@ package struct ListFilter {
             // `job_target_by_updated`, whose update times are those of the jobs' ends.
             pageSQL =
                 "SELECT job, family, domain FROM job_target WHERE \(targetWhere) ORDER BY updated_at \(order), job \(order) LIMIT ? OFFSET ?"
-            pageArguments = targetArguments
+            pageValues = targetArguments
         } else if targets.count == 1, family != nil, domain != nil, query.ids.isEmpty, let order = Self.creationOrder(query.sort) {
             // One target value in creation order: one range of `job_target_by_created`, which holds
             // the job's creation time next to the value; `job` is the job's `seq`.
             pageSQL =
                 "SELECT job, family, domain FROM job_target WHERE \(targetWhere) ORDER BY created_at \(order), job \(order) LIMIT ? OFFSET ?"
-            pageArguments = targetArguments
+            pageValues = targetArguments
         } else {
             if !targets.isEmpty {
                 clauses.append("seq IN (SELECT job FROM job_target WHERE \(targetWhere))")
@@ -66,17 +70,17 @@ package struct ListFilter {
             }
             let whereSQL = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
             pageSQL = "SELECT seq, family, domain FROM job WHERE \(whereSQL) ORDER BY \(Self.order(query.sort)) LIMIT ? OFFSET ?"
-            pageArguments = arguments
+            pageValues = arguments
         }
 
         if !query.ids.isEmpty {
             // The ids name a handful of rows: count them.
             countSQL = "SELECT COUNT(*) FROM job WHERE " + clauses.joined(separator: " AND ")
-            countArguments = arguments
+            countValues = arguments
         } else if targets.count > 1 {
             // A job can match several values: each counted once, from the covering `job_target_by_created`.
             countSQL = "SELECT COUNT(DISTINCT job) FROM job_target WHERE " + targetWhere
-            countArguments = targetArguments
+            countValues = targetArguments
         } else {
             // No value or one, with or without a status: the trigger-kept counts.
             var countClauses = scope.clauses
@@ -87,18 +91,18 @@ package struct ListFilter {
             }
             if !statuses.isEmpty {
                 countClauses.append("status IN (\(Self.placeholders(statuses.count)))")
-                counted += StatementArguments(statuses)
+                counted += statuses
             }
             let table = targets.isEmpty ? "job_count" : "job_target_count"
             countSQL =
                 "SELECT COALESCE(SUM(n), 0) FROM \(table)" + (countClauses.isEmpty ? "" : " WHERE " + countClauses.joined(separator: " AND "))
-            countArguments = counted
+            countValues = counted
         }
     }
 
-    private static func scope(family: JobFamily?, domain: String?) -> (clauses: [String], arguments: StatementArguments) {
+    private static func scope(family: JobFamily?, domain: String?) -> (clauses: [String], arguments: [String]) {
         var clauses: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: [String] = []
         if let family {
             clauses.append("family = ?")
             arguments += [family.name]

@@ -11,9 +11,12 @@ public final class StoreReader: Sendable {
     package let scheduler: SchedulerTable
     package let snapshots: SnapshotTable
     package let inventory: InventoryTable
+    /// The event loops' own connections for the hot reads; nil for a `:memory:` store.
+    let loop: LoopReaders?
 
-    init(database: any DatabaseReader, sessions: SessionTable) {
+    init(database: any DatabaseReader, file: String?, sessions: SessionTable) {
         self.database = database
+        loop = file.map(LoopReaders.init(path:))
         let generations = JobGenerations()
         self.generations = generations
         self.sessions = sessions

@@ -59,8 +59,11 @@ import Testing
         return (matches.count, page.map { $0.element.json })
     }
 
-    @Test(.inProcess(.seconds(120))) func everyShapeMatchesTheListWorkedOutInMemory() throws {
-        let store = try JobStore(location: .memory)
+    /// A file store reads the CCKM API's pages and jobs on the event loops' own connections
+    /// (`LoopReaders`); a `:memory:` store through GRDB: both are checked.
+    @Test(.inProcess(.seconds(120)), arguments: [false, true]) func everyShapeMatchesTheListWorkedOutInMemory(onFile: Bool) throws {
+        let store = try JobStore(location: onFile ? .directory(try Paths.temporaryDirectory()) : .memory)
+        #expect((store.reader.loop != nil) == onFile)
         try store.replace(Self.jobs)
         let sorts: [[ListQuery.SortKey]] = [
             [], [.init(.createdAt)], [.init(.createdAt, descending: true)], [.init(.updatedAt, descending: true)],
@@ -89,6 +92,31 @@ import Testing
             }
         }
         #expect(checked == 900)
+        for job in Self.jobs.prefix(50) {
+            #expect(try store.reader.document(family: Self.family, domain: job.domain, id: job.id) == job.json)
+            #expect(try store.reader.document(family: Self.family, domain: job.domain == "other" ? "root" : "other", id: job.id) == nil)
+        }
+    }
+
+    /// Other threads read on their own slots as the test's thread does, and see a write at once.
+    @Test func everyThreadReadsTheStoreAsItIsNow() async throws {
+        let store = try JobStore(location: .directory(try Paths.temporaryDirectory()))
+        try store.replace(Array(Self.jobs.prefix(200)))
+        let query = ListQuery()
+        let totals = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<(LoopReaders.slots * 2) {
+                group.addTask {
+                    var bytes: [UInt8] = []
+                    return try store.reader.listBytes(family: Self.family, domain: Job.rootDomain, query: query, into: &bytes)
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        let before = Self.jobs.prefix(200).filter { $0.domain == Job.rootDomain }.count
+        #expect(totals == Array(repeating: before, count: LoopReaders.slots * 2))
+        try store.replace(Array(Self.jobs[200...]))
+        var bytes: [UInt8] = []
+        #expect(try store.reader.listBytes(family: Self.family, domain: Job.rootDomain, query: query, into: &bytes) > before)
     }
 
     /// A job's targets follow it through a status change and a delete: the target counts stay
