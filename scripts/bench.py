@@ -19,13 +19,17 @@ KEYS = int(os.environ.get("BENCH_KEYS", "100000"))
 KEY_ROW = f"key list, {KEYS:,} synced AWS keys, every URL new"
 STUBS = int(os.environ.get("BENCH_STUBS", "10000"))
 STUB_ROW = f"list, default page, every URL new, {STUBS:,} stubs on other paths"
-# What a test fleet feels, and where issue 36 set the goal: ratio to the ceiling (and p99) per row.
+# What a test fleet feels, and where issue 47 set the goal: ratio to the ceiling (and p99) per row.
+UNCACHED_ROW = "list, default page, every URL new (no cache hit)"
+C_LIST_ROW = "the same list read in C (libmicrohttpd + SQLite, `../shared/bench/sqlite-ceiling`), every URL new"
+C_LIST = os.path.join(ROOT, "..", "shared", "bench", "sqlite-ceiling", "run")
+LOGIN_ROW = "login, a server of its own (as a test fleet logs in)"
 GOALS = {
-    "list, default page, every URL new (no cache hit)": ("≥ 0.25", lambda r, ratio: ratio >= 0.25),
-    "list, a fleet's mix, every URL new": ("≥ 0.15", lambda r, ratio: ratio >= 0.15),
+    UNCACHED_ROW: ("≥ 0.30", lambda r, ratio: ratio >= 0.30),
+    "list, a fleet's mix, every URL new": ("≥ 0.20", lambda r, ratio: ratio >= 0.20),
     "writes: starts only": ("≥ 0.15", lambda r, ratio: ratio >= 0.15),
-    "list, default page, HTTPS": ("≥ 0.5", lambda r, ratio: ratio >= 0.5),
-    "login, while the jobs the write rows started still run": ("≥ 0.10, p99 < 10 ms", lambda r, ratio: ratio >= 0.10 and r["p99"] < 10),
+    "list, default page, HTTPS": ("≥ 0.45", lambda r, ratio: ratio >= 0.45),
+    "login, while the jobs the write rows started still run": ("≥ 0.12, p99 ≤ 3× the login row's", lambda r, ratio: ratio >= 0.12 and r["p99"] <= 3 * r.get("login_p99", 0)),
 }
 
 
@@ -131,7 +135,7 @@ def log_cost(store, scratch, distinct, starts_only, login):
     rounds of either side land at about two thirds of the others'), and interference only ever
     lowers a rate: each side's best round is compared, with the medians beside them."""
     reads = [("list, default page", "/api/v1/cckm/aws/synchronization-jobs", None, True),
-             ("list, default page, every URL new (no cache hit)", "/api/v1/cckm/aws/synchronization-jobs", distinct, True)]
+             (UNCACHED_ROW, "/api/v1/cckm/aws/synchronization-jobs", distinct, True)]
     writes = [("writes: starts only", "/api/v1/cckm/google/synchronization-jobs", starts_only, True),
               ("login", "/api/v1/auth/tokens", login, False)]
     results = {name: {True: [], False: []} for name, _, _, _ in reads + writes}
@@ -212,7 +216,23 @@ def main():
     some_id = json.loads(get(aws + "?limit=1", headers=dict([auth[0].split(": ", 1)]))[1])["resources"][0]["id"]
     distinct = os.path.join(CACHE, "distinct.lua")
     open(distinct, "w").write(DISTINCT_LUA)
-    rows.append(("list, default page, every URL new (no cache hit)", paired(aws, auth, distinct)))
+    rows.append((UNCACHED_ROW, paired(aws, auth, distinct)))
+    # The design's limit in the same minutes: the same page of the same kind of store, read by the
+    # C program the issue measures against (built and stored once in the temporary folder).
+    if os.path.exists(C_LIST):
+        c_port = free_port()
+        c_list = subprocess.Popen(["bash", C_LIST, str(c_port), str(os.cpu_count())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(6000):
+                try:
+                    socket.create_connection(("127.0.0.1", c_port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            rows.append((C_LIST_ROW, paired(f"http://127.0.0.1:{c_port}/list", (), distinct)))
+        finally:
+            c_list.terminate()
+            c_list.wait()
     mix = os.path.join(CACHE, "fleet-mix.lua")
     open(mix, "w").write(FLEET_MIX_LUA)
     rows.append((FLEET_MIX_ROW, paired(aws, auth, mix)))
@@ -389,19 +409,30 @@ def main():
     shutil.rmtree(scratch, ignore_errors=True)
 
     ceiling_rps = base_ceiling["rps"]
-    table = ["| scenario | requests/s | ceiling just before, req/s | ratio to ceiling | p50 ms | p99 ms | non-2xx | goal (issue 36) | |",
+    measured = dict(rows)
+    if LOGIN_ROW in measured:
+        for name, r in rows:
+            r["login_p99"] = measured[LOGIN_ROW]["p99"]
+    table = ["| scenario | requests/s | ceiling just before, req/s | ratio to ceiling | p50 ms | p99 ms | non-2xx | goal (issue 47) | |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, r in rows:
         ceiling_then = r.get("ceiling", ceiling_rps)
         goal, met = goal_of(name, r, r["rps"] / ceiling_then)
         table.append(f"| {name} | {r['rps']:,.0f} | {ceiling_then:,.0f} | {r['rps'] / ceiling_then:.3f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {goal} | {met} |")
-    load_goal = "met" if load_seconds <= 10 else "**missed**"
-    reset_goal = "met" if reset_ratio <= 5 else "**missed**"
-    table += ["", "| measure | value | goal (issue 36) | |", "|---|---|---|---|",
+    # Issue 47's goal for the load: 0.4 of the 29.6 s it took on the developers' machine when it was set.
+    load_goal = "met" if load_seconds <= 0.4 * 29.6 else "**missed**"
+    reset_goal = "met" if reset_ratio <= 2 else "**missed**"
+    if C_LIST_ROW in measured:
+        mock, c = measured[UNCACHED_ROW], measured[C_LIST_ROW]
+        share = (mock["rps"] / mock["ceiling"]) / (c["rps"] / c["ceiling"])
+        table += ["", f"**The uncached list answers at {share:.2f} of the same list read in C** (each as a ratio to the ceiling "
+                      f"measured just before it: {mock['rps'] / mock['ceiling']:.3f} and {c['rps'] / c['ceiling']:.3f}; issue 47's goal: "
+                      f"≥ 0.7, {'met' if share >= 0.7 else '**missed**'})."]
+    table += ["", "| measure | value | goal (issue 47) | |", "|---|---|---|---|",
               f"| start to first answered `/__admin/health` (median of 15) | {statistics.median(starts):.1f} ms | | |",
               f"| `POST /__admin/reset` to the docs fixture (median of 50), and as a multiple of a GET of a job by id on the same server | "
-              f"{statistics.median(resets):.2f} ms, {reset_ratio:.1f}× ({statistics.median(reads):.2f} ms) | ≤ 5× | {reset_goal} |",
-              f"| start with a {JOBS:,}-job JSON Lines fixture to healthy (what fell due meanwhile already settled) | {load_seconds:.1f} s | ≤ 10 s | {load_goal} |",
+              f"{statistics.median(resets):.2f} ms, {reset_ratio:.1f}× ({statistics.median(reads):.2f} ms) | ≤ 2× | {reset_goal} |",
+              f"| start with a {JOBS:,}-job JSON Lines fixture to healthy (what fell due meanwhile already settled) | {load_seconds:.1f} s | ≤ 11.8 s (0.4 of 29.6 s) | {load_goal} |",
               f"| jobs of that fixture in progress at the first healthy answer (none of them overdue) | {running_at_healthy:,} | | |",
               f"| the same fixture prepared once (`cckm-mock fixtures prepare`) | {prepare_seconds:.1f} s | | |",
               f"| start with that prepared scenario to healthy, a new data folder (median of 3) | {prepared_start:.2f} s | ≤ 2 s | "
@@ -415,27 +446,26 @@ def main():
               "same data folder with the log on and with it off, one after the other, the order swapped every round, the writes on a "
               "new folder for each side; the best round of each side, since this machine's rates are bimodal and interference only "
               "lowers them, with the medians beside):", "",
-              "| scenario | access log on (default), best req/s | access log off, best req/s | log on / log off | medians, on / off | goal (issue 36) | |",
+              "| scenario | access log on (default), best req/s | access log off, best req/s | log on / log off | medians, on / off | goal (issue 47) | |",
               "|---|---|---|---|---|---|---|"]
     for name, on, off, on_median, off_median in log_rows:
         met = "met" if on / off >= 0.95 else "**missed**"
         table.append(f"| {name} | {on:,.0f} | {off:,.0f} | {on / off:.3f} | {on_median:,.0f} / {off_median:,.0f} ({on_median / off_median:.3f}) | ≥ 0.95 | {met} |")
-    measured = dict(rows)
     if KEY_ROW in measured:
-        jobs_row = measured["list, default page, every URL new (no cache hit)"]
+        jobs_row = measured[UNCACHED_ROW]
         keys_row = measured[KEY_ROW]
         share = (keys_row["rps"] / keys_row["ceiling"]) / (jobs_row["rps"] / jobs_row["ceiling"])
         table += ["", f"**The key list on {KEYS:,} synced keys answers at {share:.2f} of the job list's uncached rate** (each as a ratio "
                       f"to the ceiling measured just before it; issue 45's goal: the job list's rate, {'met' if share >= 0.9 else '**missed**'} "
                       "within a tenth)."]
     if STUB_ROW in measured:
-        jobs_row = measured["list, default page, every URL new (no cache hit)"]
+        jobs_row = measured[UNCACHED_ROW]
         stub_row = measured[STUB_ROW]
         share = (stub_row["rps"] / stub_row["ceiling"]) / (jobs_row["rps"] / jobs_row["ceiling"])
         table += ["", f"**With {STUBS:,} stubs on other paths the uncached list answers at {share:.2f} of its rate without them** "
                       f"(issue 46's goal: within 10 %, {'met' if share >= 0.9 else '**missed**'})."]
     if peer_rows:
-        uncached = dict(rows)["list, default page, every URL new (no cache hit)"]["rps"]
+        uncached = measured[UNCACHED_ROW]["rps"]
         wiremock, flask = peer_rows[0][1]["rps"], peer_rows[1][1]["rps"]
         peer_measures.insert(3, f"| cckm-mock (empty store; idle) | {statistics.median(starts):.0f} ms | {idle:.0f} MB |")
         table += peer_measures

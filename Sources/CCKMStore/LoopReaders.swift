@@ -74,6 +74,11 @@ package struct SQLiteFailure: Error, CustomStringConvertible {
 final class LoopConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    /// Every read's own statements, kept outside the dictionary: hashing their text cost more
+    /// than running them.
+    private var begin: OpaquePointer?
+    private var commit: OpaquePointer?
+    private var documentBySeq: OpaquePointer?
 
     init(path: String) throws {
         var opened: OpaquePointer?
@@ -94,10 +99,11 @@ final class LoopConnection: @unchecked Sendable {
     }
 
     func inReadTransaction<T>(_ body: (LoopConnection) throws -> T) throws -> T {
-        try run(statement("BEGIN DEFERRED TRANSACTION"))
+        if begin == nil { (begin, commit) = (try statement("BEGIN DEFERRED TRANSACTION"), try statement("COMMIT")) }
+        try run(begin!)
         do {
             let result = try body(self)
-            try run(statement("COMMIT"))
+            try run(commit!)
             return result
         } catch {
             if let rollback = try? statement("ROLLBACK") { _ = try? run(rollback) }
@@ -139,12 +145,13 @@ final class LoopConnection: @unchecked Sendable {
         return prepared
     }
 
-    /// `statement` bound to one integer.
-    func bound(_ sql: String, integer: Int64) throws -> OpaquePointer {
-        let prepared = try statement(sql)
+    /// `SELECT document FROM job_document WHERE seq = ?`, bound to `seq`.
+    func document(seq: Int64) throws -> OpaquePointer {
+        if documentBySeq == nil { documentBySeq = try statement("SELECT document FROM job_document WHERE seq = ?") }
+        let prepared = documentBySeq!
         sqlite3_reset(prepared)
-        let code = sqlite3_bind_int64(prepared, 1, integer)
-        guard code == SQLITE_OK else { throw failure(code, sql) }
+        let code = sqlite3_bind_int64(prepared, 1, seq)
+        guard code == SQLITE_OK else { throw failure(code, "SELECT document FROM job_document WHERE seq = ?") }
         return prepared
     }
 

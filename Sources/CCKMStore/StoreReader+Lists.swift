@@ -70,7 +70,7 @@ extension StoreReader {
             var found = 0
             while try connection.step(page) {
                 let seq = connection.int64(page, 0)
-                let document = try connection.bound(Self.documentBySeq, integer: seq)
+                let document = try connection.document(seq: seq)
                 defer { connection.done(document) }
                 guard try connection.step(document) else { throw StoreError.missingDocument(seq: seq) }
                 if found > 0 { body.append(UInt8(ascii: ",")) }
@@ -80,8 +80,6 @@ extension StoreReader {
             return total
         }
     }
-
-    private static let documentBySeq = "SELECT document FROM job_document WHERE seq = ?"
 
     /// `listBytes` on GRDB's pool, for a `:memory:` store.
     private func listBytesThroughPool(_ filter: ListFilter, _ query: ListQuery, into body: inout [UInt8]) throws -> Int {

@@ -52,6 +52,11 @@ public struct HTTPHeaders: Sendable, Equatable {
     public mutating func add(name: String, value: String) {
         fields.append(Field(name: name, value: value))
     }
+
+    /// Every field whose name `matches` gets `value` instead of its own.
+    public mutating func replaceValues(of matches: (String) -> Bool, with value: String) {
+        for index in fields.indices where matches(fields[index].name) { fields[index].value = value }
+    }
 }
 
 extension String {

@@ -98,15 +98,25 @@ package final class RequestJournal: Sendable {
 
     func record(_ request: HTTPRequest, status: Int, domain: String? = nil, at: Timestamp, stub: String? = nil, unmatched: Bool = false) {
         guard capacity > 0 else { return }
-        var headers = HTTPHeaders()
-        for (name, value) in Self.bounded(request.headers.fields.map { ($0.name, $0.value) }) {
-            headers.add(name: name, value: Self.isSecret(name) ? Secrets.mask : value ?? "")
+        var headers: HTTPHeaders
+        if Self.withinLimits(request.headers.fields.lazy.map { ($0.name, $0.value) }) {
+            // Nearly every head: the request's own fields (no copy of a string), the secrets masked.
+            headers = request.headers
+            headers.replaceValues(of: Self.isSecret, with: Secrets.mask)
+        } else {
+            headers = HTTPHeaders()
+            for (name, value) in Self.bounded(request.headers.fields.map { ($0.name, $0.value) }) {
+                headers.add(name: name, value: Self.isSecret(name) ? Secrets.mask : value ?? "")
+            }
         }
         var body = Secrets.masked(body: request.body.prefix(JournalEntry.bodyLimit))
         if request.body.count > JournalEntry.bodyLimit { body += "…(\(request.body.count) bytes in all)" }
-        let query = Self.bounded(request.query.map { ($0.name, $0.value) }).map { name, value in
-            QueryItem(name: name, value: Secrets.isSecret(name) && value != nil ? Secrets.mask : value)
-        }
+        let query =
+            Self.withinLimits(request.query.lazy.map { ($0.name, $0.value ?? "") }) && !request.query.contains { Secrets.isSecret($0.name) }
+            ? request.query
+            : Self.bounded(request.query.map { ($0.name, $0.value) }).map { name, value in
+                QueryItem(name: name, value: Secrets.isSecret(name) && value != nil ? Secrets.mask : value)
+            }
         let size = JournalEntry.bytes(method: request.method, path: request.path, body: body, headers: headers, query: query)
         state.withLock { ring in
             let entry = JournalEntry(
@@ -141,6 +151,17 @@ package final class RequestJournal: Sendable {
             kept.append((name.utf8.count > JournalEntry.valueLimit ? cut(name) : name, shown))
         }
         return kept
+    }
+
+    /// Whether `bounded` would keep every field as it is: no value past `valueLimit`, all within `headLimit`.
+    private static func withinLimits(_ fields: some Sequence<(String, String)>) -> Bool {
+        var used = 0
+        for (name, value) in fields {
+            let (nameBytes, valueBytes) = (name.utf8.count, value.utf8.count)
+            guard nameBytes <= JournalEntry.valueLimit, valueBytes <= JournalEntry.valueLimit else { return false }
+            used += nameBytes + valueBytes
+        }
+        return used <= JournalEntry.headLimit
     }
 
     private static func isSecret(_ name: String) -> Bool {
