@@ -109,6 +109,7 @@ public final class JobStore: Sendable, TransactionalStore {
     package init(
         location: StoreLocation, readers: Int, logRestartFrames: Int, checkpointEvery: DispatchTimeInterval? = WALCheckpointer.interval
     ) throws {
+        _ = SQLiteProcessSettings.applied
         var configuration = Configuration()
         configuration.maximumReaderCount = max(2, readers)
         configuration.busyMode = .timeout(StoreBusy.seconds)

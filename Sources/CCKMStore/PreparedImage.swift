@@ -91,6 +91,7 @@ public struct PreparedImage: Sendable {
         let again = "prepare it again with this build: cckm-mock fixtures prepare FIXTURE... -o \(path)"
         // Taken before the checks: a file swapped while they run is not the one checked.
         let identity = FileIdentity(path: path)
+        _ = SQLiteProcessSettings.applied
         do {
             var configuration = Configuration()
             configuration.readonly = true
