@@ -20,8 +20,8 @@ package struct ListFilter {
     /// `family` or `domain` nil: every family or every domain (the control API's view).
     package init(family: JobFamily?, domain: String?, query: ListQuery) {
         let scope = Self.scope(family: family, domain: domain)
-        let statuses = Array(Set(query.statuses.map(\.rawValue))).sorted()
-        let targets = Array(Set(query.targets)).sorted()
+        let statuses = query.statuses.isEmpty ? [] : Array(Set(query.statuses.map(\.rawValue))).sorted()
+        let targets = query.targets.isEmpty ? [] : Array(Set(query.targets)).sorted()
         var clauses = scope.clauses
         var arguments = scope.arguments
         if !query.ids.isEmpty {
@@ -47,7 +47,7 @@ package struct ListFilter {
                 targetArguments += statuses
             }
         }
-        let targetWhere = targetClauses.joined(separator: " AND ")
+        let targetWhere = Self.conjunction(targetClauses)
 
         if targets.count == 1, statuses.count == 1, statuses[0] != JobStatus.inProgress.rawValue, family != nil, domain != nil,
             query.ids.isEmpty, let order = Self.updateOrder(query.sort)
@@ -68,14 +68,14 @@ package struct ListFilter {
                 clauses.append("seq IN (SELECT job FROM job_target WHERE \(targetWhere))")
                 arguments += targetArguments
             }
-            let whereSQL = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
+            let whereSQL = clauses.isEmpty ? "1" : Self.conjunction(clauses)
             pageSQL = "SELECT seq, family, domain FROM job WHERE \(whereSQL) ORDER BY \(Self.order(query.sort)) LIMIT ? OFFSET ?"
             pageValues = arguments
         }
 
         if !query.ids.isEmpty {
             // The ids name a handful of rows: count them.
-            countSQL = "SELECT COUNT(*) FROM job WHERE " + clauses.joined(separator: " AND ")
+            countSQL = "SELECT COUNT(*) FROM job WHERE " + Self.conjunction(clauses)
             countValues = arguments
         } else if targets.count > 1 {
             // A job can match several values: each counted once, from the covering `job_target_by_created`.
@@ -93,9 +93,13 @@ package struct ListFilter {
                 countClauses.append("status IN (\(Self.placeholders(statuses.count)))")
                 counted += statuses
             }
-            let table = targets.isEmpty ? "job_count" : "job_target_count"
-            countSQL =
-                "SELECT COALESCE(SUM(n), 0) FROM \(table)" + (countClauses.isEmpty ? "" : " WHERE " + countClauses.joined(separator: " AND "))
+            if targets.isEmpty, statuses.isEmpty, family != nil, domain != nil {
+                countSQL = "SELECT COALESCE(SUM(n), 0) FROM job_count WHERE family = ? AND domain = ?"
+            } else {
+                let table = targets.isEmpty ? "job_count" : "job_target_count"
+                countSQL =
+                    "SELECT COALESCE(SUM(n), 0) FROM \(table)" + (countClauses.isEmpty ? "" : " WHERE " + Self.conjunction(countClauses))
+            }
             countValues = counted
         }
     }
@@ -117,6 +121,13 @@ package struct ListFilter {
     /// `family IN ('aws', …)`: every family, so that a look-up by id across them seeks the unique
     /// index (family, id) once per family instead of scanning it. Constants, not values from a request.
     package static let everyFamily = "family IN (" + JobFamily.all.map { "'\($0.name)'" }.joined(separator: ", ") + ")"
+
+    /// The clauses joined with `AND`; the one scope every CCKM list has is a constant (a list's
+    /// SQL was rebuilt from its parts on every request).
+    private static func conjunction(_ clauses: [String]) -> String {
+        if clauses.count == 2, clauses[0] == "family = ?", clauses[1] == "domain = ?" { return "family = ? AND domain = ?" }
+        return clauses.joined(separator: " AND ")
+    }
 
     private static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ",")

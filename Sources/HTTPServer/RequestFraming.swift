@@ -10,22 +10,28 @@
 /// missing, repeated or malformed `Host`.
 enum RequestFraming {
     static func problem(in headers: HTTPHeaders, http10: Bool = false) -> HTTPHeadPart? {
-        var lengths: [String] = []
+        // Counted, not collected: arrays made for every request of every client cost more than
+        // the checks. Only Transfer-Encoding's values are kept, in the rare request that has one.
+        var lengths = 0
         var codings: [String] = []
-        var hosts: [String] = []
+        var hosts = 0
+        var validHosts = true
         for field in headers.fields {
             guard isToken(field.name), isFieldValue(field.value) else { return .malformedHeader }
-            if field.name.caseInsensitiveEquals("Content-Length") { lengths.append(field.value) }
+            if field.name.caseInsensitiveEquals("Content-Length") { lengths += 1 }
             if field.name.caseInsensitiveEquals("Transfer-Encoding") { codings.append(field.value) }
-            if field.name.caseInsensitiveEquals("Host") { hosts.append(field.value) }
+            if field.name.caseInsensitiveEquals("Host") {
+                hosts += 1
+                validHosts = validHosts && isHost(field.value)
+            }
         }
         // Section 3.2: exactly one Host in HTTP/1.1 (none or one in 1.0), and a valid one.
-        if hosts.count > 1 || (hosts.isEmpty && !http10) || !hosts.allSatisfy(isHost) { return .host }
+        if hosts > 1 || (hosts == 0 && !http10) || !validHosts { return .host }
         // Section 6.1: Transfer-Encoding in an HTTP/1.0 request is faulty framing; answered and
         // closed, so that bytes after its body are never read as a request of their own.
         if http10 && !codings.isEmpty { return .ambiguousLength }
-        guard !codings.isEmpty else { return lengths.count > 1 ? .ambiguousLength : nil }
-        if !lengths.isEmpty { return .ambiguousLength }
+        guard !codings.isEmpty else { return lengths > 1 ? .ambiguousLength : nil }
+        if lengths > 0 { return .ambiguousLength }
         // libmicrohttpd reads a body as chunked only when the one field says exactly `chunked`:
         // `chunked,`, `,chunked` or `chunked` and a tab passed a check that split on commas and
         // dropped empty items, and the server then waited for a body it never framed. Anything

@@ -36,6 +36,22 @@ package final class RequestIDs: Sendable {
 
     /// A new request's context, under the next id.
     func context() -> RequestContext {
-        RequestContext(id: prefix + Hex.digits(counter.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF_FFFF, width: 12))
+        RequestContext(id: Self.id(prefix: prefix, counter.add(1, ordering: .relaxed).newValue & 0xFFFF_FFFF_FFFF))
+    }
+
+    /// `prefix` and `value` in 12 lowercase hex digits, written into one new string (built from
+    /// `String(value, radix:)` and padding it was three, every request).
+    static func id(prefix: String, _ value: UInt64) -> String {
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            String(unsafeUninitializedCapacity: head.count + 12) { buffer in
+                _ = buffer.initialize(fromContentsOf: head)
+                for place in 0..<12 {
+                    let digit = UInt8(truncatingIfNeeded: (value >> (4 * UInt64(11 - place))) & 0xF)
+                    buffer[head.count + place] = digit < 10 ? 0x30 + digit : 0x57 + digit
+                }
+                return head.count + 12
+            }
+        }
     }
 }

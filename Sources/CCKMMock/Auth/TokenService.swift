@@ -55,7 +55,9 @@ package final class TokenService: Sendable {
     /// Tokens whose signature and claims were already checked: token → what the request needs.
     /// Expiry and revocation are still checked on every request; the cache only saves the
     /// base64, HMAC and JSON work, which a polling client would otherwise repeat each time.
-    private let verified = Mutex<[String: VerifiedToken]>([:])
+    /// Verified tokens by the whole `Authorization` value that carried them: a request's token is
+    /// found without copying it out of its header.
+    private let verified = Mutex<[AuthorizationKey: VerifiedToken]>([:])
     private static let verifiedLimit = 10_000
 
     private struct VerifiedToken {
@@ -124,8 +126,13 @@ package final class TokenService: Sendable {
         guard let authorization, !authorization.isEmpty else {
             throw .unauthorized("Authorization header is missing; send Authorization: Bearer <jwt>")
         }
-        guard let jwt = Self.bearerToken(authorization) else { throw .unauthorized("Authorization header must be Bearer <jwt>") }
-        let token = try verifiedToken(jwt)
+        let token: VerifiedToken
+        if let known = verified.withLock({ $0[AuthorizationKey(value: authorization)] }) {
+            token = known
+        } else {
+            guard let jwt = Self.bearerToken(authorization) else { throw .unauthorized("Authorization header must be Bearer <jwt>") }
+            token = try verifiedToken(jwt, authorization: authorization)
+        }
         guard now() < token.expiry else { throw .unauthorized("Token is expired") }
         guard !revoked.withLock({ $0.contains(token.sid) }) else { throw .unauthorized("Token is revoked") }
         let (domain, userKnown, adopted) = directory.withLock { directory in
@@ -149,8 +156,7 @@ package final class TokenService: Sendable {
         return String(decoding: bytes.dropFirst(7).drop { $0 == 0x20 }, as: UTF8.self)
     }
 
-    private func verifiedToken(_ jwt: String) throws(AuthError) -> VerifiedToken {
-        if let known = verified.withLock({ $0[jwt] }) { return known }
+    private func verifiedToken(_ jwt: String, authorization: String) throws(AuthError) -> VerifiedToken {
         let claims: JSONValue
         do {
             claims = try JWT.verify(jwt, key: key)
@@ -166,9 +172,21 @@ package final class TokenService: Sendable {
             expiry: Int64(expiry), issuedAt: Int64(claims["iat"]?.intValue ?? 0), sid: sid, domainID: domainID, username: username)
         verified.withLock { cache in
             if cache.count >= Self.verifiedLimit { cache.removeAll(keepingCapacity: true) }
-            cache[jwt] = token
+            cache[AuthorizationKey(value: authorization)] = token
         }
         return token
     }
 
+}
+
+/// An `Authorization` value as a key: equal as whole strings, hashed by its last 32 bytes (the
+/// signature's end, which differs between any two tokens): hashing all of a 700-byte token was a
+/// visible part of every request.
+struct AuthorizationKey: Hashable {
+    let value: String
+
+    func hash(into hasher: inout Hasher) {
+        var value = value
+        value.withUTF8 { bytes in hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(32)))) }
+    }
 }
