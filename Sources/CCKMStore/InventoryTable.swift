@@ -82,7 +82,7 @@ package struct InventoryTable: Sendable {
 
     /// Every key in the cloud (or one of them), oldest first.
     package func cloudKeys(cloud: CloudKey.Cloud? = nil, cloudID: String? = nil) throws -> [CloudKey] {
-        try database.read { db in try Self.cloudKeys(cloud: cloud, cloudID: cloudID, db) }
+        try database.consistentRead { db in try Self.cloudKeys(cloud: cloud, cloudID: cloudID, db) }
     }
 
     static func cloudKeys(cloud: CloudKey.Cloud? = nil, cloudID: String? = nil, container: String? = nil, _ db: Database) throws -> [CloudKey] {
@@ -105,7 +105,7 @@ package struct InventoryTable: Sendable {
 
     /// The fake AWS cloud's regions: its standard five, then every other one a key lives in.
     package func awsRegions() throws -> [String] {
-        try database.read { db in
+        try database.consistentRead { db in
             let used = try String.fetchAll(db, sql: "SELECT DISTINCT container FROM cloud_key WHERE cloud = 'aws' ORDER BY container")
             return (FakeAWS.regions + used.map { String($0.split(separator: "/", maxSplits: 1).last ?? "") }).uniqued()
         }
@@ -239,7 +239,7 @@ package struct InventoryTable: Sendable {
             : query.sort.map { "\(unindexed)\(Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
                 + ", \(unindexed)seq"
         let counted = query.filters.isEmpty
-        return try database.read { db in
+        return try database.consistentRead { db in
             let total =
                 try counted
                 ? Int.fetchOne(
@@ -254,12 +254,12 @@ package struct InventoryTable: Sendable {
 
     /// One record of a domain by its CM id, as a value (for what its document does not hold).
     package func record(domain: String, cloud: CloudKey.Cloud, id: String) throws -> InventoryKey? {
-        try database.read { db in try Self.inventoryKeys(domain: domain, cloud: cloud, id: id, db).first }
+        try database.consistentRead { db in try Self.inventoryKeys(domain: domain, cloud: cloud, id: id, db).first }
     }
 
     /// One key of a domain by its CM id.
     package func key(domain: String, cloud: CloudKey.Cloud, id: String) throws -> String? {
-        try database.read { db in
+        try database.consistentRead { db in
             try String.fetchOne(
                 db, sql: "SELECT document FROM cm_key WHERE domain = ? AND cloud = ? AND id = ?", arguments: [domain, cloud.rawValue, id])
         }
@@ -270,7 +270,7 @@ package struct InventoryTable: Sendable {
     package func recentKeys(domain: String?, limit: Int) throws -> (total: Int, keys: [(domain: String, document: String)]) {
         let condition = domain == nil ? "" : " WHERE domain = ?"
         let arguments: StatementArguments = domain.map { [$0] } ?? []
-        return try database.read { db in
+        return try database.consistentRead { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cm_key\(condition)", arguments: arguments) ?? 0
             let keys = try Row.fetchAll(
                 db, sql: "SELECT domain, document FROM cm_key\(condition) ORDER BY synced_at DESC, seq DESC LIMIT ?", arguments: arguments + [limit]
@@ -357,7 +357,7 @@ package struct InventoryTable: Sendable {
 
     /// A resource's document by id or name.
     package func resource(domain: String, kind: ResourceKind, idOrName: String) throws -> String? {
-        try database.read { db in try Self.resource(domain: domain, kind: kind, idOrName: idOrName, db) }
+        try database.consistentRead { db in try Self.resource(domain: domain, kind: kind, idOrName: idOrName, db) }
     }
 
     static func resource(domain: String, kind: ResourceKind, idOrName: String, _ db: Database) throws -> String? {
@@ -377,7 +377,7 @@ package struct InventoryTable: Sendable {
             condition += " AND json_extract(document, '$.\(member)') IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))"
             arguments += StatementArguments(values)
         }
-        return try database.read { db in
+        return try database.consistentRead { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cm_resource WHERE \(condition)", arguments: arguments) ?? 0
             let documents = try String.fetchAll(
                 db, sql: "SELECT document FROM cm_resource WHERE \(condition) ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
@@ -388,7 +388,7 @@ package struct InventoryTable: Sendable {
 
     /// Every KMS container of every domain, for the planner: name, account and regions.
     package func awsKMSContainers() throws -> [(domain: String, id: String, name: String, document: String)] {
-        try database.read { db in
+        try database.consistentRead { db in
             try Row.fetchAll(db, sql: "SELECT domain, id, name, document FROM cm_resource WHERE kind = 'aws-kms' ORDER BY seq").map {
                 ($0["domain"], $0["id"], $0["name"], $0["document"])
             }

@@ -76,7 +76,7 @@ extension JobStore {
 
     /// SQLite's journal mode (`wal` for a file store once it is open), for checks.
     package func journalMode() throws -> String {
-        try database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+        try database.consistentRead { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 
     /// The bulk path: the list indexes, the id index and the count trigger are dropped, the rows

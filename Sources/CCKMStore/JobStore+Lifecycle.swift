@@ -21,10 +21,12 @@ extension JobStore {
             }
         }
         generations.touch(family: job.family.name, domain: job.domain)
-        let seq = try insert(job, db)
+        // Rendered once: the stored document is the 201's body.
+        let document = job.json
+        let seq = try insert(job, document: document, db)
         try insertSchedule(planned.schedule, seq: seq, db)
         try record([JobProgress.started(job)], db)
-        return job.json
+        return document
     }
 
     /// Asks a running job to stop: `abort` is set now, and every target not done by `stopAt` ends
@@ -41,15 +43,15 @@ extension JobStore {
             .execute(arguments: [
                 stopAt.nanoseconds, ScheduledTarget.Outcome.cancelled.rawValue, TargetMessage.cancelled, seq, stopAt.nanoseconds,
             ])
-        try save(cancelled, seq: seq, db)
+        let document = try save(cancelled, seq: seq, db)
         try record([event], db)
-        return cancelled.json
+        return document
     }
 
     /// Whether any target is due by `time`: a read, so that a tick with nothing due (most of them)
     /// costs no write transaction.
     package func hasDue(by time: Timestamp) throws -> Bool {
-        try database.read { db in
+        try database.consistentRead { db in
             try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_schedule WHERE done = 0 AND due_at <= ?)"),
                 arguments: [time.nanoseconds]) ?? false
@@ -183,7 +185,7 @@ extension JobStore {
     /// The latest due time of any running target, or nil when nothing runs.
     /// The earliest due time of a target still running (never-ending ones left out).
     package func nextDueTime() throws -> Timestamp? {
-        try database.read { db in
+        try database.consistentRead { db in
             try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT MIN(due_at) FROM job_schedule WHERE done = 0 AND due_at < ?"),
                 arguments: [Timestamp.never.nanoseconds]
@@ -193,7 +195,7 @@ extension JobStore {
     }
 
     package func lastDueTime() throws -> Timestamp? {
-        try database.read { db in
+        try database.consistentRead { db in
             try Int64.fetchOne(
                 db, sql: "SELECT MAX(due_at) FROM job_schedule WHERE done = 0 AND due_at < ?", arguments: [Timestamp.never.nanoseconds]
             )
@@ -241,12 +243,16 @@ extension JobStore {
         return (try Job.decode(document: row["document"], family: family, domain: row["domain"]), row["pending"])
     }
 
-    private func save(_ job: Job, seq: Int64, _ db: Database) throws {
+    /// Stores the job's row and document; returns the document (rendered once, for the answer too).
+    @discardableResult
+    private func save(_ job: Job, seq: Int64, _ db: Database) throws -> String {
         generations.touch(family: job.family.name, domain: job.domain)
         try db.cachedStatement(sql: "UPDATE job SET status = ?, updated_at = ?, completed_at = ? WHERE seq = ?").execute(arguments: [
             job.status.rawValue, job.updatedAt.nanoseconds, job.completedAt?.nanoseconds, seq,
         ])
-        try db.cachedStatement(sql: "UPDATE job_document SET document = ? WHERE seq = ?").execute(arguments: [job.json, seq])
+        let document = job.json
+        try db.cachedStatement(sql: "UPDATE job_document SET document = ? WHERE seq = ?").execute(arguments: [document, seq])
+        return document
     }
 
     /// The events, in the order given.

@@ -26,7 +26,7 @@ extension SchedulerTable {
         let tie = query.sort.first?.descending == true ? "seq DESC" : "seq"
         let order = (query.sort.map { "\($0.column) \($0.descending ? "DESC" : "ASC")" } + [tie]).joined(separator: ", ")
         let runs = "SELECT * FROM (\(Self.runColumns)) WHERE \(clauses.joined(separator: " AND "))"
-        return try database.read { db in
+        return try database.consistentRead { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(runs))", arguments: arguments) ?? 0
             var page = arguments
             page += [query.limit, query.skip]
@@ -36,14 +36,14 @@ extension SchedulerTable {
     }
 
     package func schedulerRun(id: String, domain: String) throws -> SchedulerRun? {
-        try database.read { db in
+        try database.consistentRead { db in
             try Row.fetchOne(db, sql: Self.runColumns + " WHERE r.id = ? AND r.domain = ?", arguments: [id, domain]).map(Self.run)
         }
     }
 
     /// The newest run of each configuration, by configuration id, for the dashboard.
     package func latestSchedulerRuns() throws -> [String: SchedulerRun] {
-        try database.read { db in
+        try database.consistentRead { db in
             let rows = try Row.fetchAll(
                 db, sql: Self.runColumns + " WHERE r.seq IN (SELECT max(seq) FROM scheduler_job GROUP BY config_id)")
             return Dictionary(rows.map(Self.run).map { ($0.configID, $0) }, uniquingKeysWith: { first, _ in first })

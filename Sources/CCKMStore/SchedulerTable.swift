@@ -68,12 +68,12 @@ package struct SchedulerTable: Sendable {
 
     /// Whether any domain has a configuration with this id.
     package func schedulerConfigExists(id: String) throws -> Bool {
-        try database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM scheduler_config WHERE id = ?)", arguments: [id]) ?? false
+        try database.consistentRead { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM scheduler_config WHERE id = ?)", arguments: [id]) ?? false
         }
     }
 
     package func schedulerConfig(id: String, domain: String) throws -> StoredSchedulerConfig? {
-        try database.read { db in try Self.schedulerConfig(id: id, domain: domain, db) }
+        try database.consistentRead { db in try Self.schedulerConfig(id: id, domain: domain, db) }
     }
 
     private static func schedulerConfig(id: String, domain: String, _ db: Database) throws -> StoredSchedulerConfig? {
@@ -116,7 +116,7 @@ package struct SchedulerTable: Sendable {
             arguments += [disabled]
         }
         let condition = clauses.joined(separator: " AND ")
-        return try database.read { db in
+        return try database.consistentRead { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scheduler_config WHERE \(condition)", arguments: arguments) ?? 0
             var page = arguments
             page += [limit, skip]
@@ -128,7 +128,7 @@ package struct SchedulerTable: Sendable {
 
     /// Every configuration of every domain, for the control API and the dashboard.
     package func allSchedulerConfigs() throws -> [StoredSchedulerConfig] {
-        try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM scheduler_config ORDER BY seq").map(Self.stored) }
+        try database.consistentRead { db in try Row.fetchAll(db, sql: "SELECT * FROM scheduler_config ORDER BY seq").map(Self.stored) }
     }
 
     package func deleteSchedulerConfig(id: String, domain: String, _ db: Database) throws -> Bool {
@@ -152,7 +152,7 @@ package struct SchedulerTable: Sendable {
 
     /// The earliest due run of any configuration.
     package func nextSchedulerRun() throws -> Timestamp? {
-        try database.read { db in
+        try database.consistentRead { db in
             try Int64.fetchOne(db, sql: "SELECT MIN(next_due) FROM scheduler_config WHERE next_due IS NOT NULL").map(Timestamp.init(nanoseconds:))
         }
     }
@@ -208,7 +208,7 @@ package struct SchedulerTable: Sendable {
     package func schedulerConfigIDs(startedJobs jobs: [(family: String, id: String)]) throws -> [JobKey: String] {
         guard !jobs.isEmpty else { return [:] }
         let ids = Array(Set(jobs.map(\.id)))
-        return try database.read { db in
+        return try database.consistentRead { db in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             let rows = try Row.fetchAll(
                 db,

@@ -39,7 +39,7 @@ package struct SessionTable: Sendable {
 
     /// The session of a refresh token that was not revoked.
     package func session(refreshToken: String) throws -> LoginSession? {
-        try database.read { db in
+        try database.consistentRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM auth_session WHERE refresh_token = ? AND revoked = 0", arguments: [refreshToken]).map {
                 LoginSession(
                     refreshToken: $0["refresh_token"], refreshTokenID: $0["refresh_token_id"], sid: $0["sid"], clientID: $0["client_id"],
@@ -56,6 +56,6 @@ package struct SessionTable: Sendable {
     }
 
     package func revokedSessionIDs() throws -> Set<String> {
-        try database.read { db in Set(try String.fetchAll(db, sql: "SELECT sid FROM auth_session WHERE revoked = 1")) }
+        try database.consistentRead { db in Set(try String.fetchAll(db, sql: "SELECT sid FROM auth_session WHERE revoked = 1")) }
     }
 }

@@ -45,7 +45,7 @@ package struct SnapshotTable: Sendable {
     }
 
     package func all() throws -> [(name: String, clock: Timestamp, jobs: Int)] {
-        try database.read { db in
+        try database.consistentRead { db in
             try Row.fetchAll(db, sql: "SELECT name, clock, jobs FROM snapshot ORDER BY name").map {
                 ($0["name"], Timestamp(nanoseconds: $0["clock"]), $0["jobs"])
             }

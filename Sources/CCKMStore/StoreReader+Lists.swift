@@ -12,7 +12,7 @@ extension StoreReader {
                 return try connection.step(row) ? connection.text(row, 0) : nil
             }
         }
-        return try database.read { db in
+        return try database.consistentRead { db in
             try String.fetchOne(db.cachedStatement(sql: Self.documentByID), arguments: [family.name, id, domain])
         }
     }
@@ -22,7 +22,7 @@ extension StoreReader {
 
     /// The job's JSON and its status, read from the status column (no parse of the JSON).
     package func documentAndStatus(family: JobFamily, domain: String, id: String) throws -> (document: String, status: JobStatus?)? {
-        try database.read { db in
+        try database.consistentRead { db in
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
@@ -36,7 +36,7 @@ extension StoreReader {
 
     /// The job's domain, JSON and status (from its column) in any domain, in one read.
     package func lookUp(family: JobFamily, id: String) throws -> (domain: String, document: String, status: JobStatus?)? {
-        try database.read { db in
+        try database.consistentRead { db in
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT j.domain, d.document, j.status FROM job AS j JOIN job_document AS d ON d.seq = j.seq WHERE j.family = ? AND j.id = ?"
@@ -130,7 +130,7 @@ extension StoreReader {
     /// and SQLite would carry every match's document through the sort.
     package func listAcross(family: JobFamily?, domain: String?, query: ListQuery) throws -> (total: Int, jobs: [ListedJob]) {
         let filter = ListFilter(family: family, domain: domain, query: query)
-        return try database.read { db in
+        return try database.consistentRead { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
             guard query.limit != 0, query.skip < total else { return (total, []) }
             var arguments = filter.pageArguments
@@ -162,19 +162,19 @@ extension StoreReader {
 
     /// Jobs in all families and domains, for health checks and tests.
     public func count() throws -> Int {
-        try database.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(n), 0) FROM job_count")) ?? 0 }
+        try database.consistentRead { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(n), 0) FROM job_count")) ?? 0 }
     }
 
     /// Jobs of one status in all families and domains.
     package func count(status: JobStatus) throws -> Int {
-        try database.read { db in
+        try database.consistentRead { db in
             try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(n), 0) FROM job_count WHERE status = ?"), arguments: [status.rawValue]) ?? 0
         }
     }
 
     /// The query plan SQLite picks for `sql`, one line per step.
     package func queryPlan(sql: String, arguments: StatementArguments) throws -> [String] {
-        try database.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String } }
+        try database.consistentRead { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String } }
     }
 
     /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.
@@ -183,7 +183,7 @@ extension StoreReader {
         let filter = ListFilter(family: family, domain: domain, query: query)
         var arguments = filter.pageArguments
         arguments += [query.limit, query.skip]
-        return try database.read { db in
+        return try database.consistentRead { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + filter.pageSQL, arguments: arguments).map { $0["detail"] as String }
         }
     }

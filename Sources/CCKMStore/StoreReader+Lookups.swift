@@ -5,7 +5,7 @@ import GRDB
 extension StoreReader {
     /// The families holding a job with this id (ids are unique within a family only).
     public func families(holding id: String, domain: String? = nil) throws -> [JobFamily] {
-        try database.read { db in
+        try database.consistentRead { db in
             let names =
                 if let domain {
                     try String.fetchAll(db.cachedStatement(sql: Self.familiesHoldingInDomain), arguments: [id, domain])
@@ -23,7 +23,7 @@ extension StoreReader {
 
     /// Every domain that holds a job or a scheduler configuration, from the per-domain counts (no scan of the jobs).
     package func domainsHoldingJobs() throws -> [String] {
-        try database.read { db in
+        try database.consistentRead { db in
             try String.fetchAll(
                 db.cachedStatement(sql: "SELECT domain FROM job_count WHERE n > 0 UNION SELECT domain FROM scheduler_config ORDER BY domain"))
         }
@@ -31,7 +31,7 @@ extension StoreReader {
 
     /// The domain of a job, for the control API, which acts across domains.
     public func domain(family: JobFamily, id: String) throws -> String? {
-        try database.read { db in
+        try database.consistentRead { db in
             try String.fetchOne(db.cachedStatement(sql: "SELECT domain FROM job WHERE family = ? AND id = ?"), arguments: [family.name, id])
         }
     }
@@ -56,7 +56,7 @@ extension StoreReader {
         // One more than asked: whether it comes back says if there is a next page.
         arguments += [limit + 1]
         let sql = "SELECT * FROM job_event" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY id LIMIT ?"
-        let rows = try database.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let rows = try database.consistentRead { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
         let page = rows.prefix(limit)
         let events = page.compactMap { row in
             JobFamily.named(row["family"]).map { family in
