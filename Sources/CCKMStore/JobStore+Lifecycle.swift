@@ -213,10 +213,15 @@ extension JobStore {
     // MARK: - Rows
 
     package func insertSchedule(_ schedule: [ScheduledTarget], seq: Int64, _ db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO job_schedule (seq, target, due_at, outcome, message) VALUES (?, ?, ?, ?, ?)")
+        let statement = DirectBinding(
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO job_schedule (seq, target, due_at, outcome, message) VALUES (?, ?, ?, ?, ?)"), db)
         for target in schedule {
-            try statement.execute(arguments: [seq, target.target, target.dueAt.nanoseconds, target.outcome.rawValue, target.message])
+            try statement.integer(1, seq)
+            try statement.text(2, target.target)
+            try statement.integer(3, target.dueAt.nanoseconds)
+            try statement.integer(4, Int64(target.outcome.rawValue))
+            try statement.text(5, target.message)
+            try statement.run()
         }
     }
 

@@ -182,26 +182,42 @@ public final class JobStore: Sendable, TransactionalStore {
 
     @discardableResult
     package func insert(_ job: Job, document: String? = nil, _ db: Database) throws -> Int64 {
-        let row = try db.cachedStatement(
-            sql: """
-                INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-        try row.execute(arguments: [
-            job.family.name, job.domain, job.id, job.status.rawValue, job.createdAt.nanoseconds, job.updatedAt.nanoseconds,
-            job.completedAt?.nanoseconds,
-        ])
+        let row = DirectBinding(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO job (family, domain, id, status, created_at, updated_at, completed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """), db)
+        try row.text(1, job.family.name)
+        try row.text(2, job.domain)
+        try row.text(3, job.id)
+        try row.text(4, job.status.rawValue)
+        try row.integer(5, job.createdAt.nanoseconds)
+        try row.integer(6, job.updatedAt.nanoseconds)
+        try row.integer(7, job.completedAt?.nanoseconds)
+        try row.run()
         let seq = db.lastInsertedRowID
-        try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)").execute(arguments: [seq, document ?? job.json])
-        let target = try db.cachedStatement(
-            sql: "INSERT INTO job_target (job, family, domain, value, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let stored = DirectBinding(try db.cachedStatement(sql: "INSERT INTO job_document (seq, document) VALUES (?, ?)"), db)
+        try stored.integer(1, seq)
+        try stored.text(2, document ?? job.json)
+        try stored.run()
+        let target = DirectBinding(
+            try db.cachedStatement(
+                sql: "INSERT INTO job_target (job, family, domain, value, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            db)
         // Each value once, found with a set: a scan of the values before each one made loading a
         // 20,000-target job take 8 s.
         var seen: Set<String> = []
+        // The job's columns bound once; a reset keeps them, and only the value changes.
+        try target.integer(1, seq)
+        try target.text(2, job.family.name)
+        try target.text(3, job.domain)
+        try target.text(5, job.status.rawValue)
+        try target.integer(6, job.createdAt.nanoseconds)
+        try target.integer(7, job.updatedAt.nanoseconds)
         for value in job.filterValues where seen.insert(value).inserted {
-            try target.execute(arguments: [
-                seq, job.family.name, job.domain, value, job.status.rawValue, job.createdAt.nanoseconds, job.updatedAt.nanoseconds,
-            ])
+            try target.text(4, value)
+            try target.run()
         }
         return seq
     }

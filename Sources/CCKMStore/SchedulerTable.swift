@@ -68,7 +68,8 @@ package struct SchedulerTable: Sendable {
 
     /// Whether any domain has a configuration with this id.
     package func schedulerConfigExists(id: String) throws -> Bool {
-        try database.consistentRead { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM scheduler_config WHERE id = ?)", arguments: [id]) ?? false
+        try database.consistentRead { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM scheduler_config WHERE id = ?)", arguments: [id]) ?? false
         }
     }
 

@@ -174,7 +174,9 @@ extension StoreReader {
 
     /// The query plan SQLite picks for `sql`, one line per step.
     package func queryPlan(sql: String, arguments: StatementArguments) throws -> [String] {
-        try database.consistentRead { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String } }
+        try database.consistentRead { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+        }
     }
 
     /// The query plan SQLite picks for a list, one line per step, to check that indexes serve it.
