@@ -11,7 +11,7 @@ extension JobStore {
         if let domain {
             try db.cachedStatement(sql: "DELETE FROM job WHERE domain = ?").execute(arguments: [domain])
             try db.cachedStatement(sql: "DELETE FROM job_event WHERE domain = ?").execute(arguments: [domain])
-        } else if try (Int.fetchOne(db, sql: "SELECT coalesce(sum(n), 0) FROM job_count") ?? 0) >= Self.bulkPathJobs {
+        } else if try (Int.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(n), 0) FROM job_count")) ?? 0) >= Self.bulkPathJobs {
             try deleteAllJobs(db)
         } else {
             for sql in ["DELETE FROM job", "DELETE FROM job_event", "DELETE FROM job_count"] { try db.cachedStatement(sql: sql).execute() }

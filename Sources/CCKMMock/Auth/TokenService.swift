@@ -104,11 +104,11 @@ package final class TokenService: Sendable {
     func declaresDomain(_ name: String) -> Bool { directory.withLock { $0.declares(name) } }
 
     /// Back to the settings' accounts plus those `fixture` declares: what a test's fixture added
-    /// goes with the reset, and so do the tokens of its users (a token's user must be known).
+    /// goes with the reset, and so do the tokens of its users (a token's user must be known: every
+    /// request asks the directory, so the verified signatures stay cached).
     func restoreAccounts(adding fixture: Fixture) {
         directory.withLock { $0 = Directory(settings.accounts) }
         add(users: fixture.users, domains: fixture.namedDomains)
-        verified.withLock { $0.removeAll() }
     }
 
     var currentAccounts: Accounts { directory.withLock { $0.accounts } }
