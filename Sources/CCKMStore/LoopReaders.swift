@@ -176,8 +176,6 @@ final class LoopConnection: @unchecked Sendable {
 
     func int64(_ prepared: OpaquePointer, _ column: Int32) -> Int64 { sqlite3_column_int64(prepared, column) }
 
-    func isNull(_ prepared: OpaquePointer, _ column: Int32) -> Bool { sqlite3_column_type(prepared, column) == SQLITE_NULL }
-
     /// A column's bytes, appended to `bytes` without a `String` in between.
     func append(_ prepared: OpaquePointer, _ column: Int32, to bytes: inout [UInt8]) {
         let count = Int(sqlite3_column_bytes(prepared, column))

@@ -139,4 +139,3 @@ import Testing
         #expect(try store.reader.list(family: Self.family, domain: Job.rootDomain, query: running).total == 0)
     }
 }
-
