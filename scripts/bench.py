@@ -285,7 +285,7 @@ def main():
         with open(key_fixture, "w") as out:
             subprocess.run([MOCK, "fixtures", "generate", str(KEYS), "--cloud", "aws", "--synced"], stdout=out, check=True, stderr=subprocess.DEVNULL)
         started = time.time()
-        subprocess.run([MOCK, "fixtures", "prepare", key_fixture, "-o", key_store], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([MOCK, "fixtures", "prepare", key_fixture, "-o", key_store, "--force"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         notes.append(f"prepared the {KEYS:,}-key scenario in {time.time() - started:.1f} s ({os.path.getsize(key_store) / 1e6:.0f} MB)")
     keyed, keyed_base = serve("--data", os.path.join(scratch, "keys"), "--fixtures", key_store)
     rows.append((KEY_ROW, paired(keyed_base + "/api/v1/cckm/aws/keys", ["Authorization: Bearer " + token(keyed_base)], distinct)))
