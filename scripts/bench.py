@@ -50,6 +50,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_listening(port, tries, pause):
+    """Until a program started in the background accepts connections on `port` (or `tries` run out)."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(pause)
+
+
 def get(url, data=None, headers=None, method=None):
     request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     with urllib.request.urlopen(request, context=TLS if url.startswith("https") else None, timeout=30) as answer:
@@ -180,12 +190,7 @@ def main():
         port = free_port()
         ceiling = subprocess.Popen(["bash", CEILING, str(port), str(os.cpu_count())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for _ in range(500):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            wait_listening(port, tries=500, pause=0.05)
             return wrk(f"http://127.0.0.1:{port}/api/v1/cckm/aws/synchronization-jobs")
         finally:
             ceiling.terminate()
@@ -223,12 +228,8 @@ def main():
         c_port = free_port()
         c_list = subprocess.Popen(["bash", C_LIST, str(c_port), str(os.cpu_count())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for _ in range(6000):
-                try:
-                    socket.create_connection(("127.0.0.1", c_port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            # Its first start builds a 1,000,000-job store: minutes.
+            wait_listening(c_port, tries=6000, pause=0.1)
             rows.append((C_LIST_ROW, paired(f"http://127.0.0.1:{c_port}/list", (), distinct)))
         finally:
             c_list.terminate()
